@@ -1,0 +1,53 @@
+/**
+ * Classifier-free guidance exactly as the GLIDE notebooks do it. The sampled batch has 2N rows:
+ * N conditional rows, then N unconditional rows (the empty caption). The model is run on the first
+ * half twice ([x_cond, x_cond]), so the unconditional rows of x only ever follow their own noise;
+ * eps = uncond + s·(cond − uncond) for the first half, copied to both halves, while the variance
+ * channels stay each row's own.
+ */
+const f32 = Math.fround
+
+/** [x[0..N), x[0..N)] for a batch of 2N rows of `rowSize` values. */
+export function guidedModelInput(x: Float32Array, rowSize: number): Float32Array {
+  const half = halfRows(x.length, rowSize) * rowSize
+  const input = new Float32Array(x.length)
+  input.set(x.subarray(0, half), 0)
+  input.set(x.subarray(0, half), half)
+  return input
+}
+
+/**
+ * Combines the model output [2N, 2C, H, W] in place into the guided output: eps channels of both
+ * halves become uncond + scale·(cond − uncond); the v channels are left alone.
+ */
+export function applyGuidance(
+  modelOutput: Float32Array,
+  channels: number,
+  pixelsPerChannel: number,
+  scale: number,
+): Float32Array {
+  const epsSize = channels * pixelsPerChannel
+  const rowSize = 2 * epsSize
+  const half = halfRows(modelOutput.length, rowSize)
+  const s = f32(scale)
+  for (let row = 0; row < half; row++) {
+    const condBase = row * rowSize
+    const uncondBase = (row + half) * rowSize
+    for (let i = 0; i < epsSize; i++) {
+      const cond = modelOutput[condBase + i] ?? 0
+      const uncond = modelOutput[uncondBase + i] ?? 0
+      const guided = f32(uncond + f32(s * f32(cond - uncond)))
+      modelOutput[condBase + i] = guided
+      modelOutput[uncondBase + i] = guided
+    }
+  }
+  return modelOutput
+}
+
+function halfRows(length: number, rowSize: number): number {
+  const rows = length / rowSize
+  if (!Number.isInteger(rows) || rows % 2 !== 0) {
+    throw new RangeError(`a guided batch has an even number of rows of ${rowSize} values`)
+  }
+  return rows / 2
+}
