@@ -1,0 +1,377 @@
+import { GlideError } from '../../../contract/errors'
+import { GaussianDiffusion, type DenoisedFn } from '../diffusion/gaussianDiffusion'
+import { applyGuidance, guidedModelInput } from '../diffusion/guidance'
+import { createSampler, type SamplerName } from '../diffusion/samplers'
+import { runSamplingLoop } from '../diffusion/samplingLoop'
+import { respacedSchedule } from '../diffusion/schedules'
+import { isInpaintKind, isUpsampleKind } from '../glideOptions'
+import type { GlideUNet, TextConditioning } from '../glideModel'
+import { quantizeTo8Bit, rgbaToTensor, tensorToRgba, type RgbaImage } from '../images/rgbaImage'
+import { resizePlanes } from '../images/resize'
+import { SeededNoise, type NoiseSource } from '../random/noise'
+import { tokenize } from '../tokenizer/gpt2Tokenizer'
+
+/**
+ * Text-to-image and inpainting with GLIDE, as the official notebooks run them (text2im.ipynb,
+ * inpaint.ipynb): a 64 px base model with classifier-free guidance, then (optionally) the 256 px
+ * upsampler conditioned on the 8-bit quantised base samples.
+ *
+ * Noise order (fixed, so a seed reproduces the same pixels): one stream from `hooks.noise` or
+ * SeededNoise(params.seed), drawn in this order —
+ *   1. base x_T: 2N rows [cond…, uncond…] × 3 × S × S;
+ *   2. after each base model call, ancestral noise of the same size (every step, the last one too);
+ *   3. upsampler x_T: N rows × 3 × 4S × 4S, multiplied by the temperature;
+ *   4. after each upsampler model call, its step noise when the sampler draws any (ancestral: every
+ *      step; DDIM with eta 0: none).
+ */
+
+export type { RgbaImage } from '../images/rgbaImage'
+export type { NoiseSource } from '../random/noise'
+
+export interface StepEvent {
+  stage: 'base' | 'upsample'
+  /** 1-based */
+  step: number
+  totalSteps: number
+  /** pred_x0 of the first sample, as RGBA */
+  preview: RgbaImage
+}
+
+export interface PipelineHooks {
+  onStep?(event: StepEvent): void
+  isCancelled?(): boolean
+  /** Test seam; by default SeededNoise(params.seed). */
+  noise?: NoiseSource
+}
+
+export interface GenerationParams {
+  prompt: string
+  batchSize: number
+  guidanceScale: number
+  /** e.g. "100" */
+  baseRespacing: string
+  /** e.g. "fast27" */
+  upsampleRespacing: string
+  /** e.g. 0.997 */
+  upsampleTemperature: number
+  /** uint32 */
+  seed: number
+}
+
+export interface InpaintParams extends GenerationParams {
+  /** The frame, any size; resized to each model's size. Alpha is ignored. */
+  image: RgbaImage
+  /** image.width × image.height values, 1 = keep, 0 = regenerate, soft values allowed. */
+  keepMask: Float32Array
+}
+
+export interface GlideModels {
+  base: GlideUNet
+  upsampler?: GlideUNet
+}
+
+/** The settings of text2im.ipynb. */
+export const TEXT_TO_IMAGE_DEFAULTS = {
+  batchSize: 1,
+  guidanceScale: 3,
+  baseRespacing: '100',
+  upsampleRespacing: 'fast27',
+  upsampleTemperature: 0.997,
+} as const satisfies Partial<GenerationParams>
+
+/** The settings of inpaint.ipynb. */
+export const INPAINT_DEFAULTS = {
+  batchSize: 1,
+  guidanceScale: 5,
+  baseRespacing: '100',
+  upsampleRespacing: 'fast27',
+  upsampleTemperature: 0.997,
+} as const satisfies Partial<GenerationParams>
+
+/** The samplers the notebooks use at each stage. */
+export const PIPELINE_SAMPLERS = {
+  textToImage: { base: 'ancestral', upsample: 'ddim' },
+  inpaint: { base: 'ancestral', upsample: 'ancestral' },
+} as const satisfies Record<string, { base: SamplerName; upsample: SamplerName }>
+
+/** The largest batch accepted; the model sees twice as many rows with guidance. */
+export const MAX_BATCH_SIZE = 16
+
+export async function textToImage(
+  models: GlideModels,
+  params: GenerationParams,
+  hooks: PipelineHooks = {},
+): Promise<RgbaImage[]> {
+  validate(models, params)
+  return generate(models, params, hooks, PIPELINE_SAMPLERS.textToImage, undefined)
+}
+
+export async function inpaint(
+  models: GlideModels,
+  params: InpaintParams,
+  hooks: PipelineHooks = {},
+): Promise<RgbaImage[]> {
+  validate(models, params)
+  const { image, keepMask } = params
+  if (
+    !Number.isInteger(image.width) ||
+    !Number.isInteger(image.height) ||
+    image.width < 1 ||
+    image.height < 1 ||
+    image.data.length !== image.width * image.height * 4
+  ) {
+    throw new GlideError('INVALID_ARGUMENT', 'The image to inpaint is not a valid RGBA image.')
+  }
+  if (keepMask.length !== image.width * image.height) {
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      `The mask has ${keepMask.length} values; the ${image.width}×${image.height} image needs one per pixel.`,
+    )
+  }
+  for (const value of keepMask) {
+    if (!(value >= 0 && value <= 1)) {
+      throw new GlideError('INVALID_ARGUMENT', 'Mask values must lie between 0 and 1.')
+    }
+  }
+  return generate(models, params, hooks, PIPELINE_SAMPLERS.inpaint, {
+    image: rgbaToTensor(image),
+    mask: keepMask,
+    width: image.width,
+    height: image.height,
+  })
+}
+
+interface InpaintSource {
+  /** [3, height, width] in [-1, 1] */
+  image: Float32Array
+  /** [height, width], 1 = keep */
+  mask: Float32Array
+  width: number
+  height: number
+}
+
+/** The known region at one model size, repeated for `rows` rows, as the models take it. */
+interface InpaintInputs {
+  /** [rows, 3, S, S]: image × mask, as the notebooks pass it */
+  image: Float32Array
+  /** [rows, 1, S, S] */
+  mask: Float32Array
+}
+
+function inpaintInputs(
+  source: InpaintSource | undefined,
+  size: number,
+  rows: number,
+): InpaintInputs {
+  const plane = size * size
+  const image = new Float32Array(rows * 3 * plane)
+  const mask = new Float32Array(rows * plane)
+  if (!source) return { image, mask }
+  const resizedImage = resizePlanes(source.image, 3, source.width, source.height, size, size)
+  const resizedMask = resizePlanes(source.mask, 1, source.width, source.height, size, size)
+  for (let row = 0; row < rows; row++) {
+    mask.set(resizedMask, row * plane)
+    for (let c = 0; c < 3; c++) {
+      for (let i = 0; i < plane; i++) {
+        image[(row * 3 + c) * plane + i] = Math.fround(
+          (resizedImage[c * plane + i] ?? 0) * (resizedMask[i] ?? 0),
+        )
+      }
+    }
+  }
+  return { image, mask }
+}
+
+/** The notebooks' denoised_fn: x0·(1 − mask) + image·mask, for every row. */
+function replaceKnownRegion(inputs: InpaintInputs, size: number): DenoisedFn {
+  const f32 = Math.fround
+  const plane = size * size
+  return (predXstart) => {
+    const rows = predXstart.length / (3 * plane)
+    for (let row = 0; row < rows; row++) {
+      for (let c = 0; c < 3; c++) {
+        const base = (row * 3 + c) * plane
+        for (let i = 0; i < plane; i++) {
+          const keep = inputs.mask[row * plane + i] ?? 0
+          predXstart[base + i] = f32(
+            f32((predXstart[base + i] ?? 0) * f32(1 - keep)) +
+              f32((inputs.image[base + i] ?? 0) * keep),
+          )
+        }
+      }
+    }
+  }
+}
+
+async function encodeCaptions(
+  model: GlideUNet,
+  captions: readonly string[],
+): Promise<TextConditioning> {
+  const textCtx = model.options.text_ctx
+  const tokenized = await Promise.all(captions.map((caption) => tokenize(caption, textCtx)))
+  return model.encodeText(
+    tokenized.map((t) => t.padded),
+    tokenized.map((t) => t.mask),
+  )
+}
+
+function diffusionFor(model: GlideUNet, respacing: string): GaussianDiffusion {
+  const { noise_schedule, diffusion_steps } = model.options
+  return new GaussianDiffusion(respacedSchedule(noise_schedule, diffusion_steps, respacing))
+}
+
+async function generate(
+  models: GlideModels,
+  params: GenerationParams,
+  hooks: PipelineHooks,
+  samplers: { base: SamplerName; upsample: SamplerName },
+  source: InpaintSource | undefined,
+): Promise<RgbaImage[]> {
+  const noise = hooks.noise ?? new SeededNoise(params.seed)
+  const isCancelled = (): boolean => hooks.isCancelled?.() ?? false
+  const rows = params.batchSize
+
+  // Base stage: 2N rows [cond…, uncond…], classifier-free guidance.
+  const base = models.base
+  const baseSize = base.options.image_size
+  const basePlane = 3 * baseSize * baseSize
+  const baseDiffusion = diffusionFor(base, params.baseRespacing)
+  const baseText = await encodeCaptions(base, [
+    ...new Array<string>(rows).fill(params.prompt),
+    ...new Array<string>(rows).fill(''),
+  ])
+  const baseInpaint = inpaintInputs(source, baseSize, 2 * rows)
+  const baseShape = { batch: 2 * rows, channels: 3, height: baseSize, width: baseSize }
+  const baseSamples = await runSamplingLoop({
+    diffusion: baseDiffusion,
+    sampler: createSampler(samplers.base),
+    shape: baseShape,
+    xT: noise.normal(2 * rows * basePlane),
+    noise,
+    model: async (x, timestep) => {
+      const output = await base.denoise({
+        x: guidedModelInput(x, basePlane),
+        timesteps: new Array<number>(2 * rows).fill(timestep),
+        text: baseText,
+        ...(isInpaintKind(base.kind)
+          ? { inpaintImage: baseInpaint.image, inpaintMask: baseInpaint.mask }
+          : {}),
+      })
+      return applyGuidance(output, 3, baseSize * baseSize, params.guidanceScale)
+    },
+    ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
+    onStep: (step) =>
+      hooks.onStep?.({
+        stage: 'base',
+        step: step.step,
+        totalSteps: step.totalSteps,
+        preview: tensorToRgba(step.predXstart, 0, baseSize, baseSize),
+      }),
+    isCancelled,
+  })
+  const samples = baseSamples.slice(0, rows * basePlane)
+
+  const upsampler = models.upsampler
+  if (!upsampler) return toImages(samples, rows, baseSize)
+
+  // Upsampler stage: N rows, no guidance, conditioned on the 8-bit quantised base samples.
+  const upSize = upsampler.options.image_size
+  const lowResSize = upSize / 4
+  const upPlane = 3 * upSize * upSize
+  const lowRes = quantizeTo8Bit(resizeRows(samples, rows, baseSize, lowResSize))
+  const upDiffusion = diffusionFor(upsampler, params.upsampleRespacing)
+  const upText = await encodeCaptions(upsampler, new Array<string>(rows).fill(params.prompt))
+  const upInpaint = inpaintInputs(source, upSize, rows)
+  const temperature = Math.fround(params.upsampleTemperature)
+  const upXT = noise.normal(rows * upPlane).map((value) => Math.fround(value * temperature))
+  const upSamples = await runSamplingLoop({
+    diffusion: upDiffusion,
+    sampler: createSampler(samplers.upsample),
+    shape: { batch: rows, channels: 3, height: upSize, width: upSize },
+    xT: upXT,
+    noise,
+    model: (x, timestep) =>
+      upsampler.denoise({
+        x,
+        timesteps: new Array<number>(rows).fill(timestep),
+        text: upText,
+        lowRes,
+        ...(isInpaintKind(upsampler.kind)
+          ? { inpaintImage: upInpaint.image, inpaintMask: upInpaint.mask }
+          : {}),
+      }),
+    ...(source ? { denoisedFn: replaceKnownRegion(upInpaint, upSize) } : {}),
+    onStep: (step) =>
+      hooks.onStep?.({
+        stage: 'upsample',
+        step: step.step,
+        totalSteps: step.totalSteps,
+        preview: tensorToRgba(step.predXstart, 0, upSize, upSize),
+      }),
+    isCancelled,
+  })
+  return toImages(upSamples, rows, upSize)
+}
+
+function resizeRows(
+  tensor: Float32Array,
+  rows: number,
+  size: number,
+  target: number,
+): Float32Array {
+  if (size === target) return tensor
+  const result = new Float32Array(rows * 3 * target * target)
+  for (let row = 0; row < rows; row++) {
+    const plane = tensor.subarray(row * 3 * size * size, (row + 1) * 3 * size * size)
+    result.set(resizePlanes(plane, 3, size, size, target, target), row * 3 * target * target)
+  }
+  return result
+}
+
+function toImages(tensor: Float32Array, rows: number, size: number): RgbaImage[] {
+  return Array.from({ length: rows }, (_, row) => tensorToRgba(tensor, row, size, size))
+}
+
+function validate(models: GlideModels, params: GenerationParams): void {
+  const invalid = (message: string): never => {
+    throw new GlideError('INVALID_ARGUMENT', message)
+  }
+  if (isUpsampleKind(models.base.kind)) {
+    invalid(`The base model "${models.base.id}" is an upsampler (${models.base.kind}).`)
+  }
+  if (models.upsampler && !isUpsampleKind(models.upsampler.kind)) {
+    invalid(`The upsampler "${models.upsampler.id}" is a ${models.upsampler.kind} model.`)
+  }
+  if (models.upsampler && models.upsampler.options.image_size % 4 !== 0) {
+    invalid('The upsampler image size must be a multiple of 4.')
+  }
+  if (typeof params.prompt !== 'string') invalid('The prompt must be text.')
+  if (
+    !Number.isInteger(params.batchSize) ||
+    params.batchSize < 1 ||
+    params.batchSize > MAX_BATCH_SIZE
+  ) {
+    invalid(`The batch size must be an integer from 1 to ${MAX_BATCH_SIZE}.`)
+  }
+  if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0) {
+    invalid('The guidance scale must be a number ≥ 0.')
+  }
+  if (!(params.upsampleTemperature > 0 && params.upsampleTemperature <= 2)) {
+    invalid('The upsampling temperature must lie in (0, 2].')
+  }
+  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffff_ffff) {
+    invalid('The seed must be an integer from 0 to 4294967295.')
+  }
+  for (const [name, respacing] of [
+    ['base', params.baseRespacing],
+    ['upsampler', params.upsampleRespacing],
+  ] as const) {
+    const model = name === 'base' ? models.base : models.upsampler
+    if (!model) continue
+    try {
+      respacedSchedule(model.options.noise_schedule, model.options.diffusion_steps, respacing)
+    } catch (error) {
+      invalid(`The ${name} step setting "${respacing}" is invalid: ${(error as Error).message}`)
+    }
+  }
+}

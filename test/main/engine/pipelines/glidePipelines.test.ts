@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest'
+import { GlideError } from '../../../../contract/errors'
+import { spaceTimesteps } from '../../../../main/engine/diffusion/schedules'
+import {
+  INPAINT_DEFAULTS,
+  TEXT_TO_IMAGE_DEFAULTS,
+  inpaint,
+  textToImage,
+  type GenerationParams,
+  type InpaintParams,
+  type NoiseSource,
+  type StepEvent,
+} from '../../../../main/engine/pipelines'
+import { SeededNoise } from '../../../../main/engine/random/noise'
+import { GPT2_END_TOKEN } from '../../../../main/engine/tokenizer/gpt2Tokenizer'
+import { smallModels } from './analyticUNet'
+
+// These tests use AnalyticUNet, a deterministic stand-in network: they check the loop mechanics
+// (steps, cancellation, guidance batching, noise order, inputs), not GLIDE's numbers.
+
+const params: GenerationParams = {
+  ...TEXT_TO_IMAGE_DEFAULTS,
+  prompt: 'a corgi in a field',
+  batchSize: 2,
+  baseRespacing: '10',
+  upsampleRespacing: 'fast27',
+  seed: 42,
+}
+
+/** Seeded noise that logs how many values each draw takes. */
+class CountingNoise implements NoiseSource {
+  readonly counts: number[] = []
+  private readonly inner = new SeededNoise(5)
+  normal(count: number): Float32Array {
+    this.counts.push(count)
+    return this.inner.normal(count)
+  }
+}
+
+describe('textToImage', () => {
+  it('has the notebook defaults', () => {
+    expect(TEXT_TO_IMAGE_DEFAULTS).toMatchObject({
+      guidanceScale: 3,
+      baseRespacing: '100',
+      upsampleRespacing: 'fast27',
+      upsampleTemperature: 0.997,
+    })
+    expect(INPAINT_DEFAULTS.guidanceScale).toBe(5)
+  })
+
+  it('runs the base with guidance on [cond…, uncond…] and encodes the text once', async () => {
+    const models = smallModels('base', null)
+    const events: StepEvent[] = []
+    const images = await textToImage(models, params, { onStep: (event) => events.push(event) })
+
+    expect(images).toHaveLength(2)
+    expect(images[0]?.width).toBe(8)
+    expect(images[0]?.data.length).toBe(8 * 8 * 4)
+    expect(models.base.encodeCalls).toHaveLength(1)
+    const { tokens, mask } = models.base.encodeCalls[0] ?? { tokens: [], mask: [] }
+    expect(tokens).toHaveLength(4)
+    expect(tokens[0]?.slice(0, 6)).toEqual([64, 1162, 12397, 287, 257, 2214])
+    expect(tokens[1]).toEqual(tokens[0])
+    expect(tokens[2]).toEqual(new Array(128).fill(GPT2_END_TOKEN))
+    expect(mask[3]).toEqual(new Array(128).fill(false))
+
+    const kept = spaceTimesteps(1000, '10').reverse()
+    expect(models.base.denoiseCalls.map((call) => call.timesteps)).toEqual(
+      kept.map((t) => [t, t, t, t]),
+    )
+    const rowSize = 3 * 8 * 8
+    for (const call of models.base.denoiseCalls) {
+      // The model sees the conditional half twice.
+      expect(call.x.subarray(2 * rowSize)).toEqual(call.x.subarray(0, 2 * rowSize))
+      expect(call.inpaintImage).toBeUndefined()
+    }
+    expect(events.map((event) => [event.stage, event.step, event.totalSteps])).toEqual(
+      kept.map((_, i) => ['base', i + 1, 10]),
+    )
+    expect(events[0]?.preview.width).toBe(8)
+  })
+
+  it('reproduces the same pixels from the same seed and different ones from another', async () => {
+    const first = await textToImage(smallModels(), params)
+    const again = await textToImage(smallModels(), params)
+    const other = await textToImage(smallModels(), { ...params, seed: 43 })
+    expect(again.map((image) => image.data)).toEqual(first.map((image) => image.data))
+    expect(other[0]?.data).not.toEqual(first[0]?.data)
+    expect(first[0]?.width).toBe(32)
+  })
+
+  it('draws noise in the documented order', async () => {
+    const noise = new CountingNoise()
+    await textToImage(smallModels(), { ...params, baseRespacing: '5' }, { noise })
+    const base = 4 * 3 * 8 * 8
+    const upsampler = 2 * 3 * 32 * 32
+    // x_T, one draw per ancestral base step, upsampler x_T; DDIM with eta 0 draws nothing.
+    expect(noise.counts).toEqual([base, base, base, base, base, base, upsampler])
+  })
+
+  it('conditions the upsampler on quantised base samples and tempered noise, with DDIM', async () => {
+    const models = smallModels()
+    const events: StepEvent[] = []
+    const xT = new SeededNoise(9)
+    const recorded: Float32Array[] = []
+    const noise: NoiseSource = {
+      normal: (count) => {
+        const draw = xT.normal(count)
+        recorded.push(draw)
+        return draw
+      },
+    }
+    await textToImage(models, params, { noise, onStep: (event) => events.push(event) })
+    const upsampler = models.upsampler
+    expect(upsampler?.encodeCalls).toHaveLength(1)
+    expect(upsampler?.encodeCalls[0]?.tokens).toHaveLength(2)
+    expect(upsampler?.denoiseCalls).toHaveLength(27)
+    const first = upsampler?.denoiseCalls[0]
+    const upXT = recorded[recorded.length - 1] ?? new Float32Array()
+    expect(first?.x).toEqual(upXT.map((value) => Math.fround(value * Math.fround(0.997))))
+    expect(first?.timesteps).toEqual([997, 997])
+    const lowRes = first?.lowRes ?? new Float32Array()
+    expect(lowRes.length).toBe(2 * 3 * 8 * 8)
+    for (const value of lowRes) {
+      const level = (value + 1) * 127.5
+      expect(Math.abs(level - Math.round(level))).toBeLessThan(1e-4)
+    }
+    expect(events.filter((event) => event.stage === 'upsample')).toHaveLength(27)
+    expect(events.at(-1)).toMatchObject({ stage: 'upsample', step: 27, totalSteps: 27 })
+  })
+
+  it('stops within one step when cancelled', async () => {
+    const models = smallModels()
+    let steps = 0
+    const run = textToImage(models, params, {
+      onStep: () => steps++,
+      isCancelled: () => steps >= 3,
+    })
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' })
+    await expect(run).rejects.toBeInstanceOf(GlideError)
+    expect(models.base.denoiseCalls).toHaveLength(3)
+    expect(models.upsampler?.denoiseCalls).toHaveLength(0)
+  })
+
+  it('runs an inpainting model as text-to-image with an empty known region', async () => {
+    const models = smallModels('base-inpaint', 'upsample-inpaint')
+    await textToImage(models, { ...params, baseRespacing: '3', upsampleRespacing: '3' })
+    for (const call of [...models.base.denoiseCalls, ...(models.upsampler?.denoiseCalls ?? [])]) {
+      expect(call.inpaintImage?.every((value) => value === 0)).toBe(true)
+      expect(call.inpaintMask?.every((value) => value === 0)).toBe(true)
+    }
+    expect(models.base.denoiseCalls[0]?.inpaintMask?.length).toBe(4 * 8 * 8)
+    expect(models.upsampler?.denoiseCalls[0]?.inpaintImage?.length).toBe(2 * 3 * 32 * 32)
+  })
+
+  it('refuses invalid settings with INVALID_ARGUMENT', async () => {
+    const models = smallModels()
+    for (const bad of [
+      { batchSize: 0 },
+      { seed: -1 },
+      { seed: 2 ** 32 },
+      { guidanceScale: Number.NaN },
+      { upsampleTemperature: 0 },
+      { baseRespacing: 'fast' },
+      { upsampleRespacing: '2000' },
+    ]) {
+      await expect(textToImage(models, { ...params, ...bad })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
+    }
+    await expect(
+      textToImage({ base: smallModels().upsampler ?? models.base }, params),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(models.base.denoiseCalls).toHaveLength(0)
+  })
+})
+
+describe('inpaint', () => {
+  function frame(width: number, height: number): InpaintParams {
+    const data = new Uint8Array(width * height * 4)
+    for (let i = 0; i < width * height; i++) {
+      data.set([(i * 7) % 256, (i * 13) % 256, (i * 29) % 256, 255], i * 4)
+    }
+    const keepMask = new Float32Array(width * height)
+    // keep the top 5 rows, regenerate the rest
+    keepMask.fill(1, 0, 5 * width)
+    return {
+      ...INPAINT_DEFAULTS,
+      prompt: 'a corgi',
+      seed: 3,
+      baseRespacing: '6',
+      upsampleRespacing: '4',
+      image: { width, height, data },
+      keepMask,
+    }
+  }
+
+  it('keeps the known region exactly at base size and passes image × mask to the model', async () => {
+    const models = smallModels('base-inpaint', null)
+    const request = frame(8, 8)
+    const [image] = await inpaint(models, { ...request, batchSize: 1 })
+    expect(image?.width).toBe(8)
+    for (let i = 0; i < 5 * 8 * 4; i++) {
+      if (i % 4 === 3) continue
+      expect(image?.data[i]).toBe(request.image.data[i])
+    }
+    const changed = Array.from(image?.data.subarray(5 * 8 * 4) ?? []).some(
+      (value, i) => value !== request.image.data[5 * 8 * 4 + i],
+    )
+    expect(changed).toBe(true)
+    const call = models.base.denoiseCalls[0]
+    expect(call?.inpaintMask?.length).toBe(2 * 8 * 8)
+    expect(call?.inpaintMask?.[0]).toBe(1)
+    expect(call?.inpaintMask?.[8 * 8 - 1]).toBe(0)
+    // image × mask: zero where regenerated
+    expect(call?.inpaintImage?.[8 * 8 - 1]).toBe(0)
+    // red of pixel 1 is 7
+    expect(call?.inpaintImage?.[1]).toBe(Math.fround(7 / 127.5 - 1))
+  })
+
+  it('resizes the frame for each model and replaces the known region at 256 too', async () => {
+    const models = smallModels('base-inpaint', 'upsample-inpaint')
+    const request = frame(16, 16)
+    const noise = new CountingNoise()
+    const [image] = await inpaint(models, request, { noise })
+    expect(image?.width).toBe(32)
+    // Upsampler noise: ancestral at every step, as inpaint.ipynb samples the upsampler.
+    const up = 3 * 32 * 32
+    expect(noise.counts.slice(-5)).toEqual([up, up, up, up, up])
+    const call = models.upsampler?.denoiseCalls[0]
+    expect(call?.inpaintMask?.[0]).toBe(1)
+    expect(call?.inpaintMask?.[31 * 32]).toBe(0)
+  })
+
+  it('refuses a mask of the wrong size or range', async () => {
+    const models = smallModels('base-inpaint', null)
+    const request = frame(8, 8)
+    await expect(
+      inpaint(models, { ...request, keepMask: new Float32Array(10) }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(
+      inpaint(models, { ...request, keepMask: new Float32Array(64).fill(2) }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+})
