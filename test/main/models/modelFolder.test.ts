@@ -1,0 +1,109 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GlideError } from '../../../contract/errors'
+import type { ModelManifest } from '../../../contract/model'
+import {
+  listModels,
+  modelFolderPath,
+  readModelFolder,
+  writeManifest,
+} from '../../../main/models/modelFolder'
+import { baseManifest } from './manifestFixtures'
+
+let modelsDir: string
+beforeEach(() => {
+  modelsDir = mkdtempSync(join(tmpdir(), 'models-'))
+})
+afterEach(() => rmSync(modelsDir, { recursive: true, force: true }))
+
+async function makeModel(
+  id: string,
+  manifest: ModelManifest = baseManifest({ id }),
+): Promise<string> {
+  const dir = join(modelsDir, id)
+  mkdirSync(dir)
+  for (const name of Object.values(manifest.files)) writeFileSync(join(dir, name), 'onnx')
+  await writeManifest(dir, manifest)
+  return dir
+}
+
+async function failure(promise: Promise<unknown>): Promise<GlideError> {
+  const error = await promise.then(
+    () => new Error('accepted'),
+    (reason: unknown) => reason,
+  )
+  expect(error).toBeInstanceOf(GlideError)
+  return error as GlideError
+}
+
+describe('model folders', () => {
+  it('writes a manifest that reads back identically, with absolute file paths', async () => {
+    const dir = await makeModel('glide-base')
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))).toEqual(
+      baseManifest({ id: 'glide-base' }),
+    )
+    const folder = await readModelFolder(dir)
+    expect(folder.manifest).toEqual(baseManifest({ id: 'glide-base' }))
+    expect(folder.files.unet).toBe(join(dir, 'unet.onnx'))
+  })
+
+  it('refuses to write an invalid manifest', async () => {
+    const invalid = { ...baseManifest(), files: { unet: '../x' } } as ModelManifest
+    expect((await failure(writeManifest(modelsDir, invalid))).code).toBe('MODEL_INVALID')
+  })
+
+  it('reports a missing folder, a missing file, a symlinked file and an id mismatch', async () => {
+    expect((await failure(readModelFolder(join(modelsDir, 'nope')))).code).toBe('MODEL_NOT_FOUND')
+
+    const missing = await makeModel('missing-file')
+    rmSync(join(missing, 'unet.onnx'))
+    const error = await failure(readModelFolder(missing))
+    expect(error.code).toBe('MODEL_INVALID')
+    expect(error.message).toContain('"unet.onnx" is missing')
+
+    const linked = await makeModel('linked')
+    const outside = join(modelsDir, 'outside.onnx')
+    writeFileSync(outside, 'x')
+    rmSync(join(linked, 'unet.onnx'))
+    symlinkSync(outside, join(linked, 'unet.onnx'))
+    expect((await failure(readModelFolder(linked))).message).toContain('not a regular file')
+
+    const renamed = await makeModel('renamed', baseManifest({ id: 'other-id' }))
+    expect((await failure(readModelFolder(renamed))).message).toContain('"other-id"')
+  })
+
+  it('rejects manifests that are not JSON or not valid', async () => {
+    const dir = join(modelsDir, 'broken')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'model.json'), '{ nope')
+    expect((await failure(readModelFolder(dir))).message).toContain('not valid JSON')
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'glide-studio/model@1' }))
+    expect((await failure(readModelFolder(dir))).code).toBe('MODEL_INVALID')
+  })
+
+  it('lists valid folders sorted and skips invalid ones with a reason', async () => {
+    await makeModel('zeta')
+    await makeModel('alpha')
+    mkdirSync(join(modelsDir, 'empty'))
+    mkdirSync(join(modelsDir, 'alpha.tmp-123abc'))
+    writeFileSync(join(modelsDir, 'stray-file.txt'), 'x')
+    const { models, skipped } = await listModels(modelsDir)
+    expect(models.map((model) => model.manifest.id)).toEqual(['alpha', 'zeta'])
+    expect(skipped.map((entry) => [join(entry.dir), entry.reason.length > 0])).toEqual([
+      [join(modelsDir, 'alpha.tmp-123abc'), true],
+      [join(modelsDir, 'empty'), true],
+    ])
+    expect(skipped[1]!.reason).toContain('model.json')
+  })
+
+  it('lists nothing when the models directory does not exist', async () => {
+    expect(await listModels(join(modelsDir, 'absent'))).toEqual({ models: [], skipped: [] })
+  })
+
+  it('refuses ids that would leave the models directory', () => {
+    expect(() => modelFolderPath(modelsDir, '../etc')).toThrow(GlideError)
+    expect(modelFolderPath(modelsDir, 'glide-base')).toBe(join(modelsDir, 'glide-base'))
+  })
+})
