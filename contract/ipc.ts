@@ -1,0 +1,175 @@
+import { z } from 'zod'
+import { documentChannels } from './documents'
+import { zSerializedError, type SerializedError } from './errors'
+import {
+  zExecutionProviderName,
+  zJobId,
+  zJobInput,
+  zJobProgress,
+  zJobSummary,
+  zModelId,
+} from './jobs'
+import { zSettings, zSettingsPatch } from './settings'
+
+/**
+ * Every request channel and event between the renderer and main, declared once. Main's router,
+ * the preload, the browser-mode bridge and the renderer are all typed and validated from here.
+ * Channel names are `namespace.verb`; inputs are strict objects, so extra fields are refused.
+ */
+
+export const zModelKind = z.enum([
+  'base',
+  'upsample',
+  'base-inpaint',
+  'upsample-inpaint',
+  'clip-image',
+  'clip-text',
+])
+
+export const zModelSummary = z.strictObject({
+  id: zModelId,
+  name: z.string().max(200),
+  kind: zModelKind,
+  /** true for the released GLIDE (filtered) weights. */
+  official: z.boolean(),
+})
+export type ModelSummary = z.infer<typeof zModelSummary>
+
+const zEmpty = z.strictObject({})
+
+export const zMenuCommand = z.enum([
+  'open',
+  'save',
+  'export',
+  'undo',
+  'redo',
+  'zoomIn',
+  'zoomOut',
+  'zoomReset',
+])
+export type MenuCommand = z.infer<typeof zMenuCommand>
+
+export const zHostState = z.enum(['starting', 'ready', 'restarting', 'stopped'])
+
+export const requests = {
+  'app.info': {
+    input: zEmpty,
+    output: z.strictObject({
+      version: z.string(),
+      mode: z.enum(['desktop', 'browser']),
+      platform: z.string(),
+      hostState: zHostState,
+      /** The execution provider the inference host runs on, null before it has started. */
+      provider: zExecutionProviderName.nullable(),
+    }),
+  },
+  /** A round trip through main's event loop; used to measure IPC latency. */
+  'app.ping': {
+    input: z.strictObject({ sentAt: z.number().finite() }),
+    output: z.strictObject({ sentAt: z.number(), receivedAt: z.number() }),
+  },
+  'models.list': {
+    input: zEmpty,
+    output: z.strictObject({ models: z.array(zModelSummary) }),
+  },
+  'settings.get': { input: zEmpty, output: zSettings },
+  'settings.update': { input: zSettingsPatch, output: zSettings },
+  'jobs.submit': { input: zJobInput, output: zJobSummary },
+  'jobs.cancel': {
+    input: z.strictObject({ jobId: zJobId }),
+    output: z.strictObject({ cancelled: z.boolean() }),
+  },
+  'jobs.cancelAll': { input: zEmpty, output: z.strictObject({ cancelled: z.number().int() }) },
+  'jobs.list': { input: zEmpty, output: z.strictObject({ jobs: z.array(zJobSummary) }) },
+  ...documentChannels,
+} as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
+
+export const events = {
+  'job.progress': zJobProgress,
+  /** A job changed state (queued, running, done, failed, cancelled); carries the whole summary. */
+  'job.updated': zJobSummary,
+  'menu.command': z.strictObject({ command: zMenuCommand }),
+  'host.status': z.strictObject({
+    state: zHostState,
+    provider: zExecutionProviderName.nullable(),
+  }),
+} as const satisfies Record<string, z.ZodType>
+
+export type Requests = typeof requests
+export type RequestChannel = keyof Requests
+export type RequestInput<C extends RequestChannel> = z.input<Requests[C]['input']>
+export type RequestOutput<C extends RequestChannel> = z.output<Requests[C]['output']>
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+
+export const requestChannels = Object.keys(requests) as RequestChannel[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && Object.hasOwn(requests, value)
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && Object.hasOwn(events, value)
+}
+
+/** What every request resolves to: errors are values, so their code survives every transport. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError }
+
+export const zIpcResult = z.union([
+  z.strictObject({ ok: z.literal(true), value: z.unknown() }),
+  z.strictObject({ ok: z.literal(false), error: zSerializedError }),
+])
+
+/** The Electron IPC channel names the preload and main's router share. */
+export const electronChannels = { invoke: 'glide:invoke', event: 'glide:event' } as const
+
+/** The WebSocket frames of browser mode. */
+export const zSocketClientFrame = z.strictObject({
+  id: z.number().int().nonnegative(),
+  channel: z.string().max(100),
+  input: z.unknown(),
+})
+export type SocketClientFrame = z.infer<typeof zSocketClientFrame>
+export type SocketServerFrame =
+  | { type: 'result'; id: number; result: IpcResult<unknown> }
+  | { type: 'event'; event: EventName; payload: unknown }
+
+type NamespaceOf<C> = C extends `${infer N}.${string}` ? N : never
+type RequestNamespace = NamespaceOf<RequestChannel>
+
+/** `window.glide`: one function per request channel, grouped by namespace, plus event subscription. */
+export type GlideApi = {
+  readonly [N in RequestNamespace]: {
+    readonly [C in RequestChannel as C extends `${N}.${infer V}` ? V : never]: (
+      input: RequestInput<C>,
+    ) => Promise<IpcResult<RequestOutput<C>>>
+  }
+} & {
+  readonly subscribe: <E extends EventName>(
+    event: E,
+    listener: (payload: EventPayload<E>) => void,
+  ) => () => void
+}
+
+export type Invoke = (channel: RequestChannel, input: unknown) => Promise<IpcResult<unknown>>
+export type Subscribe = (event: EventName, listener: (payload: unknown) => void) => () => void
+
+/**
+ * Builds the `window.glide` object from the contract over any transport (Electron IPC in the
+ * preload, a WebSocket in browser mode). Event names outside the contract are refused.
+ */
+export function createGlideApi(invoke: Invoke, subscribe: Subscribe): GlideApi {
+  const api: Record<string, Record<string, (input: unknown) => Promise<IpcResult<unknown>>>> = {}
+  for (const channel of requestChannels) {
+    const [namespace, verb] = channel.split('.') as [string, string]
+    api[namespace] ??= {}
+    api[namespace][verb] = (input: unknown) => invoke(channel, input)
+  }
+  const guardedSubscribe: Subscribe = (event, listener) => {
+    if (!isEventName(event)) throw new Error(`unknown event ${String(event)}`)
+    return subscribe(event, listener)
+  }
+  return { ...api, subscribe: guardedSubscribe } as unknown as GlideApi
+}

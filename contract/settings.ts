@@ -1,0 +1,56 @@
+import { z } from 'zod'
+import { zExecutionProviderName, zRespacing } from './jobs'
+
+/** "auto" picks the best provider the platform offers and falls back to CPU. */
+export const zExecutionProviderChoice = z.union([z.literal('auto'), zExecutionProviderName])
+export type ExecutionProviderChoice = z.infer<typeof zExecutionProviderChoice>
+
+export const zGenerationDefaults = z.strictObject({
+  guidanceScale: z.number().finite().min(0).max(50),
+  baseRespacing: zRespacing,
+  upsampleRespacing: zRespacing,
+  upsampleTemperature: z.number().finite().min(0).max(2),
+  batchSize: z.number().int().min(1).max(8),
+})
+export type GenerationDefaults = z.infer<typeof zGenerationDefaults>
+
+export const zWindowBounds = z.strictObject({
+  x: z.number().int(),
+  y: z.number().int(),
+  width: z.number().int().min(200).max(20000),
+  height: z.number().int().min(200).max(20000),
+  maximized: z.boolean(),
+})
+export type WindowBounds = z.infer<typeof zWindowBounds>
+
+/** Persisted as JSON in the per-user config dir. Unknown or invalid files fall back to defaults. */
+export const zSettings = z.strictObject({
+  version: z.literal(1),
+  /** null = the default models dir (GLIDE_STUDIO_MODELS_DIR or the per-user data dir). */
+  modelsDir: z.string().max(4096).nullable(),
+  executionProvider: zExecutionProviderChoice,
+  defaults: zGenerationDefaults,
+  windowBounds: zWindowBounds.nullable(),
+})
+export type Settings = z.infer<typeof zSettings>
+
+/** What the renderer may change. Paths are not here: they come from main's own dialogs. */
+export const zSettingsPatch = z.strictObject({
+  executionProvider: zExecutionProviderChoice.optional(),
+  defaults: zGenerationDefaults.partial().optional(),
+})
+export type SettingsPatch = z.infer<typeof zSettingsPatch>
+
+export const defaultSettings: Settings = {
+  version: 1,
+  modelsDir: null,
+  executionProvider: 'auto',
+  defaults: {
+    guidanceScale: 3,
+    baseRespacing: '100',
+    upsampleRespacing: 'fast27',
+    upsampleTemperature: 0.997,
+    batchSize: 1,
+  },
+  windowBounds: null,
+}

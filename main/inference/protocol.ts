@@ -1,0 +1,80 @@
+import { z } from 'zod'
+import { zSerializedError } from '../../contract/errors'
+import {
+  zExecutionProviderName,
+  zGenerationStage,
+  zJobId,
+  zModelId,
+  zSamplingSettings,
+} from '../../contract/jobs'
+import { zExecutionProviderChoice } from '../../contract/settings'
+
+/**
+ * Messages between main and the inference host (a utilityProcess under Electron, a forked child
+ * under plain Node). Both sides parse every message they receive with these schemas.
+ */
+
+const zBytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes')
+
+export const zHostImage = z.strictObject({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  data: zBytes,
+})
+export type HostImage = z.infer<typeof zHostImage>
+
+export const zModelLocation = z.strictObject({
+  modelsDir: z.string().min(1).max(4096),
+  id: zModelId,
+})
+
+export const zHostJob = z.strictObject({
+  kind: z.enum(['generate', 'inpaint']),
+  settings: zSamplingSettings,
+  /** Model folders are `<modelsDir>/<id>`; the host loads nothing from anywhere else. */
+  baseModel: zModelLocation,
+  upsampleModel: zModelLocation.nullable(),
+  executionProvider: zExecutionProviderChoice,
+  /** inpaint only: RGBA pixels and one byte per pixel, 255 = keep. */
+  image: zHostImage.optional(),
+  keepMask: zBytes.optional(),
+  /** Milliseconds between two previews; the first and the last step always get one. */
+  previewIntervalMs: z.number().int().nonnegative(),
+})
+export type HostJob = z.infer<typeof zHostJob>
+
+export const zToHost = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('run'), jobId: zJobId, job: zHostJob }),
+  z.strictObject({ type: z.literal('cancel'), jobId: zJobId }),
+])
+export type ToHost = z.infer<typeof zToHost>
+
+export const zResultImage = z.strictObject({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** PNG file bytes, settings in a tEXt chunk. */
+  png: zBytes,
+})
+export type ResultImage = z.infer<typeof zResultImage>
+
+export const zFromHost = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ready'), pid: z.number().int() }),
+  z.strictObject({
+    type: z.literal('step'),
+    jobId: zJobId,
+    stage: zGenerationStage,
+    step: z.number().int().positive(),
+    totalSteps: z.number().int().positive(),
+    /** PNG of the predicted x0, or null when throttled. */
+    preview: zBytes.nullable(),
+  }),
+  z.strictObject({
+    type: z.literal('done'),
+    jobId: zJobId,
+    images: z.array(zResultImage),
+    provider: zExecutionProviderName,
+    modelIds: z.array(zModelId),
+  }),
+  z.strictObject({ type: z.literal('failed'), jobId: zJobId, error: zSerializedError }),
+])
+export type FromHost = z.infer<typeof zFromHost>

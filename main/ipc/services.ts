@@ -1,0 +1,146 @@
+import type { z } from 'zod'
+import type { DocumentChannel } from '../../contract/documents'
+import { GlideError } from '../../contract/errors'
+import type {
+  EventName,
+  EventPayload,
+  ModelSummary,
+  RequestChannel,
+  RequestOutput,
+  Requests,
+} from '../../contract/ipc'
+import type { JobResult } from '../../contract/jobs'
+import type { InferenceHostClient } from '../inference/client/hostClient'
+import type { HostJob } from '../inference/protocol'
+import { JobQueue, type JobRunner } from '../jobs/jobQueue'
+import { chooseModels, type InstalledModel } from '../jobs/modelChoice'
+import type { SettingsStore } from '../settings/settingsStore'
+
+/**
+ * The one implementation of every request channel, shared by the Electron router (main/ipc) and
+ * the browser-mode WebSocket server (main/server). Inputs arrive already validated.
+ */
+
+export type Handler<C extends RequestChannel> = (
+  input: z.output<Requests[C]['input']>,
+) => Promise<RequestOutput<C>> | RequestOutput<C>
+export type Handlers = { readonly [C in RequestChannel]: Handler<C> }
+export type DocumentHandlers = { readonly [C in DocumentChannel]: Handler<C> }
+
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void
+
+export interface ModelRegistry {
+  /** Installed models, user's models dir first, then bundled ones (GLIDE-mini). */
+  list(): Promise<InstalledModel[]>
+}
+
+export interface ServicesOptions {
+  mode: 'desktop' | 'browser'
+  version: string
+  settings: SettingsStore
+  host: InferenceHostClient
+  models: ModelRegistry
+  emit: Emit
+  /** Provided by main/documents; absent where documents are not wired (handlers then refuse). */
+  documents?: DocumentHandlers
+  previewIntervalMs?: number
+}
+
+export interface Services {
+  readonly handlers: Handlers
+  readonly queue: JobQueue<HostJob>
+}
+
+function toDataUrl(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`
+}
+
+/** The job queue's runner over the inference host: PNG bytes become data URLs for the page. */
+export function hostJobRunner(host: InferenceHostClient): JobRunner<HostJob> {
+  return {
+    async run(jobId, job, onStep): Promise<JobResult> {
+      const startedAt = Date.now()
+      const result = await host.run(jobId, job, (step) =>
+        onStep({ ...step, preview: step.preview ? toDataUrl(step.preview) : null }),
+      )
+      return {
+        images: result.images.map((image) => ({
+          width: image.width,
+          height: image.height,
+          pngDataUrl: toDataUrl(image.png),
+        })),
+        provider: result.provider,
+        modelIds: result.modelIds,
+        elapsedMs: Date.now() - startedAt,
+      }
+    },
+    cancel: (jobId) => host.cancel(jobId),
+  }
+}
+
+function documentsUnavailable(): never {
+  throw new GlideError('INVALID_ARGUMENT', 'Documents are not available here.')
+}
+
+const summary = ({ modelsDir: _dir, ...model }: InstalledModel): ModelSummary => model
+
+export function createServices(options: ServicesOptions): Services {
+  const { settings, host, models, emit } = options
+  const queue = new JobQueue<HostJob>(hostJobRunner(host), {
+    onUpdated: (job) => emit('job.updated', job),
+    onProgress: (progress) => emit('job.progress', progress),
+  })
+  const documents: DocumentHandlers = options.documents ?? {
+    'documents.decodeImage': documentsUnavailable,
+    'documents.openImage': documentsUnavailable,
+    'documents.openProject': documentsUnavailable,
+    'documents.saveProject': documentsUnavailable,
+    'documents.export': documentsUnavailable,
+    'documents.autosave': documentsUnavailable,
+    'documents.listRecoveries': documentsUnavailable,
+    'documents.restoreRecovery': documentsUnavailable,
+    'documents.discardRecovery': documentsUnavailable,
+  }
+
+  const handlers: Handlers = {
+    'app.info': () => ({
+      version: options.version,
+      mode: options.mode,
+      platform: process.platform,
+      hostState: host.state,
+      provider: host.provider,
+    }),
+    'app.ping': ({ sentAt }) => ({ sentAt, receivedAt: Date.now() }),
+    'models.list': async () => ({ models: (await models.list()).map(summary) }),
+    'settings.get': () => settings.get(),
+    'settings.update': (patch) => settings.applyPatch(patch),
+    'jobs.submit': async (input) => {
+      const choice = chooseModels(await models.list(), input.kind, input.settings)
+      const location = (model: InstalledModel) => ({ modelsDir: model.modelsDir, id: model.id })
+      const job: HostJob = {
+        kind: input.kind,
+        settings: input.settings,
+        baseModel: location(choice.base),
+        upsampleModel: choice.upsample ? location(choice.upsample) : null,
+        executionProvider: settings.get().executionProvider,
+        previewIntervalMs: options.previewIntervalMs ?? 200,
+        ...(input.kind === 'inpaint'
+          ? {
+              image: {
+                width: input.image.width,
+                height: input.image.height,
+                data: new Uint8Array(Buffer.from(input.image.rgba, 'base64')),
+              },
+              keepMask: new Uint8Array(Buffer.from(input.keepMask, 'base64')),
+            }
+          : {}),
+      }
+      return queue.submit({ kind: input.kind, settings: input.settings, payload: job })
+    },
+    'jobs.cancel': ({ jobId }) => ({ cancelled: queue.cancel(jobId) }),
+    'jobs.cancelAll': () => ({ cancelled: queue.cancelAll() }),
+    'jobs.list': () => ({ jobs: queue.list() }),
+    ...documents,
+  }
+  return { handlers, queue }
+}

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { ModelSummary } from '../../contract/ipc'
+import { isUNetManifest, type ModelManifest } from '../../contract/model'
+import { officialOptions } from '../engine/glideOptions'
+import type { ModelRegistry } from '../ipc/services'
+import { listModels } from '../models/modelFolder'
+import { defaultModelsDir } from '../models/paths'
+import { createModelRegistry } from './modelRegistry'
+
+/** GLIDE-mini as shipped: native-models/glide-mini in the repository, resources/ when packaged. */
+export function bundledModelsDirs(): string[] {
+  const resources = (process as { resourcesPath?: string }).resourcesPath
+  const candidates = [
+    ...(resources ? [`${resources}/glide-mini`] : []),
+    fileURLToPath(new URL('../../native-models/glide-mini', import.meta.url)),
+  ]
+  return candidates.filter((dir) => existsSync(dir))
+}
+
+/** Official-size weights: the architecture the released checkpoints were built with. */
+function isOfficial(manifest: ModelManifest): boolean {
+  if (!isUNetManifest(manifest)) return true
+  const official = officialOptions(manifest.kind)
+  const keys = ['image_size', 'num_channels', 'num_res_blocks', 'xf_width', 'xf_layers'] as const
+  return keys.every((key) => manifest.options[key] === official[key])
+}
+
+async function listIn(modelsDir: string): Promise<ModelSummary[]> {
+  if (!existsSync(modelsDir)) return []
+  const { models } = await listModels(modelsDir)
+  return models.map(({ manifest }) => ({
+    id: manifest.id,
+    name: manifest.name,
+    kind: manifest.kind,
+    official: isOfficial(manifest),
+  }))
+}
+
+/** The registry over the user's models dir (settings, else the default) and the bundled ones. */
+export function createNodeModelRegistry(modelsDir: () => string | null | undefined): ModelRegistry {
+  return createModelRegistry(
+    () => [modelsDir() ?? defaultModelsDir(), ...bundledModelsDirs()],
+    listIn,
+  )
+}

@@ -1,0 +1,182 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import {
+  zSocketClientFrame,
+  type EventName,
+  type EventPayload,
+  type SocketServerFrame,
+} from '../../contract/ipc'
+import { decodeWire, encodeWire } from '../../contract/wire'
+import { createRouter } from '../ipc/router'
+import type { Handlers } from '../ipc/services'
+import { mimeType, securityHeaders } from './csp'
+import { readStaticFile } from './staticFiles'
+
+export interface BrowserServerOptions {
+  handlers: Handlers
+  /** The built renderer (out/renderer). */
+  staticDir: string
+  /** 0 picks a free port. */
+  port?: number
+  token?: string
+}
+
+export interface BrowserServer {
+  /** The URL to open, with the session token. */
+  readonly url: string
+  readonly port: number
+  readonly token: string
+  broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void
+  close(): Promise<void>
+}
+
+const sessionCookie = 'glide_session'
+/** Big enough for a document with full-size layers (contract/documents caps images at 128 MiB). */
+const maxFrameBytes = 192 * 1024 * 1024
+/** Progress events are skipped for a client that has this much unsent; state changes never are. */
+const slowClientBytes = 16 * 1024 * 1024
+
+function sameToken(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false
+  const a = Buffer.from(expected)
+  const b = Buffer.from(given)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function cookieValue(request: IncomingMessage, name: string): string | null {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=')
+    if (key === name) return rest.join('=')
+  }
+  return null
+}
+
+/**
+ * Browser mode: serves the renderer on 127.0.0.1 and carries the contract over a WebSocket to the
+ * same handlers the desktop app uses. A request must name this server as its Host (no DNS
+ * rebinding), carry no foreign Origin, and hold the session token (query once, then a cookie).
+ */
+export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const sockets = new Set<WebSocket>()
+  const route = createRouter<{ authenticated: boolean }>(
+    options.handlers,
+    (sender) => sender.authenticated,
+  )
+  let port = 0
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`]
+  const allowedOrigins = () => allowedHosts().map((host) => `http://${host}`)
+
+  const hostAndOriginAllowed = (request: IncomingMessage, originRequired: boolean): boolean => {
+    if (!allowedHosts().includes(request.headers.host ?? '')) return false
+    const origin = request.headers.origin
+    if (origin === undefined) return !originRequired
+    return allowedOrigins().includes(origin)
+  }
+
+  const refuse = (response: ServerResponse, status: number, text: string) => {
+    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders })
+    response.end(text)
+  }
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+      if (!hostAndOriginAllowed(request, false)) return refuse(response, 403, 'Forbidden')
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return refuse(response, 405, 'Method not allowed')
+      const queryToken = url.searchParams.get('token')
+      if (sameToken(token, queryToken)) {
+        // Trade the token in the URL for a cookie, and drop it from the address bar and history.
+        response.writeHead(303, {
+          Location: url.pathname,
+          'Set-Cookie': `${sessionCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          ...securityHeaders,
+        })
+        return response.end()
+      }
+      if (!sameToken(token, cookieValue(request, sessionCookie)))
+        return refuse(response, 403, 'Forbidden')
+      const file = await readStaticFile(options.staticDir, url.pathname)
+      if (!file) return refuse(response, 404, 'Not found')
+      response.writeHead(200, { 'Content-Type': mimeType(file.path), ...securityHeaders })
+      response.end(request.method === 'HEAD' ? undefined : file.body)
+    })().catch(() => refuse(response, 500, 'Internal error'))
+  })
+
+  const webSockets = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes })
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    const authorised =
+      url.pathname === '/ws' &&
+      hostAndOriginAllowed(request, true) &&
+      (sameToken(token, cookieValue(request, sessionCookie)) ||
+        sameToken(token, url.searchParams.get('token')))
+    if (!authorised) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    webSockets.handleUpgrade(request, socket, head, (ws) => accept(ws))
+  })
+
+  const send = (ws: WebSocket, frame: SocketServerFrame) => {
+    if (ws.readyState === ws.OPEN) ws.send(encodeWire(frame))
+  }
+
+  const accept = (ws: WebSocket) => {
+    sockets.add(ws)
+    ws.on('close', () => sockets.delete(ws))
+    ws.on('error', () => ws.terminate())
+    ws.on('message', (data, isBinary) => {
+      void (async () => {
+        let id = -1
+        try {
+          if (isBinary) throw new Error('binary frames are not part of the protocol')
+          const frame = zSocketClientFrame.parse(decodeWire(data.toString()))
+          id = frame.id
+          send(ws, {
+            type: 'result',
+            id,
+            result: await route(frame.channel, frame.input, { authenticated: true }),
+          })
+        } catch {
+          send(ws, {
+            type: 'result',
+            id,
+            result: {
+              ok: false,
+              error: { code: 'INVALID_PAYLOAD', message: 'The frame is not a request.' },
+            },
+          })
+        }
+      })()
+    })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  port = (server.address() as AddressInfo).port
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    broadcast(event, payload) {
+      for (const ws of sockets) {
+        if (event === 'job.progress' && ws.bufferedAmount > slowClientBytes) continue
+        send(ws, { type: 'event', event, payload })
+      }
+    },
+    async close() {
+      for (const ws of sockets) ws.terminate()
+      webSockets.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

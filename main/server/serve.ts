@@ -1,0 +1,34 @@
+/**
+ * `npm run serve [-- --port N] [--models-dir DIR]`: browser mode. Prints the URL with the session
+ * token; open it in a browser on this machine (or tunnel the port).
+ */
+import { parseArgs } from 'node:util'
+import { startBrowserMode } from './browserMode'
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'models-dir': { type: 'string' },
+  },
+})
+const port = Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be a port number, not ${values.port}`)
+  process.exit(2)
+}
+
+try {
+  const mode = await startBrowserMode({
+    port,
+    ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
+  })
+  process.stdout.write(`Glide Studio is serving on ${mode.server.url}\n`)
+  const stop = () => {
+    void mode.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+} catch (error) {
+  console.error((error as Error).message)
+  process.exit(1)
+}

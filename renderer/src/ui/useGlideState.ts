@@ -1,0 +1,82 @@
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import type { ExecutionProviderName, JobProgress, JobSummary } from '../../../contract/jobs'
+import type { GlideApi, ModelSummary } from '../../../contract/ipc'
+import { unwrap } from '../bridge'
+
+export interface JobView {
+  summary: JobSummary
+  progress: JobProgress | null
+  /** The latest preview the job has sent (progress events may carry none when throttled). */
+  preview: string | null
+}
+
+export interface GlideState {
+  jobs: JobView[]
+  models: ModelSummary[]
+  provider: ExecutionProviderName | null
+  error: string | null
+  setError(message: string | null): void
+}
+
+/** Jobs, models and the provider in use, kept current from main's events. */
+export function useGlideState(glide: GlideApi): GlideState {
+  const [jobs, setJobs] = useState<ReadonlyMap<string, JobView>>(new Map())
+  const [models, setModels] = useState<ModelSummary[]>([])
+  const [provider, setProvider] = useState<ExecutionProviderName | null>(null)
+  const [error, setErrorState] = useState<string | null>(null)
+  const setError = useCallback((message: string | null) => setErrorState(message), [])
+
+  useEffect(() => {
+    const update = (summary: JobSummary) => {
+      setJobs((current) => {
+        const next = new Map(current)
+        const previous = current.get(summary.id)
+        next.set(summary.id, {
+          summary,
+          progress: previous?.progress ?? null,
+          preview: previous?.preview ?? null,
+        })
+        return next
+      })
+      if (summary.result) setProvider(summary.result.provider)
+    }
+    const unsubscribers = [
+      glide.subscribe('job.updated', update),
+      glide.subscribe('job.progress', (progress) => {
+        setJobs((current) => {
+          const view = current.get(progress.jobId)
+          if (!view) return current
+          const next = new Map(current)
+          next.set(progress.jobId, { ...view, progress, preview: progress.preview ?? view.preview })
+          return next
+        })
+      }),
+      glide.subscribe('host.status', (status) => {
+        if (status.provider) setProvider(status.provider)
+      }),
+    ]
+    void (async () => {
+      try {
+        const [info, installed, list] = await Promise.all([
+          unwrap(glide.app.info({})),
+          unwrap(glide.models.list({})),
+          unwrap(glide.jobs.list({})),
+        ])
+        setProvider((current) => current ?? info.provider)
+        setModels(installed.models)
+        for (const job of list.jobs) update(job)
+      } catch (failure) {
+        setErrorState((failure as Error).message)
+      }
+    })()
+    return () => {
+      for (const unsubscribe of unsubscribers) unsubscribe()
+    }
+  }, [glide])
+
+  const jobList = useMemo(
+    () => [...jobs.values()].sort((a, b) => a.summary.queuedAt - b.summary.queuedAt),
+    [jobs],
+  )
+  return { jobs: jobList, models, provider, error, setError }
+}
