@@ -1,0 +1,86 @@
+import type { GenerationInfo } from '../../../contract/documents'
+import type { Rect } from './geometry'
+import { TiledRaster } from './TiledRaster'
+
+export const maxDocumentSide = 8192
+
+/** One raster layer. Pixels are document-sized, sparse tiles of straight-alpha RGBA. */
+export interface Layer {
+  readonly id: string
+  name: string
+  visible: boolean
+  /** 0..1 */
+  opacity: number
+  locked: boolean
+  readonly raster: TiledRaster
+  generation?: GenerationInfo
+}
+
+/** Plain RGBA image, straight alpha, row-major; the shape the pipelines take and return. */
+export interface RgbaImage {
+  readonly width: number
+  readonly height: number
+  readonly data: Uint8ClampedArray
+}
+
+let layerCounter = 0
+
+export function newLayerId(): string {
+  layerCounter += 1
+  return `layer-${Date.now().toString(36)}-${layerCounter.toString(36)}`
+}
+
+/**
+ * The document: size, a stack of layers (index 0 is the bottom), the inpainting mask (one byte per
+ * pixel, 255 = painted = regenerate) and the square generation frame. It holds state only; every
+ * change that should be undoable goes through {@link Editor}.
+ */
+export class EditorDocument {
+  readonly layers: Layer[] = []
+  readonly mask: TiledRaster
+  frame: Rect
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly id: string = newLayerId(),
+    public title = 'Untitled',
+  ) {
+    if (!Number.isInteger(width) || !Number.isInteger(height))
+      throw new RangeError('size must be integral')
+    if (width < 1 || height < 1 || width > maxDocumentSide || height > maxDocumentSide) {
+      throw new RangeError(`canvas sides must be 1..${maxDocumentSide} pixels`)
+    }
+    this.mask = new TiledRaster(width, height, 1)
+    const side = Math.min(width, height, 512)
+    this.frame = {
+      x: Math.floor((width - side) / 2),
+      y: Math.floor((height - side) / 2),
+      width: side,
+      height: side,
+    }
+  }
+
+  get bounds(): Rect {
+    return { x: 0, y: 0, width: this.width, height: this.height }
+  }
+
+  createLayer(name: string, id = newLayerId()): Layer {
+    return {
+      id,
+      name,
+      visible: true,
+      opacity: 1,
+      locked: false,
+      raster: new TiledRaster(this.width, this.height, 4),
+    }
+  }
+
+  layerIndex(id: string): number {
+    return this.layers.findIndex((layer) => layer.id === id)
+  }
+
+  getLayer(id: string): Layer | undefined {
+    return this.layers.find((layer) => layer.id === id)
+  }
+}

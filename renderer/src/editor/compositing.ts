@@ -1,0 +1,85 @@
+import type { Layer, RgbaImage } from './EditorDocument'
+import type { Rect } from './geometry'
+import { intersectRects } from './geometry'
+import { tileSize } from './TiledRaster'
+
+/**
+ * Source-over of straight-alpha RGBA `source` onto `target` (both packed, same length), with an
+ * extra opacity in 0..1. Results are rounded to bytes.
+ */
+export function blendOver(
+  target: Uint8ClampedArray,
+  source: Uint8ClampedArray,
+  opacity: number,
+): void {
+  for (let i = 0; i < source.length; i += 4) {
+    const sa = ((source[i + 3] ?? 0) / 255) * opacity
+    if (sa === 0) continue
+    if (sa === 1) {
+      target[i] = source[i] ?? 0
+      target[i + 1] = source[i + 1] ?? 0
+      target[i + 2] = source[i + 2] ?? 0
+      target[i + 3] = 255
+      continue
+    }
+    const da = (target[i + 3] ?? 0) / 255
+    const oa = sa + da * (1 - sa)
+    const dw = (da * (1 - sa)) / oa
+    const sw = sa / oa
+    target[i] = (source[i] ?? 0) * sw + (target[i] ?? 0) * dw
+    target[i + 1] = (source[i + 1] ?? 0) * sw + (target[i + 1] ?? 0) * dw
+    target[i + 2] = (source[i + 2] ?? 0) * sw + (target[i + 2] ?? 0) * dw
+    target[i + 3] = oa * 255
+  }
+}
+
+/** Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA). */
+export function compositeTile(
+  layers: readonly Layer[],
+  key: number,
+  out: Uint8ClampedArray,
+): boolean {
+  out.fill(0)
+  let any = false
+  for (const layer of layers) {
+    if (!layer.visible || layer.opacity <= 0) continue
+    const tile = layer.raster.getTile(key)
+    if (!tile) continue
+    blendOver(out, tile, layer.opacity)
+    any = true
+  }
+  return any
+}
+
+/**
+ * The composite of the visible layers inside `rect`, which may extend past the canvas (outside
+ * reads as transparent). This is what the models see for a generation frame.
+ */
+export function compositeRect(
+  layers: readonly Layer[],
+  canvas: { width: number; height: number },
+  rect: Rect,
+): RgbaImage {
+  const data = new Uint8ClampedArray(rect.width * rect.height * 4)
+  const inside = intersectRects(rect, { x: 0, y: 0, width: canvas.width, height: canvas.height })
+  if (!inside) return { width: rect.width, height: rect.height, data }
+  const rowPixels = inside.width
+  for (const layer of layers) {
+    if (!layer.visible || layer.opacity <= 0) continue
+    const pixels = layer.raster.readRect(inside)
+    for (let y = 0; y < inside.height; y++) {
+      const target = ((inside.y - rect.y + y) * rect.width + (inside.x - rect.x)) * 4
+      blendOver(
+        data.subarray(target, target + rowPixels * 4),
+        pixels.subarray(y * rowPixels * 4, (y + 1) * rowPixels * 4),
+        layer.opacity,
+      )
+    }
+  }
+  return { width: rect.width, height: rect.height, data }
+}
+
+/** Number of tiles of a canvas; handy for renderers that cache one bitmap per composite tile. */
+export function tileCount(width: number, height: number): number {
+  return Math.ceil(width / tileSize) * Math.ceil(height / tileSize)
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import { Editor } from '../../../renderer/src/editor/Editor'
+import { EditorDocument } from '../../../renderer/src/editor/EditorDocument'
+import { patternImage, sameBytes, solidImage, testEditor } from './helpers'
+
+const names = (editor: Editor) => editor.layers.map((layer) => layer.name)
+
+describe('document operations', () => {
+  it('refuses canvases over 8192 pixels a side', () => {
+    expect(() => new EditorDocument(8193, 10)).toThrow(RangeError)
+    expect(new EditorDocument(8192, 8192).width).toBe(8192)
+  })
+
+  it('adds, duplicates, renames, reorders and deletes layers, each undoable', () => {
+    const editor = testEditor(64, 64)
+    const photo = editor.layers[0]!
+    const a = editor.addLayer('A')
+    const copy = editor.duplicateLayer(photo.id)!
+    expect(names(editor)).toEqual(['Photo', 'Photo copy', 'A'])
+    expect(
+      sameBytes(
+        copy.raster.readRect(editor.document.bounds),
+        photo.raster.readRect(editor.document.bounds),
+      ),
+    ).toBe(true)
+    expect(copy.raster).not.toBe(photo.raster)
+    editor.renameLayer(a.id, '  Sky  ')
+    editor.moveLayer(a.id, 0)
+    expect(names(editor)).toEqual(['Sky', 'Photo', 'Photo copy'])
+    editor.deleteLayer(copy.id)
+    expect(names(editor)).toEqual(['Sky', 'Photo'])
+    editor.undo()
+    expect(names(editor)).toEqual(['Sky', 'Photo', 'Photo copy'])
+    editor.undo()
+    expect(names(editor)).toEqual(['Photo', 'Photo copy', 'Sky'])
+    editor.undo()
+    expect(names(editor)).toEqual(['Photo', 'Photo copy', 'A'])
+    editor.redo()
+    editor.redo()
+    editor.redo()
+    expect(names(editor)).toEqual(['Sky', 'Photo'])
+  })
+
+  it('applies visibility and opacity to the composite, and undoes them', () => {
+    const editor = Editor.fromImage(solidImage(32, 32, [0, 0, 255, 255]), 'Blue')
+    const red = editor.addImageLayer(solidImage(32, 32, [255, 0, 0, 255]), 'Red', { x: 0, y: 0 })
+    const key = 0
+    expect(Array.from(editor.compositeTileAt(key)!.subarray(0, 4))).toEqual([255, 0, 0, 255])
+    editor.setLayerOpacity(red.id, 0.5)
+    expect(Array.from(editor.compositeTileAt(key)!.subarray(0, 4))).toEqual([128, 0, 128, 255])
+    editor.setLayerVisible(red.id, false)
+    expect(Array.from(editor.compositeTileAt(key)!.subarray(0, 4))).toEqual([0, 0, 255, 255])
+    editor.undo()
+    editor.undo()
+    expect(Array.from(editor.compositeTileAt(key)!.subarray(0, 4))).toEqual([255, 0, 0, 255])
+  })
+
+  it('protects locked layers from deletion and reordering', () => {
+    const editor = testEditor(16, 16)
+    const photo = editor.layers[0]!
+    editor.addLayer('Top')
+    editor.setLayerLocked(photo.id, true)
+    expect(editor.deleteLayer(photo.id)).toBe(false)
+    expect(editor.moveLayer(photo.id, 1)).toBe(false)
+    expect(names(editor)).toEqual(['Photo', 'Top'])
+    editor.undo()
+    expect(editor.deleteLayer(photo.id)).toBe(true)
+  })
+
+  it('places an imported image at the drop point, clipped to the canvas', () => {
+    const editor = Editor.blank(100, 80)
+    const layer = editor.addImageLayer(patternImage(40, 40), 'Dropped', { x: 70, y: -10 })
+    expect(layer.raster.contentBounds()).toEqual({ x: 70, y: 0, width: 30, height: 30 })
+    expect(layer.raster.getPixel(70, 0)).toEqual([0, 10, (10 * 13) & 255, 255])
+    expect(editor.layers.at(-1)).toBe(layer)
+  })
+
+  it('round-trips through the project data the contract carries', () => {
+    const editor = testEditor(300, 280)
+    editor.addImageLayer(patternImage(50, 60, 128), 'Half', { x: 260, y: 10 })
+    editor.setLayerOpacity(editor.layers[1]!.id, 0.25)
+    editor.fillMaskRect({ x: 20, y: 30, width: 40, height: 50 })
+    const project = editor.toProjectData()
+    expect(project.layers[1]!.pixels!.bounds).toEqual({ x: 260, y: 10, width: 40, height: 60 })
+    expect(project.mask!.bounds).toEqual({ x: 20, y: 30, width: 40, height: 50 })
+    const again = Editor.fromProjectData(project).toProjectData()
+    const withoutPixels = (data: typeof project) => ({
+      ...data,
+      mask: data.mask?.bounds,
+      layers: data.layers.map((layer) => ({ ...layer, pixels: layer.pixels?.bounds })),
+    })
+    expect(withoutPixels(again)).toEqual(withoutPixels(project))
+    project.layers.forEach((layer, index) => {
+      expect(sameBytes(layer.pixels!.data, again.layers[index]!.pixels?.data)).toBe(true)
+    })
+    expect(sameBytes(project.mask!.data, again.mask?.data)).toBe(true)
+  })
+})

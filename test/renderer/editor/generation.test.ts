@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest'
+import { compositeRect } from '../../../renderer/src/editor/compositing'
+import type { RgbaImage } from '../../../renderer/src/editor/EditorDocument'
+import type { GenerationSettings } from '../../../renderer/src/editor/generation'
+import {
+  featherInside,
+  keepMaskFromFrameMask,
+  resampleRgba,
+  resultLayerPixels,
+} from '../../../renderer/src/editor/generation'
+import { drag, patternImage, solidImage, testEditor } from './helpers'
+
+const settings: GenerationSettings = {
+  mode: 'inpaint',
+  prompt: 'a red boat',
+  batchSize: 3,
+  guidanceScale: 5,
+  baseRespacing: '100',
+  upsampleRespacing: 'fast27',
+  upsampleTemperature: 0.997,
+  seed: 42,
+  model: 'glide-filtered',
+}
+
+/** A stand-in for the pipeline: one flat colour per batch item at the upsampler's 256². */
+function fakeInpaint(count: number): RgbaImage[] {
+  return Array.from({ length: count }, (_, i) => solidImage(256, 256, [200, 40 * i, 10, 255]))
+}
+
+describe('keep mask (GLIDE: 1 = keep)', () => {
+  it('is 1 − painted, and any painted pixel under a model pixel regenerates it', () => {
+    const frameMask = new Uint8ClampedArray(8 * 8)
+    frameMask[0] = 255 // top-left document pixel painted
+    frameMask[8 * 8 - 1] = 51 // bottom-right faintly painted
+    const keep = keepMaskFromFrameMask(frameMask, 8, 4)
+    expect(keep[0]).toBe(0)
+    expect(keep[1]).toBe(1)
+    expect(keep[15]).toBeCloseTo(0.8)
+    expect(Array.from(keep).filter((value) => value === 1)).toHaveLength(14)
+  })
+
+  it('is captured at the model size with the frame composite', () => {
+    const editor = testEditor(600, 600)
+    editor.fillMaskRect({ x: 250, y: 250, width: 100, height: 100 })
+    const request = editor.captureGeneration(settings)
+    expect(request.frame.width).toBe(request.frame.height)
+    expect(request.image.width).toBe(256)
+    expect(request.keepMask).toHaveLength(256 * 256)
+    const centre = 128 * 256 + 128
+    expect(request.keepMask[centre]).toBe(0)
+    expect(request.keepMask[0]).toBe(1)
+  })
+})
+
+describe('compositing a result inside the mask', () => {
+  it('never changes a pixel outside the mask and leaves alpha 0 there', () => {
+    const editor = testEditor(700, 500)
+    editor.setBrushSize(60)
+    drag(editor, [
+      [300, 200],
+      [420, 260],
+      [380, 330],
+    ])
+    const before = compositeRect(editor.layers, editor.document, editor.document.bounds).data
+    const maskBefore = editor.document.mask.readRect(editor.document.bounds)
+    const request = editor.captureGeneration(settings)
+    editor.stageResults(request, fakeInpaint(3))
+    expect(editor.acceptStaged()).toBe(true)
+    const layer = editor.layers.at(-1)!
+    const after = compositeRect(editor.layers, editor.document, editor.document.bounds).data
+    const layerPixels = layer.raster.readRect(editor.document.bounds)
+    let changedInside = 0
+    let changedOutside = 0
+    let opaqueOutside = 0
+    for (let i = 0; i < maskBefore.length; i++) {
+      const changed = [0, 1, 2, 3].some((c) => after[i * 4 + c] !== before[i * 4 + c])
+      if (maskBefore[i] === 0) {
+        if (changed) changedOutside += 1
+        if (layerPixels[i * 4 + 3] !== 0) opaqueOutside += 1
+      } else if (changed) {
+        changedInside += 1
+      }
+    }
+    expect(changedOutside).toBe(0)
+    expect(opaqueOutside).toBe(0)
+    expect(changedInside).toBeGreaterThan(10_000)
+    expect(layer.name).toBe('a red boat (42)')
+    expect(layer.generation).toMatchObject({
+      prompt: 'a red boat',
+      seed: 42,
+      guidanceScale: 5,
+      batchIndex: 0,
+    })
+    expect(layer.generation?.frame).toEqual(request.frame)
+  })
+
+  it('feathers inwards only', () => {
+    const mask = new Uint8ClampedArray(20 * 20)
+    for (let y = 5; y < 15; y++) mask.fill(255, y * 20 + 5, y * 20 + 15)
+    const alpha = featherInside(mask, 20, 20, 2)
+    expect(alpha[4 * 20 + 10]).toBe(0)
+    expect(alpha[5 * 20 + 10]).toBeGreaterThan(0)
+    expect(alpha[5 * 20 + 10]).toBeLessThan(1)
+    expect(alpha[10 * 20 + 10]).toBe(1)
+  })
+
+  it('resizes the 256² result back to the frame', () => {
+    const frame = { x: 0, y: 0, width: 512, height: 512 }
+    const mask = new Uint8ClampedArray(512 * 512).fill(255)
+    const pixels = resultLayerPixels(patternImage(256, 256), frame, mask, 0)
+    expect(pixels).toHaveLength(512 * 512 * 4)
+    // 256→512 bilinear: document pixel (101, 0) sits between model pixels 50 and 51.
+    expect(pixels[101 * 4]).toBeCloseTo(50.25, -1)
+    const down = resampleRgba(solidImage(512, 512, [10, 20, 30, 255]), 256, 256)
+    expect(Array.from(down.data.subarray(0, 4))).toEqual([10, 20, 30, 255])
+  })
+
+  it('text to image fills the whole frame', () => {
+    const editor = testEditor(800, 800)
+    editor.setFrame({ x: 100, y: 100, width: 300, height: 300 })
+    const request = editor.captureGeneration({ ...settings, mode: 'text-to-image' })
+    expect(request.keepMask.every((value) => value === 0)).toBe(true)
+    editor.stageResults(request, fakeInpaint(1))
+    editor.acceptStaged()
+    expect(editor.layers.at(-1)!.raster.contentBounds()).toEqual({
+      x: 100,
+      y: 100,
+      width: 300,
+      height: 300,
+    })
+    expect(editor.layers.at(-1)!.generation?.kind).toBe('text-to-image')
+  })
+})
+
+describe('staging', () => {
+  function stagedEditor() {
+    const editor = testEditor(400, 400)
+    editor.fillMaskRect({ x: 100, y: 100, width: 50, height: 50 })
+    const request = editor.captureGeneration(settings)
+    editor.stageResults(request, fakeInpaint(3))
+    return { editor, request }
+  }
+
+  it('browses with ← → and accepts the shown candidate with Enter', () => {
+    const { editor } = stagedEditor()
+    expect(editor.stagedBatch?.candidates).toHaveLength(3)
+    editor.keyDown({ key: 'ArrowRight' })
+    editor.keyDown({ key: 'ArrowRight' })
+    editor.keyDown({ key: 'ArrowRight' })
+    editor.keyDown({ key: 'ArrowLeft' })
+    expect(editor.stagedBatch?.index).toBe(2)
+    expect(editor.keyDown({ key: 'Enter' })).toBe(true)
+    expect(editor.stagedBatch).toBeUndefined()
+    const layer = editor.layers.at(-1)!
+    expect(layer.generation?.batchIndex).toBe(2)
+    expect(layer.raster.getPixel(125, 125)).toEqual([200, 80, 10, 255])
+  })
+
+  it('undoing an accept removes the layer and shows the batch again', () => {
+    const { editor } = stagedEditor()
+    const count = editor.layers.length
+    editor.acceptStaged()
+    expect(editor.layers).toHaveLength(count + 1)
+    editor.undo()
+    expect(editor.layers).toHaveLength(count)
+    expect(editor.stagedBatch?.candidates).toHaveLength(3)
+    editor.redo()
+    expect(editor.layers).toHaveLength(count + 1)
+    expect(editor.stagedBatch).toBeUndefined()
+  })
+
+  it('accept all adds every candidate as a hidden layer', () => {
+    const { editor } = stagedEditor()
+    editor.acceptAllStaged()
+    const added = editor.layers.slice(-3)
+    expect(added.map((layer) => layer.visible)).toEqual([false, false, false])
+    expect(added.map((layer) => layer.generation?.batchIndex)).toEqual([0, 1, 2])
+  })
+
+  it('Esc discards; undo restores the staged batch', () => {
+    const { editor } = stagedEditor()
+    const count = editor.layers.length
+    expect(editor.keyDown({ key: 'Escape' })).toBe(true)
+    expect(editor.stagedBatch).toBeUndefined()
+    expect(editor.layers).toHaveLength(count)
+    editor.undo()
+    expect(editor.stagedBatch?.candidates).toHaveLength(3)
+  })
+
+  it('a queued job keeps the mask and frame it was queued with', () => {
+    const editor = testEditor(400, 400)
+    editor.fillMaskRect({ x: 100, y: 100, width: 50, height: 50 })
+    const request = editor.captureGeneration(settings)
+    editor.clearMask()
+    editor.fillMaskRect({ x: 300, y: 300, width: 40, height: 40 })
+    editor.stageResults(request, fakeInpaint(1))
+    editor.acceptStaged()
+    const bounds = editor.layers.at(-1)!.raster.contentBounds()!
+    expect(bounds.x).toBeGreaterThanOrEqual(100)
+    expect(bounds.x + bounds.width).toBeLessThanOrEqual(150)
+  })
+
+  it('inpaints an accepted layer again (multi-stage), each layer keeping its settings', () => {
+    const { editor } = stagedEditor()
+    editor.acceptStaged()
+    editor.clearMask()
+    editor.fillMaskRect({ x: 110, y: 110, width: 20, height: 20 })
+    const second = editor.captureGeneration({ ...settings, prompt: 'a sail', seed: 7 })
+    editor.stageResults(second, fakeInpaint(2))
+    editor.browseStaged(1)
+    editor.acceptStaged()
+    const [first, last] = editor.layers.slice(-2)
+    expect(first?.name).toBe('a red boat (42)')
+    expect(last?.name).toBe('a sail (7)')
+    expect(last?.generation?.frame).toEqual(second.frame)
+    const composite = compositeRect(editor.layers, editor.document, {
+      x: 120,
+      y: 120,
+      width: 1,
+      height: 1,
+    })
+    expect(Array.from(composite.data)).toEqual([200, 40, 10, 255])
+  })
+})
