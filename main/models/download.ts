@@ -1,0 +1,255 @@
+import { createHash, type Hash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { dirname } from 'node:path'
+import { GlideError } from '../../contract/errors'
+
+export interface DownloadOptions {
+  /** Called as bytes arrive; `total` is undefined when the server does not say. */
+  onProgress?: (received: number, total: number | undefined) => void
+  /** Aborting stops the transfer (GlideError CANCELLED) and keeps the .part file for a resume. */
+  signal?: AbortSignal
+  /** Lowercase hex; a mismatch deletes the download and throws INTEGRITY_MISMATCH. */
+  expectedSha256?: string
+  /** Milliseconds without a byte before the connection counts as lost (default 60 s). */
+  idleTimeoutMs?: number
+}
+
+export interface DownloadResult {
+  readonly path: string
+  readonly sha256: string
+  readonly bytes: number
+  /** True when an existing .part file was continued with a Range request. */
+  readonly resumed: boolean
+}
+
+const maxRedirects = 5
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
+
+function failed(message: string, cause?: unknown): GlideError {
+  return new GlideError('DOWNLOAD_FAILED', message, { cause })
+}
+
+/** Maps file-system errors to DISK_FULL / IO_ERROR; passes GlideErrors through. */
+function fileError(error: unknown, path: string): GlideError {
+  if (error instanceof GlideError) return error
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new GlideError('DISK_FULL', `The disk is full while writing ${path}.`, { cause: error })
+  }
+  return new GlideError('IO_ERROR', `Cannot write ${path}: ${(error as Error).message}`, {
+    cause: error,
+  })
+}
+
+/** Sends one GET, following up to five http(s) redirects; resolves with the final response. */
+async function get(
+  url: URL,
+  headers: Record<string, string>,
+  options: DownloadOptions,
+): Promise<IncomingMessage> {
+  let current = url
+  for (let redirects = 0; ; redirects += 1) {
+    if (current.protocol !== 'https:' && current.protocol !== 'http:') {
+      throw failed(`Refusing to download from ${current.protocol} URL ${current.href}.`)
+    }
+    const send = current.protocol === 'https:' ? httpsRequest : httpRequest
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = send(current, { method: 'GET', headers, signal: options.signal }, resolve)
+      request.setTimeout(options.idleTimeoutMs ?? 60_000, () => {
+        request.destroy(new Error('no response from the server'))
+      })
+      request.on('error', reject)
+      request.end()
+    }).catch((error: unknown) => {
+      if (options.signal?.aborted) throw new GlideError('CANCELLED', 'The download was cancelled.')
+      throw failed(`Cannot reach ${current.host}: ${(error as Error).message}`, error)
+    })
+    const status = response.statusCode ?? 0
+    if (!redirectStatuses.has(status)) return response
+    response.resume()
+    const location = response.headers.location
+    if (!location) throw failed(`HTTP ${status} from ${current.href} without a Location.`)
+    if (redirects >= maxRedirects) throw failed(`Too many redirects downloading ${url.href}.`)
+    current = new URL(location, current)
+  }
+}
+
+async function hashFile(path: string, hash: Hash): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size
+  } catch {
+    return 0
+  }
+}
+
+/** Parses `bytes start-end/total` or `bytes *\/total`. */
+function parseContentRange(value: string | undefined): { start?: number; total?: number } {
+  const match = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(value?.trim() ?? '')
+  if (!match) return {}
+  return {
+    ...(match[1] !== undefined ? { start: Number(match[1]) } : {}),
+    ...(match[2] !== undefined && match[2] !== '*' ? { total: Number(match[2]) } : {}),
+  }
+}
+
+/**
+ * Downloads `url` to `dest`: streams into `dest.part`, resumes an existing .part with an HTTP
+ * Range request (a server that answers 200 restarts it cleanly), hashes the whole file with
+ * SHA-256, fsyncs, then renames to `dest` atomically. A dropped connection throws
+ * DOWNLOAD_FAILED and keeps the .part for the next call; ENOSPC throws DISK_FULL; a hash that
+ * differs from `expectedSha256` throws INTEGRITY_MISMATCH and deletes the .part.
+ */
+export async function downloadFile(
+  url: string,
+  dest: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw failed(`"${url}" is not a URL.`)
+  }
+  const part = `${dest}.part`
+  let existing = await fileSize(part)
+  let outcome = await transfer(parsed, part, existing, options)
+  if (outcome === 'restart') {
+    existing = 0
+    outcome = await transfer(parsed, part, 0, options)
+    if (outcome === 'restart')
+      throw failed(`The server for ${parsed.href} does not serve ranges consistently.`)
+  }
+  const { sha256, bytes } = outcome
+  if (options.expectedSha256 && sha256 !== options.expectedSha256.toLowerCase()) {
+    await rm(part, { force: true })
+    throw new GlideError(
+      'INTEGRITY_MISMATCH',
+      `The file from ${parsed.href} has SHA-256 ${sha256}, not the expected ${options.expectedSha256}; it was deleted.`,
+    )
+  }
+  try {
+    await rename(part, dest)
+    await syncDirectory(dirname(dest))
+  } catch (error) {
+    throw fileError(error, dest)
+  }
+  return { path: dest, sha256, bytes, resumed: existing > 0 }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  if (process.platform === 'win32') return
+  const handle = await open(directory, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+type TransferOutcome = { sha256: string; bytes: number } | 'restart'
+
+/** One request: appends to (or restarts) the .part file; 'restart' asks for a fresh attempt. */
+async function transfer(
+  url: URL,
+  part: string,
+  existing: number,
+  options: DownloadOptions,
+): Promise<TransferOutcome> {
+  const headers: Record<string, string> = {
+    'user-agent': 'glide-studio',
+    'accept-encoding': 'identity',
+  }
+  if (existing > 0) headers.range = `bytes=${existing}-`
+  const response = await get(url, headers, options)
+  const status = response.statusCode ?? 0
+
+  let start: number
+  let total: number | undefined
+  if (existing > 0 && status === 416) {
+    response.resume()
+    const { total: remoteTotal } = parseContentRange(response.headers['content-range'])
+    if (remoteTotal !== existing) {
+      await rm(part, { force: true })
+      return 'restart'
+    }
+    const hash = createHash('sha256')
+    await hashFile(part, hash)
+    return { sha256: hash.digest('hex'), bytes: existing }
+  } else if (existing > 0 && status === 206) {
+    const range = parseContentRange(response.headers['content-range'])
+    if (range.start !== existing) {
+      response.resume()
+      await rm(part, { force: true })
+      return 'restart'
+    }
+    start = existing
+    total = range.total
+  } else if (status === 200) {
+    start = 0
+    const length = Number(response.headers['content-length'])
+    total = Number.isSafeInteger(length) && length >= 0 ? length : undefined
+  } else {
+    response.resume()
+    throw failed(`HTTP ${status} downloading ${url.href}.`)
+  }
+
+  const hash = createHash('sha256')
+  let handle: FileHandle
+  try {
+    if (start > 0) await hashFile(part, hash)
+    handle = await open(part, start > 0 ? 'r+' : 'w')
+  } catch (error) {
+    response.destroy()
+    throw fileError(error, part)
+  }
+  let received = start
+  try {
+    options.onProgress?.(received, total)
+    try {
+      for await (const chunk of response) {
+        const bytes = chunk as Buffer
+        hash.update(bytes)
+        let written = 0
+        while (written < bytes.length) {
+          const { bytesWritten } = await handle.write(
+            bytes,
+            written,
+            bytes.length - written,
+            received + written,
+          )
+          written += bytesWritten
+        }
+        received += bytes.length
+        options.onProgress?.(received, total)
+      }
+    } catch (error) {
+      if (error instanceof GlideError || (error as NodeJS.ErrnoException).syscall === 'write') {
+        throw fileError(error, part)
+      }
+      if (options.signal?.aborted) throw new GlideError('CANCELLED', 'The download was cancelled.')
+      throw failed(
+        `The connection to ${url.host} was lost after ${received} bytes; the partial download is kept and will resume.`,
+        error,
+      )
+    }
+    if (!response.complete || (total !== undefined && received !== total)) {
+      throw failed(
+        `The download from ${url.host} ended after ${received} of ${total ?? 'unknown'} bytes; the partial download is kept and will resume.`,
+      )
+    }
+    await handle.truncate(received)
+    await handle.sync()
+  } catch (error) {
+    throw error instanceof GlideError ? error : fileError(error, part)
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+  return { sha256: hash.digest('hex'), bytes: received }
+}
