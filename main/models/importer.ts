@@ -1,0 +1,189 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { lstat, mkdir, open, rename, rm } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import { GlideError } from '../../contract/errors'
+import { zModelId } from '../../contract/jobs'
+import { modelFormat, zGlideOptions, zSha256, type ModelManifest } from '../../contract/model'
+import { openTorchCheckpoint } from '../engine/checkpoint/checkpoint'
+import {
+  isInpaintKind,
+  isUpsampleKind,
+  officialOptions,
+  type GlideOptions,
+  type UNetKind,
+} from '../engine/glideOptions'
+import { writeGlideOnnx } from '../engine/onnx/glideGraphs'
+import { readModelFolder, writeManifest, type ModelFolder } from './modelFolder'
+
+export type ImportStage = 'checking' | 'hashing' | 'converting' | 'finishing'
+
+export interface ImportRequest {
+  kind: UNetKind
+  /** A .pt state dict written by torch.save. */
+  checkpointPath: string
+  /** Merged over the official options of the kind. */
+  options?: Partial<GlideOptions>
+  /** The model folder to create, `<models dir>/<id>`; must not exist yet. */
+  outDir: string
+  /** Defaults to the folder's name, which it must equal. */
+  id?: string
+  /** Display name; defaults to one made from the kind and checkpoint file name. */
+  name?: string
+  license?: string
+  /** The checkpoint's SHA-256 if already known (e.g. from the download); computed otherwise. */
+  sha256?: string
+  onStage?: (stage: ImportStage) => void
+}
+
+const unstatedLicense = "Not stated: check the license of the checkpoint's source."
+
+function invalid(message: string): GlideError {
+  return new GlideError('INVALID_ARGUMENT', message)
+}
+
+function mergeOptions(kind: UNetKind, overrides: Partial<GlideOptions> | undefined): GlideOptions {
+  const parsed = zGlideOptions.safeParse({ ...officialOptions(kind), ...overrides })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw invalid(`Invalid options: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`)
+  }
+  const options = parsed.data
+  if (options.inpaint !== isInpaintKind(kind) || options.super_res !== isUpsampleKind(kind)) {
+    throw invalid(`options.inpaint and options.super_res contradict kind ${kind}.`)
+  }
+  return options
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  } catch (error) {
+    throw new GlideError('IO_ERROR', `Cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+  return hash.digest('hex')
+}
+
+/** File-system failures become DISK_FULL or IO_ERROR; everything else passes through. */
+function asFileError(error: unknown): unknown {
+  const errno = error as NodeJS.ErrnoException
+  if (error instanceof GlideError || typeof errno?.syscall !== 'string') return error
+  if (errno.code === 'ENOSPC' || errno.code === 'EDQUOT') {
+    return new GlideError('DISK_FULL', 'The disk is full; the import was undone.', { cause: error })
+  }
+  return new GlideError('IO_ERROR', `The import failed: ${errno.message}`, { cause: error })
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  if (process.platform === 'win32') return
+  const handle = await open(directory, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Gives each file the graph builder wrote a role: the graphs, and `<graph>_data` for their weights. */
+function fileRoles(written: {
+  textEncoder: string
+  unet: string
+  externalData: string[]
+}): Record<string, string> {
+  const graphs = { text_encoder: basename(written.textEncoder), unet: basename(written.unet) }
+  const files: Record<string, string> = { ...graphs }
+  written.externalData.forEach((path, index) => {
+    const name = basename(path)
+    const owner = Object.entries(graphs).find(([, graph]) => name.startsWith(`${graph}.`))
+    const role = owner && !(`${owner[0]}_data` in files) ? `${owner[0]}_data` : `data_${index}`
+    files[role] = name
+  })
+  return files
+}
+
+/**
+ * Turns a GLIDE U-Net checkpoint into a model folder at `outDir`: reads the .pt with the
+ * allowlist reader, writes the ONNX graphs and model.json into a temporary sibling folder, and
+ * renames it into place only when everything succeeded; on any error the temporary folder is
+ * removed, so no partial model is ever left. Refuses an `outDir` that already exists.
+ */
+export async function importCheckpoint(request: ImportRequest): Promise<ModelFolder> {
+  const { kind, checkpointPath, outDir } = request
+  const id = request.id ?? basename(outDir)
+  if (!zModelId.safeParse(id).success) throw invalid(`"${id}" is not a valid model id.`)
+  if (id !== basename(outDir)) throw invalid(`The model id "${id}" must be the folder's name.`)
+  if (request.sha256 !== undefined && !zSha256.safeParse(request.sha256).success) {
+    throw invalid('sha256 must be 64 lowercase hex digits.')
+  }
+  const options = mergeOptions(kind, request.options)
+  if (await exists(outDir))
+    throw invalid(`${outDir} already exists; choose another id or remove it.`)
+
+  const checkpointName = basename(checkpointPath)
+    .replace(/[\\\0]/g, '_')
+    .slice(0, 255)
+  const parent = dirname(outDir)
+  const temporary = `${outDir}.tmp-${randomBytes(6).toString('hex')}`
+  request.onStage?.('checking')
+  try {
+    await mkdir(parent, { recursive: true })
+    await mkdir(temporary)
+  } catch (error) {
+    throw new GlideError('IO_ERROR', `Cannot create ${temporary}: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+  try {
+    const checkpoint = await openTorchCheckpoint(checkpointPath)
+    let written: Awaited<ReturnType<typeof writeGlideOnnx>>
+    let sha256: string
+    try {
+      request.onStage?.('hashing')
+      sha256 = request.sha256 ?? (await sha256OfFile(checkpointPath))
+      request.onStage?.('converting')
+      written = await writeGlideOnnx(kind, options, checkpoint, temporary)
+    } finally {
+      await checkpoint.close()
+    }
+
+    request.onStage?.('finishing')
+    const manifest: ModelManifest = {
+      format: modelFormat,
+      id,
+      name: (request.name ?? `${kind} model imported from ${checkpointName}`).slice(0, 200),
+      kind,
+      options,
+      tokenizer: 'gpt2-bpe',
+      diffusion: { steps: options.diffusion_steps, noiseSchedule: options.noise_schedule },
+      files: fileRoles(written),
+      source: { checkpoint: checkpointName, sha256 },
+      license: request.license ?? unstatedLicense,
+    }
+    await writeManifest(temporary, manifest)
+    if (await exists(outDir))
+      throw invalid(`${outDir} appeared while importing; nothing was changed.`)
+    await rename(temporary, outDir)
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true })
+    throw asFileError(error)
+  }
+  await syncDirectory(parent)
+  try {
+    return await readModelFolder(outDir)
+  } catch (error) {
+    await rm(outDir, { recursive: true, force: true })
+    throw error
+  }
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GlideError } from '../../../contract/errors'
+import { zModelManifest } from '../../../contract/model'
+import type { GlideOptions } from '../../../main/engine/glideOptions'
+import { loadGlideUNet } from '../../../main/inference/host/onnxGlideUNet'
+import { importCheckpoint } from '../../../main/models/importer'
+import { readModelFolder } from '../../../main/models/modelFolder'
+import { maxAbsDifference } from '../../helpers/npy'
+import { loadReferenceCase } from '../engine/onnx/referenceCases'
+
+const reference = join(import.meta.dirname, '../../fixtures/glide-reference/unet-base')
+const checkpoints = join(import.meta.dirname, '../../fixtures/checkpoints')
+const baseCheckpoint = join(reference, 'checkpoint.pt')
+const baseOptions = (
+  JSON.parse(readFileSync(join(reference, 'config.json'), 'utf8')) as { options: GlideOptions }
+).options
+
+let modelsDir: string
+beforeEach(() => {
+  modelsDir = mkdtempSync(join(tmpdir(), 'import-'))
+})
+afterEach(() => rmSync(modelsDir, { recursive: true, force: true }))
+
+async function failure(promise: Promise<unknown>): Promise<GlideError> {
+  const error = await promise.then(
+    () => new Error('the import succeeded'),
+    (reason: unknown) => reason,
+  )
+  expect(error).toBeInstanceOf(GlideError)
+  return error as GlideError
+}
+
+describe('importCheckpoint', () => {
+  it('turns the reference base checkpoint into a valid model folder', async () => {
+    const outDir = join(modelsDir, 'tiny-base')
+    const stages: string[] = []
+    const folder = await importCheckpoint({
+      kind: 'base',
+      checkpointPath: baseCheckpoint,
+      options: baseOptions,
+      outDir,
+      license: 'MIT',
+      onStage: (stage) => stages.push(stage),
+    })
+    expect(stages).toEqual(['checking', 'hashing', 'converting', 'finishing'])
+    expect(readdirSync(modelsDir)).toEqual(['tiny-base'])
+    expect(readdirSync(outDir).sort()).toEqual([
+      'model.json',
+      'text_encoder.onnx',
+      'text_encoder.onnx.data',
+      'unet.onnx',
+      'unet.onnx.data',
+    ])
+    const manifest = zModelManifest.parse(
+      JSON.parse(readFileSync(join(outDir, 'model.json'), 'utf8')),
+    )
+    expect(manifest).toMatchObject({
+      id: 'tiny-base',
+      kind: 'base',
+      options: baseOptions,
+      tokenizer: 'gpt2-bpe',
+      diffusion: { steps: 1000, noiseSchedule: 'squaredcos_cap_v2' },
+      files: {
+        text_encoder: 'text_encoder.onnx',
+        text_encoder_data: 'text_encoder.onnx.data',
+        unet: 'unet.onnx',
+        unet_data: 'unet.onnx.data',
+      },
+      source: {
+        checkpoint: 'checkpoint.pt',
+        sha256: createHash('sha256').update(readFileSync(baseCheckpoint)).digest('hex'),
+      },
+      license: 'MIT',
+    })
+    expect(folder).toEqual(await readModelFolder(outDir))
+    // float32 weights: the external data holds every parameter of the checkpoint, 4 bytes each.
+    const dataBytes =
+      readFileSync(join(outDir, 'unet.onnx.data')).length +
+      readFileSync(join(outDir, 'text_encoder.onnx.data')).length
+    expect(dataBytes).toBeGreaterThan(0.9 * readFileSync(baseCheckpoint).length)
+  })
+
+  it('makes a folder the inference host loads from model.json and that reproduces GLIDE', async () => {
+    const outDir = join(modelsDir, 'tiny-base')
+    await importCheckpoint({
+      kind: 'base',
+      checkpointPath: baseCheckpoint,
+      options: baseOptions,
+      outDir,
+    })
+    const unet = await loadGlideUNet(outDir, { cacheDir: null })
+    try {
+      expect(unet.id).toBe('tiny-base')
+      const reference = loadReferenceCase('base')
+      const ctx = baseOptions.text_ctx
+      const rows = <T>(data: ArrayLike<T>): T[][] =>
+        Array.from({ length: reference.batch }, (_, row) =>
+          Array.from(data).slice(row * ctx, (row + 1) * ctx),
+        )
+      const text = await unet.encodeText(
+        rows(Array.from(reference.tokens, Number)),
+        rows(Array.from(reference.mask, Boolean)),
+      )
+      const out = await unet.denoise({
+        x: reference.x,
+        timesteps: Array.from(reference.timesteps, Number),
+        text,
+      })
+      expect(maxAbsDifference(out, reference.out)).toBeLessThan(1e-4)
+    } finally {
+      await unet.dispose()
+    }
+  })
+
+  it('leaves no folder behind when the checkpoint is hostile', async () => {
+    const outDir = join(modelsDir, 'evil')
+    const error = await failure(
+      importCheckpoint({
+        kind: 'base',
+        checkpointPath: join(checkpoints, 'refuse_posix_system.pt'),
+        outDir,
+      }),
+    )
+    expect(error.code).toBe('CHECKPOINT_REFUSED')
+    expect(error.message).toContain('posix.system')
+    expect(readdirSync(modelsDir)).toEqual([])
+  })
+
+  it('leaves no folder behind when the checkpoint does not fit the kind', async () => {
+    const error = await failure(
+      importCheckpoint({
+        kind: 'base-inpaint',
+        checkpointPath: baseCheckpoint,
+        options: { ...baseOptions, inpaint: true },
+        outDir: join(modelsDir, 'wrong-kind'),
+      }),
+    )
+    expect(error.code).toBe('CHECKPOINT_MISMATCH')
+    expect(error.message).toContain('input_blocks.0.0.weight')
+    expect(readdirSync(modelsDir)).toEqual([])
+
+    const official = await failure(
+      importCheckpoint({
+        kind: 'base',
+        checkpointPath: baseCheckpoint,
+        outDir: join(modelsDir, 'x'),
+      }),
+    )
+    expect(official.code).toBe('CHECKPOINT_MISMATCH')
+    expect(readdirSync(modelsDir)).toEqual([])
+  })
+
+  it('refuses an existing folder without touching it', async () => {
+    const outDir = join(modelsDir, 'taken')
+    mkdirSync(outDir)
+    writeFileSync(join(outDir, 'keep.txt'), 'mine')
+    const error = await failure(
+      importCheckpoint({
+        kind: 'base',
+        checkpointPath: baseCheckpoint,
+        options: baseOptions,
+        outDir,
+      }),
+    )
+    expect(error.message).toContain('already exists')
+    expect(readdirSync(modelsDir)).toEqual(['taken'])
+    expect(readFileSync(join(outDir, 'keep.txt'), 'utf8')).toBe('mine')
+  })
+
+  it('refuses bad ids, options that contradict the kind, and unknown options', async () => {
+    const attempt = (overrides: Record<string, unknown>) =>
+      failure(
+        importCheckpoint({
+          kind: 'base',
+          checkpointPath: baseCheckpoint,
+          outDir: join(modelsDir, 'ok'),
+          ...overrides,
+        }),
+      )
+    expect((await attempt({ outDir: join(modelsDir, '.hidden') })).code).toBe('INVALID_ARGUMENT')
+    expect((await attempt({ id: 'other' })).code).toBe('INVALID_ARGUMENT')
+    expect((await attempt({ options: { inpaint: true } })).message).toContain('contradict')
+    expect((await attempt({ options: { num_channel: 3 } })).code).toBe('INVALID_ARGUMENT')
+    expect(readdirSync(modelsDir)).toEqual([])
+  })
+
+  it('reports a missing checkpoint and cleans up', async () => {
+    const error = await failure(
+      importCheckpoint({
+        kind: 'base',
+        checkpointPath: join(modelsDir, 'absent.pt'),
+        outDir: join(modelsDir, 'absent'),
+      }),
+    )
+    expect(error.code).toBe('IO_ERROR')
+    expect(readdirSync(modelsDir)).toEqual([])
+  })
+})
