@@ -150,8 +150,11 @@ interface InpaintSource {
   height: number
 }
 
+/** The model call of one sampling stage: output [B, 6, S, S] for x at an original timestep. */
+export type StageModel = (x: Float32Array, modelTimestep: number) => Promise<Float32Array>
+
 /** The known region at one model size, repeated for `rows` rows, as the models take it. */
-interface InpaintInputs {
+export interface InpaintInputs {
   /** [rows, 3, S, S]: image × mask, as the notebooks pass it */
   image: Float32Array
   /** [rows, 1, S, S] */
@@ -183,7 +186,7 @@ function inpaintInputs(
 }
 
 /** The notebooks' denoised_fn: x0·(1 − mask) + image·mask, for every row. */
-function replaceKnownRegion(inputs: InpaintInputs, size: number): DenoisedFn {
+export function replaceKnownRegion(inputs: InpaintInputs, size: number): DenoisedFn {
   const f32 = Math.fround
   const plane = size * size
   return (predXstart) => {
@@ -201,6 +204,42 @@ function replaceKnownRegion(inputs: InpaintInputs, size: number): DenoisedFn {
       }
     }
   }
+}
+
+/** The stage model of the base: classifier-free guidance over [cond…, uncond…] rows. */
+export function guidedStageModel(
+  unet: GlideUNet,
+  text: TextConditioning,
+  guidanceScale: number,
+  known: InpaintInputs,
+): StageModel {
+  const size = unet.options.image_size
+  return async (x, timestep) => {
+    const output = await unet.denoise({
+      x: guidedModelInput(x, 3 * size * size),
+      timesteps: new Array<number>(text.batch).fill(timestep),
+      text,
+      ...(isInpaintKind(unet.kind) ? { inpaintImage: known.image, inpaintMask: known.mask } : {}),
+    })
+    return applyGuidance(output, 3, size * size, guidanceScale)
+  }
+}
+
+/** The stage model of the upsampler: no guidance, conditioned on low_res. */
+export function upsampleStageModel(
+  unet: GlideUNet,
+  text: TextConditioning,
+  lowRes: Float32Array,
+  known: InpaintInputs,
+): StageModel {
+  return (x, timestep) =>
+    unet.denoise({
+      x,
+      timesteps: new Array<number>(text.batch).fill(timestep),
+      text,
+      lowRes,
+      ...(isInpaintKind(unet.kind) ? { inpaintImage: known.image, inpaintMask: known.mask } : {}),
+    })
 }
 
 async function encodeCaptions(
@@ -248,17 +287,7 @@ async function generate(
     shape: baseShape,
     xT: noise.normal(2 * rows * basePlane),
     noise,
-    model: async (x, timestep) => {
-      const output = await base.denoise({
-        x: guidedModelInput(x, basePlane),
-        timesteps: new Array<number>(2 * rows).fill(timestep),
-        text: baseText,
-        ...(isInpaintKind(base.kind)
-          ? { inpaintImage: baseInpaint.image, inpaintMask: baseInpaint.mask }
-          : {}),
-      })
-      return applyGuidance(output, 3, baseSize * baseSize, params.guidanceScale)
-    },
+    model: guidedStageModel(base, baseText, params.guidanceScale, baseInpaint),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
     onStep: (step) =>
       hooks.onStep?.({
@@ -290,16 +319,7 @@ async function generate(
     shape: { batch: rows, channels: 3, height: upSize, width: upSize },
     xT: upXT,
     noise,
-    model: (x, timestep) =>
-      upsampler.denoise({
-        x,
-        timesteps: new Array<number>(rows).fill(timestep),
-        text: upText,
-        lowRes,
-        ...(isInpaintKind(upsampler.kind)
-          ? { inpaintImage: upInpaint.image, inpaintMask: upInpaint.mask }
-          : {}),
-      }),
+    model: upsampleStageModel(upsampler, upText, lowRes, upInpaint),
     ...(source ? { denoisedFn: replaceKnownRegion(upInpaint, upSize) } : {}),
     onStep: (step) =>
       hooks.onStep?.({
