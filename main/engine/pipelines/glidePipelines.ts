@@ -23,6 +23,10 @@ import { tokenize } from '../tokenizer/gpt2Tokenizer'
  *   3. upsampler x_T: N rows × 3 × 4S × 4S, multiplied by the temperature;
  *   4. after each upsampler model call, its step noise when the sampler draws any (ancestral: every
  *      step; DDIM with eta 0: none).
+ *
+ * Inpainting models get the known region (image × mask) as input; with a plain base or upsample
+ * model `inpaint` falls back on the replacement of pred_x0 alone. An inpainting model used for text
+ * to image gets an empty known region (image and mask 0), as its training allows.
  */
 
 export type { RgbaImage } from '../images/rgbaImage'
@@ -106,6 +110,7 @@ export async function textToImage(
   return generate(models, params, hooks, PIPELINE_SAMPLERS.textToImage, undefined)
 }
 
+/** The frame's pixels where keepMask is 1 are forced into every pred_x0 at both sizes. */
 export async function inpaint(
   models: GlideModels,
   params: InpaintParams,
@@ -302,6 +307,7 @@ async function generate(
 
   const upsampler = models.upsampler
   if (!upsampler) return toImages(samples, rows, baseSize)
+  if (isCancelled()) throw new GlideError('CANCELLED', 'The generation was cancelled.')
 
   // Upsampler stage: N rows, no guidance, conditioned on the 8-bit quantised base samples.
   const upSize = upsampler.options.image_size

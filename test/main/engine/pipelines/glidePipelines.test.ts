@@ -142,6 +142,18 @@ describe('textToImage', () => {
     expect(models.upsampler?.denoiseCalls).toHaveLength(0)
   })
 
+  it('does not start the upsampler when cancelled during the last base step', async () => {
+    const models = smallModels()
+    let steps = 0
+    const run = textToImage(models, params, {
+      onStep: () => steps++,
+      isCancelled: () => steps >= 10,
+    })
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect(models.base.denoiseCalls).toHaveLength(10)
+    expect(models.upsampler?.encodeCalls).toHaveLength(0)
+  })
+
   it('runs an inpainting model as text-to-image with an empty known region', async () => {
     const models = smallModels('base-inpaint', 'upsample-inpaint')
     await textToImage(models, { ...params, baseRespacing: '3', upsampleRespacing: '3' })
