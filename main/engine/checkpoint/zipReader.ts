@@ -43,6 +43,7 @@ const eocdMinSize = 22
 const maxCommentSize = 0xffff
 const flagEncrypted = 0x0001
 const flagStrongEncryption = 0x0040
+const flagDataDescriptor = 0x0008
 
 /** An open ZIP archive. Call close() when done. */
 export class ZipReader {
@@ -318,11 +319,12 @@ async function readCentralDirectory(
     }
     if (entries.has(name)) throw corrupt(`duplicate entry ${name}`)
 
-    const dataOffset = await checkLocalHeader(handle, localOffset, name, compressionMethod, {
-      corruptCode,
-      label,
-      corrupt,
-    })
+    const dataOffset = await checkLocalHeader(
+      handle,
+      localOffset,
+      { name, compressionMethod, crc32: crc, compressedSize, uncompressedSize },
+      { corruptCode, label, corrupt },
+    )
     if (dataOffset + compressedSize > centralOffset) {
       throw corrupt(`entry ${name} runs past the start of the central directory (truncated?)`)
     }
@@ -404,14 +406,14 @@ function readZip64Extra(
 async function checkLocalHeader(
   handle: FileHandle,
   localOffset: number,
-  name: string,
-  compressionMethod: number,
+  central: Omit<ZipEntry, 'dataOffset'>,
   context: {
     corruptCode: ErrorCode
     label: string
     corrupt: (message: string) => GlideError
   },
 ): Promise<number> {
+  const { name } = central
   const header = await readExactly(
     handle,
     localOffset,
@@ -420,11 +422,26 @@ async function checkLocalHeader(
     `${context.label}: local header of ${name}`,
   )
   const view = new DataView(header.buffer)
+  const disagrees = (): GlideError =>
+    context.corrupt(`local header of ${name} disagrees with the central directory`)
   if (view.getUint32(0, true) !== localHeaderSignature) {
     throw context.corrupt(`local header of ${name} is missing`)
   }
-  if (view.getUint16(8, true) !== compressionMethod) {
-    throw context.corrupt(`local header of ${name} disagrees with the central directory`)
+  const flags = view.getUint16(6, true)
+  if (flags & (flagEncrypted | flagStrongEncryption))
+    throw context.corrupt(`entry ${name} is encrypted`)
+  if (view.getUint16(8, true) !== central.compressionMethod) throw disagrees()
+  // Without a data descriptor the local header carries the real CRC and sizes (0xffffffff = ZIP64).
+  if ((flags & flagDataDescriptor) === 0) {
+    const localCompressed = view.getUint32(18, true)
+    const localUncompressed = view.getUint32(22, true)
+    if (
+      view.getUint32(14, true) !== central.crc32 ||
+      (localCompressed !== 0xffffffff && localCompressed !== central.compressedSize) ||
+      (localUncompressed !== 0xffffffff && localUncompressed !== central.uncompressedSize)
+    ) {
+      throw disagrees()
+    }
   }
   const nameLength = view.getUint16(26, true)
   const extraLength = view.getUint16(28, true)

@@ -74,6 +74,14 @@ describe('openTorchCheckpoint on files torch.save wrote', () => {
     await checkpoint.close()
   })
 
+  it('reads an nn.Parameter saved through _rebuild_parameter', async () => {
+    const checkpoint = await openTorchCheckpoint(join(fixtures, 'parameter.pt'))
+    expect(checkpoint.names()).toEqual(['parameter'])
+    expect(checkpoint.shape('parameter')).toEqual([2, 2])
+    expect(Array.from(await checkpoint.read('parameter'))).toEqual([1, 2, 3, 4])
+    await checkpoint.close()
+  })
+
   it('names a tensor that does not exist', async () => {
     const checkpoint = await openTorchCheckpoint(join(fixtures, 'small.pt'))
     expect(() => checkpoint.shape('nope')).toThrow(/nope/)

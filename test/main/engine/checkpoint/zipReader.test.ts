@@ -177,6 +177,7 @@ describe('ZipReader', () => {
     // root/a's data holds a well-formed local header for root/b, which the directory points into.
     const hiddenHeader = Buffer.alloc(30 + 'root/b'.length + 1)
     hiddenHeader.writeUInt32LE(0x04034b50, 0)
+    hiddenHeader.writeUInt16LE(0x0008, 6) // sizes and CRC in a data descriptor
     hiddenHeader.writeUInt16LE('root/b'.length, 26)
     hiddenHeader.write('root/bx', 30)
     const error = await openFailure(
@@ -187,6 +188,12 @@ describe('ZipReader', () => {
     )
     expect(error.code).toBe('CHECKPOINT_CORRUPT')
     expect(error.message).toContain('overlap')
+  })
+
+  it('refuses a local header whose sizes disagree with the central directory', async () => {
+    const bytes = buildZip([{ name: 'root/a', data: text('abcdef') }])
+    bytes.writeUInt32LE(3, 22)
+    expect((await openFailure(bytes)).message).toContain('disagrees with the central directory')
   })
 
   it('detects a CRC mismatch', async () => {
