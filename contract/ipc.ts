@@ -56,7 +56,7 @@ export const requests = {
     input: zEmpty,
     output: z.strictObject({
       version: z.string(),
-      mode: z.enum(['desktop', 'browser']),
+      mode: z.enum(['desktop', 'browser', 'cli']),
       platform: z.string(),
       hostState: zHostState,
       /** The execution provider the inference host runs on, null before it has started. */

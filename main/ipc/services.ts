@@ -35,7 +35,7 @@ export interface ModelRegistry {
 }
 
 export interface ServicesOptions {
-  mode: 'desktop' | 'browser'
+  mode: 'desktop' | 'browser' | 'cli'
   version: string
   settings: SettingsStore
   host: InferenceHostClient

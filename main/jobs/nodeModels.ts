@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ModelSummary } from '../../contract/ipc'
-import { isUNetManifest, type ModelManifest } from '../../contract/model'
-import { officialOptions } from '../engine/glideOptions'
+import type { ModelManifest } from '../../contract/model'
+import { officialModels } from '../models/officialModels'
 import type { ModelRegistry } from '../ipc/services'
 import { listModels } from '../models/modelFolder'
 import { defaultModelsDir } from '../models/paths'
@@ -18,12 +18,9 @@ export function bundledModelsDirs(): string[] {
   return candidates.filter((dir) => existsSync(dir))
 }
 
-/** Official-size weights: the architecture the released checkpoints were built with. */
+/** The released GLIDE (filtered) weights, installed under their official ids. */
 function isOfficial(manifest: ModelManifest): boolean {
-  if (!isUNetManifest(manifest)) return true
-  const official = officialOptions(manifest.kind)
-  const keys = ['image_size', 'num_channels', 'num_res_blocks', 'xf_width', 'xf_layers'] as const
-  return keys.every((key) => manifest.options[key] === official[key])
+  return officialModels().some((model) => model.id === manifest.id && model.kind === manifest.kind)
 }
 
 async function listIn(modelsDir: string): Promise<ModelSummary[]> {

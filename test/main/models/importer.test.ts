@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../contract/errors'
 import { zModelManifest } from '../../../contract/model'
 import type { GlideOptions } from '../../../main/engine/glideOptions'
 import { loadGlideUNet } from '../../../main/inference/host/onnxGlideUNet'
-import { importCheckpoint } from '../../../main/models/importer'
-import { readModelFolder } from '../../../main/models/modelFolder'
+import { importCheckpoint, installOfficialModel } from '../../../main/models/importer'
+import { listModels, readModelFolder } from '../../../main/models/modelFolder'
+import { modelBaseUrlEnv } from '../../../main/models/officialModels'
 import { maxAbsDifference } from '../../helpers/npy'
 import { loadReferenceCase } from '../engine/onnx/referenceCases'
 
@@ -198,5 +201,65 @@ describe('importCheckpoint', () => {
     )
     expect(error.code).toBe('IO_ERROR')
     expect(readdirSync(modelsDir)).toEqual([])
+  })
+})
+
+describe('installOfficialModel', () => {
+  const checkpointBytes = readFileSync(baseCheckpoint)
+  const server = createServer((request, response) => {
+    if (request.url !== '/base.pt') {
+      response.writeHead(404)
+      response.end()
+      return
+    }
+    response.writeHead(200, { 'content-length': checkpointBytes.length })
+    response.end(checkpointBytes)
+  })
+  let env: NodeJS.ProcessEnv
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    env = { [modelBaseUrlEnv]: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('downloads, imports as the official id and removes the downloaded checkpoint', async () => {
+    const stages: string[] = []
+    let lastProgress = 0
+    const folder = await installOfficialModel({
+      kind: 'base',
+      modelsDir,
+      options: baseOptions,
+      env,
+      onStage: (stage) => stages.push(stage),
+      onProgress: (received) => (lastProgress = received),
+    })
+    expect(stages[0]).toBe('downloading')
+    expect(lastProgress).toBe(checkpointBytes.length)
+    expect(folder.manifest).toMatchObject({
+      id: 'glide-base',
+      name: 'GLIDE (filtered) base, 64 px',
+      source: {
+        checkpoint: 'base.pt',
+        sha256: createHash('sha256').update(checkpointBytes).digest('hex'),
+      },
+    })
+    expect(folder.manifest.license).toContain('MIT')
+    expect(readdirSync(join(modelsDir, '.downloads'))).toEqual([])
+    const { models, skipped } = await listModels(modelsDir)
+    expect(models.map((model) => model.manifest.id)).toEqual(['glide-base'])
+    expect(skipped).toEqual([])
+  })
+
+  it('leaves no model folder and no checkpoint when the download does not fit the official model', async () => {
+    const error = await failure(installOfficialModel({ kind: 'base', modelsDir, env }))
+    expect(error.code).toBe('CHECKPOINT_MISMATCH')
+    expect(readdirSync(modelsDir)).toEqual(['.downloads'])
+    expect(readdirSync(join(modelsDir, '.downloads'))).toEqual([])
+  })
+
+  it('reports a missing file on the server as DOWNLOAD_FAILED', async () => {
+    const error = await failure(installOfficialModel({ kind: 'upsample', modelsDir, env }))
+    expect(error.code).toBe('DOWNLOAD_FAILED')
+    expect(readdirSync(modelsDir)).toEqual(['.downloads'])
   })
 })

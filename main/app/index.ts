@@ -1,0 +1,110 @@
+/**
+ * The Electron main process: single instance, one sandboxed window on app://glide/, the menu,
+ * settings, the IPC router, and the inference host as a supervised utilityProcess.
+ * Bundled by scripts/build.js to out/main/app.cjs (next to host.cjs; preload and renderer beside).
+ */
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, Menu, protocol, screen, session } from 'electron'
+import type { EventName, EventPayload } from '../../contract/ipc'
+import { electronChannels } from '../../contract/ipc'
+import { InferenceHostClient } from '../inference/client/hostClient'
+import { registerElectronIpc } from '../ipc/electronIpc'
+import { appScheme } from '../ipc/senderGuard'
+import { createServices } from '../ipc/services'
+import { createNodeModelRegistry } from '../jobs/nodeModels'
+import { SettingsStore } from '../settings/settingsStore'
+import { appSchemePrivileges, createAppProtocolHandler } from './appProtocol'
+import { menuTemplate } from './menu'
+import { utilityHostLauncher } from './utilityHostLauncher'
+import {
+  denyAllPermissions,
+  hardenWebContents,
+  rendererEntryUrl,
+  windowOptions,
+} from './windowSecurity'
+import { trackWindowBounds, visibleBounds } from './windowState'
+
+const outMainDir = dirname(fileURLToPath(import.meta.url))
+const paths = {
+  renderer: join(outMainDir, '..', 'renderer'),
+  preload: join(outMainDir, '..', 'preload', 'preload.cjs'),
+  host: join(outMainDir, 'host.cjs'),
+}
+
+protocol.registerSchemesAsPrivileged([appSchemePrivileges])
+app.enableSandbox()
+
+let mainWindow: BrowserWindow | null = null
+
+function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void {
+  for (const window of BrowserWindow.getAllWindows()) {
+    if (!window.isDestroyed()) window.webContents.send(electronChannels.event, event, payload)
+  }
+}
+
+async function start(): Promise<void> {
+  const settings = await SettingsStore.open(app.getPath('userData'))
+  denyAllPermissions(session.defaultSession)
+  protocol.handle(appScheme, createAppProtocolHandler(paths.renderer))
+
+  const host = new InferenceHostClient(utilityHostLauncher(paths.host), {
+    onStatus: (state, provider) => broadcast('host.status', { state, provider }),
+  })
+  const services = createServices({
+    mode: 'desktop',
+    version: app.getVersion(),
+    settings,
+    host,
+    models: createNodeModelRegistry(() => settings.get().modelsDir),
+    emit: broadcast,
+  })
+  const unregisterIpc = registerElectronIpc(services.handlers)
+  void host.ensureStarted()
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(menuTemplate((command) => broadcast('menu.command', { command }))),
+  )
+
+  const bounds = visibleBounds(
+    settings.get().windowBounds,
+    screen.getAllDisplays().map((display) => display.workArea),
+  )
+  const window = new BrowserWindow(windowOptions(paths.preload, bounds))
+  mainWindow = window
+  hardenWebContents(window.webContents)
+  trackWindowBounds(window, (windowBounds) => void settings.set({ windowBounds }))
+  window.once('ready-to-show', () => {
+    if (bounds?.maximized) window.maximize()
+    window.show()
+  })
+  window.on('closed', () => {
+    mainWindow = null
+  })
+  await window.loadURL(rendererEntryUrl)
+
+  app.on('before-quit', () => {
+    services.queue.cancelAll()
+    unregisterIpc()
+    host.dispose()
+  })
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return
+    if (mainWindow.isMinimized()) mainWindow.restore()
+    mainWindow.focus()
+  })
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents))
+  app.on('window-all-closed', () => app.quit())
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      console.error('Glide Studio could not start:', error)
+      app.exit(1)
+    })
+}

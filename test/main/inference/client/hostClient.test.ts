@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GlideError } from '../../../../contract/errors'
+import { readPngText } from '../../../../main/inference/host/png'
+import { InferenceHostClient, type HostStep } from '../../../../main/inference/client/hostClient'
+import { nodeHostLauncher } from '../../../../main/inference/client/nodeHostLauncher'
+import type { HostJob } from '../../../../main/inference/protocol'
+import { referenceModelId, referenceModelsDir } from '../../../e2e/referenceModel'
+
+let modelsDir: string
+let host: InferenceHostClient
+const states: string[] = []
+
+function job(steps: number, seed = 1): HostJob {
+  return {
+    kind: 'generate',
+    settings: {
+      prompt: 'a red cube',
+      guidanceScale: 3,
+      baseRespacing: String(steps),
+      upsampleRespacing: 'fast27',
+      upsampleTemperature: 0.997,
+      seed,
+      batchSize: 1,
+    },
+    baseModel: { modelsDir, id: referenceModelId },
+    upsampleModel: null,
+    executionProvider: 'cpu',
+    previewIntervalMs: 0,
+  }
+}
+
+beforeAll(async () => {
+  modelsDir = await referenceModelsDir()
+  host = new InferenceHostClient(nodeHostLauncher(), {
+    onStatus: (state) => states.push(state),
+    restartDelayMs: 50,
+  })
+  await host.ensureStarted()
+})
+
+afterAll(() => host.dispose())
+
+describe('inference host (child process, real ONNX Runtime)', () => {
+  it('runs a generation with one step event per step and returns PNGs with their settings', async () => {
+    const steps: HostStep[] = []
+    const result = await host.run('job-1', job(6), (step) => steps.push(step))
+    expect(steps.map((step) => step.step)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(steps.every((step) => step.stage === 'base' && step.totalSteps === 6)).toBe(true)
+    expect(steps.every((step) => step.preview instanceof Uint8Array)).toBe(true)
+    expect(result.provider).toBe('cpu')
+    expect(result.modelIds).toEqual([referenceModelId])
+    expect(result.images).toHaveLength(1)
+    const image = result.images[0]!
+    expect([image.width, image.height]).toEqual([64, 64])
+    expect(Buffer.from(image.png.subarray(1, 4)).toString()).toBe('PNG')
+    expect(JSON.parse(readPngText(image.png)['glide-studio'] ?? '{}')).toMatchObject({
+      prompt: 'a red cube',
+      seed: 1,
+    })
+  })
+
+  it('gives the same pixels for the same seed, from a cached model', async () => {
+    const first = await host.run('job-2', job(3, 9), () => undefined)
+    const second = await host.run('job-3', job(3, 9), () => undefined)
+    expect(Buffer.compare(first.images[0]!.png, second.images[0]!.png)).toBe(0)
+  })
+
+  it('stops a cancelled job within one step', async () => {
+    const seen: number[] = []
+    let cancelledAt = 0
+    const run = host.run('job-4', job(40), (step) => {
+      seen.push(step.step)
+      if (step.step === 3) {
+        cancelledAt = step.step
+        host.cancel('job-4')
+      }
+    })
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect(Math.max(...seen)).toBeLessThanOrEqual(cancelledAt + 1)
+  })
+
+  it('fails the running job with HOST_CRASHED when the host dies, restarts it, and runs the next job', async () => {
+    const run = host.run('job-5', job(40), (step) => {
+      if (step.step === 2) host.killHost()
+    })
+    const error = await run.catch((failure: unknown) => failure)
+    expect(error).toBeInstanceOf(GlideError)
+    expect((error as GlideError).code).toBe('HOST_CRASHED')
+    expect(states).toContain('restarting')
+    const next = await host.run('job-6', job(2), () => undefined)
+    expect(next.images).toHaveLength(1)
+    expect(host.state).toBe('ready')
+  })
+})
