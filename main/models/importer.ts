@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { GlideError } from '../../contract/errors'
 import { zModelId } from '../../contract/jobs'
 import { modelFormat, zGlideOptions, zSha256, type ModelManifest } from '../../contract/model'
@@ -14,7 +14,9 @@ import {
   type UNetKind,
 } from '../engine/glideOptions'
 import { writeGlideOnnx } from '../engine/onnx/glideGraphs'
-import { readModelFolder, writeManifest, type ModelFolder } from './modelFolder'
+import { downloadFile } from './download'
+import { modelFolderPath, readModelFolder, writeManifest, type ModelFolder } from './modelFolder'
+import { officialModel } from './officialModels'
 
 export type ImportStage = 'checking' | 'hashing' | 'converting' | 'finishing'
 
@@ -185,5 +187,54 @@ export async function importCheckpoint(request: ImportRequest): Promise<ModelFol
   } catch (error) {
     await rm(outDir, { recursive: true, force: true })
     throw error
+  }
+}
+
+export interface InstallOfficialRequest {
+  kind: UNetKind
+  modelsDir: string
+  /** Overrides merged over the official options (for mirrors of modified weights and tests). */
+  options?: Partial<GlideOptions>
+  onProgress?: (received: number, total: number | undefined) => void
+  onStage?: (stage: 'downloading' | ImportStage) => void
+  signal?: AbortSignal
+  /** Environment for the download base URL override; defaults to process.env. */
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * Downloads a released GLIDE checkpoint into `<modelsDir>/.downloads/` (resuming an earlier
+ * partial download) and imports it as the model folder `<modelsDir>/<official id>`. The .pt is
+ * deleted once the import has finished or failed; a failed download keeps its .part for a resume.
+ */
+export async function installOfficialModel(request: InstallOfficialRequest): Promise<ModelFolder> {
+  const official = officialModel(request.kind, request.env)
+  const outDir = modelFolderPath(request.modelsDir, official.id)
+  if (await exists(outDir)) throw invalid(`${official.name} is already installed in ${outDir}.`)
+  const downloads = join(request.modelsDir, '.downloads')
+  try {
+    await mkdir(downloads, { recursive: true })
+  } catch (error) {
+    throw asFileError(error)
+  }
+  const checkpointPath = join(downloads, official.fileName)
+  request.onStage?.('downloading')
+  const downloaded = await downloadFile(official.url, checkpointPath, {
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  })
+  try {
+    return await importCheckpoint({
+      kind: request.kind,
+      checkpointPath,
+      options: { ...official.options, ...request.options },
+      outDir,
+      name: official.name,
+      license: official.license,
+      sha256: downloaded.sha256,
+      ...(request.onStage ? { onStage: request.onStage } : {}),
+    })
+  } finally {
+    await rm(checkpointPath, { force: true })
   }
 }
