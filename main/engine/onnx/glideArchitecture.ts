@@ -107,7 +107,9 @@ export function glideArchitecture(kind: UNetKind, options: GlideOptions): GlideA
   positive(options.num_res_blocks, 'num_res_blocks')
   positive(options.text_ctx, 'text_ctx')
   positive(options.xf_width, 'xf_width')
-  positive(options.xf_layers, 'xf_layers')
+  if (!Number.isInteger(options.xf_layers) || options.xf_layers < 0) {
+    throw invalid('xf_layers must be a non-negative integer')
+  }
   positive(options.xf_heads, 'xf_heads')
   if (options.xf_width % options.xf_heads !== 0) {
     throw invalid(`xf_width ${options.xf_width} is not divisible by xf_heads ${options.xf_heads}`)

@@ -266,9 +266,9 @@ class UNetGraph {
       case 'attention':
         return [this.attention(x, layer, size), size]
       case 'downsample':
-        return [this.conv(x, layer.prefix, 3, 2), size / 2]
+        return [this.conv(x, `${layer.prefix}.op`, 3, 2), size / 2]
       case 'upsample':
-        return [this.conv(this.resample(x, 'up'), layer.prefix, 3), size * 2]
+        return [this.conv(this.resample(x, 'up'), `${layer.prefix}.conv`, 3), size * 2]
     }
   }
 
