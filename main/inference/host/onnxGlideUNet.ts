@@ -1,0 +1,378 @@
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { arch, cpus, platform } from 'node:os'
+import { basename, join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+
+import { GlideError } from '../../../contract/errors'
+import type { ExecutionProviderName } from '../../../contract/jobs'
+import { manifestFileName, zModelManifest, type UNetModelManifest } from '../../../contract/model'
+import type { GlideUNet, TextConditioning, UNetInputs } from '../../engine/glideModel'
+import {
+  isInpaintKind,
+  isUpsampleKind,
+  type GlideOptions,
+  type UNetKind,
+} from '../../engine/glideOptions'
+
+/** What loading needs from a U-Net model's manifest. */
+export interface GlideUNetModelInfo {
+  id: string
+  kind: UNetKind
+  options: GlideOptions
+  /** File names inside the model folder by role (text_encoder, unet). */
+  files: { text_encoder?: string; unet?: string }
+}
+
+export interface LoadGlideUNetOptions {
+  /** The manifest; read from `<modelDir>/model.json` when absent. */
+  model?: GlideUNetModelInfo
+  /**
+   * Providers to try in order; CPU is tried last when every one of them fails, so the model loads
+   * whenever ONNX Runtime can run at all. Default ['cpu'].
+   */
+  executionProviders?: readonly ExecutionProviderName[]
+  /** Exactly this provider, without falling back: a provider that cannot start throws EP_UNAVAILABLE. */
+  executionProvider?: ExecutionProviderName
+  intraOpNumThreads?: number
+  /**
+   * Where optimised graphs are cached, so loads after the first skip graph optimisation; default
+   * `<modelDir>/.ort-cache`. null disables the cache.
+   */
+  cacheDir?: string | null
+}
+
+export interface OnnxGlideUNet extends GlideUNet {
+  /** The provider the sessions run on. */
+  readonly executionProvider: ExecutionProviderName
+  /** Whether each session was created from a cached optimised graph. */
+  readonly loadedFromCache: { textEncoder: boolean; unet: boolean }
+}
+
+const bindingProviderNames: Record<ExecutionProviderName, string> = {
+  cpu: 'cpu',
+  cuda: 'cuda',
+  directml: 'dml',
+  coreml: 'coreml',
+}
+
+function sessionOptions(
+  provider: ExecutionProviderName,
+  threads: number | undefined,
+): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [bindingProviderNames[provider]],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    // Warnings (such as the hardware-specific note when caching an NCHWc graph) are expected here.
+    logSeverityLevel: 3,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+    // Threads that spin between ops burn the other core a desktop app needs (and lose under contention).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  }
+}
+
+async function readModelInfo(modelDir: string): Promise<GlideUNetModelInfo> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(join(modelDir, manifestFileName), 'utf8'))
+  } catch (error) {
+    throw new GlideError(
+      'MODEL_INVALID',
+      `The model folder ${basename(modelDir)} has no readable ${manifestFileName}.`,
+      {
+        cause: error,
+      },
+    )
+  }
+  const parsed = zModelManifest.safeParse(raw)
+  if (!parsed.success) {
+    throw new GlideError(
+      'MODEL_INVALID',
+      `The manifest of ${basename(modelDir)} is invalid: ${parsed.error.message}`,
+    )
+  }
+  const manifest = parsed.data
+  if (manifest.kind === 'clip-image' || manifest.kind === 'clip-text') {
+    throw new GlideError(
+      'MODEL_INVALID',
+      `${manifest.id} is a ${manifest.kind} model, not a GLIDE U-Net.`,
+    )
+  }
+  const { id, kind, options, files } = manifest as UNetModelManifest
+  return { id, kind, options, files }
+}
+
+/** A cache key that changes when the model file, ONNX Runtime, the provider or the CPU changes. */
+async function cacheKey(modelPath: string, provider: ExecutionProviderName): Promise<string> {
+  const modelStat = await stat(modelPath)
+  const dataStat = await stat(`${modelPath}.data`).catch(() => null)
+  const identity = [
+    ort.env.versions.common,
+    provider,
+    platform(),
+    arch(),
+    cpus()[0]?.model ?? '',
+    modelStat.size,
+    modelStat.mtimeMs,
+    dataStat?.size ?? 0,
+    dataStat?.mtimeMs ?? 0,
+  ]
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16)
+}
+
+function isMemoryError(error: unknown): boolean {
+  return /bad_alloc|Failed to allocate|out of memory/i.test(String(error))
+}
+
+async function createSession(
+  modelPath: string,
+  provider: ExecutionProviderName,
+  threads: number | undefined,
+  cacheDir: string | null,
+): Promise<{ session: ort.InferenceSession; fromCache: boolean }> {
+  const options = sessionOptions(provider, threads)
+  if (cacheDir === null)
+    return { session: await ort.InferenceSession.create(modelPath, options), fromCache: false }
+
+  const cachedName = `${basename(modelPath, '.onnx')}.${await cacheKey(modelPath, provider)}.onnx`
+  const cachedPath = join(cacheDir, cachedName)
+  const cached = await stat(cachedPath).catch(() => null)
+  if (cached) {
+    try {
+      // The cached graph is already optimised; optimising it again would only cost time.
+      const session = await ort.InferenceSession.create(cachedPath, {
+        ...options,
+        graphOptimizationLevel: 'disabled',
+      })
+      return { session, fromCache: true }
+    } catch (error) {
+      if (isMemoryError(error)) throw error
+      await rm(cachedPath, { force: true })
+    }
+  }
+
+  // ONNX Runtime writes the optimised graph while creating the session; it becomes the cache entry
+  // (by rename) only once complete, next to its weights file, which it names.
+  const partialPath = `${cachedPath}.partial`
+  try {
+    await mkdir(cacheDir, { recursive: true })
+    const session = await ort.InferenceSession.create(modelPath, {
+      ...options,
+      optimizedModelFilePath: partialPath,
+      extra: {
+        session: {
+          intra_op: { allow_spinning: '0' },
+          optimized_model_external_initializers_file_name: `${cachedName}.data`,
+          optimized_model_external_initializers_min_size_in_bytes: '1024',
+        },
+      },
+    })
+    await rename(partialPath, cachedPath)
+    return { session, fromCache: false }
+  } catch (error) {
+    await rm(partialPath, { force: true }).catch(() => undefined)
+    if (isMemoryError(error)) throw error
+    // A cache that cannot be written (read-only folder, full disk) must not stop the model loading.
+    const session = await ort.InferenceSession.create(modelPath, options)
+    return { session, fromCache: false }
+  }
+}
+
+function checkLength(name: string, data: ArrayLike<unknown> | undefined, expected: number): void {
+  if (!data) throw new GlideError('INVALID_ARGUMENT', `This model needs ${name}.`)
+  if (data.length !== expected) {
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      `${name} has ${data.length} values; expected ${expected}.`,
+    )
+  }
+}
+
+function runError(error: unknown): GlideError {
+  if (error instanceof GlideError) return error
+  if (isMemoryError(error)) {
+    return new GlideError('OUT_OF_MEMORY', 'ONNX Runtime ran out of memory running the model.', {
+      cause: error,
+    })
+  }
+  return new GlideError('INTERNAL', `ONNX Runtime failed: ${String(error)}`, { cause: error })
+}
+
+class OnnxGlideUNetImpl implements OnnxGlideUNet {
+  constructor(
+    readonly id: string,
+    readonly kind: UNetKind,
+    readonly options: GlideOptions,
+    readonly executionProvider: ExecutionProviderName,
+    readonly loadedFromCache: { textEncoder: boolean; unet: boolean },
+    private readonly textSession: ort.InferenceSession,
+    private readonly unetSession: ort.InferenceSession,
+  ) {}
+
+  async encodeText(
+    tokens: readonly number[][],
+    mask: readonly boolean[][],
+  ): Promise<TextConditioning> {
+    const batch = tokens.length
+    const ctx = this.options.text_ctx
+    if (batch === 0 || mask.length !== batch) {
+      throw new GlideError(
+        'INVALID_ARGUMENT',
+        'tokens and mask must hold the same, non-zero number of rows.',
+      )
+    }
+    const tokenData = new BigInt64Array(batch * ctx)
+    const maskData = new Uint8Array(batch * ctx)
+    tokens.forEach((row, index) => {
+      const maskRow = mask[index]
+      checkLength('a token row', row, ctx)
+      checkLength('a mask row', maskRow, ctx)
+      row.forEach((token, position) => {
+        if (!Number.isInteger(token) || token < 0)
+          throw new GlideError('INVALID_ARGUMENT', `token ${token} is invalid`)
+        tokenData[index * ctx + position] = BigInt(token)
+        maskData[index * ctx + position] = maskRow?.[position] ? 1 : 0
+      })
+    })
+    try {
+      const outputs = await this.textSession.run({
+        tokens: new ort.Tensor('int64', tokenData, [batch, ctx]),
+        mask: new ort.Tensor('bool', maskData, [batch, ctx]),
+      })
+      return {
+        batch,
+        xfProj: outputs.xf_proj?.data as Float32Array,
+        xfOut: outputs.xf_out?.data as Float32Array,
+      }
+    } catch (error) {
+      throw runError(error)
+    }
+  }
+
+  async denoise(inputs: UNetInputs): Promise<Float32Array> {
+    const batch = inputs.timesteps.length
+    const size = this.options.image_size
+    const { text } = inputs
+    if (batch === 0 || text.batch !== batch) {
+      throw new GlideError(
+        'INVALID_ARGUMENT',
+        'timesteps and the text conditioning must have the same batch.',
+      )
+    }
+    const image = 3 * size * size
+    checkLength('x', inputs.x, batch * image)
+    checkLength('xf_proj', text.xfProj, batch * 4 * this.options.num_channels)
+    checkLength('xf_out', text.xfOut, batch * this.options.xf_width * this.options.text_ctx)
+    const feeds: Record<string, ort.Tensor> = {
+      x: new ort.Tensor('float32', inputs.x, [batch, 3, size, size]),
+      timesteps: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(inputs.timesteps, (step) => BigInt(step)),
+        [batch],
+      ),
+      xf_proj: new ort.Tensor('float32', text.xfProj, [batch, 4 * this.options.num_channels]),
+      xf_out: new ort.Tensor('float32', text.xfOut, [
+        batch,
+        this.options.xf_width,
+        this.options.text_ctx,
+      ]),
+    }
+    if (isInpaintKind(this.kind)) {
+      checkLength('inpaintImage', inputs.inpaintImage, batch * image)
+      checkLength('inpaintMask', inputs.inpaintMask, batch * size * size)
+      feeds.inpaint_image = new ort.Tensor('float32', inputs.inpaintImage as Float32Array, [
+        batch,
+        3,
+        size,
+        size,
+      ])
+      feeds.inpaint_mask = new ort.Tensor('float32', inputs.inpaintMask as Float32Array, [
+        batch,
+        1,
+        size,
+        size,
+      ])
+    }
+    if (isUpsampleKind(this.kind)) {
+      const low = size / 4
+      checkLength('lowRes', inputs.lowRes, batch * 3 * low * low)
+      feeds.low_res = new ort.Tensor('float32', inputs.lowRes as Float32Array, [batch, 3, low, low])
+    }
+    try {
+      const outputs = await this.unetSession.run(feeds)
+      return outputs.out?.data as Float32Array
+    } catch (error) {
+      throw runError(error)
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.textSession.release()
+    await this.unetSession.release()
+  }
+}
+
+/**
+ * Opens a model folder's text_encoder.onnx and unet.onnx (by path, so weights are never copied
+ * through the JS heap) as a GlideUNet on the first execution provider that starts.
+ */
+export async function loadGlideUNet(
+  modelDir: string,
+  options: LoadGlideUNetOptions = {},
+): Promise<OnnxGlideUNet> {
+  const model = options.model ?? (await readModelInfo(modelDir))
+  const textPath = join(modelDir, model.files.text_encoder ?? 'text_encoder.onnx')
+  const unetPath = join(modelDir, model.files.unet ?? 'unet.onnx')
+  for (const path of [textPath, unetPath]) {
+    if (!(await stat(path).catch(() => null))?.isFile()) {
+      throw new GlideError(
+        'MODEL_INVALID',
+        `The model folder ${basename(modelDir)} lacks ${basename(path)}.`,
+      )
+    }
+  }
+  const cacheDir = options.cacheDir === undefined ? join(modelDir, '.ort-cache') : options.cacheDir
+  const providers: ExecutionProviderName[] = options.executionProvider
+    ? [options.executionProvider]
+    : [...(options.executionProviders ?? ['cpu'])]
+  if (!options.executionProvider && !providers.includes('cpu')) providers.push('cpu')
+
+  let lastError: unknown
+  for (const provider of providers) {
+    let text: { session: ort.InferenceSession; fromCache: boolean } | null = null
+    try {
+      text = await createSession(textPath, provider, options.intraOpNumThreads, cacheDir)
+      const unet = await createSession(unetPath, provider, options.intraOpNumThreads, cacheDir)
+      return new OnnxGlideUNetImpl(
+        model.id,
+        model.kind,
+        model.options,
+        provider,
+        {
+          textEncoder: text.fromCache,
+          unet: unet.fromCache,
+        },
+        text.session,
+        unet.session,
+      )
+    } catch (error) {
+      await text?.session.release().catch(() => undefined)
+      if (isMemoryError(error)) {
+        throw new GlideError('OUT_OF_MEMORY', `Not enough memory to load ${model.id}.`, {
+          cause: error,
+        })
+      }
+      lastError = error
+    }
+  }
+  // CPU always starts, so CPU failing means the files themselves are unusable.
+  const code = providers.includes('cpu') ? 'MODEL_INVALID' : 'EP_UNAVAILABLE'
+  throw new GlideError(
+    code,
+    `ONNX Runtime could not load ${model.id} (${providers.join(', ')}): ${String(lastError)}`,
+    {
+      cause: lastError,
+    },
+  )
+}
