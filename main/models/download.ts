@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { dirname } from 'node:path'
@@ -118,6 +118,11 @@ export async function downloadFile(
     throw failed(`"${url}" is not a URL.`)
   }
   const part = `${dest}.part`
+  try {
+    await mkdir(dirname(dest), { recursive: true })
+  } catch (error) {
+    throw fileError(error, dirname(dest))
+  }
   let existing = await fileSize(part)
   let outcome = await transfer(parsed, part, existing, options)
   if (outcome === 'restart') {

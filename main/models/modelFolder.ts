@@ -135,12 +135,20 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
 /** Lists the valid model folders in `modelsDir` (none if it does not exist), with skipped ones. */
 export async function listModels(modelsDir: string): Promise<ModelList> {
   let names: string[]
+  const skipped: SkippedFolder[] = []
   try {
-    const entries = await readdir(modelsDir, { withFileTypes: true })
-    names = entries
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort()
+    const entries = (await readdir(modelsDir, { withFileTypes: true }))
+      .filter((entry) => !entry.name.startsWith('.'))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const entry of entries) {
+      if (entry.isSymbolicLink()) {
+        skipped.push({
+          dir: join(modelsDir, entry.name),
+          reason: 'a symbolic link; model folders must be real folders inside the models directory',
+        })
+      }
+    }
+    names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { models: [], skipped: [] }
     throw new GlideError('IO_ERROR', `Cannot list ${modelsDir}: ${(error as Error).message}`, {
@@ -148,7 +156,6 @@ export async function listModels(modelsDir: string): Promise<ModelList> {
     })
   }
   const models: ModelFolder[] = []
-  const skipped: SkippedFolder[] = []
   for (const name of names) {
     const dir = join(modelsDir, name)
     if (name.includes('.tmp-')) {
@@ -161,6 +168,7 @@ export async function listModels(modelsDir: string): Promise<ModelList> {
       skipped.push({ dir, reason: error instanceof Error ? error.message : String(error) })
     }
   }
+  skipped.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))
   return { models, skipped }
 }
 

@@ -89,13 +89,17 @@ describe('model folders', () => {
     mkdirSync(join(modelsDir, 'empty'))
     mkdirSync(join(modelsDir, 'alpha.tmp-123abc'))
     writeFileSync(join(modelsDir, 'stray-file.txt'), 'x')
+    symlinkSync(join(modelsDir, 'alpha'), join(modelsDir, 'linked'))
     const { models, skipped } = await listModels(modelsDir)
     expect(models.map((model) => model.manifest.id)).toEqual(['alpha', 'zeta'])
-    expect(skipped.map((entry) => [join(entry.dir), entry.reason.length > 0])).toEqual([
-      [join(modelsDir, 'alpha.tmp-123abc'), true],
-      [join(modelsDir, 'empty'), true],
+    expect(skipped.map((entry) => entry.dir)).toEqual([
+      join(modelsDir, 'alpha.tmp-123abc'),
+      join(modelsDir, 'empty'),
+      join(modelsDir, 'linked'),
     ])
+    expect(skipped[0]!.reason).toContain('unfinished import')
     expect(skipped[1]!.reason).toContain('model.json')
+    expect(skipped[2]!.reason).toContain('symbolic link')
   })
 
   it('lists nothing when the models directory does not exist', async () => {
