@@ -18,8 +18,15 @@ export interface TorchCheckpoint extends TensorSource {
 
 const maxPickleBytes = 64 * 1024 * 1024
 const maxRank = 8
-/** The largest element count one Float32Array may hold here (well under V8's limit). */
-const maxTensorElements = 2 ** 31 - 1
+/** 1 GiB of float32: far above any GLIDE tensor (token_embedding is 25.7 M elements). */
+const maxTensorElements = 2 ** 28
+/**
+ * Stride-0 views let a tiny storage describe an enormous tensor; a tensor may repeat its
+ * storage's elements at most this many times (plus a small allowance) so that reading it cannot
+ * need far more memory than the file holds. torch state dicts repeat nothing.
+ */
+const maxRepetition = 16
+const repetitionAllowance = 1 << 20
 
 const legacyMagic = Uint8Array.of(
   0x8a,
@@ -187,6 +194,11 @@ function layoutOf(
   }
   if (numel > BigInt(maxTensorElements))
     throw corrupt(`${tensorLabel} has ${numel} elements, too many`)
+  if (numel > BigInt(storage.numel) * BigInt(maxRepetition) + BigInt(repetitionAllowance)) {
+    throw corrupt(
+      `${tensorLabel} has ${numel} elements but its storage only ${storage.numel}; refusing to expand it`,
+    )
+  }
   const reach = numel === 0n ? 0n : highestIndex + 1n
   if (numel > 0n && BigInt(storageOffset) + reach > BigInt(storage.numel)) {
     throw corrupt(
@@ -252,8 +264,19 @@ class ZipTorchCheckpoint implements TorchCheckpoint {
         `${this.label}: the data of tensor ${JSON.stringify(name)} fails its CRC-32 check`,
       )
     }
-    const values = toFloat32(bytes, ref.storage.dtype)
-    return layout.contiguous ? values : gather(values, ref.shape, ref.stride, layout.numel)
+    try {
+      const values = toFloat32(bytes, ref.storage.dtype)
+      return layout.contiguous ? values : gather(values, ref.shape, ref.stride, layout.numel)
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error
+      throw new GlideError(
+        'OUT_OF_MEMORY',
+        `Not enough memory to read tensor ${JSON.stringify(name)}.`,
+        {
+          cause: error,
+        },
+      )
+    }
   }
 
   async close(): Promise<void> {

@@ -156,6 +156,8 @@ describe('openTorchCheckpoint rejects corrupt files, naming the tensor', () => {
     expectFailure('corrupt_missing_storage.pt', 'CHECKPOINT_CORRUPT', '"bad"', 'storage 7'))
   it('a negative stride', () =>
     expectFailure('corrupt_negative_stride.pt', 'CHECKPOINT_CORRUPT', '"bad"', 'negative stride'))
+  it('a stride-0 view that would expand a tiny storage into gigabytes', () =>
+    expectFailure('corrupt_expansion_bomb.pt', 'CHECKPOINT_CORRUPT', '"bad"', 'refusing to expand'))
   it('a truncated zip', () =>
     expectFailure('corrupt_truncated.pt', 'CHECKPOINT_CORRUPT', 'truncated'))
   it('a file that is not a zip', () =>
