@@ -1,0 +1,89 @@
+import * as fs from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { AtomicWriteFs } from '../../../main/documents/atomicWrite'
+import { writeFileAtomic } from '../../../main/documents/atomicWrite'
+import { tempDirectory } from './fixtures'
+
+describe('writeFileAtomic', () => {
+  it('writes a new file and replaces an old one', async () => {
+    const directory = await tempDirectory()
+    const target = join(directory, 'a.glide')
+    await writeFileAtomic(target, Buffer.from('first'))
+    await writeFileAtomic(target, Buffer.from('second version'))
+    expect(await fs.readFile(target, 'utf8')).toBe('second version')
+    expect(await fs.readdir(directory)).toEqual(['a.glide'])
+  })
+
+  it('leaves the old file whole and no temp file when a write fails half way', async () => {
+    const directory = await tempDirectory()
+    const target = join(directory, 'project.glide')
+    await fs.writeFile(target, 'the old complete project')
+    const calls: string[] = []
+    const failing: AtomicWriteFs = {
+      ...fs,
+      open: (async (path: string, flags: string, mode?: number) => {
+        const handle = await fs.open(path, flags, mode)
+        calls.push(`open ${flags}`)
+        return new Proxy(handle, {
+          get(target, key, receiver) {
+            if (key === 'write') {
+              return async (data: Uint8Array, offset: number) => {
+                await target.write(data, offset, 10)
+                throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+              }
+            }
+            const value = Reflect.get(target, key, receiver) as unknown
+            return typeof value === 'function' ? value.bind(target) : value
+          },
+        })
+      }) as AtomicWriteFs['open'],
+    }
+    await expect(writeFileAtomic(target, Buffer.alloc(100_000, 7), failing)).rejects.toMatchObject({
+      code: 'ENOSPC',
+    })
+    expect(await fs.readFile(target, 'utf8')).toBe('the old complete project')
+    expect(await fs.readdir(directory)).toEqual(['project.glide'])
+    expect(calls).toEqual(['open wx'])
+  })
+
+  it('leaves the old file and no temp file when the rename fails', async () => {
+    const directory = await tempDirectory()
+    const target = join(directory, 'x.ora')
+    await fs.writeFile(target, 'old')
+    const failing: AtomicWriteFs = {
+      ...fs,
+      rename: async () => {
+        throw Object.assign(new Error('cross-device link'), { code: 'EXDEV' })
+      },
+    }
+    await expect(writeFileAtomic(target, Buffer.from('new'), failing)).rejects.toMatchObject({
+      code: 'EXDEV',
+    })
+    expect(await fs.readFile(target, 'utf8')).toBe('old')
+    expect(await fs.readdir(directory)).toEqual(['x.ora'])
+  })
+
+  it('syncs the file before renaming it into place', async () => {
+    const directory = await tempDirectory()
+    const order: string[] = []
+    const spying: AtomicWriteFs = {
+      ...fs,
+      open: (async (path: string, flags: string, mode?: number) => {
+        const handle = await fs.open(path, flags, mode)
+        const sync = handle.sync.bind(handle)
+        handle.sync = async () => {
+          order.push(flags === 'r' ? 'fsync directory' : 'fsync file')
+          await sync()
+        }
+        return handle
+      }) as AtomicWriteFs['open'],
+      rename: async (from, to) => {
+        order.push('rename')
+        await fs.rename(from, to)
+      },
+    }
+    await writeFileAtomic(join(directory, 'f'), Buffer.from('x'), spying)
+    expect(order).toEqual(['fsync file', 'rename', 'fsync directory'])
+  })
+})
