@@ -1,0 +1,282 @@
+/**
+ * End to end in browser mode: the built renderer in Chromium, the WebSocket bridge, main's
+ * services and job queue, and the inference host as a child process running real ONNX Runtime
+ * sessions of the small reference model.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { JobProgress, JobSummary } from '../../contract/jobs'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { referenceModelsDir } from './referenceModel'
+
+const rendererDir = mkdtempSync(join(tmpdir(), 'glide-renderer-'))
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+
+declare global {
+  interface Window {
+    __progress: JobProgress[]
+    __jobs: Map<string, JobSummary>
+    __previews: Set<string>
+  }
+}
+
+beforeAll(async () => {
+  // vitest sets NODE_ENV=test; the page should run React's production build, as users get it.
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  await build({
+    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
+    mode: 'production',
+    build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
+    logLevel: 'warn',
+  })
+  process.env.NODE_ENV = nodeEnv
+  mode = await startBrowserMode({
+    staticDir: rendererDir,
+    modelsDir: await referenceModelsDir(),
+    configDir: mkdtempSync(join(tmpdir(), 'glide-config-')),
+  })
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+  page = await browser.newPage()
+  const consoleErrors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text())
+  })
+  await page.goto(mode.server.url)
+  await page.waitForFunction(() => window.glide !== undefined)
+  // Record what reaches the page through the same bridge the UI uses.
+  await page.evaluate(() => {
+    window.__progress = []
+    window.__jobs = new Map()
+    window.__previews = new Set()
+    window.glide!.subscribe('job.progress', (progress) => window.__progress.push(progress))
+    window.glide!.subscribe('job.updated', (job) => window.__jobs.set(job.id, job))
+    new MutationObserver(() => {
+      const preview = document.querySelector<HTMLImageElement>('img[alt="Live preview"]')
+      if (preview) window.__previews.add(preview.src)
+    }).observe(document.body, { subtree: true, childList: true, attributes: true })
+  })
+  expect(consoleErrors).toEqual([])
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+async function jobs(): Promise<JobSummary[]> {
+  return page.evaluate(() => [...window.__jobs.values()])
+}
+
+async function waitForJobs(
+  count: number,
+  state: JobSummary['state'] | 'finished',
+): Promise<JobSummary[]> {
+  await page.waitForFunction(
+    ([expected, wanted]) =>
+      [...window.__jobs.values()].filter((job) =>
+        wanted === 'finished'
+          ? ['done', 'failed', 'cancelled'].includes(job.state)
+          : job.state === wanted,
+      ).length >= expected,
+    [count, state] as const,
+    { timeout: 90_000 },
+  )
+  return jobs()
+}
+
+async function setSteps(steps: string): Promise<void> {
+  await page.getByLabel('Steps', { exact: true }).fill(steps)
+}
+
+describe('browser mode, end to end', () => {
+  it('generates: one progress event per step reaches the page, the preview updates, the image appears', async () => {
+    await page.getByLabel('Prompt').fill('a red cube on a table')
+    await page.getByLabel('Seed', { exact: true }).fill('1234')
+    await page.getByLabel('Batch size').fill('1')
+    await page.getByLabel('Guidance scale').fill('3')
+    await expect(page.getByLabel('Model').locator('option').allTextContents()).resolves.toContain(
+      'base model imported from checkpoint.pt',
+    )
+    await setSteps('12')
+    await page.getByRole('button', { name: 'Generate', exact: true }).click()
+    const [job] = await waitForJobs(1, 'finished')
+    expect(job).toMatchObject({
+      state: 'done',
+      settings: { prompt: 'a red cube on a table', seed: 1234 },
+    })
+    expect(job?.result?.provider).toBe('cpu')
+
+    const progress = await page.evaluate(() => window.__progress)
+    const steps = progress.filter((event) => event.jobId === job?.id)
+    expect(steps.map((event) => event.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    expect(steps.every((event) => event.totalSteps === 12 && event.stage === 'base')).toBe(true)
+    expect(steps.at(-1)?.preview).toMatch(/^data:image\/png;base64,/)
+    expect(steps.at(-1)?.etaMs).toBe(0)
+    expect(await page.evaluate(() => window.__previews.size)).toBeGreaterThanOrEqual(2)
+
+    const result = page.getByRole('img', { name: 'Result: a red cube on a table (1)' })
+    await expect(result.getAttribute('src')).resolves.toMatch(/^data:image\/png;base64,/)
+    const size = await result.evaluate((image: HTMLImageElement) => [
+      image.naturalWidth,
+      image.naturalHeight,
+    ])
+    expect(size).toEqual([64, 64])
+    await expect(
+      page.getByRole('link', { name: 'Save as PNG' }).first().getAttribute('download'),
+    ).resolves.toMatch(/^a-red-cube-on-a-table-1234-1\.png$/)
+    await expect(page.getByTestId('provider').textContent()).resolves.toBe('CPU')
+  })
+
+  it('cancels a running job within one step', async () => {
+    await setSteps('300')
+    await page.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.waitForFunction(
+      () => {
+        const running = [...window.__jobs.values()].find((job) => job.state === 'running')
+        return (
+          running && window.__progress.filter((event) => event.jobId === running.id).length >= 3
+        )
+      },
+      undefined,
+      { timeout: 60_000 },
+    )
+    const cancel = page.getByRole('button', { name: 'Cancel', exact: true })
+    // The step the page had seen when the click reached it (not when the test asked for it).
+    await cancel.evaluate((button) =>
+      button.addEventListener(
+        'click',
+        () =>
+          button.setAttribute('data-step-at-click', String(window.__progress.at(-1)?.step ?? 0)),
+        {
+          capture: true,
+          once: true,
+        },
+      ),
+    )
+    await cancel.click()
+    const stepAtCancel = Number(await cancel.getAttribute('data-step-at-click'))
+    expect(stepAtCancel).toBeGreaterThanOrEqual(3)
+    const all = await waitForJobs(1, 'cancelled')
+    const cancelled = all.find((job) => job.state === 'cancelled')!
+    const last = await page.evaluate(
+      (id) =>
+        Math.max(
+          ...window.__progress.filter((event) => event.jobId === id).map((event) => event.step),
+        ),
+      cancelled.id,
+    )
+    expect(last).toBeLessThanOrEqual(stepAtCancel + 1)
+    expect(last).toBeLessThan(300)
+    await expect(page.getByText('Cancelled').first().isVisible()).resolves.toBe(true)
+  })
+
+  it('runs a second queued job after the first, keeping the IPC round trip fast meanwhile', async () => {
+    const doneBefore = (await jobs()).filter((job) => job.state === 'done').length
+    await setSteps('40')
+    await page.getByLabel('Prompt').fill('first')
+    await page.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.getByLabel('Prompt').fill('second')
+    await setSteps('5')
+    await page.getByRole('button', { name: 'Generate', exact: true }).click()
+
+    // Round trips through main's event loop while the host is generating.
+    const latencies = await page.evaluate(async () => {
+      const samples: number[] = []
+      while (
+        !document.querySelector('[data-testid="progress-text"]')?.textContent?.includes('step')
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      for (let index = 0; index < 100; index++) {
+        const sentAt = performance.now()
+        await window.glide!.app.ping({ sentAt })
+        samples.push(performance.now() - sentAt)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      return samples.sort((a, b) => a - b)
+    })
+    const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!
+    expect(p99).toBeLessThan(250)
+
+    await page.waitForFunction(
+      (expected) =>
+        [...window.__jobs.values()].filter((job) => job.state === 'done').length >= expected,
+      doneBefore + 2,
+      { timeout: 90_000 },
+    )
+    const done = (await jobs()).filter((job) => job.state === 'done')
+    const first = done.find((job) => job.settings.prompt === 'first')!
+    const second = done.find((job) => job.settings.prompt === 'second')!
+    expect(second.queuedAt).toBeLessThan(first.finishedAt!)
+    expect(second.startedAt!).toBeGreaterThanOrEqual(first.finishedAt!)
+    expect(second.settings.baseRespacing).toBe('5')
+    expect(first.settings.baseRespacing).toBe('40')
+    await expect(page.getByRole('img', { name: 'Result: second (1)' }).isVisible()).resolves.toBe(
+      true,
+    )
+  })
+
+  it('fails the running job with HOST_CRASHED when the host dies, and the next job succeeds', async () => {
+    await setSteps('300')
+    await page.getByLabel('Prompt').fill('doomed')
+    await page.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.waitForFunction(
+      () => {
+        const running = [...window.__jobs.values()].find((job) => job.state === 'running')
+        return (
+          running &&
+          window.__progress.some((event) => event.jobId === running.id && event.step >= 2)
+        )
+      },
+      undefined,
+      { timeout: 60_000 },
+    )
+    mode.host.killHost()
+    await page.waitForFunction(
+      () => [...window.__jobs.values()].some((job) => job.state === 'failed'),
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    )
+    const failed = (await jobs()).find((job) => job.state === 'failed')!
+    expect(failed.error).toMatchObject({ code: 'HOST_CRASHED' })
+    await expect(
+      page
+        .getByText(/inference host stopped unexpectedly/)
+        .first()
+        .isVisible(),
+    ).resolves.toBe(true)
+
+    await setSteps('4')
+    await page.getByLabel('Prompt').fill('after the crash')
+    await page.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.waitForFunction(
+      () =>
+        [...window.__jobs.values()].some(
+          (job) => job.settings.prompt === 'after the crash' && job.state === 'done',
+        ),
+      undefined,
+      { timeout: 60_000 },
+    )
+    await expect(
+      page.getByRole('img', { name: 'Result: after the crash (1)' }).isVisible(),
+    ).resolves.toBe(true)
+  })
+})
