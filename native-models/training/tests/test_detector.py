@@ -1,0 +1,74 @@
+"""The scene-parsing detector and the scorer."""
+import json
+import os
+import random
+import tempfile
+import unittest
+
+import numpy as np
+from PIL import Image
+
+from . import _paths  # noqa: F401
+
+import detector  # noqa: E402
+import sample  # noqa: E402
+import scenes  # noqa: E402
+import score  # noqa: E402
+
+
+class TestDetector(unittest.TestCase):
+    def test_accuracy_on_clean_renders(self):
+        rng = random.Random(11)
+        n, ok, claims = 120, 0, []
+        for _ in range(n):
+            s = scenes.sample_scene(rng)
+            img = scenes.render(s, 128)
+            det = detector.detect(img)
+            ok += detector.scene_matches(det, s)
+            claims += detector.check(img, s["caption"], det)["all"]
+        self.assertGreaterEqual(ok / n, 0.95)
+        self.assertGreaterEqual(sum(claims) / len(claims), 0.95)
+
+    def test_parse_caption(self):
+        p = detector.parse_caption("A picture of a small green triangle above a large yellow star on a light blue background")
+        self.assertEqual(p["background"], "light blue")
+        self.assertEqual([(o["colour"], o["shape"], o["size"]) for o in p["objects"]],
+                         [("green", "triangle", "small"), ("yellow", "star", "large")])
+        self.assertEqual(p["relation"], (0, "above", 1))
+        p = detector.parse_caption("a red circle in the top left corner, a blue square and a white heart on the right")
+        self.assertEqual([o["position"] for o in p["objects"]], ["top left", None, "right"])
+        self.assertIsNone(p["relation"])
+
+    def test_wrong_caption_fails(self):
+        s = {"background": "white", "objects": [{"colour": "red", "shape": "circle", "x": 0.25, "y": 0.5, "r": 0.18}]}
+        img = scenes.render(s, 128)
+        self.assertTrue(detector.check(img, "a large red circle on the left")["all"][0])
+        r = detector.check(img, "a blue square on the right")
+        self.assertEqual((r["colour"], r["all"]), ([False], [False]))
+        r = detector.check(img, "a red star on the left")
+        self.assertEqual((r["colour"], r["shape"], r["position"]), ([True], [False], [True]))
+
+    def test_score_inpainting(self):
+        with tempfile.TemporaryDirectory() as d:
+            items = []
+            for i, c in enumerate(sample.inpaint_cases(3)):
+                src, tgt = scenes.render(c["scene"], 128), scenes.render(c["target"], 128)
+                m = (sample.box_mask(c["box"], 128) * 255).astype(np.uint8)
+                for name, arr in (("s", src), ("t", tgt), ("m", m)):
+                    Image.fromarray(arr).save(os.path.join(d, f"{name}{i}.png"))
+                items.append({"image": f"t{i}.png", "source": f"s{i}.png", "mask": f"m{i}.png",
+                              "caption": c["caption"], "kind": "inpaint", "group": "good"})
+                items.append({"image": f"s{i}.png", "source": f"s{i}.png", "mask": f"m{i}.png",
+                              "caption": c["caption"], "kind": "inpaint", "group": "unchanged"})
+            with open(os.path.join(d, "items.json"), "w") as f:
+                json.dump(items, f)
+            rows = score.score(items, d)
+            good = rows[("inpaint", "good", None)]
+            bad = rows[("inpaint", "unchanged", None)]
+            self.assertEqual(good["success"], [3, 3])
+            self.assertEqual(bad["success"], [0, 3])
+            self.assertIn("success", score.table(rows))
+
+
+if __name__ == "__main__":
+    unittest.main()

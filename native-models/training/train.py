@@ -1,0 +1,226 @@
+"""Train a GLIDE-mini model (base-inpaint 32px or x4 upsample-inpaint 32->128) on the CPU.
+
+    /usr/bin/python3 native-models/training/train.py --model base --minutes 140 \
+        --out native-models/training/runs/base
+
+Writes into --out: options.json (glide-text2im options), recipe.json, train.log, loss.csv,
+latest.pt (EMA weights, refreshed during training) and final.pt (EMA weights at the end):
+`torch.save(model.state_dict())`, float32, the official checkpoint format.
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import scenes  # noqa: E402
+from diffusion import GaussianDiffusion  # noqa: E402
+from glide_model import create_model  # noqa: E402
+from masks import random_mask  # noqa: E402
+from tokenizer import CaptionTokenizer  # noqa: E402
+
+COMMON = dict(
+    num_heads=1, num_heads_upsample=-1, dropout=0.0, text_ctx=40, xf_width=64, xf_layers=3,
+    xf_heads=4, xf_final_ln=True, xf_padding=True, diffusion_steps=1000, timestep_respacing="",
+    use_scale_shift_norm=True, resblock_updown=True, use_fp16=False, cache_text_emb=False, inpaint=True,
+)
+OPTIONS = {
+    "base": dict(COMMON, image_size=32, num_channels=32, num_res_blocks=1, channel_mult="1,2,2",
+                 num_head_channels=32, attention_resolutions="8", noise_schedule="squaredcos_cap_v2",
+                 super_res=False),
+    "upsample": dict(COMMON, image_size=128, num_channels=32, num_res_blocks=1, channel_mult="1,1,2",
+                     num_head_channels=32, attention_resolutions="32", noise_schedule="linear",
+                     super_res=True),
+}
+FULL_RES = 128  # scenes are rendered at the upsampler's resolution
+
+
+def to_tensor(u8):
+    """uint8 [N,H,W,3] -> float32 [N,3,H,W] in [-1, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+class Batcher:
+    def __init__(self, kind, options, seed, p_empty_caption=0.2, p_zero_mask=0.4, crop=48):
+        self.kind, self.opt = kind, options
+        self.rng = random.Random(seed)
+        self.tok = CaptionTokenizer()
+        self.p_empty, self.p_zero, self.crop = p_empty_caption, p_zero_mask, crop
+
+    def __call__(self, n):
+        rng, ctx = self.rng, self.opt["text_ctx"]
+        hi, caps = [], []
+        sc = []
+        for _ in range(n):
+            s = scenes.sample_scene(rng)
+            sc.append(s)
+            hi.append(scenes.render(s, FULL_RES))
+            caps.append("" if rng.random() < self.p_empty else s["caption"])
+        hi = np.stack(hi)
+        lo = np.stack([scenes.downscale(h, 4) for h in hi])
+        toks, masks = zip(*(self.tok.padded_tokens_and_mask(c, ctx) for c in caps))
+        batch = {"tokens": torch.tensor(toks, dtype=torch.long), "mask": torch.tensor(masks, dtype=torch.bool)}
+        if self.kind == "base":
+            x0 = to_tensor(lo)
+            size = lo.shape[1]
+        else:
+            c, cl = self.crop, self.crop // 4
+            xs, ls, crops = [], [], []
+            for h, l in zip(hi, lo):
+                if c < FULL_RES:
+                    i, j = rng.randrange(0, (FULL_RES - c) // 4 + 1), rng.randrange(0, (FULL_RES - c) // 4 + 1)
+                else:
+                    i = j = 0
+                xs.append(h[i * 4:i * 4 + c, j * 4:j * 4 + c])
+                ls.append(l[i:i + cl, j:j + cl])
+                crops.append((i * 4, j * 4))
+            x0 = to_tensor(np.stack(xs))
+            batch["low_res"] = to_tensor(np.stack(ls))  # already 8-bit, as at inference
+            size = FULL_RES
+        ms = []
+        for k, s in enumerate(sc):
+            if rng.random() < self.p_zero:
+                m = np.zeros((size, size), np.float32)
+            else:
+                m = random_mask(rng, size, s)
+            if self.kind != "base" and self.crop < FULL_RES:
+                i, j = crops[k]
+                m = m[i:i + self.crop, j:j + self.crop]
+            ms.append(m)
+        m = torch.from_numpy(np.stack(ms))[:, None]
+        batch["inpaint_mask"] = m
+        batch["inpaint_image"] = x0 * m
+        return x0, batch
+
+
+def count_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["base", "upsample"], required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--minutes", type=float, default=140.0, help="wall-time budget")
+    ap.add_argument("--max-steps", type=int, default=10 ** 9)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--crop", type=int, default=48, help="upsampler training crop (full res 128)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--save-every-min", type=float, default=10.0)
+    ap.add_argument("--bench", type=int, default=0, help="only time this many steps")
+    ap.add_argument("--init", default="", help="resume from a state dict")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    opt = OPTIONS[args.model]
+    model = create_model(**opt)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=True)
+    ema = copy.deepcopy(model).eval()
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
+    batcher = Batcher(args.model, opt, args.seed, crop=args.crop)
+    optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    os.makedirs(args.out, exist_ok=True)
+    log = open(os.path.join(args.out, "train.log"), "a", buffering=1)
+
+    def say(msg):
+        line = time.strftime("%H:%M:%S ") + msg
+        print(line, flush=True)
+        log.write(line + "\n")
+
+    n_params = count_params(model)
+    say(f"model {args.model}: {n_params:,} parameters ({count_params(model.token_embedding):,} in the token embedding)")
+    recipe = {"model": args.model, "seed": args.seed, "batch": args.batch, "lr": args.lr, "warmup": args.warmup,
+              "lr_schedule": "linear warmup, then cosine over the wall-time budget down to 10%",
+              "ema": args.ema, "optimizer": "AdamW(weight_decay=0), grad-norm clip 1.0",
+              "minutes_budget": args.minutes, "crop": args.crop if args.model == "upsample" else None,
+              "p_empty_caption": 0.2, "p_zero_mask": 0.4, "loss": "hybrid: eps MSE + VB (stop-grad mean)",
+              "threads": args.threads, "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
+              "init": args.init or None}
+    if not args.bench:
+        with open(os.path.join(args.out, "options.json"), "w") as f:
+            json.dump(opt, f, indent=1)
+        with open(os.path.join(args.out, "recipe.json"), "w") as f:
+            json.dump(recipe, f, indent=1)
+    csv = open(os.path.join(args.out, "loss.csv"), "a", buffering=1)
+    if csv.tell() == 0:
+        csv.write("step,elapsed_s,loss,mse,vb,lr\n")
+
+    budget = args.minutes * 60
+    t0 = time.time()
+    last_save = t0
+    step = 0
+    acc = {"loss": 0.0, "mse": 0.0, "vb": 0.0, "n": 0, "tdata": 0.0}
+    model.train()
+    while step < args.max_steps:
+        elapsed = time.time() - t0
+        if (not args.bench and elapsed > budget) or (args.bench and step >= args.bench):
+            break
+        frac = min(elapsed / budget, 1.0)
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in optim.param_groups:
+            g["lr"] = lr
+        td = time.time()
+        x0, kw = batcher(args.batch)
+        acc["tdata"] += time.time() - td
+        t = torch.randint(0, diffusion.num_timesteps, (args.batch,))
+        losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t)
+        loss = losses["loss"].mean()
+        optim.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optim.step()
+        step += 1
+        d = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        acc["loss"] += loss.item()
+        acc["mse"] += losses["mse"].mean().item()
+        acc["vb"] += losses["vb"].mean().item()
+        acc["n"] += 1
+        every = 10 if args.bench else 50
+        if step % every == 0:
+            n = acc["n"]
+            el = time.time() - t0
+            say(f"step {step} elapsed {el:.0f}s loss {acc['loss'] / n:.4f} mse {acc['mse'] / n:.4f} "
+                f"vb {acc['vb'] / n:.4f} lr {lr:.2e} {step / el:.3f} steps/s data {acc['tdata'] / n * 1000:.0f}ms/step")
+            if not args.bench:
+                csv.write(f"{step},{el:.1f},{acc['loss'] / n:.5f},{acc['mse'] / n:.5f},{acc['vb'] / n:.5f},{lr:.3e}\n")
+            acc = {"loss": 0.0, "mse": 0.0, "vb": 0.0, "n": 0, "tdata": 0.0}
+        if not args.bench and time.time() - last_save > args.save_every_min * 60:
+            tmp = os.path.join(args.out, "latest.pt.tmp")
+            torch.save(ema.state_dict(), tmp)
+            os.replace(tmp, os.path.join(args.out, "latest.pt"))
+            say(f"saved latest.pt at step {step}")
+            last_save = time.time()
+    if args.bench:
+        return
+    wall = time.time() - t0
+    tmp = os.path.join(args.out, "final.pt.tmp")
+    torch.save(ema.state_dict(), tmp)
+    os.replace(tmp, os.path.join(args.out, "final.pt"))
+    torch.save(model.state_dict(), os.path.join(args.out, "raw_final.pt"))
+    recipe.update({"steps": step, "wall_time_s": round(wall, 1), "final": "final.pt = EMA weights"})
+    with open(os.path.join(args.out, "recipe.json"), "w") as f:
+        json.dump(recipe, f, indent=1)
+    say(f"done: {step} steps in {wall:.0f}s; wrote final.pt")
+
+
+if __name__ == "__main__":
+    main()
