@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, Menu, protocol, screen, session } from 'electron'
 import type { EventName, EventPayload } from '../../contract/ipc'
 import { electronChannels } from '../../contract/ipc'
+import { createDocumentServices, discardSessionRecoveries } from '../documents/documentServices'
 import { InferenceHostClient } from '../inference/client/hostClient'
 import { registerElectronIpc } from '../ipc/electronIpc'
 import { appScheme } from '../ipc/senderGuard'
@@ -15,6 +16,7 @@ import { createServices } from '../ipc/services'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
 import { SettingsStore } from '../settings/settingsStore'
 import { appSchemePrivileges, createAppProtocolHandler } from './appProtocol'
+import { electronDialogs } from './electronDialogs'
 import { menuTemplate } from './menu'
 import { utilityHostLauncher } from './utilityHostLauncher'
 import {
@@ -45,6 +47,7 @@ function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): voi
 
 async function start(): Promise<void> {
   const settings = await SettingsStore.open(app.getPath('userData'))
+  const recoveryDirectory = join(app.getPath('userData'), 'recovery')
   denyAllPermissions(session.defaultSession)
   protocol.handle(appScheme, createAppProtocolHandler(paths.renderer))
 
@@ -58,6 +61,7 @@ async function start(): Promise<void> {
     host,
     models: createNodeModelRegistry(() => settings.get().modelsDir),
     emit: broadcast,
+    documents: createDocumentServices({ recoveryDirectory, dialogs: electronDialogs() }),
   })
   const unregisterIpc = registerElectronIpc(services.handlers)
   void host.ensureStarted()
@@ -83,10 +87,16 @@ async function start(): Promise<void> {
   })
   await window.loadURL(rendererEntryUrl)
 
-  app.on('before-quit', () => {
+  let quitting = false
+  app.on('before-quit', (event) => {
+    if (quitting) return
+    quitting = true
     services.queue.cancelAll()
     unregisterIpc()
     host.dispose()
+    // A clean quit: this session's recovery copies are not offered next time.
+    event.preventDefault()
+    void discardSessionRecoveries(recoveryDirectory).finally(() => app.quit())
   })
 }
 

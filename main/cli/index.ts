@@ -175,7 +175,7 @@ async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Pr
     for (const path of paths) process.stdout.write(`${path}\n`)
   } finally {
     process.off('SIGINT', interrupt)
-    node.dispose()
+    await node.dispose()
   }
 }
 
@@ -219,7 +219,7 @@ async function modelsCommand(args: string[]): Promise<void> {
       )
     }
   } finally {
-    node.dispose()
+    await node.dispose()
   }
 }
 

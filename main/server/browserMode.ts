@@ -48,8 +48,8 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
     ...node,
     server: started,
     async close() {
-      node.dispose()
       await started.close()
+      await node.dispose()
     },
   }
 }

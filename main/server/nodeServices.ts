@@ -1,4 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  createDocumentServices,
+  discardSessionRecoveries,
+  folderDialogs,
+} from '../documents/documentServices'
 import type { Emit, Services } from '../ipc/services'
 import { createServices } from '../ipc/services'
 import { InferenceHostClient } from '../inference/client/hostClient'
@@ -28,13 +34,18 @@ export interface NodeServices {
   readonly services: Services
   readonly host: InferenceHostClient
   readonly settings: SettingsStore
-  /** Cancels what runs and stops the host. */
-  dispose(): void
+  /** Cancels what runs and stops the host; a clean stop drops this session's recovery copies. */
+  dispose(): Promise<void>
 }
 
 /** The app's services under plain Node (browser mode, CLI): the host runs as a child process. */
 export async function createNodeServices(options: NodeServicesOptions): Promise<NodeServices> {
-  const settings = await SettingsStore.open(options.configDir ?? defaultConfigDir())
+  const configDir = options.configDir ?? defaultConfigDir()
+  const settings = await SettingsStore.open(configDir)
+  const recoveryDirectory = join(configDir, 'recovery')
+  // Without native dialogs, saves and exports land in one folder next to the settings.
+  const exportsDirectory = join(configDir, 'exports')
+  mkdirSync(exportsDirectory, { recursive: true })
   const host = new InferenceHostClient(nodeHostLauncher(), {
     onStatus: (state, provider) => options.emit('host.status', { state, provider }),
   })
@@ -45,6 +56,10 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     host,
     models: createNodeModelRegistry(() => options.modelsDir ?? settings.get().modelsDir),
     emit: options.emit,
+    documents: createDocumentServices({
+      recoveryDirectory,
+      dialogs: folderDialogs(exportsDirectory),
+    }),
     ...(options.previewIntervalMs !== undefined
       ? { previewIntervalMs: options.previewIntervalMs }
       : {}),
@@ -53,9 +68,10 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     services,
     host,
     settings,
-    dispose() {
+    async dispose() {
       services.queue.cancelAll()
       host.dispose()
+      await discardSessionRecoveries(recoveryDirectory)
     },
   }
 }

@@ -1,0 +1,206 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { outputPaths } from '../../../main/cli/index'
+import { formatProgress } from '../../../main/cli/progressBar'
+import { readPngText } from '../../../main/inference/host/png'
+
+const bin = fileURLToPath(new URL('../../../bin/glide-studio.js', import.meta.url))
+const fixtures = fileURLToPath(new URL('../../fixtures/glide-reference/', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'glide-cli-'))
+const modelsDir = join(work, 'models')
+const env = {
+  ...process.env,
+  GLIDE_STUDIO_CONFIG_DIR: join(work, 'config'),
+  GLIDE_STUDIO_MODELS_DIR: modelsDir,
+}
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      },
+    )
+  })
+}
+
+beforeAll(async () => {
+  for (const kind of ['base', 'base-inpaint']) {
+    const result = await cli(
+      'import',
+      '--kind',
+      kind,
+      '--checkpoint',
+      join(fixtures, `unet-${kind}`, 'checkpoint.pt'),
+      '--options',
+      join(fixtures, `unet-${kind}`, 'config.json'),
+      '--out',
+      join(modelsDir, `reference-${kind}`),
+    )
+    expect(result.stderr).toContain('converting')
+    expect(result.code).toBe(0)
+  }
+})
+
+describe('glide-studio CLI', () => {
+  it('imports checkpoints into model folders and lists them', async () => {
+    expect(existsSync(join(modelsDir, 'reference-base', 'model.json'))).toBe(true)
+    const list = await cli('models', 'list')
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(/^reference-base\s+base\b/m)
+    expect(list.stdout).toMatch(/^reference-base-inpaint\s+base-inpaint\b/m)
+  })
+
+  it('generates a batch as FILE-1.png, FILE-2.png with the settings in a text chunk, and reports progress', async () => {
+    const out = join(work, 'cube.png')
+    const result = await cli(
+      'generate',
+      '--prompt',
+      'a red cube',
+      '--steps',
+      '4',
+      '--seed',
+      '42',
+      '--batch',
+      '2',
+      '--out',
+      out,
+    )
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/base\s+\[#+\] 4\/4 .*ETA/)
+    expect(result.stderr).toContain('reference-base on CPU')
+    expect(result.stdout.trim().split('\n')).toEqual([
+      join(work, 'cube-1.png'),
+      join(work, 'cube-2.png'),
+    ])
+    for (const path of [join(work, 'cube-1.png'), join(work, 'cube-2.png')]) {
+      const png = readFileSync(path)
+      expect((await sharp(png).metadata()).width).toBe(64)
+      const settings = JSON.parse(readPngText(png)['glide-studio'] ?? '{}') as Record<
+        string,
+        unknown
+      >
+      expect(settings).toMatchObject({
+        prompt: 'a red cube',
+        seed: 42,
+        baseRespacing: '4',
+        batchSize: 2,
+      })
+    }
+    expect(
+      Buffer.compare(
+        readFileSync(join(work, 'cube-1.png')),
+        readFileSync(join(work, 'cube-2.png')),
+      ),
+    ).not.toBe(0)
+  })
+
+  it('inpaints with a painted mask (white = regenerate)', async () => {
+    const image = join(work, 'photo.png')
+    const mask = join(work, 'mask.png')
+    await sharp({ create: { width: 96, height: 96, channels: 3, background: '#3060c0' } })
+      .png()
+      .toFile(image)
+    const maskPixels = Buffer.alloc(96 * 96)
+    for (let y = 24; y < 72; y++) maskPixels.fill(255, y * 96 + 24, y * 96 + 72)
+    await sharp(maskPixels, { raw: { width: 96, height: 96, channels: 1 } })
+      .png()
+      .toFile(mask)
+    const out = join(work, 'inpainted.png')
+    const result = await cli(
+      'inpaint',
+      '--image',
+      image,
+      '--mask',
+      mask,
+      '--prompt',
+      'a cat',
+      '--steps',
+      '3',
+      '--seed',
+      '1',
+      '--out',
+      out,
+    )
+    expect(result.stderr).toContain('reference-base-inpaint on CPU')
+    expect(result.code).toBe(0)
+    const settings = JSON.parse(readPngText(readFileSync(out))['glide-studio'] ?? '{}') as Record<
+      string,
+      unknown
+    >
+    expect(settings).toMatchObject({ kind: 'inpaint', prompt: 'a cat', guidanceScale: 5 })
+    // Black in the mask is kept exactly; the white square in the middle is regenerated.
+    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true })
+    const pixel = (x: number, y: number) => [
+      ...data.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 3),
+    ]
+    expect(pixel(2, 2)).toEqual([0x30, 0x60, 0xc0])
+    expect(pixel(info.width - 3, info.height - 3)).toEqual([0x30, 0x60, 0xc0])
+    expect(pixel(info.width / 2, info.height / 2)).not.toEqual([0x30, 0x60, 0xc0])
+  })
+
+  it('fails with the typed error and a non-zero exit code', async () => {
+    const missing = await cli(
+      'generate',
+      '--prompt',
+      'x',
+      '--model',
+      'no-such-model',
+      '--out',
+      join(work, 'x.png'),
+    )
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('No model "no-such-model" is installed. (MODEL_NOT_FOUND)')
+    const badSteps = await cli(
+      'generate',
+      '--prompt',
+      'x',
+      '--steps',
+      'lots',
+      '--out',
+      join(work, 'x.png'),
+    )
+    expect(badSteps.code).toBe(2)
+    expect(badSteps.stderr).toContain('baseRespacing')
+    const badImport = await cli(
+      'import',
+      '--kind',
+      'base',
+      '--checkpoint',
+      join(work, 'missing.pt'),
+      '--out',
+      join(work, 'm'),
+    )
+    expect(badImport.code).toBe(1)
+    expect(badImport.stderr).toMatch(/\((IO_ERROR|INVALID_ARGUMENT|CHECKPOINT_CORRUPT)\)/)
+    expect((await cli('frobnicate')).code).toBe(2)
+    expect(existsSync(join(work, 'x.png'))).toBe(false)
+  })
+
+  it('names batch files and draws progress lines', () => {
+    expect(outputPaths('/o/a.png', 1)).toEqual(['/o/a.png'])
+    expect(outputPaths('/o/a.png', 3)).toEqual(['/o/a-1.png', '/o/a-2.png', '/o/a-3.png'])
+    expect(outputPaths('/o/a', 2)).toEqual(['/o/a-1.png', '/o/a-2.png'])
+    const line = formatProgress(
+      {
+        jobId: 'j',
+        stage: 'base',
+        step: 5,
+        totalSteps: 10,
+        elapsedMs: 2000,
+        etaMs: 65_000,
+        preview: null,
+      },
+      10,
+    )
+    expect(line).toBe('base     [#####-----] 5/10  2s elapsed  ETA 1m05s')
+  })
+})
