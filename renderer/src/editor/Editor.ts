@@ -73,6 +73,8 @@ export class Editor {
   /** Increases with every document change; compare with `savedRevision` for "unsaved changes". */
   revision = 0
   savedRevision = 0
+  /** Increases with every notification; views use it as a snapshot version. */
+  changeCount = 0
 
   private readonly listeners = new Set<EditorListener>()
   private pending = new Set<EditorChange>()
@@ -137,6 +139,7 @@ export class Editor {
     if (this.batchDepth > 0) return
     const flushed = this.pending
     this.pending = new Set()
+    this.changeCount += 1
     for (const listener of this.listeners) listener(flushed)
   }
 
@@ -155,8 +158,9 @@ export class Editor {
     return this.revision !== this.savedRevision
   }
 
-  markSaved(): void {
-    this.savedRevision = this.revision
+  /** Records that the document as of `revision` (default: now) is saved. */
+  markSaved(revision = this.revision): void {
+    this.savedRevision = revision
   }
 
   private record(entry: HistoryEntry, alreadyApplied: boolean): void {
@@ -231,13 +235,20 @@ export class Editor {
     return result
   }
 
-  /** The composite of the visible layers for one tile, cached; null when fully transparent. */
-  compositeTileAt(key: number): Uint8ClampedArray | null {
+  /**
+   * The composite of the visible layers for one tile; null when fully transparent. Views that keep
+   * their own bitmap per tile pass `cache: false` so the pixels are not held twice.
+   */
+  compositeTileAt(
+    key: number,
+    options: { cache?: boolean; into?: Uint8ClampedArray } = {},
+  ): Uint8ClampedArray | null {
     const cached = this.compositeCache.get(key)
     if (cached !== undefined) return cached
-    const out = new Uint8ClampedArray(tileSize * tileSize * 4)
+    const out = options.into ?? new Uint8ClampedArray(tileSize * tileSize * 4)
     const result = compositeTile(this.document.layers, key, out) ? out : null
-    this.compositeCache.set(key, result)
+    if (options.cache !== false)
+      this.compositeCache.set(key, options.into && result ? result.slice() : result)
     return result
   }
 

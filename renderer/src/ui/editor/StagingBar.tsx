@@ -1,0 +1,38 @@
+import type { Editor } from '../../editor/Editor'
+import { useEditorSnapshot } from './useEditor'
+
+/** Shown while results wait: browse (← →), accept one (Enter), accept all, discard (Esc). */
+export function StagingBar({ editor }: { editor: Editor }) {
+  useEditorSnapshot(editor)
+  const batch = editor.stagedBatch
+  if (!batch) return null
+  const waiting = editor.staging.length - 1
+  return (
+    <div className="staging-bar" role="group" aria-label="Results">
+      <button type="button" aria-label="Previous result" onClick={() => editor.browseStaged(-1)}>
+        ←
+      </button>
+      <span aria-live="polite">
+        {batch.index + 1} / {batch.candidates.length}
+        {waiting > 0 ? ` (+${waiting} waiting)` : ''}
+      </span>
+      <button type="button" aria-label="Next result" onClick={() => editor.browseStaged(1)}>
+        →
+      </button>
+      <button
+        type="button"
+        className="primary"
+        aria-label="Accept"
+        onClick={() => editor.acceptStaged()}
+      >
+        Accept
+      </button>
+      <button type="button" aria-label="Accept all" onClick={() => editor.acceptAllStaged()}>
+        Accept all
+      </button>
+      <button type="button" aria-label="Discard" onClick={() => editor.discardStaged()}>
+        Discard
+      </button>
+    </div>
+  )
+}
