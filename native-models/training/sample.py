@@ -143,6 +143,7 @@ def main():
     ap.add_argument("--respacing", default="50")
     ap.add_argument("--up-respacing", default="fast27")
     ap.add_argument("--samples", type=int, default=1, help="samples per prompt")
+    ap.add_argument("--prompts", type=int, default=0, help="use only the first N evaluation prompts")
     ap.add_argument("--inpaint", type=int, default=16, help="number of inpainting cases (0: none)")
     ap.add_argument("--inpaint-guidance", type=float, default=5.0)
     ap.add_argument("--out", default="/tmp/glide-mini-samples")
@@ -160,6 +161,8 @@ def main():
     print(f"base {bpath}" + (f", upsampler {upath}" if up is not None else ""), flush=True)
     os.makedirs(args.out, exist_ok=True)
     prompts = scenes.eval_prompts()
+    if args.prompts:
+        prompts = prompts[:args.prompts]
     captions = [p["caption"] for p in prompts for _ in range(args.samples)]
     items = []
     for g in [float(v) for v in args.guidance.split(",")]:

@@ -1,0 +1,88 @@
+"""Draw the GLIDE-mini training curves (loss.csv of each run) as a PNG with PIL only.
+
+    /usr/bin/python3 native-models/training/plot_loss.py [--runs native-models/training/runs] \
+        [--out native-models/glide-mini-loss.png]
+"""
+import argparse
+import csv
+import math
+import os
+
+from PIL import Image, ImageDraw
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read(path):
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return [{k: float(v) for k, v in r.items()} for r in rows]
+
+
+def smooth(vals, k=5):
+    out = []
+    for i in range(len(vals)):
+        w = vals[max(0, i - k + 1): i + 1]
+        out.append(sum(w) / len(w))
+    return out
+
+
+def panel(draw, box, title, series, colors):
+    x0, y0, x1, y1 = box
+    draw.rectangle(box, outline=(0, 0, 0))
+    draw.text((x0 + 6, y0 - 16), title, fill=(0, 0, 0))
+    pts = [(s, v) for name, data in series for s, v in data if v > 0]
+    if not pts:
+        return
+    smax = max(s for s, _ in pts)
+    lo = math.floor(math.log10(min(v for _, v in pts)) * 2) / 2
+    hi = math.ceil(math.log10(max(v for _, v in pts)) * 2) / 2
+    hi = max(hi, lo + 0.5)
+
+    def xy(s, v):
+        return (x0 + (x1 - x0) * s / smax, y1 - (y1 - y0) * (math.log10(v) - lo) / (hi - lo))
+
+    e = lo
+    while e <= hi + 1e-9:
+        _, yy = xy(0, 10 ** e)
+        draw.line([(x0, yy), (x1, yy)], fill=(225, 225, 225))
+        draw.text((x0 - 44, yy - 6), f"{10 ** e:.3g}", fill=(80, 80, 80))
+        e += 0.5
+    for k in range(5):
+        s = smax * k / 4
+        xx, _ = xy(s, 10 ** lo)
+        draw.text((xx - 10, y1 + 4), f"{int(s)}", fill=(80, 80, 80))
+    draw.text(((x0 + x1) / 2 - 40, y1 + 18), "training step", fill=(0, 0, 0))
+    for (name, data), col, ly in zip(series, colors, range(len(series))):
+        line = [xy(s, v) for s, v in data if v > 0]
+        if len(line) > 1:
+            draw.line(line, fill=col, width=2)
+        draw.line([(x1 - 150, y0 + 12 + 14 * ly), (x1 - 130, y0 + 12 + 14 * ly)], fill=col, width=2)
+        draw.text((x1 - 125, y0 + 6 + 14 * ly), name, fill=(0, 0, 0))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default=os.path.join(HERE, "runs"))
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "glide-mini-loss.png"))
+    args = ap.parse_args()
+    W, H = 1000, 420
+    img = Image.new("RGB", (W, H), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.text((20, 8), "GLIDE-mini training loss (hybrid = eps MSE + VB; log scale; moving average of 5 log points)",
+           fill=(0, 0, 0))
+    for i, (name, title) in enumerate((("base", "base-inpaint 32px"), ("upsample", "upsample-inpaint x4 (32->128)"))):
+        p = os.path.join(args.runs, name, "loss.csv")
+        if not os.path.exists(p):
+            continue
+        rows = read(p)
+        steps = [r["step"] for r in rows]
+        series = [(k, list(zip(steps, smooth([r[k] for r in rows])))) for k in ("loss", "mse", "vb")]
+        panel(d, (70 + i * 480, 50, 70 + i * 480 + 400, H - 50), f"{title}: {int(steps[-1])} steps", series,
+              [(20, 20, 20), (40, 90, 220), (220, 40, 40)])
+    img.save(args.out)
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
