@@ -119,6 +119,65 @@ def classify_shape(ys, xs, res):
     return min(d, key=d.get)
 
 
+_UNIT = {}
+
+
+def _unit_template(shape):
+    """Area (in r^2 units) and centroid offset (in r units) of a shape drawn at radius r."""
+    if shape not in _UNIT:
+        from PIL import Image, ImageDraw
+        S, r = 400, 100.0
+        img = Image.new("L", (S, S), 0)
+        scenes.draw_shape(ImageDraw.Draw(img), shape, S / 2, S / 2, r, 255)
+        a = np.asarray(img, dtype=np.float64) / 255
+        ys, xs = np.mgrid[0:S, 0:S] + 0.5
+        m = a.sum()
+        _UNIT[shape] = (m / r ** 2, ((xs * a).sum() / m - S / 2) / r, ((ys * a).sum() / m - S / 2) / r)
+    return _UNIT[shape]
+
+
+def _render_alpha(shape, cx, cy, r, box, ss=4):
+    """Coverage of a shape (pixel units, centre cx, cy, radius r) over the window box=(y0, y1, x0, x1)."""
+    from PIL import Image, ImageDraw
+    y0, y1, x0, x1 = box
+    img = Image.new("L", ((x1 - x0) * ss, (y1 - y0) * ss), 0)
+    scenes.draw_shape(ImageDraw.Draw(img), shape, (cx - x0) * ss, (cy - y0) * ss, r * ss, 255)
+    a = np.asarray(img, dtype=np.float32).reshape(y1 - y0, ss, x1 - x0, ss).mean(axis=(1, 3))
+    return a / 255.0
+
+
+def classify_shape_template(img, ys, xs, obj_rgb, bg_rgb):
+    """Shape whose anti-aliased rendering best explains the object's coverage (for low resolutions)."""
+    h, w = img.shape[:2]
+    pad = 3
+    y0, y1 = max(int(ys.min()) - pad, 0), min(int(ys.max()) + 1 + pad, h)
+    x0, x1 = max(int(xs.min()) - pad, 0), min(int(xs.max()) + 1 + pad, w)
+    win = img[y0:y1, x0:x1].astype(np.float32)
+    c, b = np.array(obj_rgb, np.float32), np.array(bg_rgb, np.float32)
+    alpha = np.clip(((win - b) * (c - b)).sum(-1) / max(float(((c - b) ** 2).sum()), 1.0), 0, 1)
+    # keep only the component and its 1-pixel ring (other objects in the window are not ours)
+    own = np.zeros((y1 - y0, x1 - x0), bool)
+    own[ys - y0, xs - x0] = True
+    ring = own.copy()
+    ring[1:] |= own[:-1]
+    ring[:-1] |= own[1:]
+    ring[:, 1:] |= ring[:, :-1].copy()
+    ring[:, :-1] |= ring[:, 1:].copy()
+    alpha = alpha * ring
+    m = alpha.sum()
+    gy, gx = np.mgrid[y0:y1, x0:x1] + 0.5
+    cy, cx = (gy * alpha).sum() / m, (gx * alpha).sum() / m
+    best, best_err = None, None
+    for shape in scenes.SHAPES:
+        k, ox, oy = _unit_template(shape)
+        r = math.sqrt(m / k)
+        t = _render_alpha(shape, cx - ox * r, cy - oy * r, r, (y0, y1, x0, x1))
+        err = float(((t - alpha) ** 2).sum())
+        if best_err is None or err < best_err:
+            best, best_err = shape, err
+    return best
+
+
 def detect(img):
     img = _as_u8(img)
     h, w = img.shape[:2]
@@ -140,7 +199,10 @@ def detect(img):
         for ys, xs in components(m):
             if len(ys) < MIN_AREA_FRAC * h * w:
                 continue
-            shape = classify_shape(ys, xs, res)
+            if res < 96 and bg_rgb is not None:
+                shape = classify_shape_template(img, ys, xs, scenes.COLOURS[name], bg_rgb)
+            else:
+                shape = classify_shape(ys, xs, res)
             x, y = (xs.mean() + 0.5) / w, (ys.mean() + 0.5) / h
             r = math.sqrt(len(ys) / areas[shape]) / res
             objects.append({"colour": name, "shape": shape, "x": float(x), "y": float(y),

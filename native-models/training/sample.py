@@ -142,6 +142,7 @@ def main():
     ap.add_argument("--guidance", default="1,2,3,5")
     ap.add_argument("--respacing", default="50")
     ap.add_argument("--up-respacing", default="fast27")
+    ap.add_argument("--upsample-guidance", default="", help="guidances whose samples are also upsampled (default: all)")
     ap.add_argument("--samples", type=int, default=1, help="samples per prompt")
     ap.add_argument("--prompts", type=int, default=0, help="use only the first N evaluation prompts")
     ap.add_argument("--inpaint", type=int, default=16, help="number of inpainting cases (0: none)")
@@ -165,17 +166,21 @@ def main():
         prompts = prompts[:args.prompts]
     captions = [p["caption"] for p in prompts for _ in range(args.samples)]
     items = []
+    up_g = [float(v) for v in args.upsample_guidance.split(",")] if args.upsample_guidance else None
     for g in [float(v) for v in args.guidance.split(",")]:
         t0 = time.time()
         x = sample_base(base, bopt, captions, g, args.respacing, seed=args.seed)
-        if up is not None:
-            x = sample_upsample(up, uopt, captions, x, args.up_respacing, seed=args.seed)
-        for i, (c, im) in enumerate(zip(captions, to_u8(x))):
-            p = os.path.join(args.out, f"t2i_g{g:g}_{i:03d}.png")
-            Image.fromarray(im).save(p)
-            items.append({"image": p, "caption": c, "kind": "text2im", "guidance": g,
-                          "held_out": prompts[i // args.samples]["held_out"]})
-        print(f"guidance {g:g}: {len(captions)} images in {time.time() - t0:.0f}s", flush=True)
+        outs = [("base", x)]
+        if up is not None and (up_g is None or g in up_g):
+            outs.append(("upsampled", sample_upsample(up, uopt, captions, x, args.up_respacing, seed=args.seed)))
+        for group, xx in outs:
+            for i, (c, im) in enumerate(zip(captions, to_u8(xx))):
+                p = os.path.join(args.out, f"t2i_{group}_g{g:g}_{i:03d}.png")
+                Image.fromarray(im).save(p)
+                held = prompts[i // args.samples]["held_out"]
+                items.append({"image": p, "caption": c, "kind": "text2im", "guidance": g,
+                              "group": f"{group}{'-heldout' if held else ''}", "held_out": held})
+        print(f"guidance {g:g}: {len(captions)} prompts in {time.time() - t0:.0f}s", flush=True)
     if args.inpaint:
         cases = inpaint_cases(args.inpaint, seed=4321 + args.seed)
         S = bopt["image_size"]
@@ -200,7 +205,7 @@ def main():
             Image.fromarray(src_out[i]).save(sp)
             Image.fromarray((m_out[i, 0] * 255).astype(np.uint8)).save(mp)
             items.append({"image": p, "caption": c, "kind": "inpaint", "source": sp, "mask": mp,
-                          "guidance": args.inpaint_guidance})
+                          "guidance": args.inpaint_guidance, "group": "upsampled" if up is not None else "base"})
         print(f"inpainting: {len(caps)} images in {time.time() - t0:.0f}s", flush=True)
     with open(os.path.join(args.out, "items.json"), "w") as f:
         json.dump(items, f, indent=1)

@@ -29,6 +29,14 @@ class TestDetector(unittest.TestCase):
         self.assertGreaterEqual(ok / n, 0.95)
         self.assertGreaterEqual(sum(claims) / len(claims), 0.95)
 
+    def test_accuracy_on_32px_renders(self):
+        # the base model's resolution: box-downscaled renders, shapes by template matching
+        rng = random.Random(12)
+        n = 80
+        ok = sum(detector.scene_matches(detector.detect(scenes.downscale(scenes.render(s, 128), 4)), s)
+                 for s in (scenes.sample_scene(rng) for _ in range(n)))
+        self.assertGreaterEqual(ok / n, 0.95)
+
     def test_parse_caption(self):
         p = detector.parse_caption("A picture of a small green triangle above a large yellow star on a light blue background")
         self.assertEqual(p["background"], "light blue")
