@@ -73,6 +73,22 @@ class TestTraining(unittest.TestCase):
         self.assertEqual(float(g[:, :3].abs().max()), 0.0)  # eps channels: no gradient from the VB term
         self.assertGreater(float(g[:, 3:].abs().max()), 0.0)
 
+    def test_sampler_runs_and_keeps_the_known_region(self):
+        import sample
+        torch.manual_seed(1)
+        model = create_model(**TINY).eval()
+        opt = dict(TINY, noise_schedule="squaredcos_cap_v2", diffusion_steps=1000)
+        x = sample.sample_base(model, opt, ["a red circle", ""], 3.0, respacing="5")
+        self.assertEqual(tuple(x.shape), (2, 3, 16, 16))
+        self.assertLessEqual(float(x.abs().max()), 1.5)
+        src = torch.rand(2, 3, 16, 16) * 2 - 1
+        m = torch.ones(2, 1, 16, 16)
+        m[:, :, 4:12, 4:12] = 0
+        y = sample.sample_base(model, opt, ["a red circle", "a blue star"], 5.0, respacing="5",
+                               inpaint_image=src * m, inpaint_mask=m)
+        # the last step returns the posterior mean around pred_x0, whose known part is the source
+        self.assertLess(float(((y - src).abs() * m).max()), 0.05)
+
     def test_checkpoint_format_is_the_official_one(self):
         model = create_model(**TINY)
         buf = io.BytesIO()
