@@ -45,6 +45,8 @@ export class CanvasRenderer {
     private readonly editor: Editor,
     container: HTMLDivElement,
     size: { width: number; height: number },
+    /** Benchmarks draw synchronously inside flush() so they can time a whole frame's work. */
+    private readonly options: { synchronousDraw?: boolean } = {},
   ) {
     this.stage = new Konva.Stage({
       container,
@@ -160,10 +162,12 @@ export class CanvasRenderer {
       this.uploadMaskTile(key)
       redrawMask = true
     }
-    if (redrawComposite) this.compositeLayer.batchDraw()
-    if (redrawMask) this.maskLayer.batchDraw()
+    const draw = (layer: Konva.Layer) =>
+      this.options.synchronousDraw ? layer.draw() : layer.batchDraw()
+    if (redrawComposite) draw(this.compositeLayer)
+    if (redrawMask) draw(this.maskLayer)
     this.updateOverlay()
-    this.overlayLayer.batchDraw()
+    draw(this.overlayLayer)
     this.framesDrawn += 1
   }
 
