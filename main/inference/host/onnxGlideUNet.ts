@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { arch, cpus, platform } from 'node:os'
 import { basename, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
@@ -8,6 +8,7 @@ import { GlideError } from '../../../contract/errors'
 import type { ExecutionProviderName } from '../../../contract/jobs'
 import { manifestFileName, zModelManifest, type UNetModelManifest } from '../../../contract/model'
 import type { GlideUNet, TextConditioning, UNetInputs } from '../../engine/glideModel'
+import { glideVocabularySize } from '../../engine/onnx/glideArchitecture'
 import {
   isInpaintKind,
   isUpsampleKind,
@@ -121,6 +122,24 @@ async function cacheKey(modelPath: string, provider: ExecutionProviderName): Pro
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16)
 }
 
+/** Entries for the same model file and provider under an older key (another ORT, an edited model). */
+async function removeStaleCacheEntries(
+  cacheDir: string,
+  prefix: string,
+  current: string,
+): Promise<void> {
+  const entry = /^[0-9a-f]{16}\.onnx(\.data)?$/
+  for (const name of await readdir(cacheDir)) {
+    if (
+      name.startsWith(prefix) &&
+      entry.test(name.slice(prefix.length)) &&
+      !name.startsWith(current)
+    ) {
+      await rm(join(cacheDir, name), { force: true })
+    }
+  }
+}
+
 function isMemoryError(error: unknown): boolean {
   return /bad_alloc|Failed to allocate|out of memory/i.test(String(error))
 }
@@ -135,7 +154,8 @@ async function createSession(
   if (cacheDir === null)
     return { session: await ort.InferenceSession.create(modelPath, options), fromCache: false }
 
-  const cachedName = `${basename(modelPath, '.onnx')}.${await cacheKey(modelPath, provider)}.onnx`
+  const cachePrefix = `${basename(modelPath, '.onnx')}.${provider}.`
+  const cachedName = `${cachePrefix}${await cacheKey(modelPath, provider)}.onnx`
   const cachedPath = join(cacheDir, cachedName)
   const cached = await stat(cachedPath).catch(() => null)
   if (cached) {
@@ -169,6 +189,7 @@ async function createSession(
       },
     })
     await rename(partialPath, cachedPath)
+    await removeStaleCacheEntries(cacheDir, cachePrefix, cachedName)
     return { session, fromCache: false }
   } catch (error) {
     await rm(partialPath, { force: true }).catch(() => undefined)
@@ -229,8 +250,9 @@ class OnnxGlideUNetImpl implements OnnxGlideUNet {
       checkLength('a token row', row, ctx)
       checkLength('a mask row', maskRow, ctx)
       row.forEach((token, position) => {
-        if (!Number.isInteger(token) || token < 0)
-          throw new GlideError('INVALID_ARGUMENT', `token ${token} is invalid`)
+        if (!Number.isInteger(token) || token < 0 || token >= glideVocabularySize) {
+          throw new GlideError('INVALID_ARGUMENT', `token ${token} is not in GLIDE's vocabulary`)
+        }
         tokenData[index * ctx + position] = BigInt(token)
         maskData[index * ctx + position] = maskRow?.[position] ? 1 : 0
       })
@@ -259,6 +281,9 @@ class OnnxGlideUNetImpl implements OnnxGlideUNet {
         'INVALID_ARGUMENT',
         'timesteps and the text conditioning must have the same batch.',
       )
+    }
+    if (inputs.timesteps.some((step) => !Number.isInteger(step) || step < 0)) {
+      throw new GlideError('INVALID_ARGUMENT', 'timesteps must be non-negative integers.')
     }
     const image = 3 * size * size
     checkLength('x', inputs.x, batch * image)

@@ -76,6 +76,10 @@ const unavailableProvider: ExecutionProviderName =
 describe('loadGlideUNet', () => {
   it('runs the reference model within 1e-4 and loads from the optimised-graph cache the second time', async () => {
     const cacheDir = join(workDir, 'cache')
+    await mkdir(cacheDir)
+    const stale = ['unet.cpu.0123456789abcdef.onnx', 'unet.cpu.0123456789abcdef.onnx.data']
+    const otherProvider = 'unet.cuda.0123456789abcdef.onnx'
+    for (const name of [...stale, otherProvider]) await writeFile(join(cacheDir, name), 'old')
     const first = await loadGlideUNet(modelDir, { model, cacheDir })
     expect(first.executionProvider).toBe('cpu')
     expect(first.loadedFromCache).toEqual({ textEncoder: false, unet: false })
@@ -83,9 +87,11 @@ describe('loadGlideUNet', () => {
     expect(maxAbsDifference(firstOut, reference.out)).toBeLessThanOrEqual(1e-4)
     await first.dispose()
 
-    const cached = (await readdir(cacheDir)).sort()
+    const cached = (await readdir(cacheDir)).filter((name) => name !== otherProvider)
     expect(cached.filter((name) => name.endsWith('.onnx'))).toHaveLength(2)
     expect(cached.filter((name) => name.endsWith('.onnx.data'))).toHaveLength(2)
+    expect(cached.some((name) => stale.includes(name))).toBe(false)
+    expect(await readdir(cacheDir)).toContain(otherProvider)
     expect(cached.some((name) => name.endsWith('.partial'))).toBe(false)
 
     const second = await loadGlideUNet(modelDir, { model, cacheDir })
@@ -152,6 +158,16 @@ describe('loadGlideUNet', () => {
       code: 'INVALID_ARGUMENT',
       message: /lowRes/,
     })
+    const outOfVocabulary = tokens.map((row) => row.map(() => 50257))
+    await expect(unet.encodeText(outOfVocabulary, mask)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+    const fractional = {
+      ...inputs,
+      lowRes: reference.lowRes,
+      timesteps: inputs.timesteps.map(() => 0.5),
+    }
+    await expect(unet.denoise(fractional)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(
       unet.denoise({ ...inputs, lowRes: reference.lowRes, x: reference.x.subarray(1) }),
     ).rejects.toMatchObject({
