@@ -74,16 +74,17 @@ try {
   )
   console.log(`idle:               ${summarise(await measure(pings))}`)
 
-  await page.getByLabel('Prompt').fill('latency under load')
-  await page.getByLabel('Steps', { exact: true }).fill(values.steps)
-  await page.getByRole('button', { name: 'Generate', exact: true }).click()
+  const panel = page.getByRole('form', { name: 'Generation settings' })
+  await panel.getByLabel('Prompt', { exact: true }).fill('latency under load')
+  await panel.getByLabel('Steps', { exact: true }).fill(values.steps)
+  await panel.getByRole('button', { name: 'Generate', exact: true }).click()
   await page.waitForFunction(() =>
     document.querySelector('[data-testid="progress-text"]')?.textContent?.includes('step'),
   )
   const loaded = await measure(pings)
   const progress = await page.getByTestId('progress-text').textContent()
   console.log(`during generation:  ${summarise(loaded)}  (${progress})`)
-  await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+  await panel.getByRole('button', { name: 'Cancel', exact: true }).click()
 } finally {
   await browser.close()
   await mode.close()

@@ -14,7 +14,7 @@ const EditorView = Object.values(editorModules)[0]?.default
 
 export function App() {
   const glide = getGlide()
-  const { jobs, models, provider, error, setError } = useGlideState(glide)
+  const { jobs, models, provider, hostState, error, setError } = useGlideState(glide)
   const running = jobs.find((job) => job.summary.state === 'running') ?? null
   const queued = jobs.filter((job) => job.summary.state === 'queued').length
   const latest = running ?? jobs.at(-1) ?? null
@@ -37,7 +37,13 @@ export function App() {
       <header className="app-header">
         <h1>Glide Studio</h1>
         <span className="provider" data-testid="provider" title="Execution provider">
-          {provider ? provider.toUpperCase() : 'Starting…'}
+          {provider
+            ? provider.toUpperCase()
+            : hostState === 'ready'
+              ? 'Ready'
+              : hostState === 'restarting'
+                ? 'Restarting…'
+                : 'Starting…'}
         </span>
       </header>
       <aside className="sidebar">

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { ExecutionProviderName, JobProgress, JobSummary } from '../../../contract/jobs'
-import type { GlideApi, ModelSummary } from '../../../contract/ipc'
+import type { EventPayload, GlideApi, ModelSummary } from '../../../contract/ipc'
+
+type HostState = EventPayload<'host.status'>['state']
 import { unwrap } from '../bridge'
 
 export interface JobView {
@@ -14,6 +16,7 @@ export interface GlideState {
   jobs: JobView[]
   models: ModelSummary[]
   provider: ExecutionProviderName | null
+  hostState: HostState
   error: string | null
   setError(message: string | null): void
 }
@@ -23,6 +26,7 @@ export function useGlideState(glide: GlideApi): GlideState {
   const [jobs, setJobs] = useState<ReadonlyMap<string, JobView>>(new Map())
   const [models, setModels] = useState<ModelSummary[]>([])
   const [provider, setProvider] = useState<ExecutionProviderName | null>(null)
+  const [hostState, setHostState] = useState<HostState>('starting')
   const [error, setErrorState] = useState<string | null>(null)
   const setError = useCallback((message: string | null) => setErrorState(message), [])
 
@@ -52,6 +56,7 @@ export function useGlideState(glide: GlideApi): GlideState {
         })
       }),
       glide.subscribe('host.status', (status) => {
+        setHostState(status.state)
         if (status.provider) setProvider(status.provider)
       }),
     ]
@@ -63,6 +68,7 @@ export function useGlideState(glide: GlideApi): GlideState {
           unwrap(glide.jobs.list({})),
         ])
         setProvider((current) => current ?? info.provider)
+        setHostState(info.hostState)
         setModels(installed.models)
         for (const job of list.jobs) update(job)
       } catch (failure) {
@@ -78,5 +84,5 @@ export function useGlideState(glide: GlideApi): GlideState {
     () => [...jobs.values()].sort((a, b) => a.summary.queuedAt - b.summary.queuedAt),
     [jobs],
   )
-  return { jobs: jobList, models, provider, error, setError }
+  return { jobs: jobList, models, provider, hostState, error, setError }
 }
