@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
@@ -175,6 +175,36 @@ describe('writeGlideOnnx checks the checkpoint against the options', () => {
     expect(error.message).toContain('out.2.weight')
     expect(error.message).toContain('[3, 32, 3, 3]')
     expect(error.message).toContain('[6, 32, 3, 3]')
+  })
+
+  it('streams: reads each tensor once, in the source order, into the external data files', async () => {
+    const outDir = await mkdtemp(join(workDir, 'stream-'))
+    const reads: string[] = []
+    const counting: TensorSource = {
+      names: () => source.names(),
+      shape: (name) => source.shape(name),
+      read: (name) => {
+        reads.push(name)
+        return source.read(name)
+      },
+    }
+    await writeGlideOnnx('base', options, counting, outDir)
+    expect(reads).toEqual(source.names())
+    const sizes = Object.fromEntries(
+      await Promise.all(
+        (await readdir(outDir)).map(
+          async (name) => [name, (await stat(join(outDir, name))).size] as const,
+        ),
+      ),
+    )
+    const weightBytes = (role: string): number =>
+      expected
+        .filter((tensor) => tensor.role === role)
+        .reduce((sum, tensor) => sum + 4 * tensor.shape.reduce((a, b) => a * b, 1), 0)
+    expect(sizes['unet.onnx.data']).toBeGreaterThanOrEqual(weightBytes('unet'))
+    expect(sizes['text_encoder.onnx.data']).toBeGreaterThanOrEqual(weightBytes('textEncoder'))
+    expect(sizes['unet.onnx']).toBeLessThan(weightBytes('unet') / 10)
+    expect(sizes['text_encoder.onnx']).toBeLessThan(weightBytes('textEncoder') / 10)
   })
 
   it('fails a tensor whose data does not fill its shape, leaving no files', async () => {
