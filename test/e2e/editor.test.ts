@@ -1,0 +1,257 @@
+/**
+ * The layered editor end to end in browser mode: drop an image, paint a mask, inpaint with the
+ * small reference inpainting model (real ONNX sessions in the host child process), accept,
+ * inpaint again, undo/redo, export .ora/.psd/.png, then a crash and recovery.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import sharp from 'sharp'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { GlideOptions } from '../../main/engine/glideOptions'
+import { readOpenRaster } from '../../main/documents/openRaster'
+import { readPngTextChunks } from '../../main/documents/pngText'
+import { importCheckpoint } from '../../main/models/importer'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { readPsd } from '../main/documents/psdReader'
+
+const rendererDir = mkdtempSync(join(tmpdir(), 'glide-editor-renderer-'))
+const configDir = mkdtempSync(join(tmpdir(), 'glide-editor-config-'))
+const exportsDir = join(configDir, 'exports')
+const recoveryDir = join(configDir, 'recovery')
+let modelsDir: string
+let mode: BrowserMode | null = null
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+async function importReference(
+  kind: 'base' | 'base-inpaint',
+  folder: string,
+  id: string,
+): Promise<void> {
+  const fixture = fileURLToPath(new URL(`../fixtures/glide-reference/${folder}/`, import.meta.url))
+  const { options } = JSON.parse(readFileSync(join(fixture, 'config.json'), 'utf8')) as {
+    options: Partial<GlideOptions>
+  }
+  await importCheckpoint({
+    kind,
+    checkpointPath: join(fixture, 'checkpoint.pt'),
+    options,
+    outDir: join(modelsDir, id),
+  })
+}
+
+async function openPage(): Promise<void> {
+  mode = await startBrowserMode({ staticDir: rendererDir, modelsDir, configDir })
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+}
+
+beforeAll(async () => {
+  modelsDir = mkdtempSync(join(tmpdir(), 'glide-editor-models-'))
+  await importReference('base', 'unet-base', 'reference-base')
+  await importReference('base-inpaint', 'unet-base-inpaint', 'reference-base-inpaint')
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  await build({
+    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
+    mode: 'production',
+    build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
+    logLevel: 'warn',
+  })
+  process.env.NODE_ENV = nodeEnv
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+  await openPage()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+const layerItems = () => page.getByTestId('layers.item')
+const promptForm = () => page.getByRole('form', { name: 'Prompt', exact: true })
+
+async function dropImage(
+  fileName: string,
+  png: Buffer,
+  at: { x: number; y: number },
+): Promise<void> {
+  const canvas = page.getByTestId('editor.canvas')
+  const box = (await canvas.boundingBox())!
+  const dataTransfer = await page.evaluateHandle(
+    ({ bytes, name }) => {
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/png' }))
+      return transfer
+    },
+    { bytes: [...png], name: fileName },
+  )
+  await canvas.dispatchEvent('drop', { dataTransfer, clientX: box.x + at.x, clientY: box.y + at.y })
+}
+
+async function paintStroke(points: [number, number][]): Promise<void> {
+  const box = (await page.getByTestId('editor.canvas').boundingBox())!
+  await page.getByRole('button', { name: 'Brush', exact: true }).click()
+  const [first, ...rest] = points
+  await page.mouse.move(box.x + first![0], box.y + first![1])
+  await page.mouse.down()
+  for (const [x, y] of rest) await page.mouse.move(box.x + x, box.y + y, { steps: 4 })
+  await page.mouse.up()
+}
+
+async function inpaint(prompt: string, seed: number, variations: number): Promise<void> {
+  const form = promptForm()
+  await form.getByLabel('Prompt for the frame').fill(prompt)
+  await form.getByLabel('Seed', { exact: true }).fill(String(seed))
+  await form.getByLabel('Variations', { exact: true }).fill(String(variations))
+  await form.getByLabel('Steps', { exact: true }).fill('6')
+  await form.getByRole('button', { name: 'Inpaint' }).click()
+  await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 110_000 })
+}
+
+/** Finished files only: an atomic write's temp file (".name.tmp") is not the export yet. */
+async function exportedFiles(): Promise<string[]> {
+  return (await readdir(exportsDir)).filter((name) => !name.startsWith('.'))
+}
+
+async function exportAs(format: string): Promise<string> {
+  const before = new Set(await exportedFiles())
+  await page.getByRole('combobox', { name: 'Export' }).selectOption(format)
+  await expect
+    .poll(async () => (await exportedFiles()).filter((name) => !before.has(name)).length)
+    .toBe(1)
+  const [added] = (await exportedFiles()).filter((name) => !before.has(name))
+  return join(exportsDir, added!)
+}
+
+describe('layered editor, end to end', () => {
+  it('imports a dropped image as a new layer', async () => {
+    await expect.poll(() => layerItems().count()).toBe(1)
+    const png = await sharp({
+      create: { width: 300, height: 200, channels: 4, background: '#3366cc' },
+    })
+      .png()
+      .toBuffer()
+    await dropImage('sky.png', png, { x: 300, y: 300 })
+    await expect.poll(() => layerItems().count()).toBe(2)
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('sky')
+  })
+
+  it('masks, inpaints, accepts; inpaints again; undo and redo cover accept', async () => {
+    await paintStroke([
+      [280, 280],
+      [340, 300],
+      [360, 340],
+    ])
+    await inpaint('a red boat', 4242, 2)
+    await expect
+      .poll(() => page.getByRole('group', { name: 'Results' }).textContent())
+      .toContain('1 / 2')
+    await page.getByRole('button', { name: 'Next result' }).click()
+    await page.getByRole('button', { name: 'Accept', exact: true }).click()
+    await expect.poll(() => layerItems().count()).toBe(3)
+    await expect
+      .poll(() => layerItems().first().getAttribute('aria-label'))
+      .toBe('a red boat (4242)')
+    await expect.poll(() => page.getByRole('group', { name: 'Results' }).count()).toBe(0)
+
+    await page.getByRole('button', { name: 'Clear mask' }).click()
+    await paintStroke([
+      [300, 300],
+      [320, 320],
+    ])
+    await inpaint('a white sail', 7, 1)
+    await page.getByTestId('editor.canvas').focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => layerItems().count()).toBe(4)
+    await expect
+      .poll(() => layerItems().first().getAttribute('aria-label'))
+      .toBe('a white sail (7)')
+    await layerItems().first().click()
+    await expect.poll(() => page.getByRole('definition').first().textContent()).toBe('a white sail')
+
+    await page.getByRole('button', { name: 'Undo' }).click()
+    await expect.poll(() => layerItems().count()).toBe(3)
+    await expect.poll(() => page.getByRole('group', { name: 'Results' }).count()).toBe(1)
+    await page.getByRole('button', { name: 'Redo' }).click()
+    await expect.poll(() => layerItems().count()).toBe(4)
+    await page.keyboard.press('Control+z')
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => layerItems().count()).toBe(4)
+  })
+
+  it('exports OpenRaster, PSD and PNG that match the layers', async () => {
+    const ora = await readOpenRaster(await exportAs('ora'), 'check', 'check')
+    expect(ora.layers.map((layer) => layer.name)).toEqual([
+      'Background',
+      'sky',
+      'a red boat (4242)',
+      'a white sail (7)',
+    ])
+    const psd = readPsd(await readFile(await exportAs('psd')))
+    expect(psd.layers.map((layer) => layer.unicodeName)).toEqual(
+      ora.layers.map((layer) => layer.name),
+    )
+    const sail = ora.layers[3]!
+    const psdSail = psd.layers[3]!
+    expect([psdSail.left, psdSail.top]).toEqual([sail.pixels!.bounds.x, sail.pixels!.bounds.y])
+    expect(Buffer.from(psdSail.rgba).equals(Buffer.from(sail.pixels!.data))).toBe(true)
+    const png = await readFile(await exportAs('png'))
+    const parameters = JSON.parse(readPngTextChunks(png).parameters!) as {
+      layers: { prompt: string; seed: number }[]
+    }
+    expect(parameters.layers.map((layer) => [layer.prompt, layer.seed])).toEqual([
+      ['a red boat', 4242],
+      ['a white sail', 7],
+    ])
+  })
+
+  it('offers the autosaved document after a crash and restores it', async () => {
+    // Accepting autosaves; wait for the copy, then die without a clean shutdown.
+    await expect
+      .poll(
+        async () =>
+          (await readdir(recoveryDir).catch(() => [])).filter((name) => name.endsWith('.json'))
+            .length,
+      )
+      .toBe(1)
+    const [markerName] = (await readdir(recoveryDir)).filter((name) => name.endsWith('.json'))
+    const markerPath = join(recoveryDir, markerName!)
+    await page.close()
+    await mode!.server.close()
+    mode!.host.dispose()
+    mode = null
+    // The crashed session's process is gone: give the marker a pid that no longer exists.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid
+    const marker = JSON.parse(await readFile(markerPath, 'utf8')) as { pid: number }
+    await writeFile(markerPath, JSON.stringify({ ...marker, pid: gone }))
+
+    await openPage()
+    const banner = page.getByRole('alert', { name: 'Recovery' })
+    await expect.poll(() => banner.textContent()).toContain('was not closed cleanly')
+    await banner.getByRole('button', { name: 'Restore' }).click()
+    await expect.poll(() => layerItems().count()).toBe(4)
+    await expect
+      .poll(() => layerItems().first().getAttribute('aria-label'))
+      .toBe('a white sail (7)')
+    await expect.poll(async () => (await readdir(recoveryDir)).includes(markerName!)).toBe(false)
+    expect(pageErrors).toEqual([])
+  })
+})
