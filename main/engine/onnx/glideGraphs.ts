@@ -26,7 +26,7 @@ const opsetVersion = 17
 const irVersion = 8
 const normEpsilon = 1e-5
 
-/** How one checkpoint tensor is stored: its graph, its declared dims and an exact re-layout. */
+/** How one checkpoint tensor is stored: its graph, its declared dims and what is folded in on writing. */
 interface PlannedWeight {
   role: GraphRole
   dims: readonly number[]
