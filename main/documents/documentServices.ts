@@ -2,18 +2,19 @@ import { access, readFile, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import type { z } from 'zod'
 import type {
+  DecodedImage,
   DocumentChannel,
+  documentChannels,
   DocumentOutput,
   ExportFormat,
   ProjectData,
 } from '../../contract/documents'
-import type { documentChannels } from '../../contract/documents'
 import { maxEncodedImageBytes } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
 import { writeFileAtomic } from './atomicWrite'
 import { flattenProject, generationSummary, layerAtCanvasSize } from './flatten'
 import { decodeImage, encodePng } from './imageCodec'
-import { readOpenRaster, writeOpenRaster } from './openRaster'
+import { defaultFrame, readOpenRaster, writeOpenRaster } from './openRaster'
 import { addPngTextChunks } from './pngText'
 import { readProjectFile, writeProjectFile } from './projectFile'
 import { writePsd } from './psd'
@@ -41,6 +42,40 @@ type DocumentHandler<C extends DocumentChannel> = (
 ) => Promise<DocumentOutput<C>>
 
 export type DocumentServices = { readonly [C in DocumentChannel]: DocumentHandler<C> }
+
+const imageExtensions = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.avif',
+])
+
+/** A new document holding one image as its only layer (File → Open on a picture). */
+export function projectFromImage(image: DecodedImage, title: string): ProjectData {
+  const { width, height } = image
+  return {
+    documentId: `doc-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`,
+    title: title.slice(0, 200) || 'Untitled',
+    width,
+    height,
+    frame: defaultFrame(width, height),
+    layers: [
+      {
+        id: 'image',
+        name: title.slice(0, 200) || 'Image',
+        visible: true,
+        opacity: 1,
+        locked: false,
+        pixels: { bounds: { x: 0, y: 0, width, height }, data: image.data },
+      },
+    ],
+    mask: null,
+  }
+}
 
 const extensions: Record<'project' | ExportFormat, string> = {
   project: '.glide',
@@ -154,7 +189,11 @@ export function createDocumentServices(options: DocumentServicesOptions): Docume
       const path = await dialogs.chooseOpenPath('project')
       if (!path) return null
       const title = basename(path, extname(path))
-      if (extname(path).toLowerCase() === '.ora') {
+      const extension = extname(path).toLowerCase()
+      if (imageExtensions.has(extension)) {
+        return projectFromImage(await decodeImage(await readUserFile(path), basename(path)), title)
+      }
+      if (extension === '.ora') {
         return readOpenRaster(path, `ora-${Date.now().toString(36)}`, title)
       }
       const project = await readProjectFile(path, basename(path))

@@ -252,12 +252,6 @@ export class Editor {
     return result
   }
 
-  /** Drops cached composite tiles outside `keep` (views call this to bound memory). */
-  trimCompositeCache(keep: ReadonlySet<number>): void {
-    for (const key of this.compositeCache.keys())
-      if (!keep.has(key)) this.compositeCache.delete(key)
-  }
-
   // ── layers ─────────────────────────────────────────────────────────────────
 
   get layers(): readonly Layer[] {

@@ -70,6 +70,17 @@ describe('document services', () => {
     ).services['documents.openProject']({})
     expect(ora?.layers).toHaveLength(4)
     expect(await (await setup(null)).services['documents.openProject']({})).toBeNull()
+    const png = await sharp({ create: { width: 7, height: 5, channels: 4, background: '#102030' } })
+      .png()
+      .toBuffer()
+    const picture = join(first.directory, 'Lighthouse.png')
+    await writeFile(picture, png)
+    const fromImage = await (await setup(picture)).services['documents.openProject']({})
+    expect(fromImage).toMatchObject({ title: 'Lighthouse', width: 7, height: 5 })
+    expect(fromImage?.layers.map((layer) => layer.pixels?.bounds)).toEqual([
+      { x: 0, y: 0, width: 7, height: 5 },
+    ])
+    expect(documentChannels['documents.openProject'].output.safeParse(fromImage).success).toBe(true)
   })
 
   it('decodes dropped bytes and opened files with the same rules', async () => {
