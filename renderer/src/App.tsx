@@ -1,5 +1,6 @@
 import { useCallback, type ComponentType } from 'react'
 import type { SamplingSettings } from '../../contract/jobs'
+import { zExecutionProviderChoice, type ExecutionProviderChoice } from '../../contract/settings'
 import { getGlide, unwrap } from './bridge'
 import { GenerationPanel } from './ui/GenerationPanel'
 import { ProgressView } from './ui/ProgressView'
@@ -14,7 +15,8 @@ const EditorView = Object.values(editorModules)[0]?.default
 
 export function App() {
   const glide = getGlide()
-  const { jobs, models, provider, hostState, error, setError } = useGlideState(glide)
+  const { jobs, models, provider, hostState, settings, setSettings, error, setError } =
+    useGlideState(glide)
   const running = jobs.find((job) => job.summary.state === 'running') ?? null
   const queued = jobs.filter((job) => job.summary.state === 'queued').length
   const latest = running ?? jobs.at(-1) ?? null
@@ -25,8 +27,20 @@ export function App() {
     },
     [setError],
   )
-  const generate = (settings: SamplingSettings) =>
-    report(unwrap(glide.jobs.submit({ kind: 'generate', settings })))
+  const generate = (sampling: SamplingSettings) => {
+    report(unwrap(glide.jobs.submit({ kind: 'generate', settings: sampling })))
+    // What was used last becomes the next session's starting point.
+    const { guidanceScale, baseRespacing, upsampleRespacing, batchSize } = sampling
+    report(
+      unwrap(
+        glide.settings.update({
+          defaults: { guidanceScale, baseRespacing, upsampleRespacing, batchSize },
+        }),
+      ).then(setSettings),
+    )
+  }
+  const chooseProvider = (executionProvider: ExecutionProviderChoice) =>
+    report(unwrap(glide.settings.update({ executionProvider })).then(setSettings))
   const cancel = () => {
     if (running) report(unwrap(glide.jobs.cancel({ jobId: running.summary.id })))
   }
@@ -36,24 +50,45 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <h1>Glide Studio</h1>
-        <span className="provider" data-testid="provider" title="Execution provider">
-          {provider
-            ? provider.toUpperCase()
-            : hostState === 'ready'
-              ? 'Ready'
-              : hostState === 'restarting'
-                ? 'Restarting…'
-                : 'Starting…'}
-        </span>
+        <div className="header-tools">
+          {settings && (
+            <select
+              aria-label="Execution provider"
+              title="Where the models run; takes effect for models loaded from now on"
+              value={settings.executionProvider}
+              onChange={(event) =>
+                chooseProvider(zExecutionProviderChoice.parse(event.target.value))
+              }
+            >
+              <option value="auto">Auto (GPU if available)</option>
+              <option value="cpu">CPU</option>
+              <option value="cuda">CUDA</option>
+              <option value="directml">DirectML</option>
+              <option value="coreml">Core ML</option>
+            </select>
+          )}
+          <span className="provider" data-testid="provider" title="Execution provider in use">
+            {provider
+              ? provider.toUpperCase()
+              : hostState === 'ready'
+                ? 'Ready'
+                : hostState === 'restarting'
+                  ? 'Restarting…'
+                  : 'Starting…'}
+          </span>
+        </div>
       </header>
       <aside className="sidebar">
-        <GenerationPanel
-          models={models}
-          busy={running !== null || queued > 0}
-          onGenerate={generate}
-          onCancel={cancel}
-          onCancelAll={cancelAll}
-        />
+        {settings && (
+          <GenerationPanel
+            defaults={settings.defaults}
+            models={models}
+            busy={running !== null || queued > 0}
+            onGenerate={generate}
+            onCancel={cancel}
+            onCancelAll={cancelAll}
+          />
+        )}
         {error && (
           <p role="alert" className="error">
             {error}

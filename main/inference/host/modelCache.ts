@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { ExecutionProviderName } from '../../../contract/jobs'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
 import type { GlideUNet } from '../../engine/glideModel'
@@ -18,6 +20,30 @@ const bindingNames: Record<ExecutionProviderName, string> = {
   cuda: 'cuda',
   directml: 'dml',
   coreml: 'coreml',
+}
+
+/**
+ * Whether onnxruntime-node can offer a provider: it must be in the binding, and a provider the
+ * package does not bundle (CUDA) needs its library installed beside the binding. Trying one that
+ * is absent costs a native error printed to stderr on every load.
+ */
+function providerAvailable(provider: ExecutionProviderName): boolean {
+  const backend = listSupportedBackends().find((entry) => entry.name === bindingNames[provider])
+  if (!backend) return false
+  if (backend.bundled) return true
+  const bindingDir = join(
+    dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  )
+  const library =
+    process.platform === 'win32'
+      ? `onnxruntime_providers_${bindingNames[provider]}.dll`
+      : `libonnxruntime_providers_${bindingNames[provider]}.so`
+  return existsSync(join(bindingDir, library))
 }
 
 /** Loaded U-Nets by models dir, id and provider choice; a failed load is not cached. */
@@ -41,11 +67,9 @@ export class ModelCache {
   }
 
   private async load(modelDir: string, choice: ExecutionProviderChoice): Promise<LoadedModel> {
-    const inBinding = new Set(listSupportedBackends().map((backend) => backend.name))
     const candidates = providerPreference(choice, process.platform).filter(
       (provider) =>
-        provider === 'cpu' ||
-        (inBinding.has(bindingNames[provider]) && !this.failedProviders.has(provider)),
+        provider === 'cpu' || (!this.failedProviders.has(provider) && providerAvailable(provider)),
     )
     // The loader tries the providers in order and falls back to CPU when none starts.
     const unet = await loadGlideUNet(modelDir, {

@@ -1,8 +1,11 @@
 import { useId, useState, type FormEvent } from 'react'
-import { defaultSamplingSettings, type SamplingSettings } from '../../../contract/jobs'
+import type { SamplingSettings } from '../../../contract/jobs'
+import type { GenerationDefaults } from '../../../contract/settings'
 import type { ModelSummary } from '../../../contract/ipc'
 
 export interface GenerationPanelProps {
+  /** The saved defaults the fields start from. */
+  defaults: GenerationDefaults
   models: ModelSummary[]
   busy: boolean
   onGenerate(settings: SamplingSettings): void
@@ -16,6 +19,7 @@ function randomSeed(): number {
 
 /** The prompt and its settings; "Generate" queues a job with a snapshot of them. */
 export function GenerationPanel({
+  defaults,
   models,
   busy,
   onGenerate,
@@ -24,11 +28,11 @@ export function GenerationPanel({
 }: GenerationPanelProps) {
   const id = useId()
   const [prompt, setPrompt] = useState('')
-  const [guidanceScale, setGuidanceScale] = useState(defaultSamplingSettings.guidanceScale)
-  const [steps, setSteps] = useState(defaultSamplingSettings.baseRespacing)
-  const [upsampleSteps, setUpsampleSteps] = useState(defaultSamplingSettings.upsampleRespacing)
+  const [guidanceScale, setGuidanceScale] = useState(defaults.guidanceScale)
+  const [steps, setSteps] = useState(defaults.baseRespacing)
+  const [upsampleSteps, setUpsampleSteps] = useState(defaults.upsampleRespacing)
   const [seed, setSeed] = useState(randomSeed)
-  const [batchSize, setBatchSize] = useState(defaultSamplingSettings.batchSize)
+  const [batchSize, setBatchSize] = useState(defaults.batchSize)
   const [modelId, setModelId] = useState('')
   const [upsampleModelId, setUpsampleModelId] = useState('')
 
@@ -42,7 +46,7 @@ export function GenerationPanel({
       guidanceScale,
       baseRespacing: steps.trim(),
       upsampleRespacing: upsampleSteps.trim(),
-      upsampleTemperature: defaultSamplingSettings.upsampleTemperature,
+      upsampleTemperature: defaults.upsampleTemperature,
       seed,
       batchSize,
       ...(modelId ? { modelId } : {}),

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { ExecutionProviderName, JobProgress, JobSummary } from '../../../contract/jobs'
 import type { EventPayload, GlideApi, ModelSummary } from '../../../contract/ipc'
+import type { Settings } from '../../../contract/settings'
 
 type HostState = EventPayload<'host.status'>['state']
 import { unwrap } from '../bridge'
@@ -17,6 +18,9 @@ export interface GlideState {
   models: ModelSummary[]
   provider: ExecutionProviderName | null
   hostState: HostState
+  /** null until loaded from main. */
+  settings: Settings | null
+  setSettings(settings: Settings): void
   error: string | null
   setError(message: string | null): void
 }
@@ -27,6 +31,7 @@ export function useGlideState(glide: GlideApi): GlideState {
   const [models, setModels] = useState<ModelSummary[]>([])
   const [provider, setProvider] = useState<ExecutionProviderName | null>(null)
   const [hostState, setHostState] = useState<HostState>('starting')
+  const [settings, setSettings] = useState<Settings | null>(null)
   const [error, setErrorState] = useState<string | null>(null)
   const setError = useCallback((message: string | null) => setErrorState(message), [])
 
@@ -62,11 +67,13 @@ export function useGlideState(glide: GlideApi): GlideState {
     ]
     void (async () => {
       try {
-        const [info, installed, list] = await Promise.all([
+        const [info, installed, list, saved] = await Promise.all([
           unwrap(glide.app.info({})),
           unwrap(glide.models.list({})),
           unwrap(glide.jobs.list({})),
+          unwrap(glide.settings.get({})),
         ])
+        setSettings(saved)
         setProvider((current) => current ?? info.provider)
         setHostState(info.hostState)
         setModels(installed.models)
@@ -84,5 +91,5 @@ export function useGlideState(glide: GlideApi): GlideState {
     () => [...jobs.values()].sort((a, b) => a.summary.queuedAt - b.summary.queuedAt),
     [jobs],
   )
-  return { jobs: jobList, models, provider, hostState, error, setError }
+  return { jobs: jobList, models, provider, hostState, settings, setSettings, error, setError }
 }
