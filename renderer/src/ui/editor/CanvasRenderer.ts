@@ -56,6 +56,17 @@ export class CanvasRenderer {
     })
     this.scratchImage = new ImageData(this.scratch, tileSize, tileSize)
     this.compositeLayer.add(
+      new Konva.Rect({
+        x: 0,
+        y: 0,
+        width: editor.document.width,
+        height: editor.document.height,
+        // Konva types the pattern as an image; createPattern takes a canvas just as well.
+        fillPatternImage: checkerboard() as unknown as HTMLImageElement,
+        fillPatternScale: { x: 1, y: 1 },
+        listening: false,
+        perfectDrawEnabled: false,
+      }),
       new Konva.Shape({
         listening: false,
         perfectDrawEnabled: false,
@@ -301,5 +312,21 @@ function newTileCanvas(): HTMLCanvasElement {
   const canvas = document.createElement('canvas')
   canvas.width = tileSize
   canvas.height = tileSize
+  return canvas
+}
+
+/** The transparency pattern under the canvas (the surroundings stay a flat colour). */
+function checkerboard(): HTMLCanvasElement {
+  const canvas = document.createElement('canvas')
+  canvas.width = 16
+  canvas.height = 16
+  const context = canvas.getContext('2d')
+  if (context) {
+    context.fillStyle = '#8a8a8a'
+    context.fillRect(0, 0, 16, 16)
+    context.fillStyle = '#b4b4b4'
+    context.fillRect(0, 0, 8, 8)
+    context.fillRect(8, 8, 8, 8)
+  }
   return canvas
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { GenerationInfo } from '../../../../contract/documents'
 import type { Editor } from '../../editor/Editor'
+import { DuplicateIcon, EyeIcon, LockIcon, PlusIcon, TrashIcon } from './Icons'
 import { useEditorSnapshot } from './useEditor'
 
 export interface LayersPanelProps {
@@ -22,7 +23,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
         <h2>Layers</h2>
         <div className="layer-actions">
           <button type="button" onClick={() => editor.addLayer()} aria-label="Add layer">
-            +
+            <PlusIcon />
           </button>
           <button
             type="button"
@@ -30,7 +31,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
             onClick={() => active && editor.duplicateLayer(active.id)}
             aria-label="Duplicate layer"
           >
-            ⧉
+            <DuplicateIcon />
           </button>
           <button
             type="button"
@@ -38,7 +39,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
             onClick={() => active && editor.deleteLayer(active.id)}
             aria-label="Delete layer"
           >
-            🗑
+            <TrashIcon />
           </button>
         </div>
       </header>
@@ -77,7 +78,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
                 editor.setLayerVisible(layer.id, !layer.visible)
               }}
             >
-              {layer.visible ? '👁' : '—'}
+              <EyeIcon open={layer.visible} />
             </button>
             {renaming === layer.id ? (
               <input
@@ -128,7 +129,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
                 editor.setLayerLocked(layer.id, !layer.locked)
               }}
             >
-              {layer.locked ? '🔒' : '🔓'}
+              <LockIcon locked={layer.locked} />
             </button>
           </li>
         ))}

@@ -1,5 +1,6 @@
 import { useId } from 'react'
 import type { GenerationSettings } from '../../editor/generation'
+import { DiceIcon } from './Icons'
 
 export type PromptSettings = Omit<GenerationSettings, 'mode'>
 
@@ -59,7 +60,7 @@ export function PromptBar({
           />
         </label>
         <button type="button" aria-label="New seed" onClick={() => set('seed', randomSeed())}>
-          🎲
+          <DiceIcon />
         </button>
         <label>
           Variations
