@@ -3,7 +3,14 @@ import sharp from 'sharp'
 import type { Sharp } from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { GlideError } from '../../../contract/errors'
-import { decodeImage, sniffImageFormat } from '../../../main/documents/imageCodec'
+import fc from 'fast-check'
+import {
+  decodeImage,
+  decodePngPixels,
+  encodePng,
+  sniffImageFormat,
+} from '../../../main/documents/imageCodec'
+import { noise } from './fixtures'
 
 /** A 24×16 image: red top-left quadrant marker, blue elsewhere, half-transparent bottom row. */
 async function source(): Promise<Sharp> {
@@ -174,5 +181,64 @@ describe('decodeImage', () => {
     )
     for (let i = 200; i < jpeg.length - 2; i += 3) jpeg[i] = 0xff
     await expectCode(decodeImage(jpeg, 'broken.jpg'), 'IMAGE_INVALID')
+  })
+})
+
+describe('lossless pixels for projects and exports', () => {
+  it('encodes and decodes straight-alpha RGBA byte for byte, alpha 1–254 included', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        async (width, height, seed) => {
+          const data = noise(width * height * 4, seed)
+          const png = await encodePng(data, width, height, 4)
+          const decoded = await decodePngPixels(png, 4, 'layer')
+          return (
+            decoded.width === width &&
+            decoded.height === height &&
+            Buffer.from(decoded.data).equals(Buffer.from(data))
+          )
+        },
+      ),
+      { numRuns: 60, seed: 7 },
+    )
+  })
+
+  it('keeps one-channel masks exact', async () => {
+    const data = noise(33 * 17, 5)
+    const decoded = await decodePngPixels(await encodePng(data, 33, 17, 1), 1, 'mask')
+    expect(Buffer.from(decoded.data).equals(Buffer.from(data))).toBe(true)
+  })
+})
+
+describe('dimension bombs in other formats', () => {
+  it('refuses a JPEG whose header claims 65500×65500', async () => {
+    const jpeg = Buffer.from(
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+        .jpeg()
+        .toBuffer(),
+    )
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]))
+    expect(sof).toBeGreaterThan(0)
+    jpeg.writeUInt16BE(65500, sof + 5)
+    jpeg.writeUInt16BE(65500, sof + 7)
+    await expectCode(decodeImage(jpeg, 'huge.jpg'), 'IMAGE_TOO_LARGE')
+  })
+
+  it('refuses a GIF whose screen claims 30000×30000', async () => {
+    const gif = Buffer.from(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0f0' } })
+        .gif()
+        .toBuffer(),
+    )
+    gif.writeUInt16LE(30000, 6)
+    gif.writeUInt16LE(30000, 8)
+    // The image descriptor's own size too, so the decoder sees the full claim.
+    const descriptor = gif.indexOf(0x2c, 13)
+    gif.writeUInt16LE(30000, descriptor + 5)
+    gif.writeUInt16LE(30000, descriptor + 7)
+    await expectCode(decodeImage(gif, 'huge.gif'), 'IMAGE_TOO_LARGE')
   })
 })

@@ -1,4 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { Editor } from '../../../renderer/src/editor/Editor'
 import { compositeRect } from '../../../renderer/src/editor/compositing'
 import type { RgbaImage } from '../../../renderer/src/editor/EditorDocument'
 import type { GenerationSettings } from '../../../renderer/src/editor/generation'
@@ -220,5 +222,56 @@ describe('staging', () => {
       height: 1,
     })
     expect(Array.from(composite.data)).toEqual([200, 40, 10, 255])
+  })
+})
+
+describe('composite-inside-mask, for any mask and any result', () => {
+  it('leaves every unpainted pixel of the composite exactly as it was', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            x: fc.integer({ min: -20, max: 150 }),
+            y: fc.integer({ min: -20, max: 110 }),
+            size: fc.integer({ min: 1, max: 40 }),
+            hardness: fc.double({ min: 0, max: 1, noNaN: true }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 1, max: 3 }),
+        (dabs, shade, count) => {
+          const editor = Editor.fromImage(patternImage(160, 120, 200), 'Photo')
+          editor.viewport.setSize(160, 120)
+          for (const dab of dabs) {
+            editor.setBrushSize(dab.size)
+            editor.setBrushHardness(dab.hardness)
+            drag(editor, [
+              [dab.x, dab.y],
+              [dab.x + 7, dab.y + 3],
+            ])
+          }
+          const bounds = editor.document.bounds
+          const before = compositeRect(editor.layers, editor.document, bounds).data
+          const mask = editor.document.mask.readRect(bounds)
+          const request = editor.captureGeneration({ ...settings, batchSize: count })
+          const results = Array.from({ length: count }, (_, i) =>
+            solidImage(256, 256, [shade, 255 - shade, i * 40, 255]),
+          )
+          editor.stageResults(request, results)
+          editor.acceptAllStaged()
+          for (const layer of editor.layers) layer.visible = true
+          editor.setLayerOpacity(editor.layers[0]!.id, 0.999)
+          editor.setLayerOpacity(editor.layers[0]!.id, 1)
+          const after = compositeRect(editor.layers, editor.document, bounds).data
+          for (let i = 0; i < mask.length; i++) {
+            if (mask[i] !== 0) continue
+            for (let c = 0; c < 4; c++) if (after[i * 4 + c] !== before[i * 4 + c]) return false
+          }
+          return true
+        },
+      ),
+      { numRuns: 40, seed: 20261125 },
+    )
   })
 })
