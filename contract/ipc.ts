@@ -74,6 +74,8 @@ export const requests = {
   },
   'settings.get': { input: zEmpty, output: zSettings },
   'settings.update': { input: zSettingsPatch, output: zSettings },
+  /** Desktop only: main asks for the models folder with its own dialog; unchanged if cancelled. */
+  'settings.chooseModelsDir': { input: zEmpty, output: zSettings },
   'jobs.submit': { input: zJobInput, output: zJobSummary },
   'jobs.cancel': {
     input: z.strictObject({ jobId: zJobId }),

@@ -16,6 +16,19 @@ const filters: Record<'image' | 'project' | ExportFormat, FileFilter[]> = {
   psd: [{ name: 'Photoshop document', extensions: ['psd'] }],
 }
 
+/** A folder picker for the models directory. */
+export async function chooseDirectory(): Promise<string | null> {
+  const options = {
+    properties: ['openDirectory' as const, 'createDirectory' as const],
+    title: 'Models folder',
+  }
+  const window = BrowserWindow.getFocusedWindow()
+  const result = window
+    ? await dialog.showOpenDialog(window, options)
+    : await dialog.showOpenDialog(options)
+  return result.canceled ? null : (result.filePaths[0] ?? null)
+}
+
 /** Native dialogs: the only source of the paths main reads and writes for documents. */
 export function electronDialogs(): DocumentDialogs {
   const parent = () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0]

@@ -16,7 +16,7 @@ import { createServices } from '../ipc/services'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
 import { SettingsStore } from '../settings/settingsStore'
 import { appSchemePrivileges, createAppProtocolHandler } from './appProtocol'
-import { electronDialogs } from './electronDialogs'
+import { chooseDirectory, electronDialogs } from './electronDialogs'
 import { menuTemplate } from './menu'
 import { utilityHostLauncher } from './utilityHostLauncher'
 import {
@@ -61,6 +61,7 @@ async function start(): Promise<void> {
     host,
     models: createNodeModelRegistry(() => settings.get().modelsDir),
     emit: broadcast,
+    chooseDirectory,
     documents: createDocumentServices({ recoveryDirectory, dialogs: electronDialogs() }),
   })
   const unregisterIpc = registerElectronIpc(services.handlers)

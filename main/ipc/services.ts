@@ -41,6 +41,8 @@ export interface ServicesOptions {
   host: InferenceHostClient
   models: ModelRegistry
   emit: Emit
+  /** A native folder picker (desktop); absent in browser mode and the CLI. */
+  chooseDirectory?(): Promise<string | null>
   /** Provided by main/documents; absent where documents are not wired (handlers then refuse). */
   documents?: DocumentHandlers
   previewIntervalMs?: number
@@ -114,6 +116,13 @@ export function createServices(options: ServicesOptions): Services {
     'models.list': async () => ({ models: (await models.list()).map(summary) }),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.applyPatch(patch),
+    'settings.chooseModelsDir': async () => {
+      if (!options.chooseDirectory) {
+        throw new GlideError('INVALID_ARGUMENT', 'Choose the models folder with --models-dir here.')
+      }
+      const modelsDir = await options.chooseDirectory()
+      return modelsDir === null ? settings.get() : settings.set({ modelsDir })
+    },
     'jobs.submit': async (input) => {
       const choice = chooseModels(await models.list(), input.kind, input.settings)
       const location = (model: InstalledModel) => ({ modelsDir: model.modelsDir, id: model.id })

@@ -15,8 +15,18 @@ const EditorView = Object.values(editorModules)[0]?.default
 
 export function App() {
   const glide = getGlide()
-  const { jobs, models, provider, hostState, settings, setSettings, error, setError } =
-    useGlideState(glide)
+  const {
+    jobs,
+    models,
+    provider,
+    hostState,
+    mode,
+    settings,
+    setSettings,
+    reloadModels,
+    error,
+    setError,
+  } = useGlideState(glide)
   const running = jobs.find((job) => job.summary.state === 'running') ?? null
   const queued = jobs.filter((job) => job.summary.state === 'queued').length
   const latest = running ?? jobs.at(-1) ?? null
@@ -39,6 +49,13 @@ export function App() {
       ).then(setSettings),
     )
   }
+  const chooseModelsDir = () =>
+    report(
+      unwrap(glide.settings.chooseModelsDir({})).then(async (saved) => {
+        setSettings(saved)
+        await reloadModels()
+      }),
+    )
   const chooseProvider = (executionProvider: ExecutionProviderChoice) =>
     report(unwrap(glide.settings.update({ executionProvider })).then(setSettings))
   const cancel = () => {
@@ -51,6 +68,15 @@ export function App() {
       <header className="app-header">
         <h1>Glide Studio</h1>
         <div className="header-tools">
+          {mode === 'desktop' && (
+            <button
+              type="button"
+              onClick={chooseModelsDir}
+              title={settings?.modelsDir ?? 'Default models folder'}
+            >
+              Models folder…
+            </button>
+          )}
           {settings && (
             <select
               aria-label="Execution provider"

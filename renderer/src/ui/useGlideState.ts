@@ -18,9 +18,12 @@ export interface GlideState {
   models: ModelSummary[]
   provider: ExecutionProviderName | null
   hostState: HostState
+  mode: 'desktop' | 'browser' | 'cli' | null
   /** null until loaded from main. */
   settings: Settings | null
   setSettings(settings: Settings): void
+  /** Lists the installed models again (after the models folder changed). */
+  reloadModels(): Promise<void>
   error: string | null
   setError(message: string | null): void
 }
@@ -32,6 +35,7 @@ export function useGlideState(glide: GlideApi): GlideState {
   const [provider, setProvider] = useState<ExecutionProviderName | null>(null)
   const [hostState, setHostState] = useState<HostState>('starting')
   const [settings, setSettings] = useState<Settings | null>(null)
+  const [mode, setMode] = useState<GlideState['mode']>(null)
   const [error, setErrorState] = useState<string | null>(null)
   const setError = useCallback((message: string | null) => setErrorState(message), [])
 
@@ -76,6 +80,7 @@ export function useGlideState(glide: GlideApi): GlideState {
         setSettings(saved)
         setProvider((current) => current ?? info.provider)
         setHostState(info.hostState)
+        setMode(info.mode)
         setModels(installed.models)
         for (const job of list.jobs) update(job)
       } catch (failure) {
@@ -87,9 +92,24 @@ export function useGlideState(glide: GlideApi): GlideState {
     }
   }, [glide])
 
+  const reloadModels = useCallback(async () => {
+    setModels((await unwrap(glide.models.list({}))).models)
+  }, [glide])
+
   const jobList = useMemo(
     () => [...jobs.values()].sort((a, b) => a.summary.queuedAt - b.summary.queuedAt),
     [jobs],
   )
-  return { jobs: jobList, models, provider, hostState, settings, setSettings, error, setError }
+  return {
+    jobs: jobList,
+    models,
+    provider,
+    hostState,
+    mode,
+    settings,
+    setSettings,
+    reloadModels,
+    error,
+    setError,
+  }
 }
