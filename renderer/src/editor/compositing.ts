@@ -39,15 +39,20 @@ export function compositeTile(
   key: number,
   out: Uint8ClampedArray,
 ): boolean {
-  out.fill(0)
   let any = false
   for (const layer of layers) {
     if (!layer.visible || layer.opacity <= 0) continue
     const tile = layer.raster.getTile(key)
     if (!tile) continue
-    blendOver(out, tile, layer.opacity)
+    // The lowest contributing layer at full opacity composites over nothing: a copy.
+    if (!any && layer.opacity === 1) out.set(tile)
+    else {
+      if (!any) out.fill(0)
+      blendOver(out, tile, layer.opacity)
+    }
     any = true
   }
+  if (!any) out.fill(0)
   return any
 }
 

@@ -90,8 +90,11 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
     [decode, editor, report],
   )
 
+  const autosavedRevision = useRef<{ editor: Editor; revision: number } | null>(null)
   const autosave = useCallback(() => {
-    if (!editor.isDirty) return
+    const last = autosavedRevision.current
+    if (!editor.isDirty || (last?.editor === editor && last.revision === editor.revision)) return
+    autosavedRevision.current = { editor, revision: editor.revision }
     report(unwrap(glide.documents.autosave({ project: editor.toProjectData() })))
   }, [editor, glide, report])
 
