@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,11 +22,18 @@ const env = {
 }
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith(env, ...args)
+}
+
+function cliWith(
+  environment: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { env, timeout: 120_000 },
+      { env: environment, timeout: 120_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
       },
@@ -202,5 +211,45 @@ describe('glide-studio CLI', () => {
       10,
     )
     expect(line).toBe('base     [#####-----] 5/10  2s elapsed  ETA 1m05s')
+  })
+
+  it('downloads a released checkpoint and refuses one that is not what the release says', async () => {
+    // A local mirror (GLIDE_STUDIO_MODEL_BASE_URL) serving the small reference checkpoint as base.pt:
+    // the download completes, the import checks it against the official architecture and refuses.
+    const checkpoint = readFileSync(join(fixtures, 'unet-base', 'checkpoint.pt'))
+    const requested: string[] = []
+    const server = createServer((request, response) => {
+      requested.push(request.url ?? '')
+      response.writeHead(200, { 'Content-Length': checkpoint.length })
+      response.end(checkpoint)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const downloadDir = join(work, 'downloads')
+    try {
+      const result = await cliWith(
+        { ...env, GLIDE_STUDIO_MODEL_BASE_URL: mirror },
+        'models',
+        'download',
+        'base',
+        '--models-dir',
+        downloadDir,
+      )
+      expect(requested).toEqual(['/base.pt'])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/\((CHECKPOINT_MISMATCH|MODEL_INVALID)\)/)
+      // Nothing half-made is left behind: no model folder, no downloaded checkpoint.
+      expect(readdirSync(downloadDir)).toEqual([])
+      const unknown = await cliWith(
+        { ...env, GLIDE_STUDIO_MODEL_BASE_URL: mirror },
+        'models',
+        'download',
+        'nonsense',
+      )
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toContain('No official model "nonsense"')
+    } finally {
+      server.close()
+    }
   })
 })
