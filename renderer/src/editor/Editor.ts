@@ -1,4 +1,4 @@
-import type { LayerData, PixelBlock, ProjectData } from '../../../contract/documents'
+import type { ProjectData } from '../../../contract/documents'
 import { compositeTile } from './compositing'
 import type { Layer, RgbaImage } from './EditorDocument'
 import { EditorDocument, newLayerId } from './EditorDocument'
@@ -16,13 +16,13 @@ import type { HistoryEntry, TileEdit } from './History'
 import { History, TileEditRecorder, applyTiles, tileEditBytes } from './History'
 import type { BrushSettings, MaskPaintMode } from './maskBrush'
 import { dabCentresAlong, fillMaskRect, invertMask, stampDab } from './maskBrush'
+import { documentFromProjectData, documentToProjectData } from './projectData'
 import { shortcutFor } from './shortcuts'
 import { FrameTool } from './tools/FrameTool'
 import { MaskBrushTool } from './tools/MaskBrushTool'
 import { PanTool } from './tools/PanTool'
 import { RectMaskTool } from './tools/RectMaskTool'
 import type { Tool, ToolId, ToolPointerEvent } from './tools/Tool'
-import type { TiledRaster } from './TiledRaster'
 import { tileSize } from './TiledRaster'
 import { Viewport } from './Viewport'
 
@@ -56,6 +56,7 @@ export interface KeyInput {
 }
 
 export const historyDepth = 200
+export const maxLayers = 256
 
 /**
  * The editor engine: owns the document, history, viewport, tools and staging. Plain TypeScript;
@@ -287,7 +288,18 @@ export class Editor {
     this.changed('layers')
   }
 
+  /** How many more layers the document can take (the project format holds at most 256). */
+  get layerRoom(): number {
+    return maxLayers - this.document.layers.length
+  }
+
+  private ensureLayerRoom(count: number): void {
+    if (count > this.layerRoom)
+      throw new RangeError(`A document holds at most ${maxLayers} layers.`)
+  }
+
   private addLayerObject(layer: Layer, label: string, index = this.insertionIndex()): void {
+    this.ensureLayerRoom(1)
     const previousActive = this.activeLayerId
     this.record(
       this.entry(
@@ -838,7 +850,7 @@ export class Editor {
   acceptStaged(): boolean {
     const batch = this.staging[0]
     const candidate = batch?.candidates[batch.index]
-    if (!batch || !candidate) return false
+    if (!batch || !candidate || this.layerRoom < 1) return false
     this.record(
       this.stagingEntry('Accept', batch, [this.candidateLayer(batch, candidate, true)]),
       false,
@@ -846,10 +858,10 @@ export class Editor {
     return true
   }
 
-  /** Every candidate becomes a layer; all but the shown one start hidden. */
+  /** Every candidate becomes a hidden layer, to compare by toggling them. */
   acceptAllStaged(): boolean {
     const batch = this.staging[0]
-    if (!batch) return false
+    if (!batch || this.layerRoom < batch.candidates.length) return false
     const layers = batch.candidates.map((candidate) => this.candidateLayer(batch, candidate, false))
     this.record(this.stagingEntry('Accept all', batch, layers), false)
     return true
@@ -867,59 +879,13 @@ export class Editor {
 
   /** The document as the contract carries it: each layer's pixels cropped to their content. */
   toProjectData(): ProjectData {
-    const document = this.document
-    return {
-      documentId: document.id,
-      title: document.title,
-      width: document.width,
-      height: document.height,
-      frame: { ...document.frame },
-      layers: document.layers.map((layer): LayerData => ({
-        id: layer.id,
-        name: layer.name,
-        visible: layer.visible,
-        opacity: layer.opacity,
-        locked: layer.locked,
-        ...(layer.generation ? { generation: layer.generation } : {}),
-        pixels: pixelBlock(layer.raster),
-      })),
-      mask: pixelBlock(document.mask),
-    }
+    return documentToProjectData(this.document)
   }
 
   static fromProjectData(project: ProjectData): Editor {
-    const document = new EditorDocument(
-      project.width,
-      project.height,
-      project.documentId,
-      project.title,
-    )
-    for (const data of project.layers) {
-      const layer: Layer = {
-        ...document.createLayer(data.name, data.id),
-        visible: data.visible,
-        opacity: data.opacity,
-        locked: data.locked,
-        ...(data.generation ? { generation: data.generation } : {}),
-      }
-      if (data.pixels) layer.raster.writeRect(data.pixels.bounds, data.pixels.data)
-      document.layers.push(layer)
-    }
-    if (project.mask) document.mask.writeRect(project.mask.bounds, project.mask.data)
-    document.frame = { ...project.frame }
-    const editor = new Editor(document)
+    const editor = new Editor(documentFromProjectData(project))
     editor.frameFollowsMask = false
     return editor
-  }
-}
-
-function pixelBlock(raster: TiledRaster): PixelBlock | null {
-  const bounds = raster.contentBounds()
-  if (!bounds) return null
-  const data = raster.readRect(bounds)
-  return {
-    bounds,
-    data: new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength),
   }
 }
 

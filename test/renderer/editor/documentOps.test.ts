@@ -96,3 +96,13 @@ describe('document operations', () => {
     expect(sameBytes(project.mask!.data, again.mask?.data)).toBe(true)
   })
 })
+
+describe('layer cap', () => {
+  it('holds at most 256 layers, the most a project file may carry', () => {
+    const editor = Editor.blank(8, 8)
+    for (let i = 1; i < 256; i++) editor.addLayer()
+    expect(editor.layerRoom).toBe(0)
+    expect(() => editor.addLayer()).toThrow(RangeError)
+    expect(editor.layers).toHaveLength(256)
+  })
+})

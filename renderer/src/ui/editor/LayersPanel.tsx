@@ -22,12 +22,17 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
       <header>
         <h2>Layers</h2>
         <div className="layer-actions">
-          <button type="button" onClick={() => editor.addLayer()} aria-label="Add layer">
+          <button
+            type="button"
+            disabled={editor.layerRoom < 1}
+            onClick={() => editor.addLayer()}
+            aria-label="Add layer"
+          >
             <PlusIcon />
           </button>
           <button
             type="button"
-            disabled={!active}
+            disabled={!active || editor.layerRoom < 1}
             onClick={() => active && editor.duplicateLayer(active.id)}
             aria-label="Duplicate layer"
           >
