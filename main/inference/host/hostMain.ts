@@ -4,6 +4,7 @@
  * a Node child process; one job at a time, loaded models cached by id.
  */
 import { GlideError, serializeError } from '../../../contract/errors'
+import { addPngTextChunks } from '../../documents/pngText'
 import type { GlideUNet } from '../../engine/glideModel'
 import { inpaint, textToImage, type RgbaImage } from '../../engine/pipelines/index'
 import { zToHost, type FromHost, type HostJob } from '../protocol'
@@ -58,12 +59,11 @@ function yieldingUNet(unet: GlideUNet, isCancelled: () => boolean): GlideUNet {
   }
 }
 
+/** The same keys as the editor's PNG exports: prompt, seed and settings as JSON. */
 function settingsText(job: HostJob, modelIds: string[]): Record<string, string> {
-  const { prompt, ...rest } = job.settings
   return {
     Software: 'Glide Studio',
-    Description: prompt,
-    'glide-studio': JSON.stringify({ kind: job.kind, prompt, ...rest, modelIds }),
+    parameters: JSON.stringify({ kind: job.kind, ...job.settings, modelIds }),
   }
 }
 
@@ -145,7 +145,7 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     images: images.map((image) => ({
       width: image.width,
       height: image.height,
-      png: encodePng(image.width, image.height, image.data, text),
+      png: addPngTextChunks(encodePng(image.width, image.height, image.data), text),
     })),
   })
 }

@@ -9,7 +9,7 @@ import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { outputPaths } from '../../../main/cli/index'
 import { formatProgress } from '../../../main/cli/progressBar'
-import { readPngText } from '../../../main/inference/host/png'
+import { readPngTextChunks } from '../../../main/documents/pngText'
 
 const bin = fileURLToPath(new URL('../../../bin/glide-studio.js', import.meta.url))
 const fixtures = fileURLToPath(new URL('../../fixtures/glide-reference/', import.meta.url))
@@ -93,7 +93,7 @@ describe('glide-studio CLI', () => {
     for (const path of [join(work, 'cube-1.png'), join(work, 'cube-2.png')]) {
       const png = readFileSync(path)
       expect((await sharp(png).metadata()).width).toBe(64)
-      const settings = JSON.parse(readPngText(png)['glide-studio'] ?? '{}') as Record<
+      const settings = JSON.parse(readPngTextChunks(png)['parameters'] ?? '{}') as Record<
         string,
         unknown
       >
@@ -141,10 +141,9 @@ describe('glide-studio CLI', () => {
     )
     expect(result.stderr).toContain('reference-base-inpaint on CPU')
     expect(result.code).toBe(0)
-    const settings = JSON.parse(readPngText(readFileSync(out))['glide-studio'] ?? '{}') as Record<
-      string,
-      unknown
-    >
+    const settings = JSON.parse(
+      readPngTextChunks(readFileSync(out))['parameters'] ?? '{}',
+    ) as Record<string, unknown>
     expect(settings).toMatchObject({ kind: 'inpaint', prompt: 'a cat', guidanceScale: 5 })
     // Black in the mask is kept exactly; the white square in the middle is regenerated.
     const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
-import { readPngText } from '../../../../main/inference/host/png'
+import { readPngTextChunks } from '../../../../main/documents/pngText'
 import { InferenceHostClient, type HostStep } from '../../../../main/inference/client/hostClient'
 import { nodeHostLauncher } from '../../../../main/inference/client/nodeHostLauncher'
 import type { HostJob } from '../../../../main/inference/protocol'
@@ -53,7 +53,7 @@ describe('inference host (child process, real ONNX Runtime)', () => {
     const image = result.images[0]!
     expect([image.width, image.height]).toEqual([64, 64])
     expect(Buffer.from(image.png.subarray(1, 4)).toString()).toBe('PNG')
-    expect(JSON.parse(readPngText(image.png)['glide-studio'] ?? '{}')).toMatchObject({
+    expect(JSON.parse(readPngTextChunks(image.png)['parameters'] ?? '{}')).toMatchObject({
       prompt: 'a red cube',
       seed: 1,
     })
