@@ -35,6 +35,7 @@ export class CanvasRenderer {
   private readonly cursor: Konva.Circle
   private readonly staged: Konva.Image
   private stagedSource: object | null = null
+  private readonly progress: Konva.Image
   private readonly pending = new Set<EditorChange>()
   private frameRequest = 0
   private readonly unsubscribe: () => void
@@ -82,6 +83,12 @@ export class CanvasRenderer {
       }),
     )
     this.staged = new Konva.Image({ image: undefined, listening: false, visible: false })
+    this.progress = new Konva.Image({
+      image: undefined,
+      listening: false,
+      visible: false,
+      opacity: 0.85,
+    })
     this.frameRect = new Konva.Rect({
       stroke: '#4cc2ff',
       strokeWidth: 2,
@@ -137,6 +144,16 @@ export class CanvasRenderer {
       this.cursor.radius(this.editor.brush.size / 2)
     }
     this.schedule(new Set(['tool']))
+  }
+
+  /**
+   * The running job's latest preview (its predicted image at this step) over the frame it was
+   * queued with; null hides it.
+   */
+  showProgress(preview: { image: HTMLImageElement; rect: Rect } | null): void {
+    if (preview) this.progress.setAttrs({ image: preview.image, ...preview.rect, visible: true })
+    else this.progress.setAttrs({ image: undefined, visible: false })
+    this.schedule(new Set(['staging']))
   }
 
   private schedule(changes: ReadonlySet<EditorChange>): void {

@@ -1,16 +1,20 @@
 import { useEffect, useRef } from 'react'
 import type { Editor } from '../../editor/Editor'
+import type { Rect } from '../../editor/geometry'
 import { CanvasRenderer } from './CanvasRenderer'
 
 export interface EditorCanvasProps {
   editor: Editor
   /** Files dropped on the canvas, with the document point they were dropped at. */
   onDropFiles(files: File[], at: { x: number; y: number }): void
+  /** The running job's preview, drawn over the frame it was queued with. */
+  progress: { image: HTMLImageElement; rect: Rect } | null
 }
 
 /** The Konva canvas plus pointer, wheel and resize wiring; all state lives in the editor. */
-export function EditorCanvas({ editor, onDropFiles }: EditorCanvasProps) {
+export function EditorCanvas({ editor, onDropFiles, progress }: EditorCanvasProps) {
   const hostRef = useRef<HTMLDivElement>(null)
+  const rendererRef = useRef<CanvasRenderer | null>(null)
   const stageRef = useRef<HTMLDivElement>(null)
 
   useEffect(() => {
@@ -21,6 +25,7 @@ export function EditorCanvas({ editor, onDropFiles }: EditorCanvasProps) {
     editor.setViewportSize(bounds.width, bounds.height)
     editor.zoomToFit()
     const renderer = new CanvasRenderer(editor, stageContainer, bounds)
+    rendererRef.current = renderer
     const local = (event: { clientX: number; clientY: number }) => {
       const rect = host.getBoundingClientRect()
       return { x: event.clientX - rect.left, y: event.clientY - rect.top }
@@ -72,9 +77,14 @@ export function EditorCanvas({ editor, onDropFiles }: EditorCanvasProps) {
       host.removeEventListener('pointercancel', up)
       host.removeEventListener('pointerleave', leave)
       host.removeEventListener('wheel', wheel)
+      rendererRef.current = null
       renderer.destroy()
     }
   }, [editor])
+
+  useEffect(() => {
+    rendererRef.current?.showProgress(progress)
+  }, [editor, progress])
 
   return (
     <div

@@ -6,6 +6,7 @@ import { getGlide, unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import type { RgbaImage } from '../../editor/EditorDocument'
 import type { GenerationRequest, GenerationSettings } from '../../editor/generation'
+import type { Rect } from '../../editor/geometry'
 import { bytesFromDataUrl, jobInputFor } from '../../editor/jobInput'
 import { EditorCanvas } from './EditorCanvas'
 import { HelpPanel } from './HelpPanel'
@@ -61,6 +62,7 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
   }))
   const requests = useRef(new Map<string, GenerationRequest>())
   const [pendingJobs, setPendingJobs] = useState(0)
+  const [progress, setProgress] = useState<{ image: HTMLImageElement; rect: Rect } | null>(null)
   useEditorSnapshot(editor)
 
   const report = useCallback((pending: Promise<unknown>) => {
@@ -189,6 +191,7 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
       if (!request || summary.state === 'queued' || summary.state === 'running') return
       requests.current.delete(summary.id)
       setPendingJobs(requests.current.size)
+      setProgress(null)
       if (summary.state === 'failed') setMessage(summary.error?.message ?? 'The job failed.')
       if (summary.state !== 'done' || !summary.result) return
       report(
@@ -203,6 +206,19 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
       )
     })
   }, [decode, editor, glide, report])
+
+  // Step previews of this editor's running job, shown in its frame.
+  useEffect(() => {
+    return glide.subscribe('job.progress', ({ jobId, preview }) => {
+      const request = requests.current.get(jobId)
+      if (!request || !preview || request.documentId !== editor.document.id) return
+      const image = new Image()
+      image.onload = () => {
+        if (requests.current.has(jobId)) setProgress({ image, rect: request.frame })
+      }
+      image.src = preview
+    })
+  }, [editor, glide])
 
   // Keyboard shortcuts, paste, autosave and menu commands.
   useEffect(() => {
@@ -352,7 +368,12 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
       )}
       <div className="editor-body">
         <div className="editor-stage-area">
-          <EditorCanvas key={editor.document.id} editor={editor} onDropFiles={importFiles} />
+          <EditorCanvas
+            key={editor.document.id}
+            editor={editor}
+            onDropFiles={importFiles}
+            progress={progress}
+          />
           <StagingBar editor={editor} />
         </div>
         <aside className="editor-side">
