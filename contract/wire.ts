@@ -5,7 +5,8 @@
 
 const bytesKey = '$bytes'
 
-function toBase64(bytes: Uint8Array): string {
+/** Base64 of bytes, in any JavaScript runtime (browser, preload, Node). */
+export function toBase64(bytes: Uint8Array | Uint8ClampedArray): string {
   let binary = ''
   const chunk = 0x8000
   for (let offset = 0; offset < bytes.length; offset += chunk) {
@@ -14,7 +15,8 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary)
 }
 
-function fromBase64(text: string): Uint8Array {
+/** Bytes of base64 text; throws on characters outside the alphabet. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text)
   const bytes = new Uint8Array(binary.length)
   for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index)
