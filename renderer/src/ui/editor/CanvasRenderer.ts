@@ -221,6 +221,7 @@ export class CanvasRenderer {
     for (const key of this.visibleTileKeys()) {
       let tile = tiles.get(key)
       if (!tile && composite && !this.emptyComposite.has(key)) tile = this.uploadCompositeTile(key)
+      if (!tile && !composite && raster.getTile(key)) tile = this.uploadMaskTile(key)
       if (!tile) continue
       const rect = raster.tileRect(key)
       context.drawImage(
@@ -250,11 +251,11 @@ export class CanvasRenderer {
     return canvas
   }
 
-  private uploadMaskTile(key: number): void {
+  private uploadMaskTile(key: number): HTMLCanvasElement | undefined {
     const tile = this.editor.document.mask.getTile(key)
     if (!tile) {
       this.maskTiles.delete(key)
-      return
+      return undefined
     }
     const out = this.scratch
     const [r, g, b] = maskColour
@@ -267,6 +268,7 @@ export class CanvasRenderer {
     const canvas = this.maskTiles.get(key) ?? newTileCanvas()
     canvas.getContext('2d')?.putImageData(this.scratchImage, 0, 0)
     this.maskTiles.set(key, canvas)
+    return canvas
   }
 
   private updateOverlay(): void {
