@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { zJobInput } from '../../../contract/jobs'
+import type { GenerationSettings } from '../../../renderer/src/editor/generation'
+import { bytesFromDataUrl, fromBase64, jobInputFor } from '../../../renderer/src/editor/jobInput'
+import { testEditor } from './helpers'
+
+const settings: GenerationSettings = {
+  mode: 'inpaint',
+  prompt: 'a lighthouse',
+  batchSize: 2,
+  guidanceScale: 5,
+  baseRespacing: '100',
+  upsampleRespacing: 'fast27',
+  upsampleTemperature: 0.997,
+  seed: 99,
+  model: '',
+}
+
+describe('jobInputFor', () => {
+  it('sends the frame at model size with the keep mask as bytes (255 = keep), valid for the queue', () => {
+    const editor = testEditor(512, 512)
+    editor.fillMaskRect({ x: 200, y: 200, width: 100, height: 100 })
+    const request = editor.captureGeneration(settings)
+    const input = jobInputFor(request)
+    expect(zJobInput.safeParse(input).success).toBe(true)
+    if (input.kind !== 'inpaint') throw new Error('expected an inpaint job')
+    expect([input.image.width, input.image.height]).toEqual([256, 256])
+    const keep = fromBase64(input.keepMask)
+    expect(keep).toHaveLength(256 * 256)
+    expect(keep[0]).toBe(255)
+    expect(keep[128 * 256 + 128]).toBe(0)
+    expect(fromBase64(input.image.rgba)).toEqual(new Uint8Array(request.image.data))
+    expect(input.settings).not.toHaveProperty('modelId')
+  })
+
+  it('turns text to image into a generate job with the chosen model', () => {
+    const editor = testEditor(300, 300)
+    const input = jobInputFor(
+      editor.captureGeneration({ ...settings, mode: 'text-to-image', model: 'my-base' }),
+    )
+    expect(input).toEqual({
+      kind: 'generate',
+      settings: expect.objectContaining({
+        prompt: 'a lighthouse',
+        seed: 99,
+        batchSize: 2,
+        modelId: 'my-base',
+      }),
+    })
+  })
+
+  it('reads PNG bytes out of a data URL and refuses anything else', () => {
+    expect(Array.from(bytesFromDataUrl('data:image/png;base64,iVBORw0KGgo='))).toEqual([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+    ])
+    expect(() => bytesFromDataUrl('https://example.com/a.png')).toThrow()
+    expect(() => bytesFromDataUrl('data:image/png,plain')).toThrow()
+  })
+})
