@@ -1,4 +1,5 @@
 import type { JobInput } from '../../../contract/jobs'
+import { fromBase64, toBase64 } from '../../../contract/wire'
 import type { GenerationRequest } from './generation'
 
 /**
@@ -30,22 +31,6 @@ export function jobInputFor(request: GenerationRequest): JobInput {
     },
     keepMask: toBase64(keep),
   }
-}
-
-export function toBase64(bytes: Uint8Array | Uint8ClampedArray): string {
-  let binary = ''
-  const chunk = 0x8000
-  for (let offset = 0; offset < bytes.length; offset += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(offset, offset + chunk))
-  }
-  return btoa(binary)
-}
-
-export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
 }
 
 /** The bytes of a `data:…;base64,` URL (job results arrive as PNG data URLs). */

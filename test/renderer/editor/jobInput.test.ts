@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { zJobInput } from '../../../contract/jobs'
 import type { GenerationSettings } from '../../../renderer/src/editor/generation'
-import { bytesFromDataUrl, fromBase64, jobInputFor } from '../../../renderer/src/editor/jobInput'
+import { fromBase64 } from '../../../contract/wire'
+import { bytesFromDataUrl, jobInputFor } from '../../../renderer/src/editor/jobInput'
 import { testEditor } from './helpers'
 
 const settings: GenerationSettings = {
