@@ -15,6 +15,8 @@ export default defineConfig({
     // No inline modulepreload polyfill: the CSP allows no inline script.
     modulePreload: { polyfill: false },
     sourcemap: true,
+    // Loaded from disk (app://) or loopback, never over a network: one bundle is fine.
+    chunkSizeWarningLimit: 2048,
   },
   server: { fs: { allow: [fileURLToPath(new URL('.', import.meta.url))] } },
 })

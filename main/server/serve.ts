@@ -2,8 +2,10 @@
  * `npm run serve [-- --port N] [--models-dir DIR]`: browser mode. Prints the URL with the session
  * token; open it in a browser on this machine (or tunnel the port).
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startBrowserMode } from './browserMode'
+import { builtRendererDir, startBrowserMode } from './browserMode'
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +20,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
+  if (!existsSync(join(builtRendererDir, 'index.html'))) {
+    // A fresh checkout: build the renderer once (Vite is a development dependency).
+    process.stderr.write('Building the renderer…\n')
+    const { build } = await import('vite')
+    await build({
+      configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
+      logLevel: 'warn',
+    })
+  }
   const mode = await startBrowserMode({
     port,
     ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),

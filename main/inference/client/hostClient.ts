@@ -1,6 +1,13 @@
 import { GlideError } from '../../../contract/errors'
 import type { ExecutionProviderName } from '../../../contract/jobs'
-import { zFromHost, type FromHost, type HostJob, type ResultImage, type ToHost } from '../protocol'
+import {
+  describeRefusal,
+  zFromHost,
+  type FromHost,
+  type HostJob,
+  type ResultImage,
+  type ToHost,
+} from '../protocol'
 
 /** A started host process, whatever runs it (utilityProcess or child_process.fork). */
 export interface HostProcess {
@@ -142,7 +149,7 @@ export class InferenceHostClient {
   private receive(raw: unknown): void {
     const parsed = zFromHost.safeParse(raw)
     if (!parsed.success) {
-      console.error('inference host sent a malformed message:', parsed.error.message)
+      console.error(`inference host sent a malformed message (${describeRefusal(parsed.error)})`)
       return
     }
     const message: FromHost = parsed.data

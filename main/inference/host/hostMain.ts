@@ -7,7 +7,7 @@ import { GlideError, serializeError } from '../../../contract/errors'
 import { addPngTextChunks } from '../../documents/pngText'
 import type { GlideUNet } from '../../engine/glideModel'
 import { inpaint, textToImage, type RgbaImage } from '../../engine/pipelines/index'
-import { zToHost, type FromHost, type HostJob } from '../protocol'
+import { describeRefusal, zToHost, type FromHost, type HostJob } from '../protocol'
 import { ModelCache } from './modelCache'
 import { encodePng } from './png'
 
@@ -153,7 +153,9 @@ async function run(jobId: string, job: HostJob): Promise<void> {
 parent.onMessage((raw) => {
   const parsed = zToHost.safeParse(raw)
   if (!parsed.success) {
-    process.stderr.write(`inference host: refused a malformed message: ${parsed.error.message}\n`)
+    process.stderr.write(
+      `inference host: refused a malformed message (${describeRefusal(parsed.error)})\n`,
+    )
     return
   }
   const message = parsed.data

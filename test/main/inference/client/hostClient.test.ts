@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
 import { readPngTextChunks } from '../../../../main/documents/pngText'
-import { InferenceHostClient, type HostStep } from '../../../../main/inference/client/hostClient'
+import {
+  InferenceHostClient,
+  type HostLauncher,
+  type HostProcess,
+  type HostProcessHandlers,
+  type HostStep,
+} from '../../../../main/inference/client/hostClient'
 import { nodeHostLauncher } from '../../../../main/inference/client/nodeHostLauncher'
 import type { HostJob } from '../../../../main/inference/protocol'
 import { referenceModelId, referenceModelsDir } from '../../../e2e/referenceModel'
@@ -9,6 +15,9 @@ import { referenceModelId, referenceModelsDir } from '../../../e2e/referenceMode
 let modelsDir: string
 let host: InferenceHostClient
 const states: string[] = []
+// The live host process and its handlers, to inject malformed messages in both directions.
+let hostProcess: HostProcess | null = null
+let hostHandlers: HostProcessHandlers | null = null
 
 function job(steps: number, seed = 1): HostJob {
   return {
@@ -31,7 +40,13 @@ function job(steps: number, seed = 1): HostJob {
 
 beforeAll(async () => {
   modelsDir = await referenceModelsDir()
-  host = new InferenceHostClient(nodeHostLauncher(), {
+  const launch = nodeHostLauncher()
+  const capturing: HostLauncher = (handlers) => {
+    hostHandlers = handlers
+    hostProcess = launch(handlers)
+    return hostProcess
+  }
+  host = new InferenceHostClient(capturing, {
     onStatus: (state) => states.push(state),
     restartDelayMs: 50,
   })
@@ -90,5 +105,25 @@ describe('inference host (child process, real ONNX Runtime)', () => {
     const next = await host.run('job-6', job(2), () => undefined)
     expect(next.images).toHaveLength(1)
     expect(host.state).toBe('ready')
+  })
+
+  it('ignores malformed messages in both directions and keeps working', async () => {
+    const junk: unknown[] = [
+      { type: 'run', jobId: 'bad', job: { kind: 'generate' } },
+      { type: 'run', jobId: '../../x', job: job(2) },
+      { type: 'explode' },
+      'not an object',
+    ]
+    for (const message of junk) hostProcess?.send(message as never)
+    const fromHost: unknown[] = [
+      { type: 'done', jobId: 'job-7', images: 'nope', provider: 'cpu', modelIds: [] },
+      { type: 'step', jobId: 'job-7', stage: 'base', step: -1, totalSteps: 2, preview: null },
+      null,
+    ]
+    for (const message of fromHost) hostHandlers?.onMessage(message)
+    const steps: number[] = []
+    const result = await host.run('job-7', job(2), (step) => steps.push(step.step))
+    expect(steps).toEqual([1, 2])
+    expect(result.images).toHaveLength(1)
   })
 })
