@@ -42,7 +42,7 @@ function cliWith(
 }
 
 beforeAll(async () => {
-  for (const kind of ['base', 'base-inpaint']) {
+  for (const kind of ['base', 'base-inpaint', 'upsample']) {
     const result = await cli(
       'import',
       '--kind',
@@ -66,6 +66,7 @@ describe('glide-studio CLI', () => {
     expect(list.code).toBe(0)
     expect(list.stdout).toMatch(/^reference-base\s+base\b/m)
     expect(list.stdout).toMatch(/^reference-base-inpaint\s+base-inpaint\b/m)
+    expect(list.stdout).toMatch(/^reference-upsample\s+upsample\b/m)
   })
 
   it('generates a batch as FILE-1.png, FILE-2.png with the settings in a text chunk, and reports progress', async () => {
@@ -80,6 +81,8 @@ describe('glide-studio CLI', () => {
       '42',
       '--batch',
       '2',
+      '--upsampler',
+      'none',
       '--out',
       out,
     )
@@ -110,6 +113,28 @@ describe('glide-studio CLI', () => {
         readFileSync(join(work, 'cube-2.png')),
       ),
     ).not.toBe(0)
+  })
+
+  it('runs the upsampler after the base model when one is installed', async () => {
+    const out = join(work, 'upsampled.png')
+    const result = await cli(
+      'generate',
+      '--prompt',
+      'a red cube',
+      '--steps',
+      '3',
+      '--upsample-steps',
+      '2',
+      '--seed',
+      '5',
+      '--out',
+      out,
+    )
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/base\s+\[#+\] 3\/3/)
+    expect(result.stderr).toMatch(/upsample\s+\[#+\] 2\/2/)
+    expect(result.stderr).toContain('reference-base + reference-upsample on CPU')
+    expect((await sharp(readFileSync(out)).metadata()).width).toBe(256)
   })
 
   it('inpaints with a painted mask (white = regenerate)', async () => {
