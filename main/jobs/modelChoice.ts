@@ -1,5 +1,6 @@
 import { GlideError } from '../../contract/errors'
 import type { ModelSummary } from '../../contract/ipc'
+import type { ModelKind } from '../engine/glideOptions'
 import type { JobInput } from '../../contract/jobs'
 
 /** An installed model and the models directory that holds its folder. */
@@ -18,6 +19,16 @@ function best(models: readonly InstalledModel[]): InstalledModel | undefined {
 }
 
 /**
+ * The kinds that can serve each stage of a job, preferred first. An inpainting model given an
+ * all-zero keep mask is a text-to-image model (GLIDE-mini ships only inpainting kinds), and a
+ * plain model can inpaint by having the known region forced back at each step.
+ */
+const stageKinds = {
+  generate: { base: ['base', 'base-inpaint'], upsample: ['upsample', 'upsample-inpaint'] },
+  inpaint: { base: ['base-inpaint', 'base'], upsample: ['upsample-inpaint', 'upsample'] },
+} as const satisfies Record<JobInput['kind'], Record<'base' | 'upsample', readonly ModelKind[]>>
+
+/**
  * Picks the models for a job: the ones asked for (checked for kind), else the best installed.
  * An upsampler is optional: without one, results stay at the base model's size.
  */
@@ -26,34 +37,38 @@ export function chooseModels(
   kind: JobInput['kind'],
   requested: { modelId?: string | undefined; upsampleModelId?: string | null | undefined },
 ): ModelChoice {
-  const baseKind = kind === 'inpaint' ? 'base-inpaint' : 'base'
-  const upsampleKind = kind === 'inpaint' ? 'upsample-inpaint' : 'upsample'
-  const pick = (id: string, wanted: string): InstalledModel => {
+  const kinds = stageKinds[kind]
+  const pick = (id: string, wanted: readonly ModelKind[]): InstalledModel => {
     const model = installed.find((candidate) => candidate.id === id)
     if (!model) throw new GlideError('MODEL_NOT_FOUND', `No model "${id}" is installed.`)
-    if (model.kind !== wanted) {
+    if (!wanted.includes(model.kind)) {
       throw new GlideError(
         'INVALID_ARGUMENT',
-        `Model "${id}" is a ${model.kind} model; this job needs ${wanted}.`,
+        `Model "${id}" is a ${model.kind} model; this needs ${wanted.join(' or ')}.`,
       )
     }
     return model
   }
+  const bestOf = (wanted: readonly ModelKind[]): InstalledModel | undefined => {
+    for (const modelKind of wanted) {
+      const found = best(installed.filter((model) => model.kind === modelKind))
+      if (found) return found
+    }
+    return undefined
+  }
   const base =
-    requested.modelId !== undefined
-      ? pick(requested.modelId, baseKind)
-      : best(installed.filter((model) => model.kind === baseKind))
+    requested.modelId !== undefined ? pick(requested.modelId, kinds.base) : bestOf(kinds.base)
   if (!base) {
     throw new GlideError(
       'MODEL_NOT_FOUND',
-      `No ${baseKind} model is installed; import or download one first.`,
+      `No ${kinds.base[0]} model is installed; import or download one first.`,
     )
   }
   let upsample: InstalledModel | null = null
-  if (typeof requested.upsampleModelId === 'string')
-    upsample = pick(requested.upsampleModelId, upsampleKind)
-  else if (requested.upsampleModelId === undefined) {
-    upsample = best(installed.filter((model) => model.kind === upsampleKind)) ?? null
+  if (typeof requested.upsampleModelId === 'string') {
+    upsample = pick(requested.upsampleModelId, kinds.upsample)
+  } else if (requested.upsampleModelId === undefined) {
+    upsample = bestOf(kinds.upsample) ?? null
   }
   return { base, upsample }
 }

@@ -36,8 +36,13 @@ export function GenerationPanel({
   const [modelId, setModelId] = useState('')
   const [upsampleModelId, setUpsampleModelId] = useState('')
 
-  const baseModels = models.filter((model) => model.kind === 'base')
-  const upsamplers = models.filter((model) => model.kind === 'upsample')
+  // Inpainting models generate from text too (with nothing to keep).
+  const baseModels = models.filter(
+    (model) => model.kind === 'base' || model.kind === 'base-inpaint',
+  )
+  const upsamplers = models.filter(
+    (model) => model.kind === 'upsample' || model.kind === 'upsample-inpaint',
+  )
 
   const submit = (event: FormEvent) => {
     event.preventDefault()

@@ -161,6 +161,8 @@ describe('glide-studio CLI', () => {
       '3',
       '--seed',
       '1',
+      '--upsampler',
+      'none',
       '--out',
       out,
     )

@@ -28,9 +28,10 @@ describe('model choice', () => {
       base: { id: 'base' },
       upsample: { id: 'upsample' },
     })
+    // No upsample-inpaint installed: the plain upsampler, with the known region forced back.
     expect(chooseModels(installed, 'inpaint', {})).toMatchObject({
       base: { id: 'base-inpaint' },
-      upsample: null,
+      upsample: { id: 'upsample' },
     })
     expect(chooseModels(installed.slice(0, 1), 'generate', {})).toMatchObject({
       base: { id: 'mini-base' },
@@ -48,10 +49,30 @@ describe('model choice', () => {
     expect(() => chooseModels(installed, 'generate', { modelId: 'nope' })).toThrow(
       /No model "nope"/,
     )
-    expect(() => chooseModels(installed, 'generate', { modelId: 'upsample' })).toThrow(/needs base/)
+    expect(() => chooseModels(installed, 'generate', { modelId: 'upsample' })).toThrow(
+      /needs base or base-inpaint/,
+    )
     expect(() => chooseModels([], 'inpaint', {})).toThrow(
       expect.objectContaining({ code: 'MODEL_NOT_FOUND' }),
     )
+  })
+
+  it('falls back to inpainting models for text to image, and to plain ones for inpainting', () => {
+    // GLIDE-mini ships base-inpaint and upsample-inpaint only.
+    const mini = [
+      model('mini', 'base-inpaint', false, '/bundled'),
+      model('mini-up', 'upsample-inpaint', false, '/bundled'),
+    ]
+    expect(chooseModels(mini, 'generate', {})).toMatchObject({
+      base: { id: 'mini' },
+      upsample: { id: 'mini-up' },
+    })
+    expect(chooseModels(mini, 'generate', { modelId: 'mini' }).base.id).toBe('mini')
+    // A plain base model is preferred for text to image even when an inpainting one is official.
+    const both = [model('plain', 'base'), model('official-inpaint', 'base-inpaint', true)]
+    expect(chooseModels(both, 'generate', {}).base.id).toBe('plain')
+    expect(chooseModels(both, 'inpaint', {}).base.id).toBe('official-inpaint')
+    expect(chooseModels([model('plain', 'base')], 'inpaint', {}).base.id).toBe('plain')
   })
 
   it("lists the user's dir before bundled ones, and an id once", async () => {
