@@ -43,7 +43,7 @@ beforeAll(async () => {
     configDir: mkdtempSync(join(tmpdir(), 'glide-config-')),
   })
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',
