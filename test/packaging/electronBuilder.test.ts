@@ -20,6 +20,20 @@ const targets = (platform: string) =>
   ((config[platform] as { target: Target[] }).target ?? []).map((t) => t.target)
 
 describe('electron-builder.yml', () => {
+  it("passes electron-builder's own schema", async () => {
+    const require = createRequire(import.meta.url)
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
+      validateConfiguration(config: unknown, logger: unknown): Promise<void>
+    }
+    const { DebugLogger } = require('builder-util') as {
+      DebugLogger: new (enabled: boolean) => unknown
+    }
+    await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined()
+    await expect(
+      validateConfiguration({ ...config, nsiss: {} }, new DebugLogger(false)),
+    ).rejects.toThrow()
+  })
+
   it('builds NSIS, DMG, AppImage and deb', () => {
     expect(targets('win')).toContain('nsis')
     expect(targets('mac')).toContain('dmg')
