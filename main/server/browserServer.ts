@@ -33,7 +33,10 @@ export interface BrowserServer {
   close(): Promise<void>
 }
 
-const sessionCookie = 'glide_session'
+/** Cookies ignore ports, so each server names its own: two instances on one host do not clash. */
+export function sessionCookieName(port: number): string {
+  return `glide_session_${port}`
+}
 /** Big enough for a document with full-size layers (contract/documents caps images at 128 MiB). */
 const maxFrameBytes = 192 * 1024 * 1024
 /** Progress events are skipped for a client that has this much unsent; state changes never are. */
@@ -93,12 +96,12 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         // Trade the token in the URL for a cookie, and drop it from the address bar and history.
         response.writeHead(303, {
           Location: url.pathname,
-          'Set-Cookie': `${sessionCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'Set-Cookie': `${sessionCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
           ...securityHeaders,
         })
         return response.end()
       }
-      if (!sameToken(token, cookieValue(request, sessionCookie)))
+      if (!sameToken(token, cookieValue(request, sessionCookieName(port))))
         return refuse(response, 403, 'Forbidden')
       const file = await readStaticFile(options.staticDir, url.pathname)
       if (!file) return refuse(response, 404, 'Not found')
@@ -114,7 +117,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     const authorised =
       url.pathname === '/ws' &&
       hostAndOriginAllowed(request, true) &&
-      (sameToken(token, cookieValue(request, sessionCookie)) ||
+      (sameToken(token, cookieValue(request, sessionCookieName(port))) ||
         sameToken(token, url.searchParams.get('token')))
     if (!authorised) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')

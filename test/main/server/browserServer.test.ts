@@ -7,7 +7,11 @@ import WebSocket from 'ws'
 import { decodeWire, encodeWire } from '../../../contract/wire'
 import { InferenceHostClient } from '../../../main/inference/client/hostClient'
 import { createServices } from '../../../main/ipc/services'
-import { startBrowserServer, type BrowserServer } from '../../../main/server/browserServer'
+import {
+  sessionCookieName,
+  startBrowserServer,
+  type BrowserServer,
+} from '../../../main/server/browserServer'
 import { SettingsStore } from '../../../main/settings/settingsStore'
 
 let server: BrowserServer
@@ -75,7 +79,7 @@ beforeAll(async () => {
     emit: () => undefined,
   })
   server = await startBrowserServer({ handlers: services.handlers, staticDir })
-  cookie = `glide_session=${server.token}`
+  cookie = `${sessionCookieName(server.port)}=${server.token}`
 })
 
 afterAll(async () => {
@@ -92,7 +96,7 @@ describe('browser mode server', () => {
     expect((await get('/')).status).toBe(403)
     expect((await get('/assets/app.js')).status).toBe(403)
     expect((await get('/?token=wrong')).status).toBe(403)
-    expect((await get('/', { cookie: 'glide_session=wrong' })).status).toBe(403)
+    expect((await get('/', { cookie: `${sessionCookieName(server.port)}=wrong` })).status).toBe(403)
   })
 
   it('trades the token for a cookie, then serves the renderer with its CSP', async () => {
