@@ -6,7 +6,12 @@
 import { GlideError, serializeError } from '../../../contract/errors'
 import { addPngTextChunks } from '../../documents/pngText'
 import type { GlideUNet } from '../../engine/glideModel'
-import { inpaint, textToImage, type RgbaImage } from '../../engine/pipelines/index'
+import {
+  inpaint,
+  textToImage,
+  type PipelineHooks,
+  type RgbaImage,
+} from '../../engine/pipelines/index'
 import { describeRefusal, zToHost, type FromHost, type HostJob } from '../protocol'
 import { ModelCache } from './modelCache'
 import { encodePng } from './png'
@@ -80,14 +85,9 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     : null
   const modelIds = [base.unet.id, ...(upsampler ? [upsampler.unet.id] : [])]
   let lastPreviewAt = 0
-  const hooks = {
+  const hooks: PipelineHooks = {
     isCancelled,
-    onStep(event: {
-      stage: 'base' | 'upsample'
-      step: number
-      totalSteps: number
-      preview: RgbaImage
-    }) {
+    onStep(event) {
       const now = Date.now()
       const wantsPreview =
         event.step === 1 ||
@@ -109,24 +109,7 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     base: yieldingUNet(base.unet, isCancelled),
     ...(upsampler ? { upsampler: yieldingUNet(upsampler.unet, isCancelled) } : {}),
   }
-  const {
-    prompt,
-    batchSize,
-    guidanceScale,
-    baseRespacing,
-    upsampleRespacing,
-    upsampleTemperature,
-    seed,
-  } = job.settings
-  const params = {
-    prompt,
-    batchSize,
-    guidanceScale,
-    baseRespacing,
-    upsampleRespacing,
-    upsampleTemperature,
-    seed,
-  }
+  const { modelId: _modelId, upsampleModelId: _upsampleModelId, ...params } = job.settings
   let images: RgbaImage[]
   if (job.kind === 'inpaint') {
     if (!job.image || !job.keepMask)
