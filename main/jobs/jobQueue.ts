@@ -105,13 +105,9 @@ export class JobQueue<Payload> {
   }
 
   cancelAll(): number {
-    let count = 0
-    for (const record of [...this.jobs.values()]) {
-      if (record.summary.state === 'queued' || record.summary.state === 'running') {
-        if (this.cancel(record.summary.id)) count++
-      }
-    }
-    return count
+    const active = this.list().filter((job) => job.state === 'queued' || job.state === 'running')
+    for (const job of active) this.cancel(job.id)
+    return active.length
   }
 
   /** Resolves when no job is queued or running. */
