@@ -92,18 +92,27 @@ export class InferenceHostClient {
   }
 
   /** Runs one job; the host runs one at a time, so callers (the job queue) serialise. */
-  async run(jobId: string, job: HostJob, onStep: (step: HostStep) => void): Promise<HostRunResult> {
-    if (this.running)
-      throw new GlideError('INTERNAL', 'The inference host is already running a job.')
+  run(jobId: string, job: HostJob, onStep: (step: HostStep) => void): Promise<HostRunResult> {
+    if (this.running) {
+      return Promise.reject(
+        new GlideError('INTERNAL', 'The inference host is already running a job.'),
+      )
+    }
     const result = new Promise<HostRunResult>((resolve, reject) => {
       this.running = { jobId, onStep, resolve, reject }
     })
-    try {
-      await this.ensureStarted()
-      this.process?.send({ type: 'run', jobId, job })
-    } catch (error) {
-      this.settle(jobId, (pending) => pending.reject(error as GlideError))
-    }
+    // The job may fail (a host that dies while starting) before any host is ready; it is sent only
+    // if it is still the one waiting.
+    this.ensureStarted().then(
+      () => {
+        if (this.running?.jobId === jobId) this.process?.send({ type: 'run', jobId, job })
+      },
+      (error: unknown) => {
+        const failure =
+          error instanceof GlideError ? error : new GlideError('INTERNAL', String(error))
+        this.settle(jobId, (pending) => pending.reject(failure))
+      },
+    )
     return result
   }
 
@@ -133,16 +142,24 @@ export class InferenceHostClient {
   private spawn(): void {
     this.setState(this.crashes.length > 0 ? 'restarting' : 'starting')
     let exited = false
-    const child = this.launch({
-      onMessage: (raw) => {
-        if (!exited && this.process === child) this.receive(raw)
-      },
-      onExit: (code) => {
-        if (exited) return
-        exited = true
-        if (this.process === child) this.onHostExit(code)
-      },
-    })
+    let child: HostProcess
+    try {
+      child = this.launch({
+        onMessage: (raw) => {
+          if (!exited && this.process === child) this.receive(raw)
+        },
+        onExit: (code) => {
+          if (exited) return
+          exited = true
+          if (this.process === child) this.onHostExit(code)
+        },
+      })
+    } catch (error) {
+      // A host that cannot even start counts as one that crashed: fail the job, retry later.
+      console.error('The inference host could not start:', error)
+      this.onHostExit(null)
+      return
+    }
     this.process = child
   }
 

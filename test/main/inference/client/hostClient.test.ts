@@ -127,3 +127,24 @@ describe('inference host (child process, real ONNX Runtime)', () => {
     expect(result.images).toHaveLength(1)
   })
 })
+
+describe('inference host supervision', () => {
+  it('fails the job with HOST_CRASHED when the host cannot start, and retries', async () => {
+    let attempts = 0
+    const client = new InferenceHostClient(
+      () => {
+        attempts++
+        throw new Error('no such executable')
+      },
+      { restartDelayMs: 10 },
+    )
+    await expect(client.run('job-x', job(1), () => undefined)).rejects.toMatchObject({
+      code: 'HOST_CRASHED',
+    })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(attempts).toBeGreaterThan(1)
+    expect(client.state).toBe('restarting')
+    client.dispose()
+    expect(client.state).toBe('stopped')
+  })
+})
