@@ -148,3 +148,28 @@ describe('inference host supervision', () => {
     expect(client.state).toBe('stopped')
   })
 })
+
+describe('a host that ignores a cancel', () => {
+  it('is killed after the cancel timeout and the job ends cancelled', async () => {
+    let killed = 0
+    // A stand-in process that starts, accepts the job and then never answers.
+    const stuck: HostLauncher = (handlers) => {
+      setImmediate(() => handlers.onMessage({ type: 'ready', pid: 1 }))
+      return {
+        send: () => undefined,
+        kill: () => {
+          killed++
+          setImmediate(() => handlers.onExit(null))
+        },
+      }
+    }
+    const client = new InferenceHostClient(stuck, { cancelTimeoutMs: 50, restartDelayMs: 10 })
+    const run = client.run('job-stuck', job(1), () => undefined)
+    await client.ensureStarted()
+    await new Promise((resolve) => setImmediate(resolve))
+    client.cancel('job-stuck')
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect(killed).toBe(1)
+    client.dispose()
+  })
+})
