@@ -74,6 +74,14 @@ describe('inference host (child process, real ONNX Runtime)', () => {
     })
   })
 
+  it('throttles previews but always sends the first and the last', async () => {
+    const steps: HostStep[] = []
+    await host.run('job-throttle', { ...job(5), previewIntervalMs: 60_000 }, (step) =>
+      steps.push(step),
+    )
+    expect(steps.map((step) => step.preview !== null)).toEqual([true, false, false, false, true])
+  })
+
   it('gives the same pixels for the same seed, from a cached model', async () => {
     const first = await host.run('job-2', job(3, 9), () => undefined)
     const second = await host.run('job-3', job(3, 9), () => undefined)
