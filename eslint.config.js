@@ -29,13 +29,18 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.js', 'bin/*.js'] } },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.js', 'bin/*.js'] },
+      },
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': ['error', { allow: ['warn', 'error'] }],
       'no-restricted-imports': ['error', { paths: [onlyHostMayUseOnnx, onlyIpcMayUseIpcMain] }],
     },
@@ -51,7 +56,10 @@ export default tseslint.config(
               regex: '^(?!zod$)(?!\\.{1,2}/)',
               message: 'contract/ imports nothing but zod and itself: it is neutral ground.',
             },
-            { group: ['../main/**', '../renderer/**', '../preload/**'], message: 'contract/ imports no runtime.' },
+            {
+              group: ['../main/**', '../renderer/**', '../preload/**'],
+              message: 'contract/ imports no runtime.',
+            },
           ],
         },
       ],
@@ -65,8 +73,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [onlyHostMayUseOnnx, { name: 'electron', message: 'The renderer talks to main only through window.glide.' }],
-          patterns: [{ group: ['**/main/**', '**/preload/**'], message: 'The renderer never imports main or preload; use contract/.' }],
+          paths: [
+            onlyHostMayUseOnnx,
+            { name: 'electron', message: 'The renderer talks to main only through window.glide.' },
+          ],
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**'],
+              message: 'The renderer never imports main or preload; use contract/.',
+            },
+          ],
         },
       ],
     },
@@ -82,7 +98,10 @@ export default tseslint.config(
             { name: 'react-dom', message: 'The editor engine does not depend on React.' },
           ],
           patterns: [
-            { group: ['**/main/**', '**/preload/**', '**/bridge/**', '**/ui/**'], message: 'The editor engine imports neither the IPC bridge nor the UI.' },
+            {
+              group: ['**/main/**', '**/preload/**', '**/bridge/**', '**/ui/**'],
+              message: 'The editor engine imports neither the IPC bridge nor the UI.',
+            },
           ],
         },
       ],
@@ -94,8 +113,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [onlyHostMayUseOnnx, { name: 'electron', message: 'The engine runs in any Node process; no Electron.' }],
-          patterns: [{ group: ['**/renderer/**', '**/inference/**', '**/ipc/**'], message: 'The engine imports only contract/ and itself.' }],
+          paths: [
+            onlyHostMayUseOnnx,
+            { name: 'electron', message: 'The engine runs in any Node process; no Electron.' },
+          ],
+          patterns: [
+            {
+              group: ['**/renderer/**', '**/inference/**', '**/ipc/**'],
+              message: 'The engine imports only contract/ and itself.',
+            },
+          ],
         },
       ],
     },

@@ -58,7 +58,10 @@ export function serializeError(error: unknown): SerializedError {
     const code = (error as { code: unknown }).code
     if (code === 'ENOSPC') return { code: 'DISK_FULL', message: 'The disk is full.' }
     const parsed = zErrorCode.safeParse(code)
-    if (parsed.success) return { code: parsed.data, message: String((error as Error).message) }
+    if (parsed.success) {
+      const message = 'message' in error ? String(error.message) : parsed.data
+      return { code: parsed.data, message: message.slice(0, 4000) }
+    }
   }
   const message = error instanceof Error ? error.message : String(error)
   return { code: 'INTERNAL', message: message.slice(0, 4000) }

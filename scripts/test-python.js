@@ -1,5 +1,7 @@
 // Runs the Python tooling's tests (GLIDE-mini training and evaluation) with Debian's python3-torch.
 // The app never needs Python; only these tests and model training do.
+import console from 'node:console'
+import process from 'node:process'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
