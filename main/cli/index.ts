@@ -10,6 +10,7 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { GlideError, serializeError } from '../../contract/errors'
+import { describeIssues } from '../../contract/issues'
 import { requests } from '../../contract/ipc'
 import { defaultSamplingSettings, type JobSummary } from '../../contract/jobs'
 import type { Emit } from '../ipc/services'
@@ -122,10 +123,7 @@ async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Pr
       : { kind, settings },
   )
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new UsageError(
-      `invalid settings: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`,
-    )
+    throw new UsageError(`invalid settings: ${describeIssues(parsed.error, 1)}`)
   }
 
   const finished = new Map<string, JobSummary>()

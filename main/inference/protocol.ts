@@ -78,9 +78,3 @@ export const zFromHost = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('failed'), jobId: zJobId, error: zSerializedError }),
 ])
 export type FromHost = z.infer<typeof zFromHost>
-
-/** One line saying what is wrong with a refused message, for the log. */
-export function describeRefusal(error: z.ZodError): string {
-  const issue = error.issues[0]
-  return issue ? `${issue.path.map(String).join('.') || 'message'}: ${issue.message}` : 'invalid'
-}

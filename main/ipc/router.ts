@@ -1,4 +1,5 @@
 import { GlideError, serializeError } from '../../contract/errors'
+import { describeIssues } from '../../contract/issues'
 import { isRequestChannel, requests, type IpcResult } from '../../contract/ipc'
 import type { Handlers } from './services'
 
@@ -10,16 +11,6 @@ export type Route<Sender> = (
   input: unknown,
   sender: Sender,
 ) => Promise<IpcResult<unknown>>
-
-function describeIssues(error: {
-  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>
-}): string {
-  const text = error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || 'input'}: ${issue.message}`)
-    .join('; ')
-  return text.slice(0, 500)
-}
 
 /**
  * The request router both transports use: sender check, channel lookup, input validation, the

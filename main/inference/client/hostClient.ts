@@ -1,13 +1,7 @@
 import { GlideError } from '../../../contract/errors'
+import { describeIssues } from '../../../contract/issues'
 import type { ExecutionProviderName } from '../../../contract/jobs'
-import {
-  describeRefusal,
-  zFromHost,
-  type FromHost,
-  type HostJob,
-  type ResultImage,
-  type ToHost,
-} from '../protocol'
+import { zFromHost, type FromHost, type HostJob, type ResultImage, type ToHost } from '../protocol'
 
 /** A started host process, whatever runs it (utilityProcess or child_process.fork). */
 export interface HostProcess {
@@ -166,7 +160,9 @@ export class InferenceHostClient {
   private receive(raw: unknown): void {
     const parsed = zFromHost.safeParse(raw)
     if (!parsed.success) {
-      console.error(`inference host sent a malformed message (${describeRefusal(parsed.error)})`)
+      console.error(
+        `inference host sent a malformed message (${describeIssues(parsed.error, 1, 'message')})`,
+      )
       return
     }
     const message: FromHost = parsed.data

@@ -4,6 +4,7 @@
  * a Node child process; one job at a time, loaded models cached by id.
  */
 import { GlideError, serializeError } from '../../../contract/errors'
+import { describeIssues } from '../../../contract/issues'
 import { addPngTextChunks } from '../../documents/pngText'
 import type { GlideUNet } from '../../engine/glideModel'
 import {
@@ -12,7 +13,7 @@ import {
   type PipelineHooks,
   type RgbaImage,
 } from '../../engine/pipelines/index'
-import { describeRefusal, zToHost, type FromHost, type HostJob } from '../protocol'
+import { zToHost, type FromHost, type HostJob } from '../protocol'
 import { ModelCache } from './modelCache'
 import { encodePng } from './png'
 
@@ -137,7 +138,7 @@ parent.onMessage((raw) => {
   const parsed = zToHost.safeParse(raw)
   if (!parsed.success) {
     process.stderr.write(
-      `inference host: refused a malformed message (${describeRefusal(parsed.error)})\n`,
+      `inference host: refused a malformed message (${describeIssues(parsed.error, 1, 'message')})\n`,
     )
     return
   }
