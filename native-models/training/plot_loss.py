@@ -6,6 +6,7 @@
 import argparse
 import csv
 import math
+import json
 import os
 
 from PIL import Image, ImageDraw
@@ -19,7 +20,33 @@ def read(path):
     return [{k: float(v) for k, v in r.items()} for r in rows]
 
 
-def smooth(vals, k=5):
+def history(run):
+    """loss.csv rows of a run, preceded by those of the run it was initialised from (--init
+    DIR/latest.pt), cut at the step of that snapshot; returns rows and the resume steps."""
+    rows = read(os.path.join(run, "loss.csv"))
+    resumes = []
+    try:
+        with open(os.path.join(run, "recipe.json")) as f:
+            init = json.load(f).get("init")
+    except FileNotFoundError:
+        init = None
+    if init:
+        parent = os.path.dirname(init)
+        if not os.path.isabs(parent):
+            parent = os.path.join(os.path.dirname(os.path.dirname(HERE)), parent)
+        log = os.path.join(parent, "train.log")
+        if os.path.exists(log) and os.path.exists(os.path.join(parent, "loss.csv")):
+            saves = [int(l.split("at step ")[1]) for l in open(log) if "saved latest.pt at step" in l]
+            if saves:
+                prev, prev_resumes = history(parent)
+                cut = saves[-1]
+                prev = [r for r in prev if r["step"] <= cut]
+                rows = prev + [dict(r, step=r["step"] + cut) for r in rows]
+                resumes = prev_resumes + [cut]
+    return rows, resumes
+
+
+def smooth(vals, k=3):
     out = []
     for i in range(len(vals)):
         w = vals[max(0, i - k + 1): i + 1]
@@ -27,7 +54,7 @@ def smooth(vals, k=5):
     return out
 
 
-def panel(draw, box, title, series, colors):
+def panel(draw, box, title, series, colors, marks=()):
     x0, y0, x1, y1 = box
     draw.rectangle(box, outline=(0, 0, 0))
     draw.text((x0 + 6, y0 - 16), title, fill=(0, 0, 0))
@@ -53,6 +80,11 @@ def panel(draw, box, title, series, colors):
         xx, _ = xy(s, 10 ** lo)
         draw.text((xx - 10, y1 + 4), f"{int(s)}", fill=(80, 80, 80))
     draw.text(((x0 + x1) / 2 - 40, y1 + 18), "training step", fill=(0, 0, 0))
+    for m in marks:
+        xx, _ = xy(m, 10 ** lo)
+        draw.line([(xx, y0), (xx, y1)], fill=(150, 150, 150))
+        draw.text((xx - 118, y0 + 4), "resumed, t-weighted:", fill=(120, 120, 120))
+        draw.text((xx - 118, y0 + 16), "loss not comparable", fill=(120, 120, 120))
     for (name, data), col, ly in zip(series, colors, range(len(series))):
         line = [xy(s, v) for s, v in data if v > 0]
         if len(line) > 1:
@@ -69,17 +101,17 @@ def main():
     W, H = 1000, 420
     img = Image.new("RGB", (W, H), (255, 255, 255))
     d = ImageDraw.Draw(img)
-    d.text((20, 8), "GLIDE-mini training loss (hybrid = eps MSE + VB; log scale; moving average of 5 log points)",
+    d.text((20, 8), "GLIDE-mini training loss (hybrid = eps MSE + VB; log scale; each point averages 50 steps)",
            fill=(0, 0, 0))
     for i, (name, title) in enumerate((("base", "base-inpaint 32px"), ("upsample", "upsample-inpaint x4 (32->128)"))):
         p = os.path.join(args.runs, name, "loss.csv")
         if not os.path.exists(p):
             continue
-        rows = read(p)
+        rows, resumes = history(os.path.join(args.runs, name))
         steps = [r["step"] for r in rows]
         series = [(k, list(zip(steps, smooth([r[k] for r in rows])))) for k in ("loss", "mse", "vb")]
         panel(d, (70 + i * 480, 50, 70 + i * 480 + 400, H - 50), f"{title}: {int(steps[-1])} steps", series,
-              [(20, 20, 20), (40, 90, 220), (220, 40, 40)])
+              [(20, 20, 20), (40, 90, 220), (220, 40, 40)], resumes)
     img.save(args.out)
     print("wrote", args.out)
 

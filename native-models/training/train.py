@@ -121,6 +121,9 @@ def main():
     ap.add_argument("--save-every-min", type=float, default=10.0)
     ap.add_argument("--bench", type=int, default=0, help="only time this many steps")
     ap.add_argument("--init", default="", help="resume from a state dict")
+    ap.add_argument("--t-high-frac", type=float, default=0.0,
+                    help="share of each batch whose timesteps are drawn from [--t-high-min, T) instead of [0, T)")
+    ap.add_argument("--t-high-min", type=int, default=300)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -151,7 +154,9 @@ def main():
               "minutes_budget": args.minutes, "crop": args.crop if args.model == "upsample" else None,
               "p_empty_caption": 0.2, "p_zero_mask": 0.4, "loss": "hybrid: eps MSE + VB (stop-grad mean)",
               "threads": args.threads, "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
-              "init": args.init or None}
+              "init": args.init or None,
+              "timesteps": "uniform" if not args.t_high_frac else
+              f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:
         with open(os.path.join(args.out, "options.json"), "w") as f:
             json.dump(opt, f, indent=1)
@@ -179,6 +184,10 @@ def main():
         x0, kw = batcher(args.batch)
         acc["tdata"] += time.time() - td
         t = torch.randint(0, diffusion.num_timesteps, (args.batch,))
+        if args.t_high_frac > 0:
+            # importance on the noisy steps (same per-timestep optimum: only the weighting over t changes)
+            high = torch.rand(args.batch) < args.t_high_frac
+            t = torch.where(high, torch.randint(args.t_high_min, diffusion.num_timesteps, (args.batch,)), t)
         losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t)
         loss = losses["loss"].mean()
         optim.zero_grad(set_to_none=True)
