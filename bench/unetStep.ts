@@ -14,46 +14,8 @@ import { fileURLToPath } from 'node:url'
 import { officialOptions, type UNetKind } from '../main/engine/glideOptions'
 import { expectedTensors, glideArchitecture } from '../main/engine/onnx/glideArchitecture'
 import { writeGlideOnnx } from '../main/engine/onnx/glideGraphs'
-import type { TensorSource } from '../main/engine/tensorSource'
+import { SeededTensorSource } from '../main/engine/seededTensorSource'
 import { loadGlideUNet } from '../main/inference/host/onnxGlideUNet'
-
-/** Deterministic uniform weights scaled like PyTorch's default init (±1/sqrt(fan_in)). */
-export class RandomTensorSource implements TensorSource {
-  private readonly shapes: Map<string, readonly number[]>
-
-  constructor(
-    tensors: readonly { name: string; shape: readonly number[] }[],
-    private readonly seed = 1,
-  ) {
-    this.shapes = new Map(tensors.map((tensor) => [tensor.name, tensor.shape]))
-  }
-
-  names(): string[] {
-    return [...this.shapes.keys()]
-  }
-
-  shape(name: string): readonly number[] {
-    const shape = this.shapes.get(name)
-    if (!shape) throw new Error(`unknown tensor ${name}`)
-    return shape
-  }
-
-  read(name: string): Promise<Float32Array> {
-    const shape = this.shape(name)
-    const count = shape.reduce((product, size) => product * size, 1)
-    const fanIn = shape.length > 1 ? count / (shape[0] ?? 1) : 1
-    const bound = 1 / Math.sqrt(fanIn)
-    const data = new Float32Array(count)
-    let state = (this.seed * 2654435761 + name.length * 40503 + count) >>> 0 || 1
-    for (let index = 0; index < count; index++) {
-      state ^= state << 13
-      state ^= state >>> 17
-      state ^= state << 5
-      data[index] = ((state >>> 0) / 4294967296 - 0.5) * 2 * bound
-    }
-    return Promise.resolve(data)
-  }
-}
 
 /** What the first process measures: writing the model folder and the first (optimising) load. */
 export interface PrepareResult {
@@ -107,7 +69,7 @@ export async function prepareModel(kind: UNetKind, modelDir: string): Promise<Pr
     0,
   )
   let start = performance.now()
-  await writeGlideOnnx(kind, options, new RandomTensorSource(tensors), modelDir)
+  await writeGlideOnnx(kind, options, new SeededTensorSource(tensors), modelDir)
   const writeSeconds = seconds(start)
   start = performance.now()
   const unet = await loadGlideUNet(modelDir, { model: modelInfo(kind) })

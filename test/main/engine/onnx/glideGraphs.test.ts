@@ -15,12 +15,8 @@ import { expectedTensors, glideArchitecture } from '../../../../main/engine/onnx
 import { writeGlideOnnx } from '../../../../main/engine/onnx/glideGraphs'
 import type { TensorSource } from '../../../../main/engine/tensorSource'
 import { maxAbsDifference } from '../../../helpers/npy'
-import {
-  loadPlainVariantCase,
-  loadReferenceCase,
-  referenceKinds,
-  SeededTensorSource,
-} from './referenceCases'
+import { SeededTensorSource } from '../../../../main/engine/seededTensorSource'
+import { loadPlainVariantCase, loadReferenceCase, referenceKinds } from './referenceCases'
 
 let workDir: string
 beforeAll(async () => {
