@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LayerData, ProjectData } from '../../contract/documents'
 import type { GlideOptions } from '../../main/engine/glideOptions'
 import { readOpenRaster } from '../../main/documents/openRaster'
 import { readPngTextChunks } from '../../main/documents/pngText'
@@ -141,6 +142,52 @@ async function exportAs(format: string): Promise<string> {
   return join(exportsDir, added!)
 }
 
+/** Alpha of a layer at a canvas pixel (0 outside its bounds). */
+function alphaAt(layer: LayerData, x: number, y: number): number {
+  const pixels = layer.pixels
+  if (!pixels) return 0
+  const { bounds, data } = pixels
+  const lx = x - bounds.x
+  const ly = y - bounds.y
+  if (lx < 0 || ly < 0 || lx >= bounds.width || ly >= bounds.height) return 0
+  return data[(ly * bounds.width + lx) * 4 + 3]!
+}
+
+/**
+ * The composite's pixels where no generated layer has coverage (outside the feathered masks) are
+ * exactly the source layers' pixels; the generated layers cover some pixels, but only a few.
+ */
+function expectUntouchedOutsideMasks(project: ProjectData, composite: Buffer): void {
+  const sources = project.layers.filter((layer) => !layer.name.includes('('))
+  const generated = project.layers.filter((layer) => layer.name.includes('('))
+  expect(sources.length).toBe(2)
+  expect(generated.length).toBe(2)
+  let outside = 0
+  let covered = 0
+  let mismatched = 0
+  for (let y = 0; y < project.height; y++) {
+    for (let x = 0; x < project.width; x++) {
+      if (generated.some((layer) => alphaAt(layer, x, y) > 0)) {
+        covered++
+        continue
+      }
+      const top = [...sources].reverse().find((layer) => alphaAt(layer, x, y) === 255)
+      if (!top?.pixels) continue
+      const { bounds, data } = top.pixels
+      const source = ((y - bounds.y) * bounds.width + (x - bounds.x)) * 4
+      const target = (y * project.width + x) * 4
+      outside++
+      for (let channel = 0; channel < 4; channel++) {
+        if (data[source + channel] !== composite[target + channel]) mismatched++
+      }
+    }
+  }
+  expect(mismatched).toBe(0)
+  expect(covered).toBeGreaterThan(0)
+  expect(covered).toBeLessThan(project.width * project.height * 0.05)
+  expect(outside).toBeGreaterThan(20_000)
+}
+
 describe('layered editor, end to end', () => {
   it('imports a dropped image as a new layer', async () => {
     await expect.poll(() => layerItems().count()).toBe(1)
@@ -214,6 +261,7 @@ describe('layered editor, end to end', () => {
     expect([psdSail.left, psdSail.top]).toEqual([sail.pixels!.bounds.x, sail.pixels!.bounds.y])
     expect(Buffer.from(psdSail.rgba).equals(Buffer.from(sail.pixels!.data))).toBe(true)
     const png = await readFile(await exportAs('png'))
+    expectUntouchedOutsideMasks(ora, await sharp(png).ensureAlpha().raw().toBuffer())
     const parameters = JSON.parse(readPngTextChunks(png).parameters!) as {
       layers: { prompt: string; seed: number }[]
     }
