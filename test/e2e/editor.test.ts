@@ -201,6 +201,39 @@ describe('layered editor, end to end', () => {
     await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('sky')
   })
 
+  it('refuses bad files with a message and leaves the document untouched', async () => {
+    const good = await sharp({
+      create: { width: 8, height: 8, channels: 4, background: '#ffffff' },
+    })
+      .png()
+      .toBuffer()
+    const bombHeader = Buffer.from(good)
+    bombHeader.writeUInt32BE(30000, 16)
+    bombHeader.writeUInt32BE(30000, 20)
+    const badFiles: [string, Buffer, RegExp][] = [
+      ['truncated.png', good.subarray(0, good.length - 20), /truncated\.png could not be decoded/],
+      ['bomb.png', bombHeader, /bomb\.png is larger than/],
+      [
+        'notes.png',
+        Buffer.from('just some text, not a picture'),
+        /notes\.png is not a valid image/,
+      ],
+      [
+        'vector.svg',
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+        /vector\.svg is not in a supported format/,
+      ],
+    ]
+    for (const [name, bytes, expected] of badFiles) {
+      await dropImage(name, bytes, { x: 200, y: 200 })
+      const status = page.locator('.editor-banner[role="status"]').filter({ hasText: expected })
+      await status.first().waitFor()
+      await status.first().getByRole('button', { name: 'Dismiss' }).click()
+      await expect.poll(() => layerItems().count()).toBe(2)
+    }
+    expect(pageErrors).toEqual([])
+  })
+
   it('masks, inpaints, accepts; inpaints again; undo and redo cover accept', async () => {
     await paintStroke([
       [280, 280],
