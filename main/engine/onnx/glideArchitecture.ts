@@ -90,9 +90,11 @@ export function glideArchitecture(kind: UNetKind, options: GlideOptions): GlideA
   if (multipliers.some((value) => !Number.isInteger(value) || value <= 0)) {
     throw invalid(`channel_mult "${options.channel_mult}"`)
   }
-  if (2 ** (multipliers.length + 2) !== options.image_size) {
+  // glide-text2im's create_model also asserts image_size = 2^(levels + 2); the network itself only
+  // needs every level's resolution to be whole, so smaller models may stop downsampling earlier.
+  if (!Number.isInteger(options.image_size) || options.image_size % 2 ** (multipliers.length - 1)) {
     throw invalid(
-      `image_size ${options.image_size} does not match ${multipliers.length} channel multipliers`,
+      `image_size ${options.image_size} cannot be halved ${multipliers.length - 1} times for ${multipliers.length} channel multipliers`,
     )
   }
   if (isInpaintKind(kind) !== options.inpaint || isUpsampleKind(kind) !== options.super_res) {

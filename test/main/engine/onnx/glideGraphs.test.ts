@@ -260,7 +260,36 @@ describe('writeGlideOnnx on configurations the official models do not use', () =
         xf_heads: 1,
       },
     },
+    {
+      // glide-text2im's create_model would insist on 2^(levels + 2) = image_size; GLIDE-mini's
+      // upsampler stops downsampling earlier (128 px, 3 levels), which the network allows.
+      name: 'an upsampling inpainter with fewer levels than create_model would pick',
+      kind: 'upsample-inpaint',
+      options: {
+        ...officialOptions('upsample-inpaint'),
+        image_size: 64,
+        num_channels: 32,
+        num_res_blocks: 1,
+        channel_mult: '1,2',
+        num_head_channels: 32,
+        attention_resolutions: '32',
+        text_ctx: 8,
+        xf_width: 16,
+        xf_layers: 1,
+        xf_heads: 2,
+      },
+    },
   ]
+
+  it('refuses an image size that the levels cannot halve', () => {
+    expect(() =>
+      glideArchitecture('base', {
+        ...officialOptions('base'),
+        image_size: 36,
+        channel_mult: '1,2,2,2',
+      }),
+    ).toThrow(/image_size 36 cannot be halved 3 times/)
+  })
 
   for (const variant of variants) {
     it(`builds and runs ${variant.name}`, async () => {

@@ -1,0 +1,152 @@
+/**
+ * `npm run eval:mini`: GLIDE-mini's accuracy table. Generates with the app's own engine and ONNX
+ * model folders (the same code paths as the CLI and the editor), then scores every image against
+ * its caption with the scene-parsing detector (native-models/eval/score.py, Debian's python3).
+ *
+ *   npm run eval:mini -- [--samples 4] [--guidance 1,2,3,5] [--steps 100] [--inpaint 16]
+ *                        [--models-dir native-models/glide-mini] [--out DIR] [--json result.json]
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import sharp from 'sharp'
+import type { GlideUNet } from '../../main/engine/glideModel'
+import { inpaint, textToImage, type RgbaImage } from '../../main/engine/pipelines'
+import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
+import { listModels } from '../../main/models/modelFolder'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const python = process.env.GLIDE_STUDIO_PYTHON ?? '/usr/bin/python3'
+
+const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '4' },
+    guidance: { type: 'string', default: '1,2,3,5' },
+    steps: { type: 'string', default: '100' },
+    'upsample-steps': { type: 'string', default: 'fast27' },
+    inpaint: { type: 'string', default: '16' },
+    'inpaint-guidance': { type: 'string', default: '5' },
+    'models-dir': { type: 'string', default: join(here, '..', 'glide-mini') },
+    out: { type: 'string', default: join(tmpdir(), 'glide-mini-eval') },
+    json: { type: 'string' },
+  },
+})
+const samples = Number(values.samples)
+const guidances = values.guidance.split(',').map(Number)
+const outDir = values.out
+mkdirSync(outDir, { recursive: true })
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`)
+}
+
+async function loadModels(): Promise<{ base: GlideUNet; upsampler?: GlideUNet }> {
+  const { models } = await listModels(values['models-dir'])
+  const dirOf = (kind: string) => models.find((model) => model.manifest.kind === kind)?.dir
+  const baseDir = dirOf('base-inpaint') ?? dirOf('base')
+  if (!baseDir) throw new Error(`No base model in ${values['models-dir']}`)
+  const upsampleDir = dirOf('upsample-inpaint') ?? dirOf('upsample')
+  const base = await loadGlideUNet(baseDir)
+  return upsampleDir ? { base, upsampler: await loadGlideUNet(upsampleDir) } : { base }
+}
+
+async function savePng(image: RgbaImage, name: string): Promise<string> {
+  await sharp(Buffer.from(image.data), {
+    raw: { width: image.width, height: image.height, channels: 4 },
+  })
+    .png()
+    .toFile(join(outDir, name))
+  return name
+}
+
+async function readRgba(path: string): Promise<RgbaImage> {
+  const { data, info } = await sharp(path).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { width: info.width, height: info.height, data: new Uint8Array(data) }
+}
+
+interface Cases {
+  prompts: { caption: string; held_out: boolean }[]
+  inpaint: { caption: string; source: string; mask: string; target: object }[]
+}
+
+run(python, [join(here, 'cases.py'), outDir, '--inpaint', values.inpaint])
+const cases = JSON.parse(readFileSync(join(outDir, 'cases.json'), 'utf8')) as Cases
+const models = await loadModels()
+const common = {
+  baseRespacing: values.steps,
+  upsampleRespacing: values['upsample-steps'],
+  upsampleTemperature: 0.997,
+}
+const items: object[] = []
+const started = performance.now()
+
+for (const guidance of guidances) {
+  for (const [index, prompt] of cases.prompts.entries()) {
+    const seed = 1000 + index
+    const images = await textToImage(models, {
+      ...common,
+      prompt: prompt.caption,
+      batchSize: samples,
+      guidanceScale: guidance,
+      seed,
+    })
+    for (const [sample, image] of images.entries()) {
+      const name = await savePng(image, `g${guidance}-p${index}-s${sample}.png`)
+      const group = prompt.held_out ? 'held-out' : 'in-distribution'
+      items.push({ image: name, caption: prompt.caption, kind: 'text2im', guidance, group })
+    }
+  }
+  console.error(`guidance ${guidance}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+}
+
+const inpaintGuidance = Number(values['inpaint-guidance'])
+for (const [index, item] of cases.inpaint.entries()) {
+  const source = await readRgba(join(outDir, item.source))
+  const mask = await readRgba(join(outDir, item.mask))
+  const keepMask = new Float32Array(source.width * source.height)
+  for (let pixel = 0; pixel < keepMask.length; pixel++) {
+    keepMask[pixel] = (mask.data[pixel * 4] ?? 0) / 255
+  }
+  const [image] = await inpaint(models, {
+    ...common,
+    prompt: item.caption,
+    batchSize: 1,
+    guidanceScale: inpaintGuidance,
+    seed: 2000 + index,
+    image: source,
+    keepMask,
+  })
+  if (!image) throw new Error('inpaint returned nothing')
+  const resized =
+    image.width === source.width ? image : await resizeTo(image, source.width, source.height)
+  items.push({
+    ...item,
+    image: await savePng(resized, `inpaint-${index}.png`),
+    kind: 'inpaint',
+    guidance: inpaintGuidance,
+  })
+}
+
+async function resizeTo(image: RgbaImage, width: number, height: number): Promise<RgbaImage> {
+  const data = await sharp(Buffer.from(image.data), {
+    raw: { width: image.width, height: image.height, channels: 4 },
+  })
+    .resize(width, height, { kernel: 'cubic' })
+    .raw()
+    .toBuffer()
+  return { width, height, data: new Uint8Array(data) }
+}
+
+const seconds = (performance.now() - started) / 1000
+console.error(`generated ${items.length} images in ${seconds.toFixed(0)} s`)
+writeFileSync(join(outDir, 'items.json'), JSON.stringify(items, null, 1))
+run(python, [
+  join(here, 'score.py'),
+  join(outDir, 'items.json'),
+  ...(values.json ? ['--json', values.json] : []),
+])
+await Promise.all([models.base.dispose(), models.upsampler?.dispose()])
