@@ -105,11 +105,14 @@ class GaussianDiffusion:
         self.log_betas = np.log(betas)
 
     @classmethod
-    def create(cls, noise_schedule, steps=1000, respacing=""):
+    def create(cls, noise_schedule, steps=1000, respacing="", max_timestep=None):
+        """Respaced diffusion; max_timestep keeps only the kept steps <= it (to start from a noised image)."""
         betas = get_named_beta_schedule(noise_schedule, steps)
-        if not respacing:
+        if not respacing and max_timestep is None:
             return cls(betas)
-        use = space_timesteps(steps, respacing)
+        use = space_timesteps(steps, respacing) if respacing else set(range(steps))
+        if max_timestep is not None:
+            use = {t for t in use if t <= max_timestep}
         acp = np.cumprod(1.0 - betas)
         last, new_betas, tmap = 1.0, [], []
         for i, a in enumerate(acp):

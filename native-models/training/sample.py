@@ -78,7 +78,10 @@ def sample_base(model, opt, captions, guidance, respacing="50", seed=0, inpaint_
 
 
 def sample_upsample(model, opt, captions, low_res, respacing="fast27", seed=0, temp=0.997,
-                    inpaint_image=None, inpaint_mask=None, ddim=True):
+                    inpaint_image=None, inpaint_mask=None, ddim=True, start_t=None):
+    """GLIDE notebook upsampling (DDIM over fast27 from noise x temperature). With start_t, sampling
+    starts instead from the bilinear upsample of low_res noised to timestep start_t (SDEdit-style),
+    which keeps a briefly trained upsampler's colours anchored to low_res."""
     tok = CaptionTokenizer()
     n, s = len(captions), opt["image_size"]
     t_c, m_c = tokens_for(captions, opt["text_ctx"], tok)
@@ -93,9 +96,15 @@ def sample_upsample(model, opt, captions, low_res, respacing="fast27", seed=0, t
             ii, im = inpaint_image, inpaint_mask
             denoised_fn = lambda x0: x0 * (1 - im) + ii * im  # noqa
         kw["inpaint_image"], kw["inpaint_mask"] = inpaint_image, inpaint_mask
-    diff = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"], respacing)
+    diff = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"], respacing, max_timestep=start_t)
     g = torch.Generator().manual_seed(seed + 1)
     x_T = torch.randn(n, 3, s, s, generator=g) * temp
+    if start_t is not None:
+        up = torch.nn.functional.interpolate(low_res, (s, s), mode="bilinear", align_corners=False)
+        if inpaint_mask is not None:
+            up = up * (1 - inpaint_mask) + inpaint_image * inpaint_mask
+        last = torch.full((n,), diff.num_timesteps - 1, dtype=torch.long)
+        x_T = diff.q_sample(up, last, x_T / temp)
     fn = lambda x, ts: model(x, ts, **kw)  # noqa
     return diff.sample_loop(fn, None, x_T=x_T, generator=g, ddim=ddim, denoised_fn=denoised_fn)
 
@@ -143,6 +152,8 @@ def main():
     ap.add_argument("--respacing", default="50")
     ap.add_argument("--up-respacing", default="fast27")
     ap.add_argument("--upsample-guidance", default="", help="guidances whose samples are also upsampled (default: all)")
+    ap.add_argument("--up-start", type=int, default=None,
+                    help="start the upsampler from the noised bilinear low_res at this timestep (default: from noise)")
     ap.add_argument("--samples", type=int, default=1, help="samples per prompt")
     ap.add_argument("--prompts", type=int, default=0, help="use only the first N evaluation prompts")
     ap.add_argument("--inpaint", type=int, default=16, help="number of inpainting cases (0: none)")
@@ -172,7 +183,8 @@ def main():
         x = sample_base(base, bopt, captions, g, args.respacing, seed=args.seed)
         outs = [("base", x)]
         if up is not None and (up_g is None or g in up_g):
-            outs.append(("upsampled", sample_upsample(up, uopt, captions, x, args.up_respacing, seed=args.seed)))
+            outs.append(("upsampled", sample_upsample(up, uopt, captions, x, args.up_respacing, seed=args.seed,
+                                                             start_t=args.up_start)))
         for group, xx in outs:
             for i, (c, im) in enumerate(zip(captions, to_u8(xx))):
                 p = os.path.join(args.out, f"t2i_{group}_g{g:g}_{i:03d}.png")
@@ -194,7 +206,7 @@ def main():
         src_out, m_out = src, m
         if up is not None:
             mf = np.stack([box_mask(c["box"], 128) for c in cases])[:, None]
-            x = sample_upsample(up, uopt, caps, x, args.up_respacing, seed=args.seed,
+            x = sample_upsample(up, uopt, caps, x, args.up_respacing, seed=args.seed, start_t=args.up_start,
                                 inpaint_image=from_u8(full) * torch.from_numpy(mf), inpaint_mask=torch.from_numpy(mf))
             src_out, m_out = full, mf
         for i, (c, im) in enumerate(zip(caps, to_u8(x))):
