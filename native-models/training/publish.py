@@ -19,6 +19,45 @@ sys.path.insert(0, HERE)
 from glide_model import create_model  # noqa: E402
 
 LIMIT = 60 * 1000 * 1000
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def lineage(run):
+    """Stages of a run resumed with --init from another run's latest.pt: [{run, recipe, steps, wall_s}]."""
+    with open(os.path.join(run, "recipe.json")) as f:
+        rec = json.load(f)
+    init = rec.get("init")
+    stages = []
+    if init:
+        parent = os.path.dirname(init if os.path.isabs(init) else os.path.join(REPO, init))
+        log = os.path.join(parent, "train.log")
+        saves = [l for l in open(log) if "saved latest.pt at step" in l] if os.path.exists(log) else []
+        if saves:
+            step = int(saves[-1].split("at step ")[1])
+            wall = None
+            with open(os.path.join(parent, "loss.csv")) as f:
+                rows = [l.split(",") for l in f.read().split("\n")[1:] if l]
+            before = [r for r in rows if int(r[0]) <= step]
+            if before:
+                wall = float(before[-1][1])
+            stages = lineage(parent)
+            with open(os.path.join(parent, "recipe.json")) as f:
+                prec = json.load(f)
+            stages.append({"run": os.path.relpath(parent, REPO), "recipe": prec, "steps": step,
+                           "wall_s_approx": wall})
+    return stages
+
+
+def enrich(run):
+    """recipe.json plus the resumed-from stages and the totals."""
+    with open(os.path.join(run, "recipe.json")) as f:
+        rec = json.load(f)
+    st = lineage(run)
+    if st:
+        rec["resumed_from"] = st
+        rec["total_steps"] = sum(s["steps"] for s in st) + rec.get("steps", 0)
+        rec["total_wall_time_s"] = round(sum(s["wall_s_approx"] or 0 for s in st) + rec.get("wall_time_s", 0), 1)
+    return rec
 
 
 def main():
@@ -48,14 +87,12 @@ def main():
         dst = os.path.join(args.dest, name)
         os.makedirs(dst, exist_ok=True)
         shutil.copyfile(src, os.path.join(dst, "final.pt"))
-        for extra in ("options.json", "recipe.json"):
-            shutil.copyfile(os.path.join(run, extra), os.path.join(dst, extra))
+        shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
+        rec = enrich(run)
         if not src.endswith("final.pt"):
-            with open(os.path.join(dst, "recipe.json")) as f:
-                rec = json.load(f)
             rec["snapshot"] = "EMA weights of latest.pt, copied while training was still running"
-            with open(os.path.join(dst, "recipe.json"), "w") as f:
-                json.dump(rec, f, indent=1)
+        with open(os.path.join(dst, "recipe.json"), "w") as f:
+            json.dump(rec, f, indent=1)
         print(f"{name}: {src} -> {dst}/final.pt ({os.path.getsize(src) / 1e6:.1f} MB)")
 
 
