@@ -11,7 +11,7 @@ import type {
 } from '../../contract/documents'
 import { maxEncodedImageBytes } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
-import { writeFileAtomic } from './atomicWrite'
+import { writeFileAtomic } from '../storage/atomicWrite'
 import { flattenProject, generationSummary, layerAtCanvasSize } from './flatten'
 import { decodeImage, encodePng } from './imageCodec'
 import { defaultFrame, readOpenRaster, writeOpenRaster } from './openRaster'

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { ProjectData, RecoveryEntry } from '../../contract/documents'
 import { zLayerId, zRecoveryEntry } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
-import { writeFileAtomic } from './atomicWrite'
+import { writeFileAtomic } from '../storage/atomicWrite'
 import { readProjectFile, writeProjectFile } from './projectFile'
 
 const zMarker = zRecoveryEntry.extend({ pid: z.number().int().nonnegative() })

@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { dirname } from 'node:path'
 import { GlideError } from '../../contract/errors'
+import { syncDirectory } from '../storage/atomicWrite'
 
 export interface DownloadOptions {
   /** Called as bytes arrive; `total` is undefined when the server does not say. */
@@ -146,16 +147,6 @@ export async function downloadFile(
     throw fileError(error, dest)
   }
   return { path: dest, sha256, bytes, resumed: existing > 0 }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const handle = await open(directory, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
 
 type TransferOutcome = { sha256: string; bytes: number } | 'restart'

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, mkdir, open, rename, rm } from 'node:fs/promises'
+import { lstat, mkdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { GlideError } from '../../contract/errors'
 import { zModelId } from '../../contract/jobs'
@@ -17,6 +17,7 @@ import { writeGlideOnnx } from '../engine/onnx/glideGraphs'
 import { downloadFile } from './download'
 import { modelFolderPath, readModelFolder, writeManifest, type ModelFolder } from './modelFolder'
 import { officialModel } from './officialModels'
+import { syncDirectory } from '../storage/atomicWrite'
 
 export type ImportStage = 'checking' | 'hashing' | 'converting' | 'finishing'
 
@@ -85,16 +86,6 @@ async function exists(path: string): Promise<boolean> {
     return true
   } catch {
     return false
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const handle = await open(directory, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
   }
 }
 

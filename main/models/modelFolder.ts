@@ -10,7 +10,7 @@ import {
   type ModelManifest,
 } from '../../contract/model'
 import type { GlideOptions } from '../engine/glideOptions'
-import { writeFileAtomic } from '../settings/atomicWrite'
+import { writeFileAtomic } from '../storage/atomicWrite'
 
 // The manifest's options and the engine's options must stay the same shape.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

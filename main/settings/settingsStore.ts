@@ -7,7 +7,7 @@ import {
   type Settings,
   type SettingsPatch,
 } from '../../contract/settings'
-import { writeFileAtomic } from './atomicWrite'
+import { writeFileAtomic } from '../storage/atomicWrite'
 
 /** The per-user config folder for browser mode and the CLI; Electron uses app.getPath('userData'). */
 export function defaultConfigDir(

@@ -19,9 +19,10 @@ const retryableRenameCodes = new Set(['EPERM', 'EBUSY', 'EACCES'])
  */
 export async function writeFileAtomic(
   target: string,
-  data: Uint8Array,
+  content: string | Uint8Array,
   fs: AtomicWriteFs = fsPromises,
 ): Promise<void> {
+  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
   const directory = dirname(target)
   const temp = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
@@ -42,7 +43,7 @@ export async function writeFileAtomic(
     await fs.rm(temp, { force: true }).catch(() => undefined)
     throw error
   }
-  await syncDirectory(fs, directory)
+  await syncDirectory(directory, fs)
 }
 
 async function renameWithRetry(fs: AtomicWriteFs, from: string, to: string): Promise<void> {
@@ -59,8 +60,11 @@ async function renameWithRetry(fs: AtomicWriteFs, from: string, to: string): Pro
   }
 }
 
-/** Makes the rename durable; not possible on Windows, where opening a directory fails. */
-async function syncDirectory(fs: AtomicWriteFs, directory: string): Promise<void> {
+/** Makes a rename in `directory` durable; not possible on Windows, where opening a directory fails. */
+export async function syncDirectory(
+  directory: string,
+  fs: Pick<AtomicWriteFs, 'open'> = fsPromises,
+): Promise<void> {
   if (process.platform === 'win32') return
   try {
     const handle = await fs.open(directory, 'r')

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { AtomicWriteFs } from '../../../main/documents/atomicWrite'
-import { writeFileAtomic } from '../../../main/documents/atomicWrite'
-import { tempDirectory } from './fixtures'
+import type { AtomicWriteFs } from '../../../main/storage/atomicWrite'
+import { writeFileAtomic } from '../../../main/storage/atomicWrite'
+import { tempDirectory } from '../documents/fixtures'
 
 describe('writeFileAtomic', () => {
   it('writes a new file and replaces an old one', async () => {
