@@ -1,3 +1,4 @@
+import { GlideError } from '../../../contract/errors'
 /** 8-bit RGBA pixels, row-major, 4 bytes per pixel. */
 export interface RgbaImage {
   width: number
@@ -55,7 +56,8 @@ export function rgbaToTensor(image: RgbaImage): Float32Array {
   return tensor
 }
 
-export function assertRgba(image: RgbaImage): void {
+/** Throws INVALID_ARGUMENT unless `image` is a non-empty RGBA image whose data fits its size. */
+export function assertRgba(image: RgbaImage, what = 'The image'): void {
   if (
     !Number.isInteger(image.width) ||
     !Number.isInteger(image.height) ||
@@ -63,8 +65,9 @@ export function assertRgba(image: RgbaImage): void {
     image.height < 1 ||
     image.data.length !== image.width * image.height * 4
   ) {
-    throw new RangeError(
-      `an RGBA image of ${image.width}×${image.height} needs ${image.width * image.height * 4} bytes, has ${image.data.length}`,
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      `${what} is not a valid RGBA image: ${image.width}×${image.height} needs ${image.width * image.height * 4} bytes, has ${image.data.length}.`,
     )
   }
 }

@@ -6,7 +6,13 @@ import { runSamplingLoop } from '../diffusion/samplingLoop'
 import { respacedSchedule } from '../diffusion/schedules'
 import { isInpaintKind, isUpsampleKind } from '../glideOptions'
 import type { GlideUNet, TextConditioning } from '../glideModel'
-import { quantizeTo8Bit, rgbaToTensor, tensorToRgba, type RgbaImage } from '../images/rgbaImage'
+import {
+  assertRgba,
+  quantizeTo8Bit,
+  rgbaToTensor,
+  tensorToRgba,
+  type RgbaImage,
+} from '../images/rgbaImage'
 import { resizePlanes } from '../images/resize'
 import { SeededNoise, type NoiseSource } from '../random/noise'
 import { tokenize } from '../tokenizer/gpt2Tokenizer'
@@ -118,15 +124,7 @@ export async function inpaint(
 ): Promise<RgbaImage[]> {
   validate(models, params)
   const { image, keepMask } = params
-  if (
-    !Number.isInteger(image.width) ||
-    !Number.isInteger(image.height) ||
-    image.width < 1 ||
-    image.height < 1 ||
-    image.data.length !== image.width * image.height * 4
-  ) {
-    throw new GlideError('INVALID_ARGUMENT', 'The image to inpaint is not a valid RGBA image.')
-  }
+  assertRgba(image, 'The image to inpaint')
   if (keepMask.length !== image.width * image.height) {
     throw new GlideError(
       'INVALID_ARGUMENT',

@@ -254,4 +254,12 @@ describe('inpaint', () => {
       inpaint(models, { ...request, keepMask: new Float32Array(64).fill(2) }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
   })
+
+  it('refuses an image whose pixels do not fit its size', async () => {
+    const models = smallModels('base-inpaint', null)
+    const request = frame(8, 8)
+    await expect(
+      inpaint(models, { ...request, image: { ...request.image, data: new Uint8Array(10) } }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /image to inpaint/ })
+  })
 })
