@@ -83,8 +83,8 @@ def panel(draw, box, title, series, colors, marks=()):
     for m in marks:
         xx, _ = xy(m, 10 ** lo)
         draw.line([(xx, y0), (xx, y1)], fill=(150, 150, 150))
-        draw.text((xx - 118, y0 + 4), "resumed, t-weighted:", fill=(120, 120, 120))
-        draw.text((xx - 118, y0 + 16), "loss not comparable", fill=(120, 120, 120))
+        draw.text((xx + 4, y1 - 30), "resumed, t-weighted:", fill=(120, 120, 120))
+        draw.text((xx + 4, y1 - 18), "loss not comparable", fill=(120, 120, 120))
     for (name, data), col, ly in zip(series, colors, range(len(series))):
         line = [xy(s, v) for s, v in data if v > 0]
         if len(line) > 1:
