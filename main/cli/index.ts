@@ -26,6 +26,7 @@ Commands:
   inpaint  --image IMG --mask MASK.png --prompt P --out FILE.png [sampling options]
            (mask: white = regenerate, black = keep)
   import   --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] --out DIR
+           [--name NAME] [--license TEXT]
   models list
   models download [NAME|all]
 

@@ -37,7 +37,7 @@ function stageReporter(label: string): (stage: string) => void {
   return (stage) => process.stderr.write(`${label}: ${stage}\n`)
 }
 
-/** `import --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] --out DIR` */
+/** `import --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] [--name N] [--license L] --out DIR` */
 export async function importCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -47,6 +47,7 @@ export async function importCommand(args: string[]): Promise<void> {
       options: { type: 'string' },
       out: { type: 'string' },
       name: { type: 'string' },
+      license: { type: 'string' },
     },
     strict: true,
   })
@@ -60,6 +61,7 @@ export async function importCommand(args: string[]): Promise<void> {
     outDir: resolve(values.out),
     ...(values.options ? { options: await readOptions(values.options) } : {}),
     ...(values.name ? { name: values.name } : {}),
+    ...(values.license ? { license: values.license } : {}),
     onStage: stageReporter('import'),
   })
   process.stdout.write(`${folder.manifest.id} (${folder.manifest.kind}) → ${folder.dir}\n`)
