@@ -32,6 +32,8 @@ export const zModelSummary = z.strictObject({
   kind: zModelKind,
   /** true for the released GLIDE (filtered) weights. */
   official: z.boolean(),
+  /** The side in pixels of the images the model makes (its options' image_size). */
+  imageSize: z.number().int().min(8).max(4096),
 })
 export type ModelSummary = z.infer<typeof zModelSummary>
 

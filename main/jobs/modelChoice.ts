@@ -30,7 +30,8 @@ const stageKinds = {
 
 /**
  * Picks the models for a job: the ones asked for (checked for kind), else the best installed.
- * An upsampler is optional: without one, results stay at the base model's size.
+ * An upsampler is optional (without one, results stay at the base model's size) and must upsample
+ * the base's image size ×4.
  */
 export function chooseModels(
   installed: readonly InstalledModel[],
@@ -49,9 +50,12 @@ export function chooseModels(
     }
     return model
   }
-  const bestOf = (wanted: readonly ModelKind[]): InstalledModel | undefined => {
+  const bestOf = (
+    wanted: readonly ModelKind[],
+    fits: (model: InstalledModel) => boolean = () => true,
+  ): InstalledModel | undefined => {
     for (const modelKind of wanted) {
-      const found = best(installed.filter((model) => model.kind === modelKind))
+      const found = best(installed.filter((model) => model.kind === modelKind && fits(model)))
       if (found) return found
     }
     return undefined
@@ -64,11 +68,19 @@ export function chooseModels(
       `No ${kinds.base[0]} model is installed; import or download one first.`,
     )
   }
+  // An upsampler takes the base's images as its low_res input: it must make 4× their size.
+  const fitsBase = (model: InstalledModel) => model.imageSize === base.imageSize * 4
   let upsample: InstalledModel | null = null
   if (typeof requested.upsampleModelId === 'string') {
     upsample = pick(requested.upsampleModelId, kinds.upsample)
+    if (!fitsBase(upsample)) {
+      throw new GlideError(
+        'INVALID_ARGUMENT',
+        `Upsampler "${upsample.id}" makes ${upsample.imageSize} px images from ${upsample.imageSize / 4} px ones; "${base.id}" makes ${base.imageSize} px images.`,
+      )
+    }
   } else if (requested.upsampleModelId === undefined) {
-    upsample = bestOf(kinds.upsample) ?? null
+    upsample = bestOf(kinds.upsample, fitsBase) ?? null
   }
   return { base, upsample }
 }

@@ -31,6 +31,7 @@ async function listIn(modelsDir: string): Promise<ModelSummary[]> {
     name: manifest.name,
     kind: manifest.kind,
     official: isOfficial(manifest),
+    imageSize: manifest.options.image_size,
   }))
 }
 

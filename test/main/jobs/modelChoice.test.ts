@@ -7,11 +7,13 @@ const model = (
   kind: InstalledModel['kind'],
   official = false,
   modelsDir = '/user',
+  imageSize = kind.startsWith('upsample') ? 256 : 64,
 ): InstalledModel => ({
   id,
   name: id,
   kind,
   official,
+  imageSize,
   modelsDir,
 })
 
@@ -75,16 +77,38 @@ describe('model choice', () => {
     expect(chooseModels([model('plain', 'base')], 'inpaint', {}).base.id).toBe('plain')
   })
 
+  it('pairs only an upsampler that makes 4× the base size', () => {
+    const mixed = [
+      model('reference', 'base', false, '/user', 64),
+      model('mini-up', 'upsample-inpaint', false, '/bundled', 128),
+      model('mini', 'base-inpaint', false, '/bundled', 32),
+    ]
+    expect(chooseModels(mixed, 'generate', {})).toMatchObject({
+      base: { id: 'reference' },
+      upsample: null,
+    })
+    expect(chooseModels(mixed, 'generate', { modelId: 'mini' }).upsample?.id).toBe('mini-up')
+    expect(() =>
+      chooseModels(mixed, 'generate', { modelId: 'reference', upsampleModelId: 'mini-up' }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+
   it("lists the user's dir before bundled ones, and an id once", async () => {
     const registry = createModelRegistry(
       () => ['/user', '/bundled'],
       (dir) =>
         Promise.resolve(
           dir === '/user'
-            ? [{ id: 'a', name: 'A', kind: 'base' as const, official: false }]
+            ? [{ id: 'a', name: 'A', kind: 'base' as const, official: false, imageSize: 64 }]
             : [
-                { id: 'a', name: 'bundled A', kind: 'base' as const, official: false },
-                { id: 'b', name: 'B', kind: 'base' as const, official: false },
+                {
+                  id: 'a',
+                  name: 'bundled A',
+                  kind: 'base' as const,
+                  official: false,
+                  imageSize: 64,
+                },
+                { id: 'b', name: 'B', kind: 'base' as const, official: false, imageSize: 64 },
               ],
         ),
     )
