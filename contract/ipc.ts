@@ -72,7 +72,11 @@ export const requests = {
   },
   'models.list': {
     input: zEmpty,
-    output: z.strictObject({ models: z.array(zModelSummary) }),
+    output: z.strictObject({
+      models: z.array(zModelSummary),
+      /** What "Best installed" means for text to image now: the ids a job without a choice gets. */
+      preferred: z.strictObject({ base: zModelId.nullable(), upsample: zModelId.nullable() }),
+    }),
   },
   'settings.get': { input: zEmpty, output: zSettings },
   'settings.update': { input: zSettingsPatch, output: zSettings },

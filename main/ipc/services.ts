@@ -113,7 +113,18 @@ export function createServices(options: ServicesOptions): Services {
       provider: host.provider,
     }),
     'app.ping': ({ sentAt }) => ({ sentAt, receivedAt: Date.now() }),
-    'models.list': async () => ({ models: (await models.list()).map(summary) }),
+    'models.list': async () => {
+      const installed = await models.list()
+      const preferred = (() => {
+        try {
+          const choice = chooseModels(installed, 'generate', {})
+          return { base: choice.base.id, upsample: choice.upsample?.id ?? null }
+        } catch {
+          return { base: null, upsample: null }
+        }
+      })()
+      return { models: installed.map(summary), preferred }
+    },
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.applyPatch(patch),
     'settings.chooseModelsDir': async () => {

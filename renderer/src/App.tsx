@@ -18,6 +18,7 @@ export function App() {
   const {
     jobs,
     models,
+    preferredModels,
     provider,
     hostState,
     mode,
@@ -109,6 +110,7 @@ export function App() {
           <GenerationPanel
             defaults={settings.defaults}
             models={models}
+            preferredModels={preferredModels}
             busy={running !== null || queued > 0}
             onGenerate={generate}
             onCancel={cancel}

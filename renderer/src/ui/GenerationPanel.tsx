@@ -2,11 +2,13 @@ import { useId, useState, type FormEvent } from 'react'
 import type { SamplingSettings } from '../../../contract/jobs'
 import type { GenerationDefaults } from '../../../contract/settings'
 import type { ModelSummary } from '../../../contract/ipc'
+import type { PreferredModels } from './useGlideState'
 
 export interface GenerationPanelProps {
   /** The saved defaults the fields start from. */
   defaults: GenerationDefaults
   models: ModelSummary[]
+  preferredModels: PreferredModels
   busy: boolean
   onGenerate(settings: SamplingSettings): void
   onCancel(): void
@@ -17,10 +19,17 @@ function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] ?? 0
 }
 
+/** "Best installed", naming the model it stands for now. */
+function bestInstalledLabel(models: readonly ModelSummary[], preferredId: string | null): string {
+  const preferred = models.find((model) => model.id === preferredId)
+  return preferred ? `Best installed: ${preferred.name}` : 'Best installed'
+}
+
 /** The prompt and its settings; "Generate" queues a job with a snapshot of them. */
 export function GenerationPanel({
   defaults,
   models,
+  preferredModels,
   busy,
   onGenerate,
   onCancel,
@@ -84,7 +93,7 @@ export function GenerationPanel({
           value={modelId}
           onChange={(event) => setModelId(event.target.value)}
         >
-          <option value="">Best installed</option>
+          <option value="">{bestInstalledLabel(models, preferredModels.base)}</option>
           {baseModels.map((model) => (
             <option key={model.id} value={model.id}>
               {model.name}
@@ -97,8 +106,8 @@ export function GenerationPanel({
           value={upsampleModelId}
           onChange={(event) => setUpsampleModelId(event.target.value)}
         >
-          <option value="">Best installed</option>
-          <option value="none">None (64 px)</option>
+          <option value="">{bestInstalledLabel(models, preferredModels.upsample)}</option>
+          <option value="none">None (base size)</option>
           {upsamplers.map((model) => (
             <option key={model.id} value={model.id}>
               {model.name}

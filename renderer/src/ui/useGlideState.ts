@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { ExecutionProviderName, JobProgress, JobSummary } from '../../../contract/jobs'
-import type { EventPayload, GlideApi, ModelSummary } from '../../../contract/ipc'
+import type { EventPayload, GlideApi, ModelSummary, RequestOutput } from '../../../contract/ipc'
 import type { Settings } from '../../../contract/settings'
 
 type HostState = EventPayload<'host.status'>['state']
+/** The models a text-to-image job gets when none is chosen ("Best installed"). */
+export type PreferredModels = RequestOutput<'models.list'>['preferred']
+const noPreferredModels: PreferredModels = { base: null, upsample: null }
 import { unwrap } from '../bridge'
 
 export interface JobView {
@@ -16,6 +19,7 @@ export interface JobView {
 export interface GlideState {
   jobs: JobView[]
   models: ModelSummary[]
+  preferredModels: PreferredModels
   provider: ExecutionProviderName | null
   hostState: HostState
   mode: 'desktop' | 'browser' | 'cli' | null
@@ -32,6 +36,7 @@ export interface GlideState {
 export function useGlideState(glide: GlideApi): GlideState {
   const [jobs, setJobs] = useState<ReadonlyMap<string, JobView>>(new Map())
   const [models, setModels] = useState<ModelSummary[]>([])
+  const [preferredModels, setPreferredModels] = useState<PreferredModels>(noPreferredModels)
   const [provider, setProvider] = useState<ExecutionProviderName | null>(null)
   const [hostState, setHostState] = useState<HostState>('starting')
   const [settings, setSettings] = useState<Settings | null>(null)
@@ -82,6 +87,7 @@ export function useGlideState(glide: GlideApi): GlideState {
         setHostState(info.hostState)
         setMode(info.mode)
         setModels(installed.models)
+        setPreferredModels(installed.preferred)
         for (const job of list.jobs) update(job)
       } catch (failure) {
         setErrorState((failure as Error).message)
@@ -93,7 +99,9 @@ export function useGlideState(glide: GlideApi): GlideState {
   }, [glide])
 
   const reloadModels = useCallback(async () => {
-    setModels((await unwrap(glide.models.list({}))).models)
+    const installed = await unwrap(glide.models.list({}))
+    setModels(installed.models)
+    setPreferredModels(installed.preferred)
   }, [glide])
 
   const jobList = useMemo(
@@ -103,6 +111,7 @@ export function useGlideState(glide: GlideApi): GlideState {
   return {
     jobs: jobList,
     models,
+    preferredModels,
     provider,
     hostState,
     mode,

@@ -278,4 +278,26 @@ describe('glide-studio CLI', () => {
       server.close()
     }
   })
+
+  it('generates with the bundled GLIDE-mini on a fresh install, the same file every run', async () => {
+    const fresh = { ...env, GLIDE_STUDIO_MODELS_DIR: join(work, 'no-models') }
+    const outputs = [join(work, 'mini-a.png'), join(work, 'mini-b.png')]
+    for (const out of outputs) {
+      const result = await cliWith(
+        fresh,
+        'generate',
+        '--prompt',
+        'a red circle on the left',
+        '--seed',
+        '1',
+        '--out',
+        out,
+      )
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain('glide-mini-base + glide-mini-upsample')
+    }
+    const [first, second] = outputs.map((out) => readFileSync(out))
+    expect(first!.equals(second!)).toBe(true)
+    expect(await sharp(first!).metadata()).toMatchObject({ width: 128, height: 128 })
+  })
 })

@@ -1,0 +1,77 @@
+/**
+ * A fresh install with no models downloaded: browser mode opens with the bundled GLIDE-mini as
+ * "Best installed" and generates with it (real ONNX sessions of the shipped model folders).
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+
+const rendererDir = mkdtempSync(join(tmpdir(), 'glide-fresh-renderer-'))
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  await build({
+    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
+    mode: 'production',
+    build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
+    logLevel: 'warn',
+  })
+  process.env.NODE_ENV = nodeEnv
+  mode = await startBrowserMode({
+    staticDir: rendererDir,
+    modelsDir: mkdtempSync(join(tmpdir(), 'glide-empty-models-')),
+    configDir: mkdtempSync(join(tmpdir(), 'glide-fresh-config-')),
+  })
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+  page = await browser.newPage()
+  await page.goto(mode.server.url)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+describe('a fresh install', () => {
+  const panel = () => page.getByRole('form', { name: 'Generation settings' })
+
+  it('opens with GLIDE-mini selected', async () => {
+    const model = panel().getByLabel('Model', { exact: true })
+    await expect
+      .poll(() => model.locator('option:checked').textContent())
+      .toMatch(/^Best installed: GLIDE-mini base/)
+    await expect(
+      panel().getByLabel('Upsampler').locator('option:checked').textContent(),
+    ).resolves.toMatch(/^Best installed: GLIDE-mini upsampler/)
+  })
+
+  it('generates a 128 px image with GLIDE-mini', async () => {
+    await panel().getByLabel('Prompt', { exact: true }).fill('a red circle on the left')
+    await panel().getByLabel('Seed', { exact: true }).fill('1')
+    await panel().getByLabel('Steps', { exact: true }).fill('10')
+    await panel().getByRole('button', { name: 'Generate', exact: true }).click()
+    const result = page.getByRole('img', { name: 'Result: a red circle on the left (1)' })
+    await result.waitFor({ timeout: 60_000 })
+    const size = await result.evaluate((image: HTMLImageElement) => [
+      image.naturalWidth,
+      image.naturalHeight,
+    ])
+    expect(size).toEqual([128, 128])
+  })
+})
