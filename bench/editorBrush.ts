@@ -5,7 +5,7 @@
  */
 import { cpus } from 'node:os'
 import { build } from 'esbuild'
-import { chromium } from 'playwright-core'
+import { launchChromium } from '../test/helpers/browser'
 import type { BrushBenchResult } from './editorBrushPage'
 
 const bundle = await build({
@@ -17,15 +17,7 @@ const bundle = await build({
   logLevel: 'warning',
 })
 const script = bundle.outputFiles[0]?.text ?? ''
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-  ],
-})
+const browser = await launchChromium()
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('pageerror', (error) => console.error('page error:', error.message))

@@ -9,10 +9,9 @@ import { mkdtempSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from 'playwright-core'
-import { build } from 'vite'
 import { startBrowserMode } from '../main/server/browserMode'
 import { referenceModelsDir } from '../test/e2e/referenceModel'
+import { buildRenderer, launchChromium } from '../test/helpers/browser'
 
 const { values } = parseArgs({
   options: {
@@ -29,28 +28,12 @@ function summarise(samples: number[]): string {
   return `n=${sorted.length} p50=${at(0.5).toFixed(2)} ms p95=${at(0.95).toFixed(2)} ms p99=${at(0.99).toFixed(2)} ms max=${at(1).toFixed(2)} ms`
 }
 
-const rendererDir = mkdtempSync(join(tmpdir(), 'glide-bench-renderer-'))
-await build({
-  configFile: new URL('../vite.config.ts', import.meta.url).pathname,
-  mode: 'production',
-  build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
-  logLevel: 'warn',
-})
 const mode = await startBrowserMode({
-  staticDir: rendererDir,
+  staticDir: await buildRenderer(),
   modelsDir: await referenceModelsDir(),
   configDir: mkdtempSync(join(tmpdir(), 'glide-bench-config-')),
 })
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-  ],
-})
+const browser = await launchChromium()
 try {
   const page = await browser.newPage()
   await page.goto(mode.server.url)

@@ -6,14 +6,13 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { build } from 'vite'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobProgress, JobSummary } from '../../contract/jobs'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
 import { referenceModelsDir } from './referenceModel'
 
-const rendererDir = mkdtempSync(join(tmpdir(), 'glide-renderer-'))
 let mode: BrowserMode
 let browser: Browser
 let page: Page
@@ -27,31 +26,12 @@ declare global {
 }
 
 beforeAll(async () => {
-  // vitest sets NODE_ENV=test; the page should run React's production build, as users get it.
-  const nodeEnv = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
-  await build({
-    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
-    mode: 'production',
-    build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
-    logLevel: 'warn',
-  })
-  process.env.NODE_ENV = nodeEnv
   mode = await startBrowserMode({
-    staticDir: rendererDir,
+    staticDir: await buildRenderer(),
     modelsDir: await referenceModelsDir(),
     configDir: mkdtempSync(join(tmpdir(), 'glide-config-')),
   })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
   page = await browser.newPage()
   const consoleErrors: string[] = []
   page.on('console', (message) => {

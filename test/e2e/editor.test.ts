@@ -9,9 +9,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
-import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LayerData, ProjectData } from '../../contract/documents'
 import type { GlideOptions } from '../../main/engine/glideOptions'
@@ -19,9 +18,10 @@ import { readOpenRaster } from '../../main/documents/openRaster'
 import { readPngTextChunks } from '../../main/documents/pngText'
 import { importCheckpoint } from '../../main/models/importer'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
 import { readPsd } from '../main/documents/psdReader'
 
-const rendererDir = mkdtempSync(join(tmpdir(), 'glide-editor-renderer-'))
+let rendererDir: string
 const configDir = mkdtempSync(join(tmpdir(), 'glide-editor-config-'))
 const exportsDir = join(configDir, 'exports')
 const recoveryDir = join(configDir, 'recovery')
@@ -60,24 +60,8 @@ beforeAll(async () => {
   modelsDir = mkdtempSync(join(tmpdir(), 'glide-editor-models-'))
   await importReference('base', 'unet-base', 'reference-base')
   await importReference('base-inpaint', 'unet-base-inpaint', 'reference-base-inpaint')
-  const nodeEnv = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
-  await build({
-    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
-    mode: 'production',
-    build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
-    logLevel: 'warn',
-  })
-  process.env.NODE_ENV = nodeEnv
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  rendererDir = await buildRenderer()
+  browser = await launchChromium()
   await openPage()
 })
 

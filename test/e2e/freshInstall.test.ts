@@ -5,40 +5,22 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { build } from 'vite'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
 
-const rendererDir = mkdtempSync(join(tmpdir(), 'glide-fresh-renderer-'))
 let mode: BrowserMode
 let browser: Browser
 let page: Page
 
 beforeAll(async () => {
-  const nodeEnv = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
-  await build({
-    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
-    mode: 'production',
-    build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
-    logLevel: 'warn',
-  })
-  process.env.NODE_ENV = nodeEnv
   mode = await startBrowserMode({
-    staticDir: rendererDir,
+    staticDir: await buildRenderer(),
     modelsDir: mkdtempSync(join(tmpdir(), 'glide-empty-models-')),
     configDir: mkdtempSync(join(tmpdir(), 'glide-fresh-config-')),
   })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
   page = await browser.newPage()
   await page.goto(mode.server.url)
 })

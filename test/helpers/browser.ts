@@ -1,0 +1,46 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { build } from 'vite'
+
+/** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/**
+ * Headless Chromium with the flags this machine needs: no sandbox (root), no GPU, and none of the
+ * background connections a closed network refuses.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+}
+
+/**
+ * Builds the renderer into a new temp folder and returns it. vitest sets NODE_ENV=test; the page
+ * runs React's production build, as users get it.
+ */
+export async function buildRenderer(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'glide-renderer-'))
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
+      mode: 'production',
+      build: { outDir, emptyOutDir: true, sourcemap: false },
+      logLevel: 'warn',
+    })
+  } finally {
+    process.env.NODE_ENV = nodeEnv
+  }
+  return outDir
+}
