@@ -34,20 +34,8 @@ export function stampDab(
   mode: MaskPaintMode,
 ): number[] {
   const radius = Math.max(0.5, brush.size / 2)
-  const area = intersectRects(
-    outerIntegerRect(centre.x - radius, centre.y - radius, radius * 2, radius * 2),
-    { x: 0, y: 0, width: mask.width, height: mask.height },
-  )
-  if (!area) return []
-  const keys = mask.tileKeysIn(area)
-  recorder?.touch(keys)
-  for (const key of keys) {
-    const tileRect = mask.tileRect(key)
-    const part = intersectRects(area, tileRect)
-    if (!part) continue
-    const existing = mask.getTile(key)
-    if (!existing && mode === 'erase') continue
-    const tile = existing ?? mask.ensureTile(key)
+  const square = outerIntegerRect(centre.x - radius, centre.y - radius, radius * 2, radius * 2)
+  return editMaskTiles(mask, recorder, square, mode, (tile, tileRect, part) => {
     for (let y = part.y; y < part.y + part.height; y++) {
       const dy = y + 0.5 - centre.y
       const row = (y - tileRect.y) * tileSize - tileRect.x
@@ -66,8 +54,7 @@ export function stampDab(
         }
       }
     }
-  }
-  return keys
+  })
 }
 
 /** Dabs spaced a quarter of the diameter apart from `from` (exclusive) to `to` (inclusive). */
@@ -90,6 +77,27 @@ export function fillMaskRect(
   rect: Rect,
   mode: MaskPaintMode,
 ): number[] {
+  const value = mode === 'paint' ? 255 : 0
+  return editMaskTiles(mask, recorder, rect, mode, (tile, tileRect, part) => {
+    for (let y = part.y; y < part.y + part.height; y++) {
+      const start = (y - tileRect.y) * tileSize + (part.x - tileRect.x)
+      tile.fill(value, start, start + part.width)
+    }
+  })
+}
+
+/**
+ * Calls `edit` for each tile under `rect` (clipped to the mask) with the part of it to change,
+ * after telling the history recorder which tiles change. Erasing skips tiles never painted
+ * (they are empty); painting creates them. Returns the touched tile keys.
+ */
+function editMaskTiles(
+  mask: TiledRaster,
+  recorder: TileEditRecorder | null,
+  rect: Rect,
+  mode: MaskPaintMode,
+  edit: (tile: Uint8ClampedArray, tileRect: Rect, part: Rect) => void,
+): number[] {
   const area = intersectRects(rect, { x: 0, y: 0, width: mask.width, height: mask.height })
   if (!area) return []
   const keys = mask.tileKeysIn(area)
@@ -100,12 +108,7 @@ export function fillMaskRect(
     if (!part) continue
     const existing = mask.getTile(key)
     if (!existing && mode === 'erase') continue
-    const tile = existing ?? mask.ensureTile(key)
-    const value = mode === 'paint' ? 255 : 0
-    for (let y = part.y; y < part.y + part.height; y++) {
-      const start = (y - tileRect.y) * tileSize + (part.x - tileRect.x)
-      tile.fill(value, start, start + part.width)
-    }
+    edit(existing ?? mask.ensureTile(key), tileRect, part)
   }
   return keys
 }
