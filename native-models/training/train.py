@@ -124,11 +124,19 @@ def main():
     ap.add_argument("--t-high-frac", type=float, default=0.0,
                     help="share of each batch whose timesteps are drawn from [--t-high-min, T) instead of [0, T)")
     ap.add_argument("--t-high-min", type=int, default=300)
+    ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a model option, e.g. --set num_channels=64")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    opt = OPTIONS[args.model]
+    opt = dict(OPTIONS[args.model])
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in opt:
+            raise SystemExit(f"unknown option {key}")
+        opt[key] = type(opt[key])(value)
     model = create_model(**opt)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=True)
@@ -136,7 +144,7 @@ def main():
     for p in ema.parameters():
         p.requires_grad_(False)
     diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
-    batcher = Batcher(args.model, opt, args.seed, crop=args.crop)
+    batcher = Batcher(args.model, opt, args.seed, p_zero_mask=args.p_zero_mask, crop=args.crop)
     optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "train.log"), "a", buffering=1)
@@ -152,7 +160,7 @@ def main():
               "lr_schedule": "linear warmup, then cosine over the wall-time budget down to 10%",
               "ema": args.ema, "optimizer": "AdamW(weight_decay=0), grad-norm clip 1.0",
               "minutes_budget": args.minutes, "crop": args.crop if args.model == "upsample" else None,
-              "p_empty_caption": 0.2, "p_zero_mask": 0.4, "loss": "hybrid: eps MSE + VB (stop-grad mean)",
+              "p_empty_caption": 0.2, "p_zero_mask": args.p_zero_mask, "loss": "hybrid: eps MSE + VB (stop-grad mean)",
               "threads": args.threads, "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None,
               "timesteps": "uniform" if not args.t_high_frac else
