@@ -34,3 +34,34 @@ export function defaultModelsDir(
     }
   }
 }
+
+/**
+ * The per-user cache directory (safe to delete): XDG_CACHE_HOME on Linux, Library/Caches on
+ * macOS, %LOCALAPPDATA% on Windows.
+ */
+export function defaultCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  switch (platform) {
+    case 'win32': {
+      const localAppData =
+        env.LOCALAPPDATA && win32.isAbsolute(env.LOCALAPPDATA) ? env.LOCALAPPDATA : undefined
+      return win32.join(
+        localAppData ?? win32.join(home, 'AppData', 'Local'),
+        'Glide Studio',
+        'cache',
+      )
+    }
+    case 'darwin':
+      return posix.join(home, 'Library', 'Caches', 'Glide Studio')
+    default: {
+      const cacheHome =
+        env.XDG_CACHE_HOME && posix.isAbsolute(env.XDG_CACHE_HOME)
+          ? env.XDG_CACHE_HOME
+          : posix.join(home, '.cache')
+      return posix.join(cacheHome, 'glide-studio')
+    }
+  }
+}

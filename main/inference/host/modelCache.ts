@@ -6,6 +6,7 @@ import type { ExecutionProviderName } from '../../../contract/jobs'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
 import type { GlideUNet } from '../../engine/glideModel'
 import { listSupportedBackends } from 'onnxruntime-node'
+import { defaultCacheDir } from '../../models/paths'
 import { intraOpThreads, providerPreference } from './executionProviders'
 import { loadGlideUNet } from './onnxGlideUNet'
 
@@ -52,6 +53,9 @@ export class ModelCache {
   /** Providers that failed to start once are not tried again by this process (each try logs). */
   private readonly failedProviders = new Set<ExecutionProviderName>()
 
+  /** userCacheDir: where optimised graphs of models in read-only folders (bundled ones) go. */
+  constructor(private readonly userCacheDir: string = defaultCacheDir()) {}
+
   get(
     { modelsDir, id }: { modelsDir: string; id: string },
     choice: ExecutionProviderChoice,
@@ -75,6 +79,7 @@ export class ModelCache {
     const unet = await loadGlideUNet(modelDir, {
       executionProviders: candidates,
       intraOpNumThreads: intraOpThreads(cpus().length),
+      userCacheDir: this.userCacheDir,
     })
     for (const provider of candidates) {
       if (provider === unet.executionProvider) break

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { arch, cpus, platform } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import * as ort from 'onnxruntime-node'
 
 import { GlideError } from '../../../contract/errors'
@@ -38,9 +39,14 @@ export interface LoadGlideUNetOptions {
   intraOpNumThreads?: number
   /**
    * Where optimised graphs are cached, so loads after the first skip graph optimisation; default
-   * `<modelDir>/.ort-cache`. null disables the cache.
+   * `<modelDir>/.ort-cache`, so deleting a model deletes its cache. null disables the cache.
    */
   cacheDir?: string | null
+  /**
+   * Used instead of cacheDir when that cannot be written (a model bundled in a read-only install):
+   * the model's cache goes to `<userCacheDir>/ort-cache/<id>-<hash of the folder's path>`.
+   */
+  userCacheDir?: string
 }
 
 export interface OnnxGlideUNet extends GlideUNet {
@@ -138,6 +144,29 @@ async function removeStaleCacheEntries(
       await rm(join(cacheDir, name), { force: true })
     }
   }
+}
+
+async function writableCacheDir(
+  modelDir: string,
+  modelId: string,
+  options: LoadGlideUNetOptions,
+): Promise<string | null> {
+  if (options.cacheDir === null) return null
+  const candidates = [options.cacheDir ?? join(modelDir, '.ort-cache')]
+  if (options.userCacheDir !== undefined) {
+    const folderHash = createHash('sha256').update(resolve(modelDir)).digest('hex').slice(0, 12)
+    candidates.push(join(options.userCacheDir, 'ort-cache', `${modelId}-${folderHash}`))
+  }
+  for (const dir of candidates) {
+    try {
+      await mkdir(dir, { recursive: true })
+      await access(dir, constants.W_OK)
+      return dir
+    } catch {
+      // Read-only install or a file in the way: try the next place.
+    }
+  }
+  return null
 }
 
 function isMemoryError(error: unknown): boolean {
@@ -357,7 +386,7 @@ export async function loadGlideUNet(
       )
     }
   }
-  const cacheDir = options.cacheDir === undefined ? join(modelDir, '.ort-cache') : options.cacheDir
+  const cacheDir = await writableCacheDir(modelDir, model.id, options)
   const providers: ExecutionProviderName[] = options.executionProvider
     ? [options.executionProvider]
     : [...(options.executionProviders ?? ['cpu'])]

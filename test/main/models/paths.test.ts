@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultModelsDir } from '../../../main/models/paths'
+import { defaultCacheDir, defaultModelsDir } from '../../../main/models/paths'
 
 describe('defaultModelsDir', () => {
   it('follows XDG on Linux and falls back to ~/.local/share', () => {
@@ -34,6 +34,21 @@ describe('defaultModelsDir', () => {
     }
     expect(defaultModelsDir({ GLIDE_STUDIO_MODELS_DIR: 'D:\\models' }, 'win32', 'C:\\h')).toBe(
       'D:\\models',
+    )
+  })
+})
+
+describe('defaultCacheDir', () => {
+  it('follows XDG_CACHE_HOME on Linux, Library/Caches on macOS and %LOCALAPPDATA% on Windows', () => {
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/c' }, 'linux', '/home/ann')).toBe('/c/glide-studio')
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'rel' }, 'linux', '/home/ann')).toBe(
+      '/home/ann/.cache/glide-studio',
+    )
+    expect(defaultCacheDir({}, 'darwin', '/Users/ann')).toBe(
+      '/Users/ann/Library/Caches/Glide Studio',
+    )
+    expect(defaultCacheDir({}, 'win32', 'C:\\Users\\ann')).toBe(
+      'C:\\Users\\ann\\AppData\\Local\\Glide Studio\\cache',
     )
   })
 })

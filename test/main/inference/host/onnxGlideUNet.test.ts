@@ -102,6 +102,22 @@ describe('loadGlideUNet', () => {
     await second.dispose()
   })
 
+  it('caches in the user cache when the model folder cannot take a cache (read-only install)', async () => {
+    const blocked = join(workDir, 'blocked-cache')
+    await writeFile(blocked, 'a file where the cache folder would go')
+    const userCacheDir = join(workDir, 'user-cache')
+    const unet = await loadGlideUNet(modelDir, { model, cacheDir: blocked, userCacheDir })
+    await unet.dispose()
+    const [folder, ...others] = await readdir(join(userCacheDir, 'ort-cache'))
+    expect(others).toEqual([])
+    expect(folder).toMatch(new RegExp(`^${model.id}-[0-9a-f]{12}$`))
+    const cached = await readdir(join(userCacheDir, 'ort-cache', folder ?? ''))
+    expect(cached.filter((name) => name.endsWith('.onnx'))).toHaveLength(2)
+    const again = await loadGlideUNet(modelDir, { model, cacheDir: blocked, userCacheDir })
+    expect(again.loadedFromCache).toEqual({ textEncoder: true, unet: true })
+    await again.dispose()
+  })
+
   it('reads model.json when no manifest is given and falls back to the CPU', async () => {
     const manifest = {
       format: 'glide-studio/model@1',
