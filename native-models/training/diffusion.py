@@ -160,8 +160,14 @@ class GaussianDiffusion:
         return {"mean": mean, "log_variance": log_var, "pred_xstart": x0, "eps": eps}
 
     # ------------------------------------------------------------------ training
-    def training_losses(self, model_fn, x0, t, noise=None):
-        """Hybrid loss. `model_fn(x_t, model_timesteps)` returns [N, 6, H, W]."""
+    def training_losses(self, model_fn, x0, t, noise=None, lowfreq_weight=0.0):
+        """Hybrid loss. `model_fn(x_t, model_timesteps)` returns [N, 6, H, W].
+
+        lowfreq_weight > 0 adds the squared error of the eps prediction averaged over 4, 8, 16, ...
+        pixel blocks up to the whole image, block size s weighted lowfreq_weight * s. It is a
+        positive-definite reweighting of the same eps error, so the optimum is still E[eps | x_t]
+        (the GLIDE objective's); it makes the image-wide colour that the noisiest steps decide
+        count as much as it matters when sampling."""
         if noise is None:
             noise = torch.randn_like(x0)
         xt = self.q_sample(x0, t, noise)
@@ -169,13 +175,19 @@ class GaussianDiffusion:
         c = x0.shape[1]
         eps, v = out[:, :c], out[:, c:]
         mse = mean_flat((noise - eps) ** 2)
+        lowfreq = torch.zeros_like(mse)
+        if lowfreq_weight > 0:
+            err, s = noise - eps, 4
+            while s <= err.shape[-1]:
+                lowfreq = lowfreq + lowfreq_weight * s * mean_flat(torch.nn.functional.avg_pool2d(err, s) ** 2)
+                s *= 2
         frozen = torch.cat([eps.detach(), v], dim=1)
         true_mean, _, true_logvar = self.q_posterior(x0, xt, t)
         p = self.p_mean_variance(frozen, xt, t, clip_denoised=False)
         kl = mean_flat(normal_kl(true_mean, true_logvar, p["mean"], p["log_variance"])) / math.log(2.0)
         nll = -mean_flat(discretized_gaussian_log_likelihood(x0, p["mean"], 0.5 * p["log_variance"])) / math.log(2.0)
         vb = torch.where(t == 0, nll, kl) * (self.num_timesteps / 1000.0)
-        return {"loss": mse + vb, "mse": mse, "vb": vb}
+        return {"loss": mse + lowfreq + vb, "mse": mse, "vb": vb, "lowfreq": lowfreq}
 
     # ------------------------------------------------------------------ sampling
     def p_sample(self, model_output, xt, t, noise, clip_denoised=True, denoised_fn=None):

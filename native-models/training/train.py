@@ -33,10 +33,12 @@ COMMON = dict(
     use_scale_shift_norm=True, resblock_updown=True, use_fp16=False, cache_text_emb=False, inpaint=True,
 )
 OPTIONS = {
-    "base": dict(COMMON, image_size=32, num_channels=32, num_res_blocks=1, channel_mult="1,2,2",
+    # channel_mult starts at 2: GroupNorm's 32 groups need two channels each at the output level,
+    # or the model cannot set an image's overall colour (see widen.py)
+    "base": dict(COMMON, image_size=32, num_channels=32, num_res_blocks=1, channel_mult="2,2,2",
                  num_head_channels=32, attention_resolutions="8", noise_schedule="squaredcos_cap_v2",
                  super_res=False),
-    "upsample": dict(COMMON, image_size=128, num_channels=32, num_res_blocks=1, channel_mult="1,1,2",
+    "upsample": dict(COMMON, image_size=128, num_channels=32, num_res_blocks=1, channel_mult="2,1,2",
                      num_head_channels=32, attention_resolutions="32", noise_schedule="linear",
                      super_res=True),
 }
@@ -124,6 +126,8 @@ def main():
     ap.add_argument("--t-high-frac", type=float, default=0.0,
                     help="share of each batch whose timesteps are drawn from [--t-high-min, T) instead of [0, T)")
     ap.add_argument("--t-high-min", type=int, default=300)
+    ap.add_argument("--lowfreq-weight", type=float, default=0.0,
+                    help="weight of the block-averaged eps error (see diffusion.training_losses)")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a model option, e.g. --set num_channels=64")
@@ -160,7 +164,9 @@ def main():
               "lr_schedule": "linear warmup, then cosine over the wall-time budget down to 10%",
               "ema": args.ema, "optimizer": "AdamW(weight_decay=0), grad-norm clip 1.0",
               "minutes_budget": args.minutes, "crop": args.crop if args.model == "upsample" else None,
-              "p_empty_caption": 0.2, "p_zero_mask": args.p_zero_mask, "loss": "hybrid: eps MSE + VB (stop-grad mean)",
+              "p_empty_caption": 0.2, "p_zero_mask": args.p_zero_mask, "loss": "hybrid: eps MSE + VB (stop-grad mean)" + (
+                  f" + {args.lowfreq_weight:g} x block-averaged eps error (blocks 4..image, weight x block size)"
+                  if args.lowfreq_weight else ""),
               "threads": args.threads, "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None,
               "timesteps": "uniform" if not args.t_high_frac else
@@ -196,7 +202,8 @@ def main():
             # importance on the noisy steps (same per-timestep optimum: only the weighting over t changes)
             high = torch.rand(args.batch) < args.t_high_frac
             t = torch.where(high, torch.randint(args.t_high_min, diffusion.num_timesteps, (args.batch,)), t)
-        losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t)
+        losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t,
+                                           lowfreq_weight=args.lowfreq_weight)
         loss = losses["loss"].mean()
         optim.zero_grad(set_to_none=True)
         loss.backward()
