@@ -33,7 +33,8 @@ def history(run):
     if init:
         parent = os.path.dirname(init)
         if not os.path.isabs(parent):
-            parent = os.path.join(os.path.dirname(os.path.dirname(HERE)), parent)
+            parent = next((p for p in (os.path.join(base, parent) for base in (os.path.dirname(os.path.dirname(HERE)), HERE))
+                           if os.path.isdir(p)), parent)
         log = os.path.join(parent, "train.log")
         if os.path.exists(log) and os.path.exists(os.path.join(parent, "loss.csv")):
             saves = [int(l.split("at step ")[1]) for l in open(log) if "saved latest.pt at step" in l]
@@ -97,17 +98,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default=os.path.join(HERE, "runs"))
     ap.add_argument("--out", default=os.path.join(HERE, "..", "glide-mini-loss.png"))
+    ap.add_argument("--base-run", default=None, help="default <runs>/base")
+    ap.add_argument("--upsample-run", default=None, help="default <runs>/upsample")
+    ap.add_argument("--title", default="GLIDE-mini training loss (hybrid = eps MSE + VB; log scale; each point averages 50 steps)")
     args = ap.parse_args()
     W, H = 1000, 420
     img = Image.new("RGB", (W, H), (255, 255, 255))
     d = ImageDraw.Draw(img)
-    d.text((20, 8), "GLIDE-mini training loss (hybrid = eps MSE + VB; log scale; each point averages 50 steps)",
-           fill=(0, 0, 0))
+    d.text((20, 8), args.title, fill=(0, 0, 0))
     for i, (name, title) in enumerate((("base", "base-inpaint 32px"), ("upsample", "upsample-inpaint x4 (32->128)"))):
-        p = os.path.join(args.runs, name, "loss.csv")
-        if not os.path.exists(p):
+        run = getattr(args, f"{name}_run") or os.path.join(args.runs, name)
+        if not os.path.exists(os.path.join(run, "loss.csv")):
             continue
-        rows, resumes = history(os.path.join(args.runs, name))
+        rows, resumes = history(run)
         steps = [r["step"] for r in rows]
         series = [(k, list(zip(steps, smooth([r[k] for r in rows])))) for k in ("loss", "mse", "vb")]
         panel(d, (70 + i * 480, 50, 70 + i * 480 + 400, H - 50), f"{title}: {int(steps[-1])} steps", series,

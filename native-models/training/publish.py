@@ -28,7 +28,12 @@ def lineage(run):
         rec = json.load(f)
     init = rec.get("init")
     stages = []
-    if init:
+    widened = next((p for p in (os.path.splitext(os.path.join(base, init))[0] + ".recipe.json"
+                                for base in (REPO, HERE)) if os.path.exists(p)), None) if init else None
+    if widened:
+        with open(widened) as f:
+            stages.append(json.load(f))
+    elif init:
         parent = os.path.dirname(init if os.path.isabs(init) else os.path.join(REPO, init))
         log = os.path.join(parent, "train.log")
         saves = [l for l in open(log) if "saved latest.pt at step" in l] if os.path.exists(log) else []
@@ -55,8 +60,12 @@ def enrich(run):
     st = lineage(run)
     if st:
         rec["resumed_from"] = st
-        rec["total_steps"] = sum(s["steps"] for s in st) + rec.get("steps", 0)
-        rec["total_wall_time_s"] = round(sum(s["wall_s_approx"] or 0 for s in st) + rec.get("wall_time_s", 0), 1)
+        earlier = [s.get("source_recipe") or {} for s in st if "widened" in s]
+        steps = [s.get("steps", 0) for s in st] + [e.get("total_steps", e.get("steps", 0)) for e in earlier]
+        walls = [s.get("wall_s_approx") or 0 for s in st] + [e.get("total_wall_time_s", e.get("wall_time_s", 0))
+                                                             for e in earlier]
+        rec["total_steps"] = sum(steps) + rec.get("steps", 0)
+        rec["total_wall_time_s"] = round(sum(walls) + rec.get("wall_time_s", 0), 1)
     return rec
 
 
@@ -64,11 +73,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default=os.path.join(HERE, "runs"))
     ap.add_argument("--dest", default=os.path.join(HERE, "checkpoints"))
+    ap.add_argument("--base-run", default=None, help="default <runs>/base")
+    ap.add_argument("--upsample-run", default=None, help="default <runs>/upsample")
     ap.add_argument("--allow-latest", action="store_true", help="publish latest.pt when final.pt is missing")
     args = ap.parse_args()
     plan = []
     for name in ("base", "upsample"):
-        run = os.path.join(args.runs, name)
+        run = getattr(args, f"{name}_run") or os.path.join(args.runs, name)
         src = os.path.join(run, "final.pt")
         if not os.path.exists(src):
             if not args.allow_latest:

@@ -126,6 +126,8 @@ def main():
     ap.add_argument("--t-high-frac", type=float, default=0.0,
                     help="share of each batch whose timesteps are drawn from [--t-high-min, T) instead of [0, T)")
     ap.add_argument("--t-high-min", type=int, default=300)
+    ap.add_argument("--init-noise", type=float, default=0.0,
+                    help="add Gaussian noise of this many standard deviations (per tensor) to the U-Net's weights")
     ap.add_argument("--lowfreq-weight", type=float, default=0.0,
                     help="weight of the block-averaged eps error (see diffusion.training_losses)")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
@@ -144,6 +146,14 @@ def main():
     model = create_model(**opt)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=True)
+    if args.init_noise:
+        # Channels duplicated by widen.py get near-identical updates under Adam; noise on the U-Net's
+        # weights lets the copies of a pair part.
+        g = torch.Generator().manual_seed(args.seed)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if p.ndim > 1 and not name.startswith(("token_embedding", "transformer")) and p.std() > 0:
+                    p.add_(torch.randn(p.shape, generator=g) * args.init_noise * p.std())
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -168,7 +178,7 @@ def main():
                   f" + {args.lowfreq_weight:g} x block-averaged eps error (blocks 4..image, weight x block size)"
                   if args.lowfreq_weight else ""),
               "threads": args.threads, "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
-              "init": args.init or None,
+              "init": args.init or None, "init_noise": args.init_noise,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:

@@ -73,6 +73,9 @@ def widen_state_dict(old_sd, old_opt, new_opt, seed=0):
 
     def norm(prefix, m):
         old = old_mods[prefix]
+        old_size, new_size = old.num_channels // 32, len(m) // 32
+        if any({m[c] // old_size for c in range(k * new_size, (k + 1) * new_size)} != {k} for k in range(32)):
+            approximate.append(prefix)  # e.g. a 32 + 64 channel concatenation: new groups mix old ones
         put(prefix + ".weight", old.weight.data[m])
         put(prefix + ".bias", old.bias.data[m])
 
@@ -162,8 +165,16 @@ def main():
     if approximate:
         print(f"not function-preserving at {approximate} (a learned skip became the identity)")
     torch.save(new_sd, args.out)
-    with open(os.path.splitext(args.out)[0] + ".options.json", "w") as f:
+    stem = os.path.splitext(args.out)[0]
+    with open(stem + ".options.json", "w") as f:
         json.dump(new_opt, f, indent=1)
+    source_recipe = os.path.join(args.run, "recipe.json")
+    with open(stem + ".recipe.json", "w") as f:
+        json.dump({"widened": {"from": args.ckpt or os.path.join(args.run, "final.pt"), "set": args.set,
+                               "seed": args.seed, "not_function_preserving_at": approximate,
+                               "command": " ".join([sys.executable] + sys.argv)},
+                   "source_recipe": json.load(open(source_recipe)) if os.path.exists(source_recipe) else None},
+                  f, indent=1)
     print(f"widened {parse_channel_mult(old_opt['channel_mult'], old_opt['image_size'])} -> "
           f"{parse_channel_mult(new_opt['channel_mult'], new_opt['image_size'])}: {args.out}")
 
