@@ -34,7 +34,8 @@ def lineage(run):
         with open(widened) as f:
             stages.append(json.load(f))
     elif init:
-        parent = os.path.dirname(init if os.path.isabs(init) else os.path.join(REPO, init))
+        parent = next((p for p in (os.path.dirname(os.path.join(base, init)) for base in (REPO, HERE))
+                       if os.path.isdir(p)), os.path.dirname(init))
         log = os.path.join(parent, "train.log")
         saves = [l for l in open(log) if "saved latest.pt at step" in l] if os.path.exists(log) else []
         if saves:
@@ -53,6 +54,27 @@ def lineage(run):
     return stages
 
 
+def lineage_stage(run):
+    """Steps and wall time of a run at its last latest.pt save."""
+    saves = [l for l in open(os.path.join(run, "train.log")) if "saved latest.pt at step" in l]
+    step = int(saves[-1].split("at step ")[1])
+    with open(os.path.join(run, "loss.csv")) as f:
+        rows = [l.split(",") for l in f.read().split("\n")[1:] if l]
+    before = [r for r in rows if int(r[0]) <= step]
+    return {"steps": step, "wall_s_approx": float(before[-1][1]) if before else None}
+
+
+def enrich_totals(rec):
+    st = rec.get("resumed_from", [])
+    earlier = [s.get("source_recipe") or {} for s in st if "widened" in s]
+    steps = [s.get("steps", 0) for s in st] + [e.get("total_steps", e.get("steps", 0)) for e in earlier]
+    walls = [s.get("wall_s_approx") or 0 for s in st] + [e.get("total_wall_time_s", e.get("wall_time_s", 0))
+                                                         for e in earlier]
+    rec["total_steps"] = sum(steps) + rec.get("steps", 0)
+    rec["total_wall_time_s"] = round(sum(walls) + (rec.get("wall_time_s") or 0), 1)
+    return rec
+
+
 def enrich(run):
     """recipe.json plus the resumed-from stages and the totals."""
     with open(os.path.join(run, "recipe.json")) as f:
@@ -60,12 +82,7 @@ def enrich(run):
     st = lineage(run)
     if st:
         rec["resumed_from"] = st
-        earlier = [s.get("source_recipe") or {} for s in st if "widened" in s]
-        steps = [s.get("steps", 0) for s in st] + [e.get("total_steps", e.get("steps", 0)) for e in earlier]
-        walls = [s.get("wall_s_approx") or 0 for s in st] + [e.get("total_wall_time_s", e.get("wall_time_s", 0))
-                                                             for e in earlier]
-        rec["total_steps"] = sum(steps) + rec.get("steps", 0)
-        rec["total_wall_time_s"] = round(sum(walls) + rec.get("wall_time_s", 0), 1)
+        enrich_totals(rec)
     return rec
 
 
@@ -101,7 +118,10 @@ def main():
         shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
         rec = enrich(run)
         if not src.endswith("final.pt"):
-            rec["snapshot"] = "EMA weights of latest.pt, copied while training was still running"
+            rec["snapshot"] = "EMA weights of latest.pt (training stopped early)"
+            stage = lineage_stage(run)
+            rec["steps"], rec["wall_time_s"] = stage["steps"], stage["wall_s_approx"]
+            rec = enrich_totals(rec)
         with open(os.path.join(dst, "recipe.json"), "w") as f:
             json.dump(rec, f, indent=1)
         print(f"{name}: {src} -> {dst}/final.pt ({os.path.getsize(src) / 1e6:.1f} MB)")
