@@ -11,7 +11,9 @@ import os
 
 from PIL import Image, ImageDraw
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import runs
+
+HERE = runs.HERE
 
 
 def read(path):
@@ -31,19 +33,14 @@ def history(run):
     except FileNotFoundError:
         init = None
     if init:
-        parent = os.path.dirname(init)
-        if not os.path.isabs(parent):
-            parent = next((p for p in (os.path.join(base, parent) for base in (os.path.dirname(os.path.dirname(HERE)), HERE))
-                           if os.path.isdir(p)), parent)
-        log = os.path.join(parent, "train.log")
-        if os.path.exists(log) and os.path.exists(os.path.join(parent, "loss.csv")):
-            saves = [int(l.split("at step ")[1]) for l in open(log) if "saved latest.pt at step" in l]
-            if saves:
-                prev, prev_resumes = history(parent)
-                cut = saves[-1]
-                prev = [r for r in prev if r["step"] <= cut]
-                rows = prev + [dict(r, step=r["step"] + cut) for r in rows]
-                resumes = prev_resumes + [cut]
+        parent = runs.resolve(os.path.dirname(init))
+        snapshot = runs.last_snapshot(parent)
+        if snapshot is not None and os.path.exists(os.path.join(parent, "loss.csv")):
+            prev, prev_resumes = history(parent)
+            cut = snapshot[0]
+            prev = [r for r in prev if r["step"] <= cut]
+            rows = prev + [dict(r, step=r["step"] + cut) for r in rows]
+            resumes = prev_resumes + [cut]
     return rows, resumes
 
 

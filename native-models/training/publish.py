@@ -16,73 +16,52 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import runs  # noqa: E402
 from glide_model import create_model  # noqa: E402
 
 LIMIT = 60 * 1000 * 1000
-REPO = os.path.dirname(os.path.dirname(HERE))
+REPO = runs.REPO
 
 
 def lineage(run):
-    """Stages of a run resumed with --init from another run's latest.pt: [{run, recipe, steps, wall_s}]."""
+    """Stages a run was resumed from with --init: another run's latest.pt ({run, recipe, steps,
+    wall_s_approx}, after that run's own stages) or a widened checkpoint (widen.py's record)."""
+    with open(os.path.join(run, "recipe.json")) as f:
+        init = json.load(f).get("init")
+    if not init:
+        return []
+    widened = runs.resolve(os.path.splitext(init)[0] + ".recipe.json")
+    if os.path.exists(widened):
+        with open(widened) as f:
+            return [json.load(f)]
+    parent = runs.resolve(os.path.dirname(init))
+    snapshot = runs.last_snapshot(parent)
+    if snapshot is None:
+        return []
+    with open(os.path.join(parent, "recipe.json")) as f:
+        parent_recipe = json.load(f)
+    return lineage(parent) + [{"run": os.path.relpath(parent, REPO), "recipe": parent_recipe,
+                               "steps": snapshot[0], "wall_s_approx": snapshot[1]}]
+
+
+def enrich(run, snapshot=False):
+    """recipe.json plus the resumed-from stages and the totals; snapshot: the run was stopped, so
+    its steps and wall time are those of its last latest.pt."""
     with open(os.path.join(run, "recipe.json")) as f:
         rec = json.load(f)
-    init = rec.get("init")
-    stages = []
-    widened = next((p for p in (os.path.splitext(os.path.join(base, init))[0] + ".recipe.json"
-                                for base in (REPO, HERE)) if os.path.exists(p)), None) if init else None
-    if widened:
-        with open(widened) as f:
-            stages.append(json.load(f))
-    elif init:
-        parent = next((p for p in (os.path.dirname(os.path.join(base, init)) for base in (REPO, HERE))
-                       if os.path.isdir(p)), os.path.dirname(init))
-        log = os.path.join(parent, "train.log")
-        saves = [l for l in open(log) if "saved latest.pt at step" in l] if os.path.exists(log) else []
-        if saves:
-            step = int(saves[-1].split("at step ")[1])
-            wall = None
-            with open(os.path.join(parent, "loss.csv")) as f:
-                rows = [l.split(",") for l in f.read().split("\n")[1:] if l]
-            before = [r for r in rows if int(r[0]) <= step]
-            if before:
-                wall = float(before[-1][1])
-            stages = lineage(parent)
-            with open(os.path.join(parent, "recipe.json")) as f:
-                prec = json.load(f)
-            stages.append({"run": os.path.relpath(parent, REPO), "recipe": prec, "steps": step,
-                           "wall_s_approx": wall})
-    return stages
-
-
-def lineage_stage(run):
-    """Steps and wall time of a run at its last latest.pt save."""
-    saves = [l for l in open(os.path.join(run, "train.log")) if "saved latest.pt at step" in l]
-    step = int(saves[-1].split("at step ")[1])
-    with open(os.path.join(run, "loss.csv")) as f:
-        rows = [l.split(",") for l in f.read().split("\n")[1:] if l]
-    before = [r for r in rows if int(r[0]) <= step]
-    return {"steps": step, "wall_s_approx": float(before[-1][1]) if before else None}
-
-
-def enrich_totals(rec):
-    st = rec.get("resumed_from", [])
-    earlier = [s.get("source_recipe") or {} for s in st if "widened" in s]
-    steps = [s.get("steps", 0) for s in st] + [e.get("total_steps", e.get("steps", 0)) for e in earlier]
-    walls = [s.get("wall_s_approx") or 0 for s in st] + [e.get("total_wall_time_s", e.get("wall_time_s", 0))
-                                                         for e in earlier]
+    if snapshot:
+        rec["snapshot"] = "EMA weights of latest.pt (training stopped early)"
+        rec["steps"], rec["wall_time_s"] = runs.last_snapshot(run)
+    stages = lineage(run)
+    if not stages:
+        return rec
+    rec["resumed_from"] = stages
+    earlier = [s.get("source_recipe") or {} for s in stages if "widened" in s]
+    steps = [s.get("steps", 0) for s in stages] + [e.get("total_steps", e.get("steps", 0)) for e in earlier]
+    walls = [s.get("wall_s_approx") or 0 for s in stages] + [e.get("total_wall_time_s", e.get("wall_time_s", 0))
+                                                             for e in earlier]
     rec["total_steps"] = sum(steps) + rec.get("steps", 0)
     rec["total_wall_time_s"] = round(sum(walls) + (rec.get("wall_time_s") or 0), 1)
-    return rec
-
-
-def enrich(run):
-    """recipe.json plus the resumed-from stages and the totals."""
-    with open(os.path.join(run, "recipe.json")) as f:
-        rec = json.load(f)
-    st = lineage(run)
-    if st:
-        rec["resumed_from"] = st
-        enrich_totals(rec)
     return rec
 
 
@@ -116,12 +95,7 @@ def main():
         os.makedirs(dst, exist_ok=True)
         shutil.copyfile(src, os.path.join(dst, "final.pt"))
         shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
-        rec = enrich(run)
-        if not src.endswith("final.pt"):
-            rec["snapshot"] = "EMA weights of latest.pt (training stopped early)"
-            stage = lineage_stage(run)
-            rec["steps"], rec["wall_time_s"] = stage["steps"], stage["wall_s_approx"]
-            rec = enrich_totals(rec)
+        rec = enrich(run, snapshot=not src.endswith("final.pt"))
         with open(os.path.join(dst, "recipe.json"), "w") as f:
             json.dump(rec, f, indent=1)
         print(f"{name}: {src} -> {dst}/final.pt ({os.path.getsize(src) / 1e6:.1f} MB)")

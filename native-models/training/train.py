@@ -42,7 +42,18 @@ OPTIONS = {
                      num_head_channels=32, attention_resolutions="32", noise_schedule="linear",
                      super_res=True),
 }
-FULL_RES = 128  # scenes are rendered at the upsampler's resolution
+FULL_RES = 128
+
+
+def with_overrides(options, items):
+    """A copy of an option dict with KEY=VALUE overrides, each value of its option's type."""
+    options = dict(options)
+    for item in items:
+        key, _, value = item.partition("=")
+        if key not in options:
+            raise SystemExit(f"unknown option {key}")
+        options[key] = type(options[key])(value)
+    return options  # scenes are rendered at the upsampler's resolution
 
 
 def to_tensor(u8):
@@ -137,12 +148,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    opt = dict(OPTIONS[args.model])
-    for item in args.set:
-        key, _, value = item.partition("=")
-        if key not in opt:
-            raise SystemExit(f"unknown option {key}")
-        opt[key] = type(opt[key])(value)
+    opt = with_overrides(OPTIONS[args.model], args.set)
     model = create_model(**opt)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=True)

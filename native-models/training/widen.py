@@ -23,6 +23,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from glide_model import AttentionBlock, ResBlock, create_model, parse_channel_mult  # noqa: E402
+from train import with_overrides  # noqa: E402
 
 
 def channel_map(old_c, new_c):
@@ -116,7 +117,7 @@ def widen_state_dict(old_sd, old_opt, new_opt, seed=0):
                     raise ValueError(f"{p}: widening a level with attention is not supported")
                 for k in new_sd:
                     if k.startswith(p + "."):
-                        put(k, old_model.state_dict()[k])
+                        put(k, old_sd[k])
             else:
                 raise ValueError(f"unexpected layer {p}")
         return m
@@ -137,7 +138,7 @@ def widen_state_dict(old_sd, old_opt, new_opt, seed=0):
         m = block(f"output_blocks.{i}", new_model.output_blocks[i], m + [old_h + s for s in skip])
     norm("out.0", m)
     conv("out.2", list(range(new_model.out[2].out_channels)), m)
-    for k, v in old_model.state_dict().items():
+    for k, v in old_sd.items():
         if k not in done and not any(k.startswith(a + ".skip_connection.") for a in approximate):
             put(k, v)
     missing = set(new_sd) - done
@@ -156,14 +157,11 @@ def main():
     args = ap.parse_args()
     with open(os.path.join(args.run, "options.json")) as f:
         old_opt = json.load(f)
-    new_opt = dict(old_opt)
-    for item in args.set:
-        key, _, value = item.partition("=")
-        new_opt[key] = type(old_opt[key])(value)
+    new_opt = with_overrides(old_opt, args.set)
     old_sd = torch.load(args.ckpt or os.path.join(args.run, "final.pt"), map_location="cpu")
     new_sd, approximate = widen_state_dict(old_sd, old_opt, new_opt, args.seed)
     if approximate:
-        print(f"not function-preserving at {approximate} (a learned skip became the identity)")
+        print(f"not function-preserving at {approximate} (a learned skip made the identity, or a norm over a mixed-width concatenation)")
     torch.save(new_sd, args.out)
     stem = os.path.splitext(args.out)[0]
     with open(stem + ".options.json", "w") as f:

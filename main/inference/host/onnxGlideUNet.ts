@@ -173,6 +173,7 @@ function isMemoryError(error: unknown): boolean {
   return /bad_alloc|Failed to allocate|out of memory/i.test(String(error))
 }
 
+/** cacheDir: a folder writableCacheDir has made and checked, or null for no cache. */
 async function createSession(
   modelPath: string,
   provider: ExecutionProviderName,
@@ -205,7 +206,6 @@ async function createSession(
   // (by rename) only once complete, next to its weights file, which it names.
   const partialPath = `${cachedPath}.partial`
   try {
-    await mkdir(cacheDir, { recursive: true })
     const session = await ort.InferenceSession.create(modelPath, {
       ...options,
       optimizedModelFilePath: partialPath,
