@@ -117,11 +117,23 @@ export const requiredFileRoles = {
   'clip-text': ['text_encoder'],
 } as const satisfies Record<z.infer<typeof zModelKindName>, readonly string[]>
 
+/**
+ * Where a model is sampled differently from GLIDE's notebooks; absent for the official models.
+ * `upsampleFromLowResAt` (upsamplers only): start from the bilinear upsample of low_res noised to
+ * this original timestep, instead of from pure noise at the last one. GLIDE-mini's upsampler needs
+ * it: it cannot set the image-wide colour itself (model card).
+ */
+export const zSamplingHints = z.strictObject({
+  upsampleFromLowResAt: z.number().int().min(1).max(1_000_000).optional(),
+})
+export type SamplingHints = z.infer<typeof zSamplingHints>
+
 const zUNetManifest = z.strictObject({
   ...common,
   kind: zUNetKind,
   options: zGlideOptions,
   tokenizer: z.literal('gpt2-bpe'),
+  sampling: zSamplingHints.optional(),
 })
 
 const zClipManifest = z.strictObject({
@@ -168,6 +180,16 @@ export const zModelManifest = z
         code: 'custom',
         path: ['options'],
         message: `options.inpaint and options.super_res do not match kind ${manifest.kind}`,
+      })
+    }
+    const startAt = manifest.sampling?.upsampleFromLowResAt
+    if (startAt !== undefined && (!upsample || startAt >= manifest.options.diffusion_steps)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['sampling', 'upsampleFromLowResAt'],
+        message: upsample
+          ? `must be below the ${manifest.options.diffusion_steps} diffusion steps`
+          : 'only upsamplers start from a low-res image',
       })
     }
   })

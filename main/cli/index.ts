@@ -27,6 +27,7 @@ Commands:
            (mask: white = regenerate, black = keep)
   import   --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] --out DIR
            [--name NAME] [--license TEXT]
+           [--upsample-from-low-res-at T]  (upsamplers: start from low_res noised to step T)
   models list
   models download [NAME|all]
 

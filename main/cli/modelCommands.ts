@@ -37,7 +37,10 @@ function stageReporter(label: string): (stage: string) => void {
   return (stage) => process.stderr.write(`${label}: ${stage}\n`)
 }
 
-/** `import --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] [--name N] [--license L] --out DIR` */
+/**
+ * `import --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] [--name N] [--license L]
+ *  [--upsample-from-low-res-at T] --out DIR`
+ */
 export async function importCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -48,6 +51,7 @@ export async function importCommand(args: string[]): Promise<void> {
       out: { type: 'string' },
       name: { type: 'string' },
       license: { type: 'string' },
+      'upsample-from-low-res-at': { type: 'string' },
     },
     strict: true,
   })
@@ -55,6 +59,11 @@ export async function importCommand(args: string[]): Promise<void> {
   if (!kind.success) throw new UsageFailure(`--kind must be one of ${zUNetKind.options.join(', ')}`)
   if (!values.checkpoint) throw new UsageFailure('--checkpoint is required')
   if (!values.out) throw new UsageFailure('--out is required')
+  const startText = values['upsample-from-low-res-at']
+  const startAt = startText === undefined ? undefined : Number(startText)
+  if (startAt !== undefined && !Number.isInteger(startAt)) {
+    throw new UsageFailure('--upsample-from-low-res-at takes a timestep (an integer)')
+  }
   const folder = await importCheckpoint({
     kind: kind.data,
     checkpointPath: resolve(values.checkpoint),
@@ -62,6 +71,7 @@ export async function importCommand(args: string[]): Promise<void> {
     ...(values.options ? { options: await readOptions(values.options) } : {}),
     ...(values.name ? { name: values.name } : {}),
     ...(values.license ? { license: values.license } : {}),
+    ...(startAt === undefined ? {} : { sampling: { upsampleFromLowResAt: startAt } }),
     onStage: stageReporter('import'),
   })
   process.stdout.write(`${folder.manifest.id} (${folder.manifest.kind}) → ${folder.dir}\n`)

@@ -1,3 +1,4 @@
+import type { SamplingHints } from '../../contract/model'
 import type { GlideOptions, UNetKind } from './glideOptions'
 
 /**
@@ -33,6 +34,8 @@ export interface GlideUNet {
   readonly id: string
   readonly kind: UNetKind
   readonly options: GlideOptions
+  /** From the model folder's manifest; absent: sampled as GLIDE's notebooks do. */
+  readonly sampling?: SamplingHints
   /** tokens and mask are [N, text_ctx], row-major. */
   encodeText(tokens: readonly number[][], mask: readonly boolean[][]): Promise<TextConditioning>
   /** Returns out [N,6,S,S]: 3 channels of eps, then 3 of the variance interpolation v. */

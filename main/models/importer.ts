@@ -4,7 +4,13 @@ import { lstat, mkdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { GlideError } from '../../contract/errors'
 import { zModelId } from '../../contract/jobs'
-import { modelFormat, zGlideOptions, zSha256, type ModelManifest } from '../../contract/model'
+import {
+  modelFormat,
+  zGlideOptions,
+  zSha256,
+  type ModelManifest,
+  type SamplingHints,
+} from '../../contract/model'
 import { openTorchCheckpoint } from '../engine/checkpoint/checkpoint'
 import {
   isInpaintKind,
@@ -36,6 +42,8 @@ export interface ImportRequest {
   license?: string
   /** The checkpoint's SHA-256 if already known (e.g. from the download); computed otherwise. */
   sha256?: string
+  /** Written to the manifest; see zSamplingHints. */
+  sampling?: SamplingHints
   onStage?: (stage: ImportStage) => void
 }
 
@@ -56,6 +64,21 @@ function mergeOptions(kind: UNetKind, overrides: Partial<GlideOptions> | undefin
     throw invalid(`options.inpaint and options.super_res contradict kind ${kind}.`)
   }
   return options
+}
+
+function checkSamplingHints(
+  kind: UNetKind,
+  options: GlideOptions,
+  sampling: SamplingHints | undefined,
+): void {
+  const startAt = sampling?.upsampleFromLowResAt
+  if (startAt === undefined) return
+  if (!isUpsampleKind(kind)) throw invalid('Only upsamplers can start from the low-res image.')
+  if (!Number.isInteger(startAt) || startAt < 1 || startAt >= options.diffusion_steps) {
+    throw invalid(
+      `The low-res start must be a timestep from 1 to ${options.diffusion_steps - 1}; got ${startAt}.`,
+    )
+  }
 }
 
 async function sha256OfFile(path: string): Promise<string> {
@@ -121,6 +144,7 @@ export async function importCheckpoint(request: ImportRequest): Promise<ModelFol
     throw invalid('sha256 must be 64 lowercase hex digits.')
   }
   const options = mergeOptions(kind, request.options)
+  checkSamplingHints(kind, options, request.sampling)
   if (await exists(outDir))
     throw invalid(`${outDir} already exists; choose another id or remove it.`)
 
@@ -163,6 +187,7 @@ export async function importCheckpoint(request: ImportRequest): Promise<ModelFol
       files: fileRoles(written),
       source: { checkpoint: checkpointName, sha256 },
       license: request.license ?? unstatedLicense,
+      ...(request.sampling ? { sampling: request.sampling } : {}),
     }
     await writeManifest(temporary, manifest)
     if (await exists(outDir))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { modelFormat, zModelManifest } from '../../contract/model'
+import { officialOptions } from '../../main/engine/glideOptions'
 import { baseManifest } from '../main/models/manifestFixtures'
 
 const clipImage = {
@@ -81,5 +82,27 @@ describe('zModelManifest', () => {
     expect(issuesOf({ ...good, diffusion: { steps: 1000, noiseSchedule: 'linear' } })).toContain(
       'diffusion',
     )
+  })
+
+  it('takes a low-res start step for upsamplers only, below the step count', () => {
+    const upsampler = {
+      ...baseManifest(),
+      kind: 'upsample',
+      options: officialOptions('upsample'),
+      diffusion: { steps: 1000, noiseSchedule: 'linear' },
+    }
+    const withStart = (step: unknown): unknown => ({
+      ...upsampler,
+      sampling: { upsampleFromLowResAt: step },
+    })
+    expect(issuesOf(upsampler)).toEqual([])
+    expect(issuesOf(withStart(500))).toEqual([])
+    for (const bad of [1000, 0, 2.5, '500']) {
+      expect(issuesOf(withStart(bad))).toContain('sampling.upsampleFromLowResAt')
+    }
+    expect(issuesOf({ ...baseManifest(), sampling: { upsampleFromLowResAt: 500 } })).toContain(
+      'sampling.upsampleFromLowResAt',
+    )
+    expect(issuesOf({ ...upsampler, sampling: { startAt: 500 } })).not.toEqual([])
   })
 })

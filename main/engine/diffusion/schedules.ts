@@ -190,12 +190,20 @@ export function respaceSchedule(
   return { betas: Float64Array.from(newBetas), timestepMap }
 }
 
-/** The schedule of a model's diffusion, respaced: what a sampler runs over. */
+/**
+ * The schedule of a model's diffusion, respaced: what a sampler runs over. With `maxTimestep`, only
+ * the kept timesteps up to it remain (a chain that starts from a noised image, not from noise).
+ */
 export function respacedSchedule(
   noiseSchedule: NoiseScheduleName,
   diffusionSteps: number,
   respacing: string,
+  maxTimestep?: number,
 ): RespacedSchedule {
   const betas = betaSchedule(noiseSchedule, diffusionSteps)
-  return respaceSchedule(betas, spaceTimesteps(diffusionSteps, respacing))
+  const kept = spaceTimesteps(diffusionSteps, respacing)
+  return respaceSchedule(
+    betas,
+    maxTimestep === undefined ? kept : kept.filter((t) => t <= maxTimestep),
+  )
 }

@@ -26,7 +26,8 @@ import { tokenize } from '../tokenizer/gpt2Tokenizer'
  * SeededNoise(params.seed), drawn in this order —
  *   1. base x_T: 2N rows [cond…, uncond…] × 3 × S × S;
  *   2. after each base model call, ancestral noise of the same size (every step, the last one too);
- *   3. upsampler x_T: N rows × 3 × 4S × 4S, multiplied by the temperature;
+ *   3. upsampler x_T: N rows × 3 × 4S × 4S, multiplied by the temperature (or, for an upsampler
+ *      whose manifest says `upsampleFromLowResAt`, the noise that x_T adds to the low-res image);
  *   4. after each upsampler model call, its step noise when the sampler draws any (ancestral: every
  *      step; DDIM with eta 0: none).
  *
@@ -257,9 +258,27 @@ async function encodeCaptions(
   )
 }
 
-function diffusionFor(model: GlideUNet, respacing: string): GaussianDiffusion {
+function diffusionFor(
+  model: GlideUNet,
+  respacing: string,
+  maxTimestep?: number,
+): GaussianDiffusion {
   const { noise_schedule, diffusion_steps } = model.options
-  return new GaussianDiffusion(respacedSchedule(noise_schedule, diffusion_steps, respacing))
+  return new GaussianDiffusion(
+    respacedSchedule(noise_schedule, diffusion_steps, respacing, maxTimestep),
+  )
+}
+
+/** q_sample at the chain's noisiest step: √ᾱ·image + √(1 − ᾱ)·noise. */
+function noisedAtFirstStep(
+  diffusion: GaussianDiffusion,
+  image: Float32Array,
+  noise: Float32Array,
+): Float32Array {
+  const alphaCumprod = diffusion.alphasCumprod[diffusion.numTimesteps - 1] ?? 0
+  const imageScale = Math.sqrt(alphaCumprod)
+  const noiseScale = Math.sqrt(1 - alphaCumprod)
+  return image.map((value, i) => Math.fround(imageScale * value + noiseScale * (noise[i] ?? 0)))
 }
 
 async function generate(
@@ -312,11 +331,20 @@ async function generate(
   const lowResSize = upSize / 4
   const upPlane = 3 * upSize * upSize
   const lowRes = quantizeTo8Bit(resizeRows(samples, rows, baseSize, lowResSize))
-  const upDiffusion = diffusionFor(upsampler, params.upsampleRespacing)
+  const startAt = upsampler.sampling?.upsampleFromLowResAt
+  const upDiffusion = diffusionFor(upsampler, params.upsampleRespacing, startAt)
   const upText = await encodeCaptions(upsampler, new Array<string>(rows).fill(params.prompt))
   const upInpaint = inpaintInputs(source, upSize, rows)
-  const temperature = Math.fround(params.upsampleTemperature)
-  const upXT = noise.normal(rows * upPlane).map((value) => Math.fround(value * temperature))
+  const upNoise = noise.normal(rows * upPlane)
+  let upXT: Float32Array
+  if (startAt === undefined) {
+    const temperature = Math.fround(params.upsampleTemperature)
+    upXT = upNoise.map((value) => Math.fround(value * temperature))
+  } else {
+    const start = resizeRows(lowRes, rows, lowResSize, upSize)
+    if (source) replaceKnownRegion(upInpaint, upSize)(start)
+    upXT = noisedAtFirstStep(upDiffusion, start, upNoise)
+  }
   const upSamples = await runSamplingLoop({
     diffusion: upDiffusion,
     sampler: createSampler(samplers.upsample),
@@ -392,8 +420,14 @@ function validate(models: GlideModels, params: GenerationParams): void {
   ] as const) {
     const model = name === 'base' ? models.base : models.upsampler
     if (!model) continue
+    const maxTimestep = name === 'upsampler' ? model.sampling?.upsampleFromLowResAt : undefined
     try {
-      respacedSchedule(model.options.noise_schedule, model.options.diffusion_steps, respacing)
+      respacedSchedule(
+        model.options.noise_schedule,
+        model.options.diffusion_steps,
+        respacing,
+        maxTimestep,
+      )
     } catch (error) {
       invalid(`The ${name} step setting "${respacing}" is invalid: ${(error as Error).message}`)
     }

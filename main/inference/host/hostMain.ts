@@ -52,6 +52,7 @@ function yieldingUNet(unet: GlideUNet, isCancelled: () => boolean): GlideUNet {
     id: unet.id,
     kind: unet.kind,
     options: unet.options,
+    ...(unet.sampling ? { sampling: unet.sampling } : {}),
     async encodeText(tokens, mask) {
       await turn()
       return unet.encodeText(tokens, mask)

@@ -7,7 +7,12 @@ import * as ort from 'onnxruntime-node'
 
 import { GlideError } from '../../../contract/errors'
 import type { ExecutionProviderName } from '../../../contract/jobs'
-import { manifestFileName, zModelManifest, type UNetModelManifest } from '../../../contract/model'
+import {
+  manifestFileName,
+  zModelManifest,
+  type SamplingHints,
+  type UNetModelManifest,
+} from '../../../contract/model'
 import type { GlideUNet, TextConditioning, UNetInputs } from '../../engine/glideModel'
 import { glideVocabularySize } from '../../engine/onnx/glideArchitecture'
 import {
@@ -24,6 +29,7 @@ export interface GlideUNetModelInfo {
   options: GlideOptions
   /** File names inside the model folder by role (text_encoder, unet). */
   files: { text_encoder?: string; unet?: string }
+  sampling?: SamplingHints
 }
 
 export interface LoadGlideUNetOptions {
@@ -106,8 +112,8 @@ async function readModelInfo(modelDir: string): Promise<GlideUNetModelInfo> {
       `${manifest.id} is a ${manifest.kind} model, not a GLIDE U-Net.`,
     )
   }
-  const { id, kind, options, files } = manifest as UNetModelManifest
-  return { id, kind, options, files }
+  const { id, kind, options, files, sampling } = manifest as UNetModelManifest
+  return { id, kind, options, files, ...(sampling ? { sampling } : {}) }
 }
 
 /** A cache key that changes when the model file, ONNX Runtime, the provider or the CPU changes. */
@@ -258,6 +264,7 @@ class OnnxGlideUNetImpl implements OnnxGlideUNet {
     readonly loadedFromCache: { textEncoder: boolean; unet: boolean },
     private readonly textSession: ort.InferenceSession,
     private readonly unetSession: ort.InferenceSession,
+    readonly sampling?: SamplingHints,
   ) {}
 
   async encodeText(
@@ -409,6 +416,7 @@ export async function loadGlideUNet(
         },
         text.session,
         unet.session,
+        model.sampling,
       )
     } catch (error) {
       await text?.session.release().catch(() => undefined)

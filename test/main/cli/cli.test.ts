@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { outputPaths } from '../../../main/cli/index'
 import { formatProgress } from '../../../main/cli/progressBar'
 import { readPngTextChunks } from '../../../main/documents/pngText'
+import { spaceTimesteps } from '../../../main/engine/diffusion/schedules'
 
 const bin = fileURLToPath(new URL('../../../bin/glide-studio.js', import.meta.url))
 const fixtures = fileURLToPath(new URL('../../fixtures/glide-reference/', import.meta.url))
@@ -295,6 +296,11 @@ describe('glide-studio CLI', () => {
       )
       expect(result.code).toBe(0)
       expect(result.stderr).toContain('glide-mini-base + glide-mini-upsample')
+      // The bundled upsampler starts from its noised low-res image (its manifest says so).
+      const upsampleSteps = spaceTimesteps(1000, 'fast27').filter((t) => t <= 500).length
+      expect(upsampleSteps).toBeLessThan(27)
+      expect(result.stderr).toContain(`${upsampleSteps}/${upsampleSteps}`)
+      expect(result.stderr).not.toContain('27/27')
     }
     const [first, second] = outputs.map((out) => readFileSync(out))
     expect(first!.equals(second!)).toBe(true)

@@ -191,6 +191,45 @@ describe('importCheckpoint', () => {
     expect(readdirSync(modelsDir)).toEqual([])
   })
 
+  it('writes a low-res start into an upsampler manifest and refuses one for a base', async () => {
+    const upsampleReference = join(
+      import.meta.dirname,
+      '../../fixtures/glide-reference/unet-upsample',
+    )
+    const upsampleOptions = (
+      JSON.parse(readFileSync(join(upsampleReference, 'config.json'), 'utf8')) as {
+        options: GlideOptions
+      }
+    ).options
+    const folder = await importCheckpoint({
+      kind: 'upsample',
+      checkpointPath: join(upsampleReference, 'checkpoint.pt'),
+      options: upsampleOptions,
+      outDir: join(modelsDir, 'tiny-up'),
+      sampling: { upsampleFromLowResAt: 500 },
+    })
+    expect(folder.manifest).toMatchObject({ sampling: { upsampleFromLowResAt: 500 } })
+    const unet = await loadGlideUNet(folder.dir, { cacheDir: null })
+    expect(unet.sampling).toEqual({ upsampleFromLowResAt: 500 })
+    await unet.dispose()
+
+    for (const [kind, step] of [
+      ['base', 500],
+      ['upsample', 1000],
+    ] as const) {
+      const error = await failure(
+        importCheckpoint({
+          kind,
+          checkpointPath: baseCheckpoint,
+          outDir: join(modelsDir, 'refused'),
+          sampling: { upsampleFromLowResAt: step },
+        }),
+      )
+      expect(error.code).toBe('INVALID_ARGUMENT')
+    }
+    expect(readdirSync(modelsDir)).toEqual(['tiny-up'])
+  })
+
   it('reports a missing checkpoint and cleans up', async () => {
     const error = await failure(
       importCheckpoint({

@@ -3,6 +3,7 @@ import {
   type GlideOptions,
   type UNetKind,
 } from '../../../../main/engine/glideOptions'
+import type { SamplingHints } from '../../../../contract/model'
 import type { GlideUNet, TextConditioning, UNetInputs } from '../../../../main/engine/glideModel'
 
 /**
@@ -17,6 +18,7 @@ export class AnalyticUNet implements GlideUNet {
   readonly options: GlideOptions
   readonly encodeCalls: { tokens: number[][]; mask: boolean[][] }[] = []
   readonly denoiseCalls: UNetInputs[] = []
+  sampling?: SamplingHints
 
   constructor(
     readonly kind: UNetKind,

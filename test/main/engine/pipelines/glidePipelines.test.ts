@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
-import { spaceTimesteps } from '../../../../main/engine/diffusion/schedules'
+import { betaSchedule, spaceTimesteps } from '../../../../main/engine/diffusion/schedules'
+import { resizePlanes } from '../../../../main/engine/images/resize'
 import {
   INPAINT_DEFAULTS,
   TEXT_TO_IMAGE_DEFAULTS,
@@ -129,6 +130,52 @@ describe('textToImage', () => {
     expect(events.at(-1)).toMatchObject({ stage: 'upsample', step: 27, totalSteps: 27 })
   })
 
+  it('starts an upsampler that asks for it from its noised low-res image', async () => {
+    const models = smallModels()
+    const upsampler = models.upsampler
+    if (!upsampler) throw new Error('no upsampler')
+    upsampler.sampling = { upsampleFromLowResAt: 500 }
+    const recorded: Float32Array[] = []
+    const seeded = new SeededNoise(9)
+    const noise: NoiseSource = {
+      normal: (count) => {
+        recorded.push(seeded.normal(count))
+        return recorded[recorded.length - 1] ?? new Float32Array()
+      },
+    }
+    await textToImage(models, params, { noise })
+
+    const kept = spaceTimesteps(1000, 'fast27').filter((t) => t <= 500)
+    expect(kept.length).toBeGreaterThan(5)
+    expect(kept.length).toBeLessThan(27)
+    expect(upsampler.denoiseCalls.map((call) => call.timesteps)).toEqual(
+      [...kept].reverse().map((t) => [t, t]),
+    )
+    const first = upsampler.denoiseCalls[0]
+    const lowRes = first?.lowRes ?? new Float32Array()
+    const startNoise = recorded[recorded.length - 1] ?? new Float32Array()
+    expect(startNoise.length).toBe(2 * 3 * 32 * 32)
+    const betas = betaSchedule('linear', 1000)
+    let alphaCumprod = 1
+    for (let t = 0; t <= (kept[kept.length - 1] ?? 0); t++) alphaCumprod *= 1 - (betas[t] ?? 0)
+    for (let row = 0; row < 2; row++) {
+      const upsampled = resizePlanes(
+        lowRes.subarray(row * 3 * 8 * 8, (row + 1) * 3 * 8 * 8),
+        3,
+        8,
+        8,
+        32,
+        32,
+      )
+      for (const i of [0, 100, 1000, 3 * 32 * 32 - 1]) {
+        const expected =
+          Math.sqrt(alphaCumprod) * (upsampled[i] ?? 0) +
+          Math.sqrt(1 - alphaCumprod) * (startNoise[row * 3 * 32 * 32 + i] ?? 0)
+        expect(first?.x[row * 3 * 32 * 32 + i]).toBeCloseTo(expected, 5)
+      }
+    }
+  })
+
   it('stops within one step when cancelled', async () => {
     const models = smallModels()
     let steps = 0
@@ -242,6 +289,30 @@ describe('inpaint', () => {
     const call = models.upsampler?.denoiseCalls[0]
     expect(call?.inpaintMask?.[0]).toBe(1)
     expect(call?.inpaintMask?.[31 * 32]).toBe(0)
+  })
+
+  it('keeps the known region in the low-res start image when inpainting', async () => {
+    const models = smallModels('base-inpaint', 'upsample-inpaint')
+    const upsampler = models.upsampler
+    if (!upsampler) throw new Error('no upsampler')
+    upsampler.sampling = { upsampleFromLowResAt: 300 }
+    const zeros: NoiseSource = { normal: (count) => new Float32Array(count) }
+    await inpaint(models, frame(16, 16), { noise: zeros })
+    const first = upsampler.denoiseCalls[0]
+    const t = first?.timesteps[0] ?? 0
+    expect(t).toBeLessThanOrEqual(300)
+    const betas = betaSchedule('linear', 1000)
+    let alphaCumprod = 1
+    for (let i = 0; i <= t; i++) alphaCumprod *= 1 - (betas[i] ?? 0)
+    // With zero noise x_T is √ᾱ times the start image: the known pixels exactly, scaled.
+    const plane = 32 * 32
+    let known = 0
+    for (let i = 0; i < plane; i++) {
+      if ((first?.inpaintMask?.[i] ?? 0) !== 1) continue
+      known++
+      expect(first?.x[i]).toBeCloseTo(Math.sqrt(alphaCumprod) * (first?.inpaintImage?.[i] ?? 0), 5)
+    }
+    expect(known).toBeGreaterThan(100)
   })
 
   it('refuses a mask of the wrong size or range', async () => {
