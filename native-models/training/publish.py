@@ -25,7 +25,8 @@ REPO = runs.REPO
 
 def lineage(run):
     """Stages a run was resumed from with --init: another run's latest.pt ({run, recipe, steps,
-    wall_s_approx}, after that run's own stages) or a widened checkpoint (widen.py's record)."""
+    wall_s_approx}, after that run's own stages), a widened checkpoint (widen.py's record) or a
+    published checkpoint ({published, recipe, steps, wall_s_approx}: its record holds its history)."""
     with open(os.path.join(run, "recipe.json")) as f:
         init = json.load(f).get("init")
     if not init:
@@ -37,7 +38,14 @@ def lineage(run):
     parent = runs.resolve(os.path.dirname(init))
     snapshot = runs.last_snapshot(parent)
     if snapshot is None:
-        return []
+        record = os.path.join(parent, "recipe.json")
+        if not os.path.exists(record):
+            return []
+        with open(record) as f:
+            published = json.load(f)
+        return [{"published": os.path.relpath(parent, REPO), "recipe": published,
+                 "steps": published.get("total_steps", published.get("steps", 0)),
+                 "wall_s_approx": published.get("total_wall_time_s", published.get("wall_time_s"))}]
     with open(os.path.join(parent, "recipe.json")) as f:
         parent_recipe = json.load(f)
     return lineage(parent) + [{"run": os.path.relpath(parent, REPO), "recipe": parent_recipe,

@@ -1,0 +1,43 @@
+"""publish.py's training record: the stages a run was resumed from and the totals over all of them."""
+import json
+import os
+import tempfile
+import unittest
+
+from . import _paths  # noqa: F401
+
+import publish  # noqa: E402
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class TestLineage(unittest.TestCase):
+    def test_totals_run_through_a_stopped_run_into_a_published_checkpoint(self):
+        with tempfile.TemporaryDirectory() as root:
+            published, stopped, final = (os.path.join(root, n) for n in ("checkpoints/base", "runs/a", "runs/b"))
+            write(os.path.join(published, "recipe.json"),
+                  json.dumps({"steps": 1700, "total_steps": 7161, "total_wall_time_s": 9480.0}))
+            write(os.path.join(published, "final.pt"), "")
+            # A run from the published checkpoint, stopped after its snapshot at step 388.
+            write(os.path.join(stopped, "recipe.json"), json.dumps({"init": os.path.join(published, "final.pt")}))
+            write(os.path.join(stopped, "train.log"), "step 350\nsaved latest.pt at step 388\nstep 450\n")
+            write(os.path.join(stopped, "loss.csv"), "step,elapsed_s\n350,540.0\n400,620.0\n450,656.0\n")
+            # The run that finished, from the stopped run's snapshot.
+            write(os.path.join(final, "recipe.json"),
+                  json.dumps({"init": os.path.join(stopped, "latest.pt"), "steps": 5000, "wall_time_s": 6000.0}))
+
+            record = publish.enrich(final)
+
+            self.assertEqual([("published" in s, "run" in s) for s in record["resumed_from"]],
+                             [(True, False), (False, True)])
+            self.assertEqual(record["resumed_from"][1]["steps"], 388)
+            self.assertEqual(record["total_steps"], 7161 + 388 + 5000)
+            self.assertEqual(record["total_wall_time_s"], 9480.0 + 540.0 + 6000.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
