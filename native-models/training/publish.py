@@ -1,6 +1,7 @@
 """Copy finished GLIDE-mini runs into the committed folder native-models/training/checkpoints/.
 
     /usr/bin/python3 native-models/training/publish.py [--runs native-models/training/runs] [--allow-latest]
+        [--models base,upsample]
 
 For each of base and upsample: checkpoints/<model>/{final.pt, options.json, recipe.json}. Refuses to
 copy more than 60 MB in total. Checks that every state dict loads strictly into the model its
@@ -80,9 +81,10 @@ def main():
     ap.add_argument("--base-run", default=None, help="default <runs>/base")
     ap.add_argument("--upsample-run", default=None, help="default <runs>/upsample")
     ap.add_argument("--allow-latest", action="store_true", help="publish latest.pt when final.pt is missing")
+    ap.add_argument("--models", default="base,upsample", help="which to publish (the others stay as they are)")
     args = ap.parse_args()
     plan = []
-    for name in ("base", "upsample"):
+    for name in args.models.split(","):
         run = getattr(args, f"{name}_run") or os.path.join(args.runs, name)
         src = os.path.join(run, "final.pt")
         if not os.path.exists(src):
@@ -95,15 +97,16 @@ def main():
         assert all(v.dtype == torch.float32 for v in sd.values())
         create_model(**opt).load_state_dict(sd, strict=True)
         plan.append((name, run, src))
-    total = sum(os.path.getsize(p) for _, _, p in plan)
+    kept = [os.path.join(args.dest, n, "final.pt") for n in ("base", "upsample") if n not in args.models.split(",")]
+    total = sum(os.path.getsize(p) for _, _, p in plan) + sum(os.path.getsize(p) for p in kept if os.path.exists(p))
     if total > LIMIT:
         sys.exit(f"{total / 1e6:.1f} MB is over the 60 MB budget")
     for name, run, src in plan:
         dst = os.path.join(args.dest, name)
+        rec = enrich(run, snapshot=not src.endswith("final.pt"))  # before dst's own record is replaced
         os.makedirs(dst, exist_ok=True)
         shutil.copyfile(src, os.path.join(dst, "final.pt"))
         shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
-        rec = enrich(run, snapshot=not src.endswith("final.pt"))
         with open(os.path.join(dst, "recipe.json"), "w") as f:
             json.dump(rec, f, indent=1)
         print(f"{name}: {src} -> {dst}/final.pt ({os.path.getsize(src) / 1e6:.1f} MB)")
