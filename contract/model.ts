@@ -128,6 +128,22 @@ export const zSamplingHints = z.strictObject({
 })
 export type SamplingHints = z.infer<typeof zSamplingHints>
 
+/** What is wrong with sampling hints for a U-Net of `kind` with `diffusionSteps` steps, if anything. */
+export function samplingHintsProblem(
+  kind: z.infer<typeof zUNetKind>,
+  diffusionSteps: number,
+  sampling: SamplingHints | undefined,
+): string | undefined {
+  const startAt = sampling?.upsampleFromLowResAt
+  if (startAt === undefined) return undefined
+  if (kind !== 'upsample' && kind !== 'upsample-inpaint') {
+    return 'only upsamplers start from a low-res image'
+  }
+  return startAt < diffusionSteps
+    ? undefined
+    : `must be below the ${diffusionSteps} diffusion steps`
+}
+
 const zUNetManifest = z.strictObject({
   ...common,
   kind: zUNetKind,
@@ -182,14 +198,16 @@ export const zModelManifest = z
         message: `options.inpaint and options.super_res do not match kind ${manifest.kind}`,
       })
     }
-    const startAt = manifest.sampling?.upsampleFromLowResAt
-    if (startAt !== undefined && (!upsample || startAt >= manifest.options.diffusion_steps)) {
+    const samplingProblem = samplingHintsProblem(
+      manifest.kind,
+      manifest.options.diffusion_steps,
+      manifest.sampling,
+    )
+    if (samplingProblem) {
       context.addIssue({
         code: 'custom',
         path: ['sampling', 'upsampleFromLowResAt'],
-        message: upsample
-          ? `must be below the ${manifest.options.diffusion_steps} diffusion steps`
-          : 'only upsamplers start from a low-res image',
+        message: samplingProblem,
       })
     }
   })

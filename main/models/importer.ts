@@ -6,7 +6,9 @@ import { GlideError } from '../../contract/errors'
 import { zModelId } from '../../contract/jobs'
 import {
   modelFormat,
+  samplingHintsProblem,
   zGlideOptions,
+  zSamplingHints,
   zSha256,
   type ModelManifest,
   type SamplingHints,
@@ -71,14 +73,12 @@ function checkSamplingHints(
   options: GlideOptions,
   sampling: SamplingHints | undefined,
 ): void {
-  const startAt = sampling?.upsampleFromLowResAt
-  if (startAt === undefined) return
-  if (!isUpsampleKind(kind)) throw invalid('Only upsamplers can start from the low-res image.')
-  if (!Number.isInteger(startAt) || startAt < 1 || startAt >= options.diffusion_steps) {
-    throw invalid(
-      `The low-res start must be a timestep from 1 to ${options.diffusion_steps - 1}; got ${startAt}.`,
-    )
-  }
+  if (sampling === undefined) return
+  const parsed = zSamplingHints.safeParse(sampling)
+  const problem = parsed.success
+    ? samplingHintsProblem(kind, options.diffusion_steps, parsed.data)
+    : parsed.error.issues[0]?.message
+  if (problem) throw invalid(`Invalid sampling.upsampleFromLowResAt: ${problem}.`)
 }
 
 async function sha256OfFile(path: string): Promise<string> {

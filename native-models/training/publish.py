@@ -83,8 +83,9 @@ def main():
     ap.add_argument("--allow-latest", action="store_true", help="publish latest.pt when final.pt is missing")
     ap.add_argument("--models", default="base,upsample", help="which to publish (the others stay as they are)")
     args = ap.parse_args()
+    names = args.models.split(",")
     plan = []
-    for name in args.models.split(","):
+    for name in names:
         run = getattr(args, f"{name}_run") or os.path.join(args.runs, name)
         src = os.path.join(run, "final.pt")
         if not os.path.exists(src):
@@ -97,7 +98,7 @@ def main():
         assert all(v.dtype == torch.float32 for v in sd.values())
         create_model(**opt).load_state_dict(sd, strict=True)
         plan.append((name, run, src))
-    kept = [os.path.join(args.dest, n, "final.pt") for n in ("base", "upsample") if n not in args.models.split(",")]
+    kept = [os.path.join(args.dest, n, "final.pt") for n in ("base", "upsample") if n not in names]
     total = sum(os.path.getsize(p) for _, _, p in plan) + sum(os.path.getsize(p) for p in kept if os.path.exists(p))
     if total > LIMIT:
         sys.exit(f"{total / 1e6:.1f} MB is over the 60 MB budget")

@@ -420,14 +420,8 @@ function validate(models: GlideModels, params: GenerationParams): void {
   ] as const) {
     const model = name === 'base' ? models.base : models.upsampler
     if (!model) continue
-    const maxTimestep = name === 'upsampler' ? model.sampling?.upsampleFromLowResAt : undefined
     try {
-      respacedSchedule(
-        model.options.noise_schedule,
-        model.options.diffusion_steps,
-        respacing,
-        maxTimestep,
-      )
+      respacedSchedule(model.options.noise_schedule, model.options.diffusion_steps, respacing)
     } catch (error) {
       invalid(`The ${name} step setting "${respacing}" is invalid: ${(error as Error).message}`)
     }
