@@ -122,13 +122,19 @@ class GaussianDiffusion:
                 tmap.append(i)
         return cls(np.array(new_betas), tmap)
 
-    @staticmethod
-    def _ex(arr, t, shape):
-        res = torch.from_numpy(arr).to(t.device)[t].float()
-        return res.reshape(-1, *([1] * (len(shape) - 1)))
+    def _on(self, arr, device):
+        """A schedule array as a tensor on `device`, copied there once rather than at every call."""
+        cache = self.__dict__.setdefault("_on_device", {})
+        key = (id(arr), device)
+        if key not in cache:
+            cache[key] = torch.from_numpy(arr).to(device)
+        return cache[key]
+
+    def _ex(self, arr, t, shape):
+        return self._on(arr, t.device)[t].float().reshape(-1, *([1] * (len(shape) - 1)))
 
     def model_timesteps(self, t):
-        return torch.from_numpy(self.timestep_map).to(t.device)[t].long()
+        return self._on(self.timestep_map, t.device)[t].long()
 
     def q_sample(self, x0, t, noise):
         return self._ex(self.sqrt_alphas_cumprod, t, x0.shape) * x0 + \

@@ -1,4 +1,4 @@
-"""Train a GLIDE-mini model (base-inpaint 32px or x4 upsample-inpaint 32->128) on the CPU.
+"""Train a GLIDE-mini model (base-inpaint 32px or x4 upsample-inpaint 32->128) on the CPU or a GPU.
 
     /usr/bin/python3 native-models/training/train.py --model base --minutes 140 \
         --out native-models/training/runs/base
@@ -24,6 +24,7 @@ sys.path.insert(0, HERE)
 import scenes  # noqa: E402
 from diffusion import GaussianDiffusion  # noqa: E402
 from glide_model import create_model  # noqa: E402
+from grow import load_grown  # noqa: E402
 from masks import random_mask  # noqa: E402
 from tokenizer import CaptionTokenizer  # noqa: E402
 
@@ -114,6 +115,36 @@ class Batcher:
         return x0, batch
 
 
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless batches from a Batcher per data-loader worker (worker k seeds its own Batcher)."""
+
+    def __init__(self, kind, options, seed, batch, **batcher_args):
+        super().__init__()
+        self.kind, self.options, self.seed, self.batch, self.batcher_args = kind, options, seed, batch, batcher_args
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker = info.id if info is not None else 0
+        batcher = Batcher(self.kind, self.options, self.seed * 1000 + worker, **self.batcher_args)
+        while True:
+            yield batcher(self.batch)
+
+
+def batch_source(kind, options, seed, batch, workers, pin_memory=False, **batcher_args):
+    """An iterator of (x0, model kwargs); with workers > 0 the scenes are drawn in that many processes."""
+    if workers == 0:
+        batcher = Batcher(kind, options, seed, **batcher_args)
+        return iter(lambda: batcher(batch), None)
+    stream = BatchStream(kind, options, seed, batch, **batcher_args)
+    return iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers, pin_memory=pin_memory,
+                                            prefetch_factor=4, persistent_workers=True))
+
+
+def cpu_state(module):
+    """The state dict with every tensor on the CPU, so a checkpoint trained on a GPU loads anywhere."""
+    return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+
 def count_params(model):
     return sum(p.numel() for p in model.parameters())
 
@@ -131,6 +162,8 @@ def main():
     ap.add_argument("--crop", type=int, default=48, help="upsampler training crop (full res 128)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--workers", type=int, default=0, help="processes drawing scenes (0: in the training loop)")
     ap.add_argument("--save-every-min", type=float, default=10.0)
     ap.add_argument("--bench", type=int, default=0, help="only time this many steps")
     ap.add_argument("--init", default="", help="resume from a state dict")
@@ -150,8 +183,7 @@ def main():
     torch.manual_seed(args.seed)
     opt = with_overrides(OPTIONS[args.model], args.set)
     model = create_model(**opt)
-    if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=True)
+    fresh_blocks = load_grown(model, torch.load(args.init, map_location="cpu")) if args.init else []
     if args.init_noise:
         # Channels duplicated by widen.py get near-identical updates under Adam; noise on the U-Net's
         # weights lets the copies of a pair part.
@@ -160,12 +192,21 @@ def main():
             for name, p in model.named_parameters():
                 if p.ndim > 1 and not name.startswith(("token_embedding", "transformer")) and p.std() > 0:
                     p.add_(torch.randn(p.shape, generator=g) * args.init_noise * p.std())
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    model.to(device)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
+    ema_params, model_params = list(ema.parameters()), list(model.parameters())
     diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
-    batcher = Batcher(args.model, opt, args.seed, p_zero_mask=args.p_zero_mask, crop=args.crop)
-    optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    batches = batch_source(args.model, opt, args.seed, args.batch, args.workers, pin_memory=device.type == "cuda",
+                           p_zero_mask=args.p_zero_mask, crop=args.crop)
+    optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0,
+                              **({"fused": True} if device.type == "cuda" else {}))
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "train.log"), "a", buffering=1)
 
@@ -176,6 +217,8 @@ def main():
 
     n_params = count_params(model)
     say(f"model {args.model}: {n_params:,} parameters ({count_params(model.token_embedding):,} in the token embedding)")
+    if fresh_blocks:
+        say(f"attention blocks new to {args.init}, starting as the identity: {', '.join(fresh_blocks)}")
     recipe = {"model": args.model, "seed": args.seed, "batch": args.batch, "lr": args.lr, "warmup": args.warmup,
               "lr_schedule": "linear warmup, then cosine over the wall-time budget down to 10%",
               "ema": args.ema, "optimizer": "AdamW(weight_decay=0), grad-norm clip 1.0",
@@ -183,7 +226,9 @@ def main():
               "p_empty_caption": 0.2, "p_zero_mask": args.p_zero_mask, "loss": "hybrid: eps MSE + VB (stop-grad mean)" + (
                   f" + {args.lowfreq_weight:g} x block-averaged eps error (blocks 4..image, weight x block size)"
                   if args.lowfreq_weight else ""),
-              "threads": args.threads, "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
+              "threads": args.threads, "device": args.device if device.type == "cpu" else
+              f"{args.device} ({torch.cuda.get_device_name(device)})", "data_workers": args.workers,
+              "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None, "init_noise": args.init_noise,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
@@ -200,7 +245,8 @@ def main():
     t0 = time.time()
     last_save = t0
     step = 0
-    acc = {"loss": 0.0, "mse": 0.0, "vb": 0.0, "n": 0, "tdata": 0.0}
+    zero = torch.zeros((), device=device)
+    acc = {"loss": zero, "mse": zero, "vb": zero, "n": 0, "tdata": 0.0}
     model.train()
     while step < args.max_steps:
         elapsed = time.time() - t0
@@ -211,13 +257,16 @@ def main():
         for g in optim.param_groups:
             g["lr"] = lr
         td = time.time()
-        x0, kw = batcher(args.batch)
+        x0, kw = next(batches)
+        x0 = x0.to(device, non_blocking=True)
+        kw = {k: v.to(device, non_blocking=True) for k, v in kw.items()}
         acc["tdata"] += time.time() - td
-        t = torch.randint(0, diffusion.num_timesteps, (args.batch,))
+        t = torch.randint(0, diffusion.num_timesteps, (args.batch,), device=device)
         if args.t_high_frac > 0:
             # importance on the noisy steps (same per-timestep optimum: only the weighting over t changes)
-            high = torch.rand(args.batch) < args.t_high_frac
-            t = torch.where(high, torch.randint(args.t_high_min, diffusion.num_timesteps, (args.batch,)), t)
+            high = torch.rand(args.batch, device=device) < args.t_high_frac
+            t = torch.where(high, torch.randint(args.t_high_min, diffusion.num_timesteps, (args.batch,),
+                                                device=device), t)
         losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t,
                                            lowfreq_weight=args.lowfreq_weight)
         loss = losses["loss"].mean()
@@ -228,24 +277,25 @@ def main():
         step += 1
         d = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-        acc["loss"] += loss.item()
-        acc["mse"] += losses["mse"].mean().item()
-        acc["vb"] += losses["vb"].mean().item()
+            torch._foreach_mul_(ema_params, d)
+            torch._foreach_add_(ema_params, model_params, alpha=1 - d)
+            acc["loss"] = acc["loss"] + loss.detach()
+            acc["mse"] = acc["mse"] + losses["mse"].mean()
+            acc["vb"] = acc["vb"] + losses["vb"].mean()
         acc["n"] += 1
         every = 10 if args.bench else 50
         if step % every == 0:
             n = acc["n"]
+            acc.update({k: acc[k].item() for k in ("loss", "mse", "vb")})
             el = time.time() - t0
             say(f"step {step} elapsed {el:.0f}s loss {acc['loss'] / n:.4f} mse {acc['mse'] / n:.4f} "
                 f"vb {acc['vb'] / n:.4f} lr {lr:.2e} {step / el:.3f} steps/s data {acc['tdata'] / n * 1000:.0f}ms/step")
             if not args.bench:
                 csv.write(f"{step},{el:.1f},{acc['loss'] / n:.5f},{acc['mse'] / n:.5f},{acc['vb'] / n:.5f},{lr:.3e}\n")
-            acc = {"loss": 0.0, "mse": 0.0, "vb": 0.0, "n": 0, "tdata": 0.0}
+            acc = {"loss": zero, "mse": zero, "vb": zero, "n": 0, "tdata": 0.0}
         if not args.bench and time.time() - last_save > args.save_every_min * 60:
             tmp = os.path.join(args.out, "latest.pt.tmp")
-            torch.save(ema.state_dict(), tmp)
+            torch.save(cpu_state(ema), tmp)
             os.replace(tmp, os.path.join(args.out, "latest.pt"))
             say(f"saved latest.pt at step {step}")
             last_save = time.time()
@@ -253,9 +303,9 @@ def main():
         return
     wall = time.time() - t0
     tmp = os.path.join(args.out, "final.pt.tmp")
-    torch.save(ema.state_dict(), tmp)
+    torch.save(cpu_state(ema), tmp)
     os.replace(tmp, os.path.join(args.out, "final.pt"))
-    torch.save(model.state_dict(), os.path.join(args.out, "raw_final.pt"))
+    torch.save(cpu_state(model), os.path.join(args.out, "raw_final.pt"))
     recipe.update({"steps": step, "wall_time_s": round(wall, 1), "final": "final.pt = EMA weights"})
     with open(os.path.join(args.out, "recipe.json"), "w") as f:
         json.dump(recipe, f, indent=1)
