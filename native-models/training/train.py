@@ -63,11 +63,12 @@ def to_tensor(u8):
 
 
 class Batcher:
-    def __init__(self, kind, options, seed, p_empty_caption=0.2, p_zero_mask=0.4, crop=48):
+    def __init__(self, kind, options, seed, p_empty_caption=0.2, p_zero_mask=0.4, crop=48, layout_labels=False):
         self.kind, self.opt = kind, options
         self.rng = random.Random(seed)
         self.tok = CaptionTokenizer()
         self.p_empty, self.p_zero, self.crop = p_empty_caption, p_zero_mask, crop
+        self.layout_labels = layout_labels
 
     def __call__(self, n):
         rng, ctx = self.rng, self.opt["text_ctx"]
@@ -112,7 +113,52 @@ class Batcher:
         m = torch.from_numpy(np.stack(ms))[:, None]
         batch["inpaint_mask"] = m
         batch["inpaint_image"] = x0 * m
+        if self.layout_labels:
+            batch["layout_labels"] = torch.tensor([layout_labels(s, c) for s, c in zip(sc, caps)], dtype=torch.long)
         return x0, batch
+
+
+POSITION_NAMES = list(scenes.POSITIONS)
+IGNORE = -100
+
+
+def layout_labels(scene, caption):
+    """(position, relation) classes of what a caption says about layout, for the --layout-aux heads.
+
+    position: the index of the single object's stated position, len(POSITION_NAMES) when the caption
+    states none; relation: the index of the stated relation, len(RELATIONS) for a two-object caption
+    without one. IGNORE where a label does not apply (empty caption, other object counts)."""
+    objects = scene["objects"]
+    if not caption:
+        return IGNORE, IGNORE
+    position = IGNORE
+    if len(objects) == 1:
+        said = objects[0]["position_said"]
+        position = POSITION_NAMES.index(objects[0]["position"]) if said else len(POSITION_NAMES)
+    relation = IGNORE
+    if len(objects) == 2:
+        relation = scenes.RELATIONS.index(scene["relation"]) if scene["relation"] else len(scenes.RELATIONS)
+    return position, relation
+
+
+class LayoutHeads(torch.nn.Module):
+    """Training-only classifiers of stated position and relation from the caption's xf_proj.
+
+    The U-Net can only place an object where the caption says once the text embedding tells
+    positions apart, and the embedding gets no gradient to do so while the U-Net ignores it; these
+    heads give the text encoder that gradient. They are not part of the saved checkpoint."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.position = torch.nn.Linear(width, len(POSITION_NAMES) + 1)
+        self.relation = torch.nn.Linear(width, len(scenes.RELATIONS) + 1)
+
+    def loss(self, xf_proj, labels):
+        ce = torch.nn.functional.cross_entropy
+        zero = xf_proj.sum() * 0
+        terms = [ce(head(xf_proj), labels[:, i], ignore_index=IGNORE) if (labels[:, i] != IGNORE).any() else zero
+                 for i, head in enumerate((self.position, self.relation))]
+        return terms[0] + terms[1]
 
 
 class BatchStream(torch.utils.data.IterableDataset):
@@ -174,6 +220,8 @@ def main():
                     help="add Gaussian noise of this many standard deviations (per tensor) to the U-Net's weights")
     ap.add_argument("--lowfreq-weight", type=float, default=0.0,
                     help="weight of the block-averaged eps error (see diffusion.training_losses)")
+    ap.add_argument("--layout-aux", type=float, default=0.0,
+                    help="weight of the training-only position/relation classifiers on the text embedding")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a model option, e.g. --set num_channels=64")
@@ -204,8 +252,10 @@ def main():
     ema_params, model_params = list(ema.parameters()), list(model.parameters())
     diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
     batches = batch_source(args.model, opt, args.seed, args.batch, args.workers, pin_memory=device.type == "cuda",
-                           p_zero_mask=args.p_zero_mask, crop=args.crop)
-    optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0,
+                           p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux))
+    heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
+    trained = list(model.parameters()) + (list(heads.parameters()) if heads else [])
+    optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
                               **({"fused": True} if device.type == "cuda" else {}))
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "train.log"), "a", buffering=1)
@@ -229,7 +279,7 @@ def main():
               "threads": args.threads, "device": args.device if device.type == "cpu" else
               f"{args.device} ({torch.cuda.get_device_name(device)})", "data_workers": args.workers,
               "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
-              "init": args.init or None, "init_noise": args.init_noise,
+              "init": args.init or None, "init_noise": args.init_noise, "layout_aux": args.layout_aux,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:
@@ -260,6 +310,7 @@ def main():
         x0, kw = next(batches)
         x0 = x0.to(device, non_blocking=True)
         kw = {k: v.to(device, non_blocking=True) for k, v in kw.items()}
+        labels = kw.pop("layout_labels", None)
         acc["tdata"] += time.time() - td
         t = torch.randint(0, diffusion.num_timesteps, (args.batch,), device=device)
         if args.t_high_frac > 0:
@@ -270,6 +321,9 @@ def main():
         losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t,
                                            lowfreq_weight=args.lowfreq_weight)
         loss = losses["loss"].mean()
+        if heads is not None:
+            xf_proj, _ = model.get_text_emb(kw["tokens"], kw["mask"])
+            loss = loss + args.layout_aux * heads.loss(xf_proj, labels)
         optim.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
