@@ -25,8 +25,8 @@ REPO = runs.REPO
 
 
 def lineage(run):
-    """Stages a run was resumed from with --init: another run's latest.pt ({run, recipe, steps,
-    wall_s_approx}, after that run's own stages), a widened checkpoint (widen.py's record) or a
+    """Stages a run was resumed from with --init: another run's latest.pt or final.pt ({run, recipe,
+    steps, wall_s_approx}, after that run's own stages), a widened checkpoint (widen.py's record) or a
     published checkpoint ({published, recipe, steps, wall_s_approx}: its record holds its history)."""
     with open(os.path.join(run, "recipe.json")) as f:
         init = json.load(f).get("init")
@@ -37,6 +37,11 @@ def lineage(run):
         with open(widened) as f:
             return [json.load(f)]
     parent = runs.resolve(os.path.dirname(init))
+    if os.path.basename(init) == "final.pt" and os.path.exists(os.path.join(parent, "train.log")):
+        with open(os.path.join(parent, "recipe.json")) as f:
+            parent_recipe = json.load(f)
+        return lineage(parent) + [{"run": os.path.relpath(parent, REPO), "recipe": parent_recipe,
+                                   "steps": parent_recipe["steps"], "wall_s_approx": parent_recipe["wall_time_s"]}]
     snapshot = runs.last_snapshot(parent)
     if snapshot is None:
         record = os.path.join(parent, "recipe.json")

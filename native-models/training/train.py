@@ -146,7 +146,10 @@ class LayoutHeads(torch.nn.Module):
 
     The U-Net can only place an object where the caption says once the text embedding tells
     positions apart, and the embedding gets no gradient to do so while the U-Net ignores it; these
-    heads give the text encoder that gradient. They are not part of the saved checkpoint."""
+    heads give the text encoder that gradient. They are saved beside the run's checkpoints (FILE), not
+    in them, and a run resumed from that folder picks them up."""
+
+    FILE = "layout_heads.pt"
 
     def __init__(self, width):
         super().__init__()
@@ -254,6 +257,9 @@ def main():
     batches = batch_source(args.model, opt, args.seed, args.batch, args.workers, pin_memory=device.type == "cuda",
                            p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux))
     heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
+    heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE) if args.init else ""
+    if heads is not None and os.path.exists(heads_file):
+        heads.load_state_dict(torch.load(heads_file, map_location="cpu"))
     trained = list(model.parameters()) + (list(heads.parameters()) if heads else [])
     optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
                               **({"fused": True} if device.type == "cuda" else {}))
@@ -360,6 +366,8 @@ def main():
     torch.save(cpu_state(ema), tmp)
     os.replace(tmp, os.path.join(args.out, "final.pt"))
     torch.save(cpu_state(model), os.path.join(args.out, "raw_final.pt"))
+    if heads is not None:
+        torch.save(cpu_state(heads), os.path.join(args.out, LayoutHeads.FILE))
     recipe.update({"steps": step, "wall_time_s": round(wall, 1), "final": "final.pt = EMA weights"})
     with open(os.path.join(args.out, "recipe.json"), "w") as f:
         json.dump(recipe, f, indent=1)

@@ -38,6 +38,23 @@ class TestLineage(unittest.TestCase):
             self.assertEqual(record["total_steps"], 7161 + 388 + 5000)
             self.assertEqual(record["total_wall_time_s"], 9480.0 + 540.0 + 6000.0)
 
+    def test_a_run_from_another_runs_final_checkpoint_counts_all_of_its_steps(self):
+        with tempfile.TemporaryDirectory() as root:
+            published, gpu, cpu = (os.path.join(root, n) for n in ("checkpoints/base", "runs/gpu", "runs/cpu"))
+            write(os.path.join(published, "recipe.json"), json.dumps({"total_steps": 100, "total_wall_time_s": 50.0}))
+            write(os.path.join(gpu, "recipe.json"), json.dumps(
+                {"init": os.path.join(published, "final.pt"), "steps": 1689, "wall_time_s": 228.0}))
+            # a snapshot saved before the end must not stand for the finished run
+            write(os.path.join(gpu, "train.log"), "saved latest.pt at step 900\ndone: 1689 steps\n")
+            write(os.path.join(cpu, "recipe.json"), json.dumps(
+                {"init": os.path.join(gpu, "final.pt"), "steps": 10, "wall_time_s": 5.0}))
+
+            record = publish.enrich(cpu)
+
+            self.assertEqual(record["resumed_from"][1]["steps"], 1689)
+            self.assertEqual(record["total_steps"], 100 + 1689 + 10)
+            self.assertEqual(record["total_wall_time_s"], 50.0 + 228.0 + 5.0)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,84 @@
+"""The training-only layout heads (train.py --layout-aux) and checkpoint_parts.py."""
+import os
+import random
+import tempfile
+import unittest
+
+import torch
+
+from . import _paths  # noqa: F401
+
+import checkpoint_parts  # noqa: E402
+import scenes  # noqa: E402
+import train  # noqa: E402
+from glide_model import create_model  # noqa: E402
+from tests.test_training import TINY  # noqa: E402
+
+
+class TestLayoutLabels(unittest.TestCase):
+    def test_labels_follow_what_the_caption_says(self):
+        rng = random.Random(5)
+        seen = {"position": 0, "unsaid": 0, "relation": 0, "no relation": 0}
+        for _ in range(300):
+            scene = scenes.sample_scene(rng)
+            position, relation = train.layout_labels(scene, scene["caption"])
+            objects = scene["objects"]
+            if len(objects) == 1 and objects[0]["position_said"]:
+                self.assertEqual(train.POSITION_NAMES[position], objects[0]["position"])
+                self.assertTrue(any(p in scene["caption"].lower() for p in scenes.POS_PHRASES[objects[0]["position"]]))
+                seen["position"] += 1
+            elif len(objects) == 1:
+                self.assertEqual(position, len(train.POSITION_NAMES))
+                seen["unsaid"] += 1
+            else:
+                self.assertEqual(position, train.IGNORE)
+            if len(objects) == 2 and scene["relation"]:
+                self.assertEqual(scenes.RELATIONS[relation], scene["relation"])
+                seen["relation"] += 1
+            elif len(objects) == 2:
+                self.assertEqual(relation, len(scenes.RELATIONS))
+                seen["no relation"] += 1
+            else:
+                self.assertEqual(relation, train.IGNORE)
+            self.assertEqual(train.layout_labels(scene, ""), (train.IGNORE, train.IGNORE))
+        self.assertTrue(all(n > 10 for n in seen.values()), seen)
+
+    def test_heads_teach_the_text_encoder_to_tell_positions_apart(self):
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+        model = create_model(**dict(TINY, text_ctx=40))
+        heads = train.LayoutHeads(model.model_channels * 4)
+        batch = train.Batcher("base", dict(train.OPTIONS["base"], text_ctx=40), 7, layout_labels=True)
+        _, kw = batch(64)
+        opt = torch.optim.Adam(list(model.parameters()) + list(heads.parameters()), lr=3e-3)
+
+        def loss():
+            return heads.loss(model.get_text_emb(kw["tokens"], kw["mask"])[0], kw["layout_labels"])
+
+        first = loss().item()
+        for _ in range(40):
+            opt.zero_grad()
+            loss().backward()
+            opt.step()
+        self.assertLess(loss().item(), 0.5 * first)
+
+
+class TestCheckpointParts(unittest.TestCase):
+    def test_split_parts_stay_under_the_limit_and_join_back(self):
+        state = {"a": torch.zeros(1000), "b": torch.ones(3000), "c": torch.arange(500.0), "d": torch.zeros(10)}
+        parts = checkpoint_parts.split(state, 12000)
+        self.assertEqual([list(p) for p in parts], [["a"], ["b"], ["c", "d"]])
+        with tempfile.TemporaryDirectory() as root:
+            paths = []
+            for i, part in enumerate(parts):
+                paths.append(os.path.join(root, f"x.part{i}.pt"))
+                torch.save(part, paths[-1])
+            joined = checkpoint_parts.join(torch.load(p) for p in paths)
+        self.assertEqual(list(joined), list(state))
+        self.assertTrue(all(torch.equal(joined[k], state[k]) for k in state))
+        with self.assertRaisesRegex(ValueError, "overlap"):
+            checkpoint_parts.join([{"a": state["a"]}, {"a": state["a"]}])
+
+
+if __name__ == "__main__":
+    unittest.main()
