@@ -24,7 +24,7 @@ def read(path):
 
 def history(run):
     """loss.csv rows of a run, preceded by those of the run it was initialised from (--init
-    DIR/latest.pt), cut at the step of that snapshot; returns rows and the resume steps."""
+    DIR/latest.pt or DIR/final.pt), cut at the step it resumed from; returns rows and the resume steps."""
     rows = read(os.path.join(run, "loss.csv"))
     resumes = []
     try:
@@ -32,12 +32,11 @@ def history(run):
             init = json.load(f).get("init")
     except FileNotFoundError:
         init = None
-    if init:
-        parent = runs.resolve(os.path.dirname(init))
-        snapshot = runs.last_snapshot(parent)
-        if snapshot is not None and os.path.exists(os.path.join(parent, "loss.csv")):
+    point = runs.resume_point(init) if init else None
+    if point is not None:
+        parent, cut, _ = point
+        if os.path.exists(os.path.join(parent, "loss.csv")):
             prev, prev_resumes = history(parent)
-            cut = snapshot[0]
             prev = [r for r in prev if r["step"] <= cut]
             rows = prev + [dict(r, step=r["step"] + cut) for r in rows]
             resumes = prev_resumes + [cut]

@@ -36,26 +36,21 @@ def lineage(run):
     if os.path.exists(widened):
         with open(widened) as f:
             return [json.load(f)]
-    parent = runs.resolve(os.path.dirname(init))
-    if os.path.basename(init) == "final.pt" and os.path.exists(os.path.join(parent, "train.log")):
-        with open(os.path.join(parent, "recipe.json")) as f:
-            parent_recipe = json.load(f)
-        return lineage(parent) + [{"run": os.path.relpath(parent, REPO), "recipe": parent_recipe,
-                                   "steps": parent_recipe["steps"], "wall_s_approx": parent_recipe["wall_time_s"]}]
-    snapshot = runs.last_snapshot(parent)
-    if snapshot is None:
-        record = os.path.join(parent, "recipe.json")
+    point = runs.resume_point(init)
+    if point is None:
+        record = os.path.join(runs.resolve(os.path.dirname(init)), "recipe.json")
         if not os.path.exists(record):
             return []
         with open(record) as f:
             published = json.load(f)
-        return [{"published": os.path.relpath(parent, REPO), "recipe": published,
+        return [{"published": os.path.relpath(os.path.dirname(record), REPO), "recipe": published,
                  "steps": published.get("total_steps", published.get("steps", 0)),
                  "wall_s_approx": published.get("total_wall_time_s", published.get("wall_time_s"))}]
+    parent, steps, wall = point
     with open(os.path.join(parent, "recipe.json")) as f:
         parent_recipe = json.load(f)
     return lineage(parent) + [{"run": os.path.relpath(parent, REPO), "recipe": parent_recipe,
-                               "steps": snapshot[0], "wall_s_approx": snapshot[1]}]
+                               "steps": steps, "wall_s_approx": wall}]
 
 
 def enrich(run, snapshot=False):

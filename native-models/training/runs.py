@@ -1,5 +1,6 @@
 """Reading training run folders (train.log, loss.csv, recipe.json), shared by publish.py and
 plot_loss.py."""
+import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,3 +29,18 @@ def last_snapshot(run):
             rows = [line.split(",") for line in f.read().split("\n")[1:] if line]
     before = [r for r in rows if int(r[0]) <= step]
     return step, (float(before[-1][1]) if before else None)
+
+
+def resume_point(init):
+    """(run folder, steps, elapsed seconds or None) of the run checkpoint an --init path names: all
+    of a finished run for its final.pt, up to the last snapshot for latest.pt. None when the path
+    is not in a training run's folder (a published or widened checkpoint)."""
+    parent = resolve(os.path.dirname(init))
+    if not os.path.exists(os.path.join(parent, "train.log")):
+        return None
+    if os.path.basename(init) == "final.pt":
+        with open(os.path.join(parent, "recipe.json")) as f:
+            recipe = json.load(f)
+        return parent, recipe["steps"], recipe.get("wall_time_s")
+    snapshot = last_snapshot(parent)
+    return None if snapshot is None else (parent, snapshot[0], snapshot[1])
