@@ -14,7 +14,9 @@ Prints one row per group: the share of caption claims that hold (colour, shape, 
 position, relation, background), the share of images whose object count is right and whose
 every claim holds ("all"); for inpainting also "in-mask" (a detected object of the asked colour and
 shape has its centroid inside the hole), "outside" (mean |output - source| over kept pixels, 2 px
-away from the hole, <= 4/255) and "success" (both).
+away from the hole, <= 4/255) and "success" (both). For text to image, "1-obj c+s" and "1-obj pos"
+are the brief's single-object targets: the share of one-object captions whose object has both the
+right colour and shape, and of those that state a position, the right position.
 """
 import argparse
 import json
@@ -69,6 +71,10 @@ def score_item(item, base="."):
     det = detector.detect(img)
     res = detector.check(img, item["caption"], det)
     out = {k: v for k, v in res.items()}
+    if item.get("kind", "text2im") == "text2im" and len(detector.parse_caption(item["caption"])["objects"]) == 1:
+        out["1-obj c+s"] = [all(res["colour"]) and all(res["shape"])]
+        if res["position"]:
+            out["1-obj pos"] = [all(res["position"])]
     if item.get("kind") == "inpaint":
         src = detector._as_u8(_load(item["source"], base))
         if src.shape != img.shape:
@@ -111,7 +117,7 @@ def score(items, base="."):
 
 
 def table(rows):
-    cols = CLAIMS + ["in-mask", "outside", "success"]
+    cols = CLAIMS + ["1-obj c+s", "1-obj pos", "in-mask", "outside", "success"]
     head = f"{'kind':8} {'group':10} {'guid':>5} {'n':>4} " + " ".join(f"{c:>10}" for c in cols)
     lines = [head, "-" * len(head)]
     for (kind, group, g), agg in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):

@@ -1,5 +1,6 @@
 #!/bin/bash
-# GLIDE-mini base training on a GPU lent through the device tool (one call, at most 10 minutes).
+# GLIDE-mini base training on one CUDA GPU with PyTorch (written for a lent machine: one call, at
+# most 10 minutes, files back of at most 16 MiB each from $OUT).
 #
 #   device_train.sh NAME:ARGS [NAME:ARGS]   e.g. "base_g8:--seed 61" "base_g16:--seed 62 --set attention_resolutions=16,8"
 #
@@ -12,6 +13,8 @@ set -u
 cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 MINUTES=${MINUTES:-7.5}
+OUT=${OUT:-$PWD/runs/gpu-out}
+mkdir -p "$OUT"
 INIT=${INIT:-checkpoints/base/final.pt}
 nvidia-smi -L
 python3 -c "import torch; print(torch.__version__, torch.cuda.get_device_name())"

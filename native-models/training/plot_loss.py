@@ -37,6 +37,7 @@ def history(run):
         parent, cut, _ = point
         if os.path.exists(os.path.join(parent, "loss.csv")):
             prev, prev_resumes = history(parent)
+            cut += prev_resumes[-1] if prev_resumes else 0  # the parent's steps count on from its own resume
             prev = [r for r in prev if r["step"] <= cut]
             rows = prev + [dict(r, step=r["step"] + cut) for r in rows]
             resumes = prev_resumes + [cut]

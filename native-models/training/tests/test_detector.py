@@ -56,6 +56,24 @@ class TestDetector(unittest.TestCase):
         r = detector.check(img, "a red star on the left")
         self.assertEqual((r["colour"], r["shape"], r["position"]), ([True], [False], [True]))
 
+    def test_single_object_targets_count_one_object_captions_only(self):
+        with tempfile.TemporaryDirectory() as d:
+            rng = random.Random(11)
+            items = []
+            while len(items) < 6:
+                scene = scenes.sample_scene(rng)
+                if len(scene["objects"]) == 1 and scene["objects"][0]["position_said"] or \
+                        len(scene["objects"]) == 2 and len(items) % 2:
+                    name = f"{len(items)}.png"
+                    Image.fromarray(scenes.render(scene, 128)).save(os.path.join(d, name))
+                    items.append({"image": name, "caption": scene["caption"], "group": "rendered"})
+            rows = score.score(items, d)[("text2im", "rendered", None)]
+            singles = sum(len(detector.parse_caption(it["caption"])["objects"]) == 1 for it in items)
+            self.assertEqual(rows["1-obj c+s"], [singles, singles])
+            self.assertEqual(rows["1-obj pos"], [singles, singles])
+            self.assertLess(singles, len(items))
+            self.assertIn("1-obj pos", score.table({("text2im", "rendered", None): rows}))
+
     def test_score_inpainting(self):
         with tempfile.TemporaryDirectory() as d:
             items = []

@@ -6,6 +6,7 @@ import unittest
 
 from . import _paths  # noqa: F401
 
+import plot_loss  # noqa: E402
 import publish  # noqa: E402
 
 
@@ -54,6 +55,23 @@ class TestLineage(unittest.TestCase):
             self.assertEqual(record["resumed_from"][1]["steps"], 1689)
             self.assertEqual(record["total_steps"], 100 + 1689 + 10)
             self.assertEqual(record["total_wall_time_s"], 50.0 + 228.0 + 5.0)
+
+
+class TestLossHistory(unittest.TestCase):
+    def test_a_chain_of_finished_runs_joins_into_one_curve(self):
+        with tempfile.TemporaryDirectory() as root:
+            a, b, c = (os.path.join(root, "runs", n) for n in "abc")
+            for run, init, steps in ((a, None, 100), (b, os.path.join(a, "final.pt"), 40),
+                                     (c, os.path.join(b, "final.pt"), 60)):
+                write(os.path.join(run, "recipe.json"), json.dumps({"init": init, "steps": steps, "wall_time_s": 1.0}))
+                write(os.path.join(run, "train.log"), "done\n")
+                write(os.path.join(run, "loss.csv"), "step,loss\n" + "".join(
+                    f"{k},{run[-1] == 'a' and 1.0 or 0.5}\n" for k in range(20, steps + 1, 20)))
+
+            rows, resumes = plot_loss.history(c)
+
+            self.assertEqual(resumes, [100, 140])
+            self.assertEqual([r["step"] for r in rows], [20, 40, 60, 80, 100, 120, 140, 160, 180, 200])
 
 
 if __name__ == "__main__":
