@@ -103,6 +103,7 @@ class GaussianDiffusion:
         self.posterior_mean_coef1 = betas * np.sqrt(self.alphas_cumprod_prev) / (1.0 - self.alphas_cumprod)
         self.posterior_mean_coef2 = (1.0 - self.alphas_cumprod_prev) * np.sqrt(alphas) / (1.0 - self.alphas_cumprod)
         self.log_betas = np.log(betas)
+        self._on_device = {}  # (id of a schedule array, device) -> that array as a tensor there
 
     @classmethod
     def create(cls, noise_schedule, steps=1000, respacing="", max_timestep=None):
@@ -124,11 +125,10 @@ class GaussianDiffusion:
 
     def _on(self, arr, device):
         """A schedule array as a tensor on `device`, copied there once rather than at every call."""
-        cache = self.__dict__.setdefault("_on_device", {})
         key = (id(arr), device)
-        if key not in cache:
-            cache[key] = torch.from_numpy(arr).to(device)
-        return cache[key]
+        if key not in self._on_device:
+            self._on_device[key] = torch.from_numpy(arr).to(device)
+        return self._on_device[key]
 
     def _ex(self, arr, t, shape):
         return self._on(arr, t.device)[t].float().reshape(-1, *([1] * (len(shape) - 1)))

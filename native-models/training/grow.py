@@ -58,10 +58,10 @@ def load_grown(model, state):
     for key, value in state.items():
         if not key.startswith(BLOCK_LISTS + ("middle_block.",)):
             renamed[key] = value
-    missing = [k for k in own if k not in renamed and not any(k.startswith(f + ".") for f in fresh)]
+    fresh_state = {k: v for k, v in own.items() if any(k.startswith(f + ".") for f in fresh)}
+    missing = [k for k in own if k not in renamed and k not in fresh_state]
     unused = [k for k in renamed if k not in own]
     if missing or unused:
         raise ValueError(f"checkpoint does not fit the model: missing {missing[:5]}, unused {unused[:5]}")
-    fresh_state = {k: v for k, v in own.items() if any(k.startswith(f + ".") for f in fresh)}
     model.load_state_dict({**renamed, **fresh_state}, strict=True)
     return fresh

@@ -38,12 +38,13 @@ def lineage(run):
             return [json.load(f)]
     point = runs.resume_point(init)
     if point is None:
-        record = os.path.join(runs.resolve(os.path.dirname(init)), "recipe.json")
+        folder = runs.resolve(os.path.dirname(init))
+        record = os.path.join(folder, "recipe.json")
         if not os.path.exists(record):
             return []
         with open(record) as f:
             published = json.load(f)
-        return [{"published": os.path.relpath(os.path.dirname(record), REPO), "recipe": published,
+        return [{"published": os.path.relpath(folder, REPO), "recipe": published,
                  "steps": published.get("total_steps", published.get("steps", 0)),
                  "wall_s_approx": published.get("total_wall_time_s", published.get("wall_time_s"))}]
     parent, steps, wall = point

@@ -257,8 +257,8 @@ def main():
     batches = batch_source(args.model, opt, args.seed, args.batch, args.workers, pin_memory=device.type == "cuda",
                            p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux))
     heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
-    heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE) if args.init else ""
-    if heads is not None and os.path.exists(heads_file):
+    heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE)
+    if heads is not None and args.init and os.path.exists(heads_file):
         heads.load_state_dict(torch.load(heads_file, map_location="cpu"))
     trained = list(model.parameters()) + (list(heads.parameters()) if heads else [])
     optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
