@@ -7,8 +7,9 @@
 # The runs share the GPU and the 16 cores (7 scene-drawing processes each); ARGS are added to the
 # common train.py arguments below and may override them (a later --lr wins). INIT (default: the
 # published base) is the checkpoint they resume from, MINUTES their wall-time budget. Each run
-# returns its .out log, a tar of its run folder's small files and final.pt split into parts under
-# the 16 MiB file limit; join them with checkpoint_parts.py join.
+# returns three files: a tar of its run folder's small files (the .out log and, with --layout-aux,
+# layout_heads.pt) and final.pt split into two parts under the 16 MiB file limit. The device returns
+# at most 8 files a call, so at most two runs a call. Join the parts with checkpoint_parts.py join.
 set -u
 cd "$(dirname "$0")"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
@@ -26,11 +27,14 @@ for spec in "$@"; do
     name=${spec%%:*}
     read -r -a extra <<< "${spec#*:}"
     names+=("$name")
-    python3 train.py "${common[@]}" "${extra[@]}" --out "/tmp/runs/$name" > "$OUT/$name.out" 2>&1 &
+    mkdir -p "/tmp/runs/$name"
+    python3 train.py "${common[@]}" "${extra[@]}" --out "/tmp/runs/$name" > "/tmp/runs/$name/$name.out" 2>&1 &
 done
 wait
 for run in "${names[@]}"; do
     python3 checkpoint_parts.py split "/tmp/runs/$run/final.pt" "$OUT/$run" --max-mb 15
-    tar -C /tmp/runs -cf "$OUT/$run.tar" "$run/options.json" "$run/recipe.json" "$run/loss.csv" "$run/train.log"
+    small=("$run/$run.out" "$run/options.json" "$run/recipe.json" "$run/loss.csv" "$run/train.log")
+    [ -f "/tmp/runs/$run/layout_heads.pt" ] && small+=("$run/layout_heads.pt")
+    tar -C /tmp/runs -cf "$OUT/$run.tar" "${small[@]}"
 done
 ls -la "$OUT"

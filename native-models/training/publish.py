@@ -3,7 +3,8 @@
     /usr/bin/python3 native-models/training/publish.py [--runs native-models/training/runs] [--allow-latest]
         [--models base,upsample]
 
-For each of base and upsample: checkpoints/<model>/{final.pt, options.json, recipe.json}. Refuses to
+For each of base and upsample: checkpoints/<model>/{final.pt, options.json, recipe.json} (and the
+run's training-only layout_heads.pt when it has one, so a run resumed from there keeps them). Refuses to
 copy more than 60 MB in total. Checks that every state dict loads strictly into the model its
 options build and is float32. Without --allow-latest only final.pt (training finished) is copied.
 """
@@ -109,6 +110,9 @@ def main():
         os.makedirs(dst, exist_ok=True)
         shutil.copyfile(src, os.path.join(dst, "final.pt"))
         shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
+        heads = os.path.join(run, "layout_heads.pt")  # training-only; lets a run resumed from dst keep them
+        if os.path.exists(heads):
+            shutil.copyfile(heads, os.path.join(dst, "layout_heads.pt"))
         with open(os.path.join(dst, "recipe.json"), "w") as f:
             json.dump(rec, f, indent=1)
         print(f"{name}: {src} -> {dst}/final.pt ({os.path.getsize(src) / 1e6:.1f} MB)")

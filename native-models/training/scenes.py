@@ -145,12 +145,16 @@ def describe(o, rng, with_size=None, with_pos=None):
     return text
 
 
-def sample_scene(rng, held_out=HELD_OUT):
-    """A random scene: {"background", "objects", "relation", "caption"}."""
+def sample_scene(rng, held_out=HELD_OUT, relation_share=0.0):
+    """A random scene: {"background", "objects", "relation", "caption"}. relation_share: the share
+    of scenes drawn as two objects in a stated relation before the usual mix (which has 17.5 %)."""
     while True:
         bg = rng.choice(list(BACKGROUNDS))
-        n = rng.choices([1, 2, 3], weights=[0.45, 0.35, 0.2])[0]
-        relation = rng.choice(RELATIONS) if n == 2 and rng.random() < 0.5 else None
+        if relation_share and rng.random() < relation_share:
+            n, relation = 2, rng.choice(RELATIONS)
+        else:
+            n = rng.choices([1, 2, 3], weights=[0.45, 0.35, 0.2])[0]
+            relation = rng.choice(RELATIONS) if n == 2 and rng.random() < 0.5 else None
         objs = _sample_objects(rng, n, bg, relation, held_out)
         if objs is None:
             continue

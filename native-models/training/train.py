@@ -63,8 +63,10 @@ def to_tensor(u8):
 
 
 class Batcher:
-    def __init__(self, kind, options, seed, p_empty_caption=0.2, p_zero_mask=0.4, crop=48, layout_labels=False):
+    def __init__(self, kind, options, seed, p_empty_caption=0.2, p_zero_mask=0.4, crop=48, layout_labels=False,
+                 relation_share=0.0):
         self.kind, self.opt = kind, options
+        self.relation_share = relation_share
         self.rng = random.Random(seed)
         self.tok = CaptionTokenizer()
         self.p_empty, self.p_zero, self.crop = p_empty_caption, p_zero_mask, crop
@@ -75,7 +77,7 @@ class Batcher:
         hi, caps = [], []
         sc = []
         for _ in range(n):
-            s = scenes.sample_scene(rng)
+            s = scenes.sample_scene(rng, relation_share=self.relation_share)
             sc.append(s)
             hi.append(scenes.render(s, FULL_RES))
             caps.append("" if rng.random() < self.p_empty else s["caption"])
@@ -122,32 +124,45 @@ POSITION_NAMES = list(scenes.POSITIONS)
 IGNORE = -100
 
 
+COLOUR_NAMES, SHAPE_NAMES = list(scenes.COLOURS), scenes.SHAPES
+
+
 def layout_labels(scene, caption):
-    """(position, relation) classes of what a caption says about layout, for the --layout-aux heads.
+    """(position, relation, lead colour, lead shape) classes of what a caption says about layout, for
+    the --layout-aux heads.
 
     position: the index of the single object's stated position, len(POSITION_NAMES) when the caption
     states none; relation: the index of the stated relation, len(RELATIONS) for a two-object caption
-    without one. IGNORE where a label does not apply (empty caption, other object counts)."""
+    without one. Lead colour and shape bind the relation to its objects: for a stated relation, the
+    colour (shape) of the object on the left, or for "above"/"below" of the one on top, offset by the
+    number of colours (shapes) for the vertical relations. IGNORE where a label does not apply (empty
+    caption, other object counts, no stated relation)."""
     objects = scene["objects"]
     if not caption:
-        return IGNORE, IGNORE
+        return IGNORE, IGNORE, IGNORE, IGNORE
     position = IGNORE
     if len(objects) == 1:
         said = objects[0]["position_said"]
         position = POSITION_NAMES.index(objects[0]["position"]) if said else len(POSITION_NAMES)
-    relation = IGNORE
+    relation = lead_colour = lead_shape = IGNORE
     if len(objects) == 2:
         relation = scenes.RELATIONS.index(scene["relation"]) if scene["relation"] else len(scenes.RELATIONS)
-    return position, relation
+    if len(objects) == 2 and scene["relation"]:
+        first, second = objects
+        lead = first if scene["relation"] in ("left of", "above") else second
+        vertical = scene["relation"] in ("above", "below")
+        lead_colour = vertical * len(COLOUR_NAMES) + COLOUR_NAMES.index(lead["colour"])
+        lead_shape = vertical * len(SHAPE_NAMES) + SHAPE_NAMES.index(lead["shape"])
+    return position, relation, lead_colour, lead_shape
 
 
 class LayoutHeads(torch.nn.Module):
-    """Training-only classifiers of stated position and relation from the caption's xf_proj.
+    """Training-only classifiers of stated layout from the caption's xf_proj (see layout_labels).
 
     The U-Net can only place an object where the caption says once the text embedding tells
     positions apart, and the embedding gets no gradient to do so while the U-Net ignores it; these
     heads give the text encoder that gradient. They are saved beside the run's checkpoints (FILE), not
-    in them, and a run resumed from that folder picks them up."""
+    in them, and a run resumed from that folder picks up the heads it finds there."""
 
     FILE = "layout_heads.pt"
 
@@ -155,13 +170,19 @@ class LayoutHeads(torch.nn.Module):
         super().__init__()
         self.position = torch.nn.Linear(width, len(POSITION_NAMES) + 1)
         self.relation = torch.nn.Linear(width, len(scenes.RELATIONS) + 1)
+        self.lead_colour = torch.nn.Linear(width, 2 * len(COLOUR_NAMES))
+        self.lead_shape = torch.nn.Linear(width, 2 * len(SHAPE_NAMES))
+
+    def heads(self):
+        return self.position, self.relation, self.lead_colour, self.lead_shape
 
     def loss(self, xf_proj, labels):
         ce = torch.nn.functional.cross_entropy
-        zero = xf_proj.sum() * 0
-        terms = [ce(head(xf_proj), labels[:, i], ignore_index=IGNORE) if (labels[:, i] != IGNORE).any() else zero
-                 for i, head in enumerate((self.position, self.relation))]
-        return terms[0] + terms[1]
+        loss = xf_proj.sum() * 0
+        for i, head in enumerate(self.heads()):
+            if (labels[:, i] != IGNORE).any():
+                loss = loss + ce(head(xf_proj), labels[:, i], ignore_index=IGNORE)
+        return loss
 
 
 class BatchStream(torch.utils.data.IterableDataset):
@@ -225,6 +246,8 @@ def main():
                     help="weight of the block-averaged eps error (see diffusion.training_losses)")
     ap.add_argument("--layout-aux", type=float, default=0.0,
                     help="weight of the training-only position/relation classifiers on the text embedding")
+    ap.add_argument("--relation-share", type=float, default=0.0,
+                    help="share of scenes drawn as two objects in a stated relation, before the usual mix")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a model option, e.g. --set num_channels=64")
@@ -255,11 +278,12 @@ def main():
     ema_params, model_params = list(ema.parameters()), list(model.parameters())
     diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
     batches = batch_source(args.model, opt, args.seed, args.batch, args.workers, pin_memory=device.type == "cuda",
-                           p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux))
+                           p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux),
+                           relation_share=args.relation_share)
     heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
     heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE)
     if heads is not None and args.init and os.path.exists(heads_file):
-        heads.load_state_dict(torch.load(heads_file, map_location="cpu"))
+        heads.load_state_dict(torch.load(heads_file, map_location="cpu"), strict=False)  # older files lack some
     trained = list(model.parameters()) + (list(heads.parameters()) if heads else [])
     optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
                               **({"fused": True} if device.type == "cuda" else {}))
@@ -286,6 +310,7 @@ def main():
               f"{args.device} ({torch.cuda.get_device_name(device)})", "data_workers": args.workers,
               "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None, "init_noise": args.init_noise, "layout_aux": args.layout_aux,
+              "relation_share": args.relation_share,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:

@@ -21,7 +21,7 @@ class TestLayoutLabels(unittest.TestCase):
         seen = {"position": 0, "unsaid": 0, "relation": 0, "no relation": 0}
         for _ in range(300):
             scene = scenes.sample_scene(rng)
-            position, relation = train.layout_labels(scene, scene["caption"])
+            position, relation, lead_colour, lead_shape = train.layout_labels(scene, scene["caption"])
             objects = scene["objects"]
             if len(objects) == 1 and objects[0]["position_said"]:
                 self.assertEqual(train.POSITION_NAMES[position], objects[0]["position"])
@@ -34,14 +34,42 @@ class TestLayoutLabels(unittest.TestCase):
                 self.assertEqual(position, train.IGNORE)
             if len(objects) == 2 and scene["relation"]:
                 self.assertEqual(scenes.RELATIONS[relation], scene["relation"])
+                self.assertEqual(self.lead_from_caption(scene), (lead_colour, lead_shape))
                 seen["relation"] += 1
             elif len(objects) == 2:
                 self.assertEqual(relation, len(scenes.RELATIONS))
                 seen["no relation"] += 1
             else:
                 self.assertEqual(relation, train.IGNORE)
-            self.assertEqual(train.layout_labels(scene, ""), (train.IGNORE, train.IGNORE))
+            if not scene["relation"]:
+                self.assertEqual((lead_colour, lead_shape), (train.IGNORE, train.IGNORE))
+            self.assertEqual(train.layout_labels(scene, ""), (train.IGNORE,) * 4)
         self.assertTrue(all(n > 10 for n in seen.values()), seen)
+
+    @staticmethod
+    def lead_from_caption(scene):
+        """(lead colour, lead shape) worked out from the drawn objects' coordinates: the one further
+        left (horizontal relation) or further up (vertical), whichever the caption names first."""
+        a, b = scene["objects"]
+        vertical = scene["relation"] in ("above", "below")
+        lead = min((a, b), key=lambda o: o["y"] if vertical else o["x"])
+        return (vertical * 8 + list(scenes.COLOURS).index(lead["colour"]),
+                vertical * 5 + scenes.SHAPES.index(lead["shape"]))
+
+    def test_relation_share_adds_relation_scenes_and_leaves_the_default_stream_alone(self):
+        plain, shared_zero = random.Random(9), random.Random(9)
+        for _ in range(50):  # the evaluation prompts are drawn from this stream
+            self.assertEqual(scenes.sample_scene(plain)["caption"],
+                             scenes.sample_scene(shared_zero, relation_share=0.0)["caption"])
+        rng = random.Random(10)
+        drawn = [scenes.sample_scene(rng, relation_share=0.5) for _ in range(400)]
+        share = sum(1 for s in drawn if s["relation"]) / len(drawn)
+        self.assertGreater(share, 0.5 + 0.5 * 0.175 - 0.07)
+        self.assertLess(share, 0.5 + 0.5 * 0.175 + 0.07)
+        for s in drawn:
+            if s["relation"]:
+                a, b = s["objects"]
+                self.assertTrue(scenes.relation_holds(a, b, s["relation"]))
 
     def test_heads_teach_the_text_encoder_to_tell_positions_apart(self):
         torch.manual_seed(0)
