@@ -20,8 +20,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import runs  # noqa: E402
 from glide_model import create_model  # noqa: E402
+from train import LayoutHeads  # noqa: E402
 
 LIMIT = 60 * 1000 * 1000
+LAYOUT_HEADS = LayoutHeads.FILE
 REPO = runs.REPO
 
 
@@ -76,6 +78,19 @@ def enrich(run, snapshot=False):
     return rec
 
 
+def copy_run_files(run, checkpoint, dst):
+    """The checkpoint as dst/final.pt, the run's options and, when it has them, its training-only
+    layout heads (a run resumed from dst/final.pt picks them up)."""
+    os.makedirs(dst, exist_ok=True)
+    shutil.copyfile(checkpoint, os.path.join(dst, "final.pt"))
+    shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
+    heads = os.path.join(run, LAYOUT_HEADS)
+    if os.path.exists(heads):
+        shutil.copyfile(heads, os.path.join(dst, LAYOUT_HEADS))
+    elif os.path.exists(os.path.join(dst, LAYOUT_HEADS)):
+        os.remove(os.path.join(dst, LAYOUT_HEADS))  # they belonged to the checkpoint being replaced
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default=os.path.join(HERE, "runs"))
@@ -107,12 +122,7 @@ def main():
     for name, run, src in plan:
         dst = os.path.join(args.dest, name)
         rec = enrich(run, snapshot=not src.endswith("final.pt"))  # before dst's own record is replaced
-        os.makedirs(dst, exist_ok=True)
-        shutil.copyfile(src, os.path.join(dst, "final.pt"))
-        shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
-        heads = os.path.join(run, "layout_heads.pt")  # training-only; lets a run resumed from dst keep them
-        if os.path.exists(heads):
-            shutil.copyfile(heads, os.path.join(dst, "layout_heads.pt"))
+        copy_run_files(run, src, dst)
         with open(os.path.join(dst, "recipe.json"), "w") as f:
             json.dump(rec, f, indent=1)
         print(f"{name}: {src} -> {dst}/final.pt ({os.path.getsize(src) / 1e6:.1f} MB)")

@@ -57,6 +57,25 @@ class TestLineage(unittest.TestCase):
             self.assertEqual(record["total_wall_time_s"], 50.0 + 228.0 + 5.0)
 
 
+class TestCopy(unittest.TestCase):
+    def test_layout_heads_travel_with_the_checkpoint_and_stale_ones_go(self):
+        with tempfile.TemporaryDirectory() as root:
+            with_heads, without, dst = (os.path.join(root, n) for n in ("runs/a", "runs/b", "checkpoints/base"))
+            for run in (with_heads, without):
+                write(os.path.join(run, "final.pt"), run)
+                write(os.path.join(run, "options.json"), "{}")
+            write(os.path.join(with_heads, publish.LAYOUT_HEADS), "heads of a")
+
+            publish.copy_run_files(with_heads, os.path.join(with_heads, "final.pt"), dst)
+            with open(os.path.join(dst, publish.LAYOUT_HEADS)) as f:
+                self.assertEqual(f.read(), "heads of a")
+
+            publish.copy_run_files(without, os.path.join(without, "final.pt"), dst)
+            with open(os.path.join(dst, "final.pt")) as f:
+                self.assertEqual(f.read(), without)
+            self.assertFalse(os.path.exists(os.path.join(dst, publish.LAYOUT_HEADS)))
+
+
 class TestLossHistory(unittest.TestCase):
     def test_a_chain_of_finished_runs_joins_into_one_curve(self):
         with tempfile.TemporaryDirectory() as root:
