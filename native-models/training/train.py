@@ -121,10 +121,8 @@ class Batcher:
 
 
 POSITION_NAMES = list(scenes.POSITIONS)
-IGNORE = -100
-
-
 COLOUR_NAMES, SHAPE_NAMES = list(scenes.COLOURS), scenes.SHAPES
+IGNORE = -100
 
 
 def layout_labels(scene, caption):
@@ -245,7 +243,7 @@ def main():
     ap.add_argument("--lowfreq-weight", type=float, default=0.0,
                     help="weight of the block-averaged eps error (see diffusion.training_losses)")
     ap.add_argument("--layout-aux", type=float, default=0.0,
-                    help="weight of the training-only position/relation classifiers on the text embedding")
+                    help="weight of the training-only layout classifiers on the text embedding")
     ap.add_argument("--relation-share", type=float, default=0.0,
                     help="share of scenes drawn as two objects in a stated relation, before the usual mix")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
