@@ -143,9 +143,10 @@ def layout_labels(scene, caption):
         said = objects[0]["position_said"]
         position = POSITION_NAMES.index(objects[0]["position"]) if said else len(POSITION_NAMES)
     relation = lead_colour = lead_shape = IGNORE
-    if len(objects) == 2:
-        relation = scenes.RELATIONS.index(scene["relation"]) if scene["relation"] else len(scenes.RELATIONS)
-    if len(objects) == 2 and scene["relation"]:
+    if len(objects) == 2 and not scene["relation"]:
+        relation = len(scenes.RELATIONS)
+    elif len(objects) == 2:
+        relation = scenes.RELATIONS.index(scene["relation"])
         first, second = objects
         lead = first if scene["relation"] in ("left of", "above") else second
         vertical = scene["relation"] in ("above", "below")

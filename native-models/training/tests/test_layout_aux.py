@@ -34,7 +34,7 @@ class TestLayoutLabels(unittest.TestCase):
                 self.assertEqual(position, train.IGNORE)
             if len(objects) == 2 and scene["relation"]:
                 self.assertEqual(scenes.RELATIONS[relation], scene["relation"])
-                self.assertEqual(self.lead_from_caption(scene), (lead_colour, lead_shape))
+                self.assertEqual(self.lead_from_coordinates(scene), (lead_colour, lead_shape))
                 seen["relation"] += 1
             elif len(objects) == 2:
                 self.assertEqual(relation, len(scenes.RELATIONS))
@@ -47,9 +47,9 @@ class TestLayoutLabels(unittest.TestCase):
         self.assertTrue(all(n > 10 for n in seen.values()), seen)
 
     @staticmethod
-    def lead_from_caption(scene):
-        """(lead colour, lead shape) worked out from the drawn objects' coordinates: the one further
-        left (horizontal relation) or further up (vertical), whichever the caption names first."""
+    def lead_from_coordinates(scene):
+        """(lead colour, lead shape) worked out from where the objects were drawn, not from the
+        caption's wording: the object further left (horizontal relation) or further up (vertical)."""
         a, b = scene["objects"]
         vertical = scene["relation"] in ("above", "below")
         lead = min((a, b), key=lambda o: o["y"] if vertical else o["x"])
