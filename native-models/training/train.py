@@ -209,6 +209,9 @@ def batch_source(kind, options, seed, batch, workers, pin_memory=False, **batche
                                             prefetch_factor=4, persistent_workers=True))
 
 
+TEXT_ENCODER_PREFIXES = ("token_embedding", "positional_embedding", "padding_embedding", "transformer.", "final_ln")
+
+
 def cpu_state(module):
     """The state dict with every tensor on the CPU, so a checkpoint trained on a GPU loads anywhere."""
     return {k: v.detach().cpu() for k, v in module.state_dict().items()}
@@ -248,6 +251,9 @@ def main():
     ap.add_argument("--relation-share", type=float, default=0.0,
                     help="share of scenes drawn as two objects in a stated relation, before the usual mix")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
+    ap.add_argument("--freeze-text", action="store_true",
+                    help="keep the text transformer and its embeddings fixed (train the U-Net and its readers of "
+                         "the text: transformer_proj, encoder_kv)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a model option, e.g. --set num_channels=64")
     args = ap.parse_args()
@@ -270,6 +276,10 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
+    if args.freeze_text:
+        for name, p in model.named_parameters():
+            if name.startswith(TEXT_ENCODER_PREFIXES):
+                p.requires_grad_(False)
     model.to(device)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
@@ -283,7 +293,7 @@ def main():
     heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE)
     if heads is not None and args.init and os.path.exists(heads_file):
         heads.load_state_dict(torch.load(heads_file, map_location="cpu"), strict=False)  # older files lack some
-    trained = list(model.parameters()) + (list(heads.parameters()) if heads else [])
+    trained = [p for p in model.parameters() if p.requires_grad] + (list(heads.parameters()) if heads else [])
     optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
                               **({"fused": True} if device.type == "cuda" else {}))
     os.makedirs(args.out, exist_ok=True)
@@ -309,7 +319,7 @@ def main():
               f"{args.device} ({torch.cuda.get_device_name(device)})", "data_workers": args.workers,
               "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None, "init_noise": args.init_noise, "layout_aux": args.layout_aux,
-              "relation_share": args.relation_share,
+              "relation_share": args.relation_share, "freeze_text": args.freeze_text,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:

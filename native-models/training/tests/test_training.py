@@ -1,9 +1,12 @@
 """Training objective, data and checkpoint format."""
+import contextlib
 import io
 import json
 import os
 import random
+import tempfile
 import unittest
+import unittest.mock
 import zipfile
 
 import numpy as np
@@ -163,6 +166,35 @@ class TestTraining(unittest.TestCase):
         table = CaptionTokenizer().table
         for piece, ids in table.items():
             self.assertEqual(bpe.encode_piece(piece), ids, piece)
+
+
+class TestFreezeText(unittest.TestCase):
+    """train.py --freeze-text: a run keeps the text transformer and its embeddings and trains the rest."""
+
+    def run_steps(self, folder, *extra):
+        init = os.path.join(folder, "init.pt")
+        if not os.path.exists(init):
+            torch.manual_seed(0)
+            torch.save(create_model(**train.OPTIONS["base"]).state_dict(), init)
+        out = os.path.join(folder, "run" + "".join(extra))
+        argv = ["train.py", "--model", "base", "--out", out, "--init", init, "--max-steps", "3", "--batch", "2",
+                "--warmup", "1", "--lr", "1e-3", "--threads", "1", *extra]
+        with unittest.mock.patch("sys.argv", argv), contextlib.redirect_stdout(io.StringIO()):
+            train.main()
+        before = torch.load(init)
+        after = torch.load(os.path.join(out, "raw_final.pt"))
+        moved = {name for name in before if not torch.equal(before[name], after[name])}
+        text = {name for name in before if name.startswith(train.TEXT_ENCODER_PREFIXES)}
+        return moved, text
+
+    def test_frozen_text_encoder_stays_and_the_unet_trains(self):
+        with tempfile.TemporaryDirectory() as folder:
+            moved, text = self.run_steps(folder, "--freeze-text")
+            self.assertEqual(moved & text, set())
+            self.assertIn("transformer_proj.weight", moved)
+            self.assertIn("out.2.weight", moved)
+            moved_free, _ = self.run_steps(folder)
+            self.assertIn("transformer.resblocks.0.attn.c_qkv.weight", moved_free)
 
 
 if __name__ == "__main__":
