@@ -3,7 +3,7 @@ TypeScript engine, then scores with score.py).
 
     /usr/bin/python3 native-models/eval/cases.py OUT_DIR [--inpaint N] [--size 128]
 
-OUT_DIR/cases.json: {"prompts": [{"caption", "held_out"}...],
+OUT_DIR/cases.json: {"prompts": [{"caption", "group"}...],
                      "inpaint": [{"caption", "source", "mask", "target": {"colour", "shape"}}...]}
 Inpainting sources are rendered scenes (PNG); masks are PNG with white = keep, black = regenerate
 (score.py's convention); the caption asks for another colour and shape where the mask is black.

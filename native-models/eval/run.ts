@@ -69,7 +69,7 @@ async function readRgba(path: string): Promise<RgbaImage> {
 }
 
 interface Cases {
-  prompts: { caption: string; held_out: boolean }[]
+  prompts: { caption: string; group: string }[]
   inpaint: { caption: string; source: string; mask: string; target: object }[]
 }
 
@@ -96,8 +96,13 @@ for (const guidance of guidances) {
     })
     for (const [sample, image] of images.entries()) {
       const name = await savePng(image, `g${guidance}-p${index}-s${sample}.png`)
-      const group = prompt.held_out ? 'held-out' : 'in-distribution'
-      items.push({ image: name, caption: prompt.caption, kind: 'text2im', guidance, group })
+      items.push({
+        image: name,
+        caption: prompt.caption,
+        kind: 'text2im',
+        guidance,
+        group: prompt.group,
+      })
     }
   }
   console.error(`guidance ${guidance}: ${((performance.now() - started) / 1000).toFixed(0)} s`)

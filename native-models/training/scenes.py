@@ -202,18 +202,31 @@ def downscale(img_u8, factor=4):
     return np.clip(np.round(x), 0, 255).astype(np.uint8)
 
 
-def eval_prompts():
-    """Fixed evaluation prompts: the held-out colour x shape x position combinations, plus
-    in-distribution prompts covering every colour, shape, size, position and relation."""
+def eval_prompts(relations_each=4):
+    """Fixed evaluation prompts, each {"caption", "group"}: the held-out colour x shape x position
+    combinations ("held-out"); in-distribution prompts covering every colour, shape, size, position
+    and relation ("in-distribution"); and relations_each two-object captions per relation, with
+    objects told apart by colour or shape ("relations"), so the relation target is measured on more
+    than the few captions the random mix has."""
     out = []
     for colour, shape, pos in sorted(HELD_OUT):
-        out.append({"caption": f"{_article(colour)} {colour} {shape} {POS_PHRASES[pos][0]}", "held_out": True})
+        out.append({"caption": f"{_article(colour)} {colour} {shape} {POS_PHRASES[pos][0]}", "group": "held-out"})
     rng = random.Random(1234)
     for i in range(24):
         s = sample_scene(rng)
-        out.append({"caption": s["caption"].lower(), "held_out": False})
+        out.append({"caption": s["caption"].lower(), "group": "in-distribution"})
+    rng = random.Random(4321)
+    per_relation = {relation: [] for relation in RELATIONS}
+    while any(len(captions) < relations_each for captions in per_relation.values()):
+        s = sample_scene(rng, relation_share=1.0)
+        if not s["relation"] or len(per_relation[s["relation"]]) == relations_each:
+            continue
+        a, b = s["objects"]
+        if (a["colour"], a["shape"]) != (b["colour"], b["shape"]):  # two alike would satisfy either order
+            per_relation[s["relation"]].append(s["caption"].lower())
+    for relation in RELATIONS:
+        out.extend({"caption": caption, "group": "relations"} for caption in per_relation[relation])
     return out
-
 
 if __name__ == "__main__":
     rng = random.Random(0)

@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scenes  # noqa: E402
 from diffusion import GaussianDiffusion  # noqa: E402
-from glide_model import create_model  # noqa: E402
+from glide_model import AttentionBlock, create_model  # noqa: E402
 from grow import load_grown  # noqa: E402
 from masks import random_mask  # noqa: E402
 from tokenizer import CaptionTokenizer  # noqa: E402
@@ -210,6 +210,17 @@ def batch_source(kind, options, seed, batch, workers, pin_memory=False, **batche
 
 
 TEXT_ENCODER_PREFIXES = ("token_embedding", "positional_embedding", "padding_embedding", "transformer.", "final_ln")
+TRAINED_PARTS = ("all", "unet", "attention")
+
+
+def frozen_parameters(model, trained):
+    """The parameters that --train `trained` keeps fixed."""
+    if trained == "all":
+        return []
+    if trained == "unet":
+        return [p for name, p in model.named_parameters() if name.startswith(TEXT_ENCODER_PREFIXES)]
+    learning = {id(p) for m in model.modules() if isinstance(m, AttentionBlock) for p in m.parameters()}
+    return [p for p in model.parameters() if id(p) not in learning]
 
 
 def cpu_state(module):
@@ -251,9 +262,10 @@ def main():
     ap.add_argument("--relation-share", type=float, default=0.0,
                     help="share of scenes drawn as two objects in a stated relation, before the usual mix")
     ap.add_argument("--p-zero-mask", type=float, default=0.4, help="share of all-zero (text-to-image) masks")
-    ap.add_argument("--freeze-text", action="store_true",
-                    help="keep the text transformer and its embeddings fixed (train the U-Net and its readers of "
-                         "the text: transformer_proj, encoder_kv)")
+    ap.add_argument("--train", choices=TRAINED_PARTS, default="all",
+                    help="which weights learn: all; unet (the text transformer and its embeddings stay fixed, "
+                         "the U-Net and its readers of the text, transformer_proj and encoder_kv, learn); "
+                         "attention (only the U-Net's attention blocks, which read the caption's tokens)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a model option, e.g. --set num_channels=64")
     args = ap.parse_args()
@@ -276,10 +288,8 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
-    if args.freeze_text:
-        for name, p in model.named_parameters():
-            if name.startswith(TEXT_ENCODER_PREFIXES):
-                p.requires_grad_(False)
+    for p in frozen_parameters(model, args.train):
+        p.requires_grad_(False)
     model.to(device)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
@@ -319,7 +329,7 @@ def main():
               f"{args.device} ({torch.cuda.get_device_name(device)})", "data_workers": args.workers,
               "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None, "init_noise": args.init_noise, "layout_aux": args.layout_aux,
-              "relation_share": args.relation_share, "freeze_text": args.freeze_text,
+              "relation_share": args.relation_share, "trained": args.train,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:

@@ -141,6 +141,18 @@ class TestTraining(unittest.TestCase):
                 self.assertTrue(scenes.relation_holds(s["objects"][0], s["objects"][1], s["relation"]))
             self.assertLessEqual(len(tok.encode(s["caption"])), train.OPTIONS["base"]["text_ctx"])
 
+    def test_eval_prompts_have_a_balanced_relation_group(self):
+        prompts = scenes.eval_prompts()
+        groups = [p["group"] for p in prompts]
+        self.assertEqual((groups.count("held-out"), groups.count("in-distribution")), (len(scenes.HELD_OUT), 24))
+        relations = [p["caption"] for p in prompts if p["group"] == "relations"]
+        self.assertEqual(len(relations), 16)
+        self.assertEqual(len(set(relations)), 16)
+        for relation in scenes.RELATIONS:
+            said = [c for c in relations if any(phrase in c for phrase in scenes.REL_PHRASES[relation])]
+            self.assertGreaterEqual(len(said), 4, relation)
+        self.assertEqual(prompts, scenes.eval_prompts())
+
     def test_tokens_agree_with_gpt2(self):
         # ids visible in the reference tokenizer cases ("a blue vase holding orange ...", "... of a corgi in a field")
         tok = CaptionTokenizer()
@@ -168,15 +180,19 @@ class TestTraining(unittest.TestCase):
             self.assertEqual(bpe.encode_piece(piece), ids, piece)
 
 
-class TestFreezeText(unittest.TestCase):
-    """train.py --freeze-text: a run keeps the text transformer and its embeddings and trains the rest."""
+class TestTrainedParts(unittest.TestCase):
+    """train.py --train: which weights a run lets learn."""
 
     def run_steps(self, folder, *extra):
         init = os.path.join(folder, "init.pt")
         if not os.path.exists(init):
             torch.manual_seed(0)
-            torch.save(create_model(**train.OPTIONS["base"]).state_dict(), init)
-        out = os.path.join(folder, "run" + "".join(extra))
+            state = create_model(**train.OPTIONS["base"]).state_dict()
+            for value in state.values():  # GLIDE zero-initialises output layers, which would stop every gradient
+                if value.is_floating_point() and not value.any():
+                    value.normal_(0, 0.02)
+            torch.save(state, init)
+        out = os.path.join(folder, "run-" + "-".join(extra))
         argv = ["train.py", "--model", "base", "--out", out, "--init", init, "--max-steps", "3", "--batch", "2",
                 "--warmup", "1", "--lr", "1e-3", "--threads", "1", *extra]
         with unittest.mock.patch("sys.argv", argv), contextlib.redirect_stdout(io.StringIO()):
@@ -187,14 +203,18 @@ class TestFreezeText(unittest.TestCase):
         text = {name for name in before if name.startswith(train.TEXT_ENCODER_PREFIXES)}
         return moved, text
 
-    def test_frozen_text_encoder_stays_and_the_unet_trains(self):
+    def test_each_choice_moves_only_its_weights(self):
         with tempfile.TemporaryDirectory() as folder:
-            moved, text = self.run_steps(folder, "--freeze-text")
+            moved, text = self.run_steps(folder, "--train", "unet")
             self.assertEqual(moved & text, set())
             self.assertIn("transformer_proj.weight", moved)
             self.assertIn("out.2.weight", moved)
-            moved_free, _ = self.run_steps(folder)
-            self.assertIn("transformer.resblocks.0.attn.c_qkv.weight", moved_free)
+            moved, _ = self.run_steps(folder, "--train", "attention")
+            self.assertIn("middle_block.1.encoder_kv.weight", moved)
+            self.assertEqual({name.split(".")[0] for name in moved}, {"input_blocks", "middle_block", "output_blocks"})
+            self.assertTrue(all(name.split(".")[-2] in ("norm", "qkv", "encoder_kv", "proj_out") for name in moved), moved)
+            moved, _ = self.run_steps(folder)
+            self.assertIn("transformer.resblocks.0.attn.c_qkv.weight", moved)
 
 
 if __name__ == "__main__":
