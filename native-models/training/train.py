@@ -64,13 +64,14 @@ def to_tensor(u8):
 
 class Batcher:
     def __init__(self, kind, options, seed, p_empty_caption=0.2, p_zero_mask=0.4, crop=48, layout_labels=False,
-                 relation_share=0.0):
+                 relation_share=0.0, token_sides=False):
         self.kind, self.opt = kind, options
         self.relation_share = relation_share
         self.rng = random.Random(seed)
         self.tok = CaptionTokenizer()
         self.p_empty, self.p_zero, self.crop = p_empty_caption, p_zero_mask, crop
         self.layout_labels = layout_labels
+        self.token_sides = token_sides
 
     def __call__(self, n):
         rng, ctx = self.rng, self.opt["text_ctx"]
@@ -117,6 +118,9 @@ class Batcher:
         batch["inpaint_image"] = x0 * m
         if self.layout_labels:
             batch["layout_labels"] = torch.tensor([layout_labels(s, c) for s, c in zip(sc, caps)], dtype=torch.long)
+        if self.token_sides:
+            batch["token_sides"] = torch.tensor([token_sides(s, c, self.tok, ctx) for s, c in zip(sc, caps)],
+                                                dtype=torch.long)
         return x0, batch
 
 
@@ -153,6 +157,50 @@ def layout_labels(scene, caption):
         lead_colour = vertical * len(COLOUR_NAMES) + COLOUR_NAMES.index(lead["colour"])
         lead_shape = vertical * len(SHAPE_NAMES) + SHAPE_NAMES.index(lead["shape"])
     return position, relation, lead_colour, lead_shape
+
+
+SIDE_NAMES = ["left", "right", "top", "bottom"]
+
+
+def token_sides(scene, caption, tokenizer, text_ctx):
+    """Per caption token, the side (index into SIDE_NAMES) of the object whose description the token
+    belongs to, for a caption that states a relation; IGNORE for the relation phrase, a stated
+    background, padding and every token of other captions. The --token-side-aux head reads these from
+    the text transformer's per-token outputs, which the U-Net's attention blocks attend to."""
+    labels = [IGNORE] * text_ctx
+    relation = scene["relation"]
+    if not caption or not relation:
+        return labels
+    lower = caption.lower()
+    phrase = next(f" {p} " for p in scenes.REL_PHRASES[relation] if f" {p} " in lower)
+    split = lower.index(phrase)
+    tail = lower.find(" on a", split)
+    first_side, second_side = {"left of": (0, 1), "right of": (1, 0), "above": (2, 3), "below": (3, 2)}[relation]
+    a_end = len(tokenizer.encode(caption[:split]))
+    b_start = len(tokenizer.encode(caption[:split + len(phrase) - 1]))
+    b_end = len(tokenizer.encode(caption[:tail])) if tail >= 0 else len(tokenizer.encode(caption))
+    for k in range(min(a_end, text_ctx)):
+        labels[k] = first_side
+    for k in range(b_start, min(b_end, text_ctx)):
+        labels[k] = second_side
+    return labels
+
+
+class TokenSideHead(torch.nn.Module):
+    """Training-only classifier of token_sides from the text transformer's per-token outputs; saved
+    beside a run's checkpoints (FILE), like LayoutHeads."""
+
+    FILE = "token_side_head.pt"
+
+    def __init__(self, width):
+        super().__init__()
+        self.side = torch.nn.Linear(width, len(SIDE_NAMES))
+
+    def loss(self, xf_out, labels):
+        logits = self.side(xf_out.permute(0, 2, 1))
+        if not (labels != IGNORE).any():
+            return logits.sum() * 0
+        return torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
 
 
 class LayoutHeads(torch.nn.Module):
@@ -210,7 +258,7 @@ def batch_source(kind, options, seed, batch, workers, pin_memory=False, **batche
 
 
 TEXT_ENCODER_PREFIXES = ("token_embedding", "positional_embedding", "padding_embedding", "transformer.", "final_ln")
-TRAINED_PARTS = ("all", "unet", "attention")
+TRAINED_PARTS = ("all", "unet", "attention", "text-attention")
 
 
 def frozen_parameters(model, trained):
@@ -220,6 +268,8 @@ def frozen_parameters(model, trained):
     if trained == "unet":
         return [p for name, p in model.named_parameters() if name.startswith(TEXT_ENCODER_PREFIXES)]
     learning = {id(p) for m in model.modules() if isinstance(m, AttentionBlock) for p in m.parameters()}
+    if trained == "text-attention":
+        learning |= {id(p) for name, p in model.named_parameters() if name.startswith(TEXT_ENCODER_PREFIXES)}
     return [p for p in model.parameters() if id(p) not in learning]
 
 
@@ -265,7 +315,13 @@ def main():
     ap.add_argument("--train", choices=TRAINED_PARTS, default="all",
                     help="which weights learn: all; unet (the text transformer and its embeddings stay fixed, "
                          "the U-Net and its readers of the text, transformer_proj and encoder_kv, learn); "
-                         "attention (only the U-Net's attention blocks, which read the caption's tokens)")
+                         "attention (only the U-Net's attention blocks, which read the caption's tokens); "
+                         "text-attention (the text transformer, its embeddings and the attention blocks)")
+    ap.add_argument("--token-side-aux", type=float, default=0.0,
+                    help="weight of the training-only classifier of each caption token's object side (token_sides)")
+    ap.add_argument("--anchor-text", type=float, default=0.0,
+                    help="weight of the squared change of xf_proj from the --init model's, relative to its size: "
+                         "keeps what the ResBlocks read of the caption while the per-token outputs learn")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a model option, e.g. --set num_channels=64")
     args = ap.parse_args()
@@ -298,12 +354,18 @@ def main():
     diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
     batches = batch_source(args.model, opt, args.seed, args.batch, args.workers, pin_memory=device.type == "cuda",
                            p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux),
-                           relation_share=args.relation_share)
+                           relation_share=args.relation_share, token_sides=bool(args.token_side_aux))
     heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
     heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE)
     if heads is not None and args.init and os.path.exists(heads_file):
         heads.load_state_dict(torch.load(heads_file, map_location="cpu"), strict=False)  # older files lack some
-    trained = [p for p in model.parameters() if p.requires_grad] + (list(heads.parameters()) if heads else [])
+    side_head = TokenSideHead(opt["xf_width"]).to(device) if args.token_side_aux else None
+    side_file = os.path.join(os.path.dirname(args.init), TokenSideHead.FILE)
+    if side_head is not None and args.init and os.path.exists(side_file):
+        side_head.load_state_dict(torch.load(side_file, map_location="cpu"))
+    anchor = copy.deepcopy(model).eval() if args.anchor_text else None
+    trained = [p for p in model.parameters() if p.requires_grad] + (list(heads.parameters()) if heads else []) + (
+        list(side_head.parameters()) if side_head else [])
     optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
                               **({"fused": True} if device.type == "cuda" else {}))
     os.makedirs(args.out, exist_ok=True)
@@ -330,6 +392,7 @@ def main():
               "parameters": n_params, "command": " ".join([sys.executable] + sys.argv),
               "init": args.init or None, "init_noise": args.init_noise, "layout_aux": args.layout_aux,
               "relation_share": args.relation_share, "trained": args.train,
+              "token_side_aux": args.token_side_aux, "anchor_text": args.anchor_text,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:
@@ -361,6 +424,7 @@ def main():
         x0 = x0.to(device, non_blocking=True)
         kw = {k: v.to(device, non_blocking=True) for k, v in kw.items()}
         labels = kw.pop("layout_labels", None)
+        sides = kw.pop("token_sides", None)
         acc["tdata"] += time.time() - td
         t = torch.randint(0, diffusion.num_timesteps, (args.batch,), device=device)
         if args.t_high_frac > 0:
@@ -371,9 +435,16 @@ def main():
         losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t,
                                            lowfreq_weight=args.lowfreq_weight)
         loss = losses["loss"].mean()
-        if heads is not None:
-            xf_proj, _ = model.get_text_emb(kw["tokens"], kw["mask"])
-            loss = loss + args.layout_aux * heads.loss(xf_proj, labels)
+        if heads is not None or side_head is not None or anchor is not None:
+            xf_proj, xf_out = model.get_text_emb(kw["tokens"], kw["mask"])
+            if heads is not None:
+                loss = loss + args.layout_aux * heads.loss(xf_proj, labels)
+            if side_head is not None:
+                loss = loss + args.token_side_aux * side_head.loss(xf_out, sides)
+            if anchor is not None:
+                with torch.no_grad():
+                    reference, _ = anchor.get_text_emb(kw["tokens"], kw["mask"])
+                loss = loss + args.anchor_text * (xf_proj - reference).pow(2).sum() / reference.pow(2).sum()
         optim.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -412,6 +483,8 @@ def main():
     torch.save(cpu_state(model), os.path.join(args.out, "raw_final.pt"))
     if heads is not None:
         torch.save(cpu_state(heads), os.path.join(args.out, LayoutHeads.FILE))
+    if side_head is not None:
+        torch.save(cpu_state(side_head), os.path.join(args.out, TokenSideHead.FILE))
     recipe.update({"steps": step, "wall_time_s": round(wall, 1), "final": "final.pt = EMA weights"})
     with open(os.path.join(args.out, "recipe.json"), "w") as f:
         json.dump(recipe, f, indent=1)

@@ -12,6 +12,7 @@ import checkpoint_parts  # noqa: E402
 import scenes  # noqa: E402
 import train  # noqa: E402
 from glide_model import create_model  # noqa: E402
+from tokenizer import CaptionTokenizer  # noqa: E402
 from tests.test_training import TINY  # noqa: E402
 
 
@@ -82,6 +83,57 @@ class TestLayoutLabels(unittest.TestCase):
 
         def loss():
             return heads.loss(model.get_text_emb(kw["tokens"], kw["mask"])[0], kw["layout_labels"])
+
+        first = loss().item()
+        for _ in range(40):
+            opt.zero_grad()
+            loss().backward()
+            opt.step()
+        self.assertLess(loss().item(), 0.5 * first)
+
+    def test_token_sides_name_the_side_of_the_object_each_word_describes(self):
+        tokenizer = CaptionTokenizer()
+        words = {ids[0]: piece.strip() for piece, ids in tokenizer.table.items() if len(ids) == 1}
+        rng, checked = random.Random(11), 0
+        while checked < 120:
+            scene = scenes.sample_scene(rng, relation_share=0.5)
+            sides = train.token_sides(scene, scene["caption"], tokenizer, 40)
+            if not scene["relation"]:
+                self.assertEqual(set(sides), {train.IGNORE})
+                continue
+            a, b = scene["objects"]
+            horizontal = scene["relation"] in ("left of", "right of")
+            side_of = {}
+            for obj in (a, b):
+                other = b if obj is a else a
+                if horizontal:
+                    side_of[id(obj)] = "left" if obj["x"] < other["x"] else "right"
+                else:
+                    side_of[id(obj)] = "top" if obj["y"] < other["y"] else "bottom"
+            said = {}
+            for token, side in zip(tokenizer.encode(scene["caption"]), sides):
+                if side != train.IGNORE:
+                    said.setdefault(train.SIDE_NAMES[side], []).append(words.get(token))
+            self.assertEqual(len(said), 2, scene["caption"])
+            for obj in (a, b):
+                self.assertIn(obj["colour"].split()[-1], said[side_of[id(obj)]], scene["caption"])
+                self.assertIn(obj["shape"], said[side_of[id(obj)]], scene["caption"])
+            self.assertFalse(any("background" in w for w in said.values()), scene["caption"])
+            checked += 1
+        self.assertEqual(train.token_sides(scene, "", tokenizer, 40), [train.IGNORE] * 40)
+
+    def test_side_head_learns_from_the_per_token_outputs(self):
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+        model = create_model(**dict(TINY, text_ctx=40))
+        head = train.TokenSideHead(TINY["xf_width"])
+        batch = train.Batcher("base", dict(train.OPTIONS["base"], text_ctx=40), 7, token_sides=True,
+                              relation_share=1.0, p_empty_caption=0.0)
+        _, kw = batch(32)
+        opt = torch.optim.Adam(list(model.parameters()) + list(head.parameters()), lr=3e-3)
+
+        def loss():
+            return head.loss(model.get_text_emb(kw["tokens"], kw["mask"])[1], kw["token_sides"])
 
         first = loss().item()
         for _ in range(40):

@@ -213,6 +213,10 @@ class TestTrainedParts(unittest.TestCase):
             self.assertIn("middle_block.1.encoder_kv.weight", moved)
             self.assertEqual({name.split(".")[0] for name in moved}, {"input_blocks", "middle_block", "output_blocks"})
             self.assertTrue(all(name.split(".")[-2] in ("norm", "qkv", "encoder_kv", "proj_out") for name in moved), moved)
+            attention = moved
+            moved, _ = self.run_steps(folder, "--train", "text-attention")
+            self.assertIn("transformer.resblocks.0.attn.c_qkv.weight", moved)
+            self.assertTrue(attention < moved and moved <= attention | text)
             moved, _ = self.run_steps(folder)
             self.assertIn("transformer.resblocks.0.attn.c_qkv.weight", moved)
 
