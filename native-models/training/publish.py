@@ -4,7 +4,8 @@
         [--models base,upsample]
 
 For each of base and upsample: checkpoints/<model>/{final.pt, options.json, recipe.json} (and the
-run's training-only layout_heads.pt when it has one, so a run resumed from there keeps them). Refuses to
+run's training-only head files, layout_heads.pt and token_side_head.pt, when it has them, so a run
+resumed from there keeps them). Refuses to
 copy more than 60 MB in total. Checks that every state dict loads strictly into the model its
 options build and is float32. Without --allow-latest only final.pt (training finished) is copied.
 """
@@ -20,10 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import runs  # noqa: E402
 from glide_model import create_model  # noqa: E402
-from train import LayoutHeads  # noqa: E402
+from train import LayoutHeads, TokenSideHead  # noqa: E402
 
 LIMIT = 60 * 1000 * 1000
-LAYOUT_HEADS = LayoutHeads.FILE
+HEAD_FILES = (LayoutHeads.FILE, TokenSideHead.FILE)
 REPO = runs.REPO
 
 
@@ -80,15 +81,15 @@ def enrich(run, snapshot=False):
 
 def copy_run_files(run, checkpoint, dst):
     """The checkpoint as dst/final.pt, the run's options and, when it has them, its training-only
-    layout heads (a run resumed from dst/final.pt picks them up)."""
+    head files (a run resumed from dst/final.pt picks them up)."""
     os.makedirs(dst, exist_ok=True)
     shutil.copyfile(checkpoint, os.path.join(dst, "final.pt"))
     shutil.copyfile(os.path.join(run, "options.json"), os.path.join(dst, "options.json"))
-    heads = os.path.join(run, LAYOUT_HEADS)
-    if os.path.exists(heads):
-        shutil.copyfile(heads, os.path.join(dst, LAYOUT_HEADS))
-    elif os.path.exists(os.path.join(dst, LAYOUT_HEADS)):
-        os.remove(os.path.join(dst, LAYOUT_HEADS))  # they belonged to the checkpoint being replaced
+    for name in HEAD_FILES:
+        if os.path.exists(os.path.join(run, name)):
+            shutil.copyfile(os.path.join(run, name), os.path.join(dst, name))
+        elif os.path.exists(os.path.join(dst, name)):
+            os.remove(os.path.join(dst, name))  # they belonged to the checkpoint being replaced
 
 
 def main():

@@ -273,6 +273,13 @@ def frozen_parameters(model, trained):
     return [p for p in model.parameters() if id(p) not in learning]
 
 
+def load_head_beside(init, head, strict=True):
+    """Loads a training-only head from its FILE in the folder of the --init checkpoint, if both exist."""
+    path = os.path.join(os.path.dirname(init), type(head).FILE) if init and head is not None else ""
+    if path and os.path.exists(path):
+        head.load_state_dict(torch.load(path, map_location="cpu"), strict=strict)
+
+
 def cpu_state(module):
     """The state dict with every tensor on the CPU, so a checkpoint trained on a GPU loads anywhere."""
     return {k: v.detach().cpu() for k, v in module.state_dict().items()}
@@ -356,13 +363,9 @@ def main():
                            p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux),
                            relation_share=args.relation_share, token_sides=bool(args.token_side_aux))
     heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
-    heads_file = os.path.join(os.path.dirname(args.init), LayoutHeads.FILE)
-    if heads is not None and args.init and os.path.exists(heads_file):
-        heads.load_state_dict(torch.load(heads_file, map_location="cpu"), strict=False)  # older files lack some
+    load_head_beside(args.init, heads, strict=False)  # older layout_heads.pt files lack the binding heads
     side_head = TokenSideHead(opt["xf_width"]).to(device) if args.token_side_aux else None
-    side_file = os.path.join(os.path.dirname(args.init), TokenSideHead.FILE)
-    if side_head is not None and args.init and os.path.exists(side_file):
-        side_head.load_state_dict(torch.load(side_file, map_location="cpu"))
+    load_head_beside(args.init, side_head)
     anchor = copy.deepcopy(model).eval() if args.anchor_text else None
     trained = [p for p in model.parameters() if p.requires_grad] + (list(heads.parameters()) if heads else []) + (
         list(side_head.parameters()) if side_head else [])

@@ -58,22 +58,24 @@ class TestLineage(unittest.TestCase):
 
 
 class TestCopy(unittest.TestCase):
-    def test_layout_heads_travel_with_the_checkpoint_and_stale_ones_go(self):
+    def test_head_files_travel_with_the_checkpoint_and_stale_ones_go(self):
         with tempfile.TemporaryDirectory() as root:
             with_heads, without, dst = (os.path.join(root, n) for n in ("runs/a", "runs/b", "checkpoints/base"))
             for run in (with_heads, without):
                 write(os.path.join(run, "final.pt"), run)
                 write(os.path.join(run, "options.json"), "{}")
-            write(os.path.join(with_heads, publish.LAYOUT_HEADS), "heads of a")
+            for name in publish.HEAD_FILES:
+                write(os.path.join(with_heads, name), f"{name} of a")
 
             publish.copy_run_files(with_heads, os.path.join(with_heads, "final.pt"), dst)
-            with open(os.path.join(dst, publish.LAYOUT_HEADS)) as f:
-                self.assertEqual(f.read(), "heads of a")
+            for name in publish.HEAD_FILES:
+                with open(os.path.join(dst, name)) as f:
+                    self.assertEqual(f.read(), f"{name} of a")
 
             publish.copy_run_files(without, os.path.join(without, "final.pt"), dst)
             with open(os.path.join(dst, "final.pt")) as f:
                 self.assertEqual(f.read(), without)
-            self.assertFalse(os.path.exists(os.path.join(dst, publish.LAYOUT_HEADS)))
+            self.assertFalse(any(os.path.exists(os.path.join(dst, name)) for name in publish.HEAD_FILES))
 
 
 class TestLossHistory(unittest.TestCase):
