@@ -228,6 +228,7 @@ def eval_prompts(relations_each=4):
         out.extend({"caption": caption, "group": "relations"} for caption in per_relation[relation])
     return out
 
+
 if __name__ == "__main__":
     rng = random.Random(0)
     for _ in range(30):

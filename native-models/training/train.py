@@ -152,11 +152,17 @@ def layout_labels(scene, caption):
     elif len(objects) == 2:
         relation = scenes.RELATIONS.index(scene["relation"])
         first, second = objects
-        lead = first if scene["relation"] in ("left of", "above") else second
-        vertical = scene["relation"] in ("above", "below")
+        vertical, first_leads = relation_axis(scene["relation"])
+        lead = first if first_leads else second
         lead_colour = vertical * len(COLOUR_NAMES) + COLOUR_NAMES.index(lead["colour"])
         lead_shape = vertical * len(SHAPE_NAMES) + SHAPE_NAMES.index(lead["shape"])
     return position, relation, lead_colour, lead_shape
+
+
+def relation_axis(relation):
+    """(vertical, first_leads) of "A <relation> B": whether the relation is above/below, and whether A
+    is the object on the left (or on top)."""
+    return relation in ("above", "below"), relation in ("left of", "above")
 
 
 SIDE_NAMES = ["left", "right", "top", "bottom"]
@@ -175,7 +181,8 @@ def token_sides(scene, caption, tokenizer, text_ctx):
     phrase = next(f" {p} " for p in scenes.REL_PHRASES[relation] if f" {p} " in lower)
     split = lower.index(phrase)
     tail = lower.find(" on a", split)
-    first_side, second_side = {"left of": (0, 1), "right of": (1, 0), "above": (2, 3), "below": (3, 2)}[relation]
+    vertical, first_leads = relation_axis(relation)
+    first_side, second_side = 2 * vertical + (not first_leads), 2 * vertical + first_leads
     a_end = len(tokenizer.encode(caption[:split]))
     b_start = len(tokenizer.encode(caption[:split + len(phrase) - 1]))
     b_end = len(tokenizer.encode(caption[:tail])) if tail >= 0 else len(tokenizer.encode(caption))
@@ -367,8 +374,8 @@ def main():
     side_head = TokenSideHead(opt["xf_width"]).to(device) if args.token_side_aux else None
     load_head_beside(args.init, side_head)
     anchor = copy.deepcopy(model).eval() if args.anchor_text else None
-    trained = [p for p in model.parameters() if p.requires_grad] + (list(heads.parameters()) if heads else []) + (
-        list(side_head.parameters()) if side_head else [])
+    aux_heads = [head for head in (heads, side_head) if head is not None]
+    trained = [p for p in model.parameters() if p.requires_grad] + [p for head in aux_heads for p in head.parameters()]
     optim = torch.optim.AdamW(trained, lr=args.lr, weight_decay=0.0,
                               **({"fused": True} if device.type == "cuda" else {}))
     os.makedirs(args.out, exist_ok=True)
@@ -484,10 +491,8 @@ def main():
     torch.save(cpu_state(ema), tmp)
     os.replace(tmp, os.path.join(args.out, "final.pt"))
     torch.save(cpu_state(model), os.path.join(args.out, "raw_final.pt"))
-    if heads is not None:
-        torch.save(cpu_state(heads), os.path.join(args.out, LayoutHeads.FILE))
-    if side_head is not None:
-        torch.save(cpu_state(side_head), os.path.join(args.out, TokenSideHead.FILE))
+    for head in aux_heads:
+        torch.save(cpu_state(head), os.path.join(args.out, type(head).FILE))
     recipe.update({"steps": step, "wall_time_s": round(wall, 1), "final": "final.pt = EMA weights"})
     with open(os.path.join(args.out, "recipe.json"), "w") as f:
         json.dump(recipe, f, indent=1)
