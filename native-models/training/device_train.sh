@@ -7,8 +7,8 @@
 # The runs share the GPU and the 16 cores (7 scene-drawing processes each); ARGS are added to the
 # common train.py arguments below and may override them (a later --lr wins). INIT (default: the
 # published base) is the checkpoint they resume from, MINUTES their wall-time budget. Each run
-# returns three files: a tar of its run folder's small files (the .out log and, with --layout-aux,
-# layout_heads.pt) and final.pt split into two parts under the 16 MiB file limit. The device returns
+# returns three files: a tar of its run folder's small files (the .out log and any training-only
+# head files) and final.pt split into two parts under the 16 MiB file limit. The device returns
 # at most 8 files a call, so at most two runs a call. Join the parts with checkpoint_parts.py join.
 set -u
 cd "$(dirname "$0")"
@@ -34,7 +34,9 @@ wait
 for run in "${names[@]}"; do
     python3 checkpoint_parts.py split "/tmp/runs/$run/final.pt" "$OUT/$run" --max-mb 15
     small=("$run/$run.out" "$run/options.json" "$run/recipe.json" "$run/loss.csv" "$run/train.log")
-    [ -f "/tmp/runs/$run/layout_heads.pt" ] && small+=("$run/layout_heads.pt")
+    for head in layout_heads.pt token_side_head.pt; do
+        [ -f "/tmp/runs/$run/$head" ] && small+=("$run/$head")
+    done
     tar -C /tmp/runs -cf "$OUT/$run.tar" "${small[@]}"
 done
 ls -la "$OUT"
