@@ -34,7 +34,7 @@ wait
 for run in "${names[@]}"; do
     python3 checkpoint_parts.py split "/tmp/runs/$run/final.pt" "$OUT/$run" --max-mb 15
     small=("$run/$run.out" "$run/options.json" "$run/recipe.json" "$run/loss.csv" "$run/train.log")
-    for head in layout_heads.pt token_side_head.pt; do
+    for head in $(python3 -c "import publish; print(*publish.HEAD_FILES)"); do
         [ -f "/tmp/runs/$run/$head" ] && small+=("$run/$head")
     done
     tar -C /tmp/runs -cf "$OUT/$run.tar" "${small[@]}"

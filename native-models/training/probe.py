@@ -35,22 +35,22 @@ ORDER_PAIRS = (("red", "circle", "blue", "square"), ("green", "star", "yellow", 
                ("purple", "triangle", "orange", "circle"), ("white", "square", "black", "star"))
 
 
-def relation_scenes(n=48, seed=777):
+def fixed_scenes(n, seed, keep, relation_share=0.0):
+    """The first n scenes of a seeded stream that keep(scene) accepts: the same list every call."""
     rng, out = random.Random(seed), []
     while len(out) < n:
-        scene = scenes.sample_scene(rng, relation_share=1.0)
-        if scene["relation"]:
+        scene = scenes.sample_scene(rng, relation_share=relation_share)
+        if keep(scene):
             out.append(scene)
     return out
+
+
+def relation_scenes(n=48, seed=777):
+    return fixed_scenes(n, seed, lambda scene: scene["relation"], relation_share=1.0)
 
 
 def one_object_scenes(n=24, seed=778):
-    rng, out = random.Random(seed), []
-    while len(out) < n:
-        scene = scenes.sample_scene(rng)
-        if len(scene["objects"]) == 1:
-            out.append(scene)
-    return out
+    return fixed_scenes(n, seed, lambda scene: len(scene["objects"]) == 1)
 
 
 def score(images_u8, captions):
@@ -72,15 +72,14 @@ def relation_accuracy(model, opt, seed=0, guidance=3.0):
 
 
 def x0_at(model, opt, captions, noise, t):
-    """The x0 prediction at step t from x_t = noise at that level (a mid-gray image's x_t)."""
+    """The x0 prediction at step t for each caption from x_t = noise at that level (a mid-gray image's
+    x_t); noise is [1 or len(captions), 3, S, S]."""
     diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
     tokens, mask = sample.tokens_for(captions, opt["text_ctx"], CaptionTokenizer())
-    n, s = len(captions), opt["image_size"]
-    steps = torch.full((n,), t)
-    x_t = noise.expand(n, -1, -1, -1) * diffusion.sqrt_one_minus_alphas_cumprod[t]
-    blank = {"inpaint_image": torch.zeros(n, 3, s, s), "inpaint_mask": torch.zeros(n, 1, s, s)}
+    steps = torch.full((len(captions),), t)
+    x_t = noise.expand(len(captions), -1, -1, -1) * diffusion.sqrt_one_minus_alphas_cumprod[t]
     with torch.no_grad():
-        eps = model(x_t, steps, tokens=tokens, mask=mask, **blank)[:, :3]
+        eps = model(x_t, steps, tokens=tokens, mask=mask)[:, :3]
     return diffusion.predict_xstart_from_eps(x_t, steps, eps).clamp(-1, 1)
 
 
@@ -96,14 +95,13 @@ def x0_order(model, opt, t=900, noises=8):
     """{relation: (mean second-minus-first x, mean second-minus-first y)} over ORDER_PAIRS x noises."""
     items = [(f"a {a} {sa} {rel} a {b} {sb}", a, b, rel) for a, sa, b, sb in ORDER_PAIRS for rel in RELATIONS]
     s = opt["image_size"]
-    generator = torch.Generator().manual_seed(0)
+    noise = torch.randn(noises, 3, s, s, generator=torch.Generator().manual_seed(0))
+    images = sample.to_u8(x0_at(model, opt, [item[0] for item in items] * noises,
+                                noise.repeat_interleave(len(items), dim=0), t))
     gaps = {rel: [] for rel in RELATIONS}
-    for _ in range(noises):
-        noise = torch.randn(1, 3, s, s, generator=generator)
-        images = sample.to_u8(x0_at(model, opt, [item[0] for item in items], noise, t))
-        for (_, first, second, rel), image in zip(items, images):
-            (x1, y1), (x2, y2) = colour_centre(image, first), colour_centre(image, second)
-            gaps[rel].append((x2 - x1, y2 - y1))
+    for (_, first, second, rel), image in zip(items * noises, images):
+        (x1, y1), (x2, y2) = colour_centre(image, first), colour_centre(image, second)
+        gaps[rel].append((x2 - x1, y2 - y1))
     return {rel: tuple(float(v) for v in np.mean(g, axis=0)) for rel, g in gaps.items()}
 
 

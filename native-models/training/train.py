@@ -445,7 +445,7 @@ def main():
         losses = diffusion.training_losses(lambda x, ts: model(x, ts, **kw), x0, t,
                                            lowfreq_weight=args.lowfreq_weight)
         loss = losses["loss"].mean()
-        if heads is not None or side_head is not None or anchor is not None:
+        if aux_heads or anchor is not None:
             xf_proj, xf_out = model.get_text_emb(kw["tokens"], kw["mask"])
             if heads is not None:
                 loss = loss + args.layout_aux * heads.loss(xf_proj, labels)

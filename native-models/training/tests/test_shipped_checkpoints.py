@@ -9,9 +9,7 @@ from . import _paths  # noqa: F401
 
 import probe  # noqa: E402
 import train  # noqa: E402
-from diffusion import GaussianDiffusion  # noqa: E402
 from glide_model import create_model  # noqa: E402
-from tokenizer import CaptionTokenizer  # noqa: E402
 
 CHECKPOINTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "checkpoints")
 
@@ -43,18 +41,11 @@ class TestShippedCheckpoints(unittest.TestCase):
         # train.py --layout-aux, "on the left" and "on the right" moved its red mass by < 0.01 of the
         # image width (the text embedding did not tell them apart).
         model, opt = load("base")
-        diffusion = GaussianDiffusion.create(opt["noise_schedule"], opt["diffusion_steps"])
-        tokenizer = CaptionTokenizer()
         noise = torch.randn(8, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-        t = torch.full((8,), 900)
-        x_t = noise * diffusion.sqrt_one_minus_alphas_cumprod[900]
         coords = torch.linspace(0, 1, 32)
 
         def centre_of_red(caption):
-            tokens, mask = tokenizer.padded_tokens_and_mask(caption, opt["text_ctx"])
-            with torch.no_grad():
-                eps = model(x_t, t, tokens=torch.tensor([tokens] * 8), mask=torch.tensor([mask] * 8))[:, :3]
-            x0 = diffusion.predict_xstart_from_eps(x_t, t, eps).clamp(-1, 1).mean(0)
+            x0 = probe.x0_at(model, opt, [caption] * 8, noise, 900).mean(0)
             red = (x0[0] - x0[1:].mean(0)).clamp(min=0)
             red = red / red.sum()
             return (red.sum(0) * coords).sum().item(), (red.sum(1) * coords).sum().item()
