@@ -6,7 +6,10 @@
 #
 # The runs share the GPU and the 16 cores (7 scene-drawing processes each); ARGS are added to the
 # common train.py arguments below and may override them (a later --lr wins). INIT (default: the
-# published base) is the checkpoint they resume from, MINUTES their wall-time budget. Each run
+# published base) is the checkpoint they resume from, MINUTES their wall-time budget; with
+# --layout-aux or --token-side-aux the head files must lie beside the --init checkpoint (train.py
+# stops otherwise: fresh heads undo the text encoder's training), so a continuation on a fresh
+# machine carries the earlier run's head files with its parts. Each run
 # returns three files: a tar of its run folder's small files (the .out log and any training-only
 # head files) and final.pt split into two parts under the 16 MiB file limit. The device returns
 # at most 8 files a call, so at most two runs a call. Join the parts with checkpoint_parts.py join.

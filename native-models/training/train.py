@@ -216,7 +216,7 @@ class LayoutHeads(torch.nn.Module):
     The U-Net can only place an object where the caption says once the text embedding tells
     positions apart, and the embedding gets no gradient to do so while the U-Net ignores it; these
     heads give the text encoder that gradient. They are saved beside the run's checkpoints (FILE), not
-    in them, and a run resumed from that folder picks up the heads it finds there."""
+    in them, and a run resumed from that folder loads them from there (see load_head_beside)."""
 
     FILE = "layout_heads.pt"
 
@@ -280,11 +280,16 @@ def frozen_parameters(model, trained):
     return [p for p in model.parameters() if id(p) not in learning]
 
 
-def load_head_beside(init, head, strict=True):
-    """Loads a training-only head from its FILE in the folder of the --init checkpoint, if both exist."""
-    path = os.path.join(os.path.dirname(init), type(head).FILE) if init and head is not None else ""
-    if path and os.path.exists(path):
-        head.load_state_dict(torch.load(path, map_location="cpu"), strict=strict)
+def load_head_beside(init, head, strict=True, fresh=False):
+    """Loads a training-only head from its FILE in the folder of the --init checkpoint. A resumed run
+    whose head file is missing stops (SystemExit) unless fresh: an untrained head's weighted loss starts
+    near seventeen times the diffusion loss, and its gradient undoes what the text encoder had learned."""
+    if not init or head is None or fresh:
+        return
+    path = os.path.join(os.path.dirname(init), type(head).FILE)
+    if not os.path.exists(path):
+        sys.exit(f"{path} missing: put the head file beside --init, or pass --fresh-heads to start it untrained")
+    head.load_state_dict(torch.load(path, map_location="cpu"), strict=strict)
 
 
 def cpu_state(module):
@@ -333,6 +338,9 @@ def main():
                          "text-attention (the text transformer, its embeddings and the attention blocks)")
     ap.add_argument("--token-side-aux", type=float, default=0.0,
                     help="weight of the training-only classifier of each caption token's object side (token_sides)")
+    ap.add_argument("--fresh-heads", action="store_true",
+                    help="start the --layout-aux / --token-side-aux heads untrained although --init is given "
+                         "(otherwise their files must lie beside the --init checkpoint)")
     ap.add_argument("--anchor-text", type=float, default=0.0,
                     help="weight of the squared change of xf_proj from the --init model's, relative to its size: "
                          "keeps what the ResBlocks read of the caption while the per-token outputs learn")
@@ -370,9 +378,9 @@ def main():
                            p_zero_mask=args.p_zero_mask, crop=args.crop, layout_labels=bool(args.layout_aux),
                            relation_share=args.relation_share, token_sides=bool(args.token_side_aux))
     heads = LayoutHeads(model.model_channels * 4).to(device) if args.layout_aux else None
-    load_head_beside(args.init, heads, strict=False)  # older layout_heads.pt files lack the binding heads
+    load_head_beside(args.init, heads, strict=False, fresh=args.fresh_heads)  # older files lack the binding heads
     side_head = TokenSideHead(opt["xf_width"]).to(device) if args.token_side_aux else None
-    load_head_beside(args.init, side_head)
+    load_head_beside(args.init, side_head, fresh=args.fresh_heads)
     anchor = copy.deepcopy(model).eval() if args.anchor_text else None
     aux_heads = [head for head in (heads, side_head) if head is not None]
     trained = [p for p in model.parameters() if p.requires_grad] + [p for head in aux_heads for p in head.parameters()]
@@ -403,6 +411,7 @@ def main():
               "init": args.init or None, "init_noise": args.init_noise, "layout_aux": args.layout_aux,
               "relation_share": args.relation_share, "trained": args.train,
               "token_side_aux": args.token_side_aux, "anchor_text": args.anchor_text,
+              "fresh_heads": args.fresh_heads,
               "timesteps": "uniform" if not args.t_high_frac else
               f"{args.t_high_frac:.0%} of each batch uniform in [{args.t_high_min}, 1000), the rest uniform in [0, 1000)"}
     if not args.bench:

@@ -135,6 +135,20 @@ class TestLayoutLabels(unittest.TestCase):
         self.assertLess(loss().item(), 0.5 * first)
 
 
+class TestHeadsBesideInit(unittest.TestCase):
+    def test_a_resumed_run_loads_its_heads_and_stops_when_they_are_missing(self):
+        trained, head = train.LayoutHeads(64), train.LayoutHeads(64)
+        with tempfile.TemporaryDirectory() as root:
+            init = os.path.join(root, "final.pt")
+            with self.assertRaisesRegex(SystemExit, "layout_heads.pt missing.*--fresh-heads"):
+                train.load_head_beside(init, head)
+            train.load_head_beside(init, head, fresh=True)
+            self.assertFalse(torch.equal(head.state_dict()["position.weight"], trained.state_dict()["position.weight"]))
+            torch.save(trained.state_dict(), os.path.join(root, train.LayoutHeads.FILE))
+            train.load_head_beside(init, head)
+        self.assertTrue(all(torch.equal(v, trained.state_dict()[k]) for k, v in head.state_dict().items()))
+
+
 class TestCheckpointParts(unittest.TestCase):
     def test_split_parts_stay_under_the_limit_and_join_back(self):
         state = {"a": torch.zeros(1000), "b": torch.ones(3000), "c": torch.arange(500.0), "d": torch.zeros(10)}
