@@ -281,15 +281,17 @@ def frozen_parameters(model, trained):
 
 
 def load_head_beside(init, head, strict=True, fresh=False):
-    """Loads a training-only head from its FILE in the folder of the --init checkpoint. A resumed run
-    whose head file is missing stops (SystemExit) unless fresh: an untrained head's weighted loss starts
-    near seventeen times the diffusion loss, and its gradient undoes what the text encoder had learned."""
-    if not init or head is None or fresh:
+    """Loads a training-only head from its FILE in the folder of the --init checkpoint. When the file
+    is missing a resumed run stops (SystemExit) unless fresh, which leaves the head untrained: an
+    untrained head's weighted loss starts near seventeen times the diffusion loss, and its gradient
+    undoes what the text encoder had learned."""
+    if not init or head is None:
         return
     path = os.path.join(os.path.dirname(init), type(head).FILE)
-    if not os.path.exists(path):
+    if os.path.exists(path):
+        head.load_state_dict(torch.load(path, map_location="cpu"), strict=strict)
+    elif not fresh:
         sys.exit(f"{path} missing: put the head file beside --init, or pass --fresh-heads to start it untrained")
-    head.load_state_dict(torch.load(path, map_location="cpu"), strict=strict)
 
 
 def cpu_state(module):
@@ -339,8 +341,8 @@ def main():
     ap.add_argument("--token-side-aux", type=float, default=0.0,
                     help="weight of the training-only classifier of each caption token's object side (token_sides)")
     ap.add_argument("--fresh-heads", action="store_true",
-                    help="start the --layout-aux / --token-side-aux heads untrained although --init is given "
-                         "(otherwise their files must lie beside the --init checkpoint)")
+                    help="start untrained the --layout-aux / --token-side-aux heads whose files are not beside "
+                         "the --init checkpoint (without it a missing file stops the run)")
     ap.add_argument("--anchor-text", type=float, default=0.0,
                     help="weight of the squared change of xf_proj from the --init model's, relative to its size: "
                          "keeps what the ResBlocks read of the caption while the per-token outputs learn")

@@ -136,7 +136,7 @@ class TestLayoutLabels(unittest.TestCase):
 
 
 class TestHeadsBesideInit(unittest.TestCase):
-    def test_a_resumed_run_loads_its_heads_and_stops_when_they_are_missing(self):
+    def test_a_resumed_run_loads_its_heads_and_stops_when_one_is_missing(self):
         trained, head = train.LayoutHeads(64), train.LayoutHeads(64)
         with tempfile.TemporaryDirectory() as root:
             init = os.path.join(root, "final.pt")
@@ -145,7 +145,7 @@ class TestHeadsBesideInit(unittest.TestCase):
             train.load_head_beside(init, head, fresh=True)
             self.assertFalse(torch.equal(head.state_dict()["position.weight"], trained.state_dict()["position.weight"]))
             torch.save(trained.state_dict(), os.path.join(root, train.LayoutHeads.FILE))
-            train.load_head_beside(init, head)
+            train.load_head_beside(init, head, fresh=True)  # --fresh-heads still loads the heads that are there
         self.assertTrue(all(torch.equal(v, trained.state_dict()[k]) for k, v in head.state_dict().items()))
 
 
