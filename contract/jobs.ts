@@ -1,66 +1,47 @@
 import { z } from 'zod'
 import { zSerializedError } from './errors'
+import {
+  generationDefaults,
+  generationLimits,
+  zModelId,
+  zSamplingSettings,
+  zStrength,
+  type SamplingSettings,
+} from './generation'
+
+export {
+  generationDefaults,
+  generationLimits,
+  zModelId,
+  zRespacing,
+  zSamplingSettings,
+  type SamplingSettings,
+} from './generation'
 
 /** Caps that keep one request small enough that a hostile payload cannot stall main. */
 export const limits = {
-  promptChars: 1000,
-  modelIdChars: 128,
-  respacingChars: 64,
-  maxBatchSize: 8,
-  /** Largest side of an image sent for inpainting; the pipeline resizes it for the models. */
+  promptChars: generationLimits.promptChars,
+  maxBatchSize: generationLimits.batchSize.max,
+  /** Largest side of an image sent for inpainting or refining; the pipeline resizes it. */
   maxImageSide: 1024,
   maxQueuedJobs: 32,
 } as const
 
-/** A respacing string as glide-text2im writes it: "100", "fast27", "ddim25" or "10,10,3". */
-export const zRespacing = z
-  .string()
-  .min(1)
-  .max(limits.respacingChars)
-  .regex(
-    /^(?:fast27|ddim\d{1,4}|\d{1,4}(?:,\d{1,4})*)$/,
-    'not a respacing such as "100" or "fast27"',
-  )
-
-export const zModelId = z
-  .string()
-  .min(1)
-  .max(limits.modelIdChars)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'not a model id')
-
-/** The settings every generation shares; defaults are the official notebooks'. */
-export const zSamplingSettings = z.strictObject({
-  prompt: z.string().max(limits.promptChars),
-  /** The base (or base-inpaint) model; omitted means the best installed one. */
-  modelId: zModelId.optional(),
-  /** The upsampler; null means "stop at 64 px", omitted means the best installed one. */
-  upsampleModelId: zModelId.nullable().optional(),
-  guidanceScale: z.number().finite().min(0).max(50),
-  baseRespacing: zRespacing,
-  upsampleRespacing: zRespacing,
-  upsampleTemperature: z.number().finite().min(0).max(2),
-  seed: z.number().int().min(0).max(0xffffffff),
-  batchSize: z.number().int().min(1).max(limits.maxBatchSize),
-})
-export type SamplingSettings = z.infer<typeof zSamplingSettings>
-
-const base64Chars = (bytes: number): number => Math.ceil(bytes / 3) * 4
-const zBase64 = (maxBytes: number) =>
-  z
-    .string()
-    .max(base64Chars(maxBytes))
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64')
-
-const maxPixels = limits.maxImageSide * limits.maxImageSide
 const zSide = z.number().int().min(1).max(limits.maxImageSide)
 
-/** Raw pixels: RGBA, 8 bits a channel, row-major, base64. */
-export const zRgbaPayload = z
-  .strictObject({ width: zSide, height: zSide, rgba: zBase64(maxPixels * 4) })
-  .refine((image) => base64Chars(image.width * image.height * 4) === image.rgba.length, {
+/** Raw pixels: RGBA, 8 bits a channel, straight alpha, row-major. */
+export const zRgbaImage = z
+  .strictObject({ width: zSide, height: zSide, rgba: z.instanceof(Uint8Array) })
+  .refine((image) => image.rgba.length === image.width * image.height * 4, {
     message: 'rgba must hold width × height × 4 bytes',
   })
-export type RgbaPayload = z.infer<typeof zRgbaPayload>
+export type RgbaImageData = z.infer<typeof zRgbaImage>
+
+/** One byte per pixel of the image it goes with: 255 = keep, 0 = regenerate (GLIDE's convention). */
+const zKeepMask = z.instanceof(Uint8Array)
+
+const matchesImage = (job: { image: RgbaImageData; keepMask?: Uint8Array | undefined }) =>
+  job.keepMask === undefined || job.keepMask.length === job.image.width * job.image.height
 
 export const zGenerateJobInput = z.strictObject({
   kind: z.literal('generate'),
@@ -68,22 +49,35 @@ export const zGenerateJobInput = z.strictObject({
 })
 
 /**
- * Inpainting: `keepMask` holds one byte per pixel of `image`, 255 = keep, 0 = regenerate
- * (the engine's convention; painting UIs invert what the user paints).
+ * Inpainting and outpainting: the frame as the models should see it and the keep-mask (painting
+ * UIs invert what the user paints; transparent pixels are regenerated too).
  */
 export const zInpaintJobInput = z
   .strictObject({
     kind: z.literal('inpaint'),
     settings: zSamplingSettings,
-    image: zRgbaPayload,
-    keepMask: zBase64(maxPixels),
+    image: zRgbaImage,
+    keepMask: zKeepMask,
   })
-  .refine((job) => base64Chars(job.image.width * job.image.height) === job.keepMask.length, {
-    message: 'keepMask must hold one byte per pixel of image',
-  })
+  .refine(matchesImage, { message: 'keepMask must hold one byte per pixel of image' })
 
-export const zJobInput = z.union([zGenerateJobInput, zInpaintJobInput])
+/**
+ * Refine (SDEdit): the image is noised to t = strength · T and denoised with the prompt; with a
+ * keepMask only its 0 pixels change, without one the whole image does.
+ */
+export const zRefineJobInput = z
+  .strictObject({
+    kind: z.literal('refine'),
+    settings: zSamplingSettings,
+    image: zRgbaImage,
+    strength: zStrength,
+    keepMask: zKeepMask.optional(),
+  })
+  .refine(matchesImage, { message: 'keepMask must hold one byte per pixel of image' })
+
+export const zJobInput = z.union([zGenerateJobInput, zInpaintJobInput, zRefineJobInput])
 export type JobInput = z.infer<typeof zJobInput>
+export type JobKind = JobInput['kind']
 
 export const jobStates = ['queued', 'running', 'done', 'failed', 'cancelled'] as const
 export const zJobState = z.enum(jobStates)
@@ -92,11 +86,11 @@ export type JobState = z.infer<typeof zJobState>
 export const zExecutionProviderName = z.enum(['cpu', 'cuda', 'directml', 'coreml'])
 export type ExecutionProviderName = z.infer<typeof zExecutionProviderName>
 
+/** A result: RGBA bytes, straight alpha (files get their metadata when the user saves them). */
 export const zJobImage = z.strictObject({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  /** `data:image/png;base64,…` with prompt, seed and settings in a tEXt chunk. */
-  pngDataUrl: z.string(),
+  rgba: z.instanceof(Uint8Array),
 })
 export type JobImage = z.infer<typeof zJobImage>
 
@@ -119,7 +113,7 @@ export const zJobId = z
 export const zJobSummary = z.strictObject({
   id: zJobId,
   state: zJobState,
-  kind: z.enum(['generate', 'inpaint']),
+  kind: z.enum(['generate', 'inpaint', 'refine']),
   settings: zSamplingSettings,
   queuedAt: z.number(),
   startedAt: z.number().nullable(),
@@ -141,15 +135,10 @@ export const zJobProgress = z.strictObject({
   elapsedMs: z.number().nonnegative(),
   /** null until one step has been timed. */
   etaMs: z.number().nonnegative().nullable(),
-  preview: z.string().nullable(),
+  preview: zJobImage.nullable(),
 })
 export type JobProgress = z.infer<typeof zJobProgress>
 
 /** The official notebooks' defaults. */
-export const defaultSamplingSettings: Omit<SamplingSettings, 'prompt' | 'seed'> = {
-  guidanceScale: 3,
-  baseRespacing: '100',
-  upsampleRespacing: 'fast27',
-  upsampleTemperature: 0.997,
-  batchSize: 1,
-}
+export const defaultSamplingSettings: Omit<SamplingSettings, 'prompt' | 'seed'> =
+  generationDefaults.sampling

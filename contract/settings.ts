@@ -1,16 +1,18 @@
 import { z } from 'zod'
-import { zExecutionProviderName, zRespacing } from './jobs'
+import { generationDefaults, zSamplingSettings } from './generation'
+import { zExecutionProviderName } from './jobs'
 
 /** "auto" picks the best provider the platform offers and falls back to CPU. */
 export const zExecutionProviderChoice = z.union([z.literal('auto'), zExecutionProviderName])
 export type ExecutionProviderChoice = z.infer<typeof zExecutionProviderChoice>
 
-export const zGenerationDefaults = z.strictObject({
-  guidanceScale: z.number().finite().min(0).max(50),
-  baseRespacing: zRespacing,
-  upsampleRespacing: zRespacing,
-  upsampleTemperature: z.number().finite().min(0).max(2),
-  batchSize: z.number().int().min(1).max(8),
+/** The prompt panel's starting values: what the user used last (limits from contract/generation). */
+export const zGenerationDefaults = zSamplingSettings.pick({
+  guidanceScale: true,
+  baseRespacing: true,
+  upsampleRespacing: true,
+  upsampleTemperature: true,
+  batchSize: true,
 })
 export type GenerationDefaults = z.infer<typeof zGenerationDefaults>
 
@@ -45,12 +47,6 @@ export const defaultSettings: Settings = {
   version: 1,
   modelsDir: null,
   executionProvider: 'auto',
-  defaults: {
-    guidanceScale: 3,
-    baseRespacing: '100',
-    upsampleRespacing: 'fast27',
-    upsampleTemperature: 0.997,
-    batchSize: 1,
-  },
+  defaults: { ...generationDefaults.sampling },
   windowBounds: null,
 }

@@ -1,0 +1,173 @@
+import { z } from 'zod'
+
+/**
+ * The one declaration of what a generation takes: every limit, default and message. The prompt
+ * panel, the CLI, the job queue and the inference host all validate with these schemas, so a value
+ * the panel accepts is a value the host runs, and a refusal reads the same everywhere.
+ */
+
+export const generationLimits = {
+  promptChars: 1000,
+  guidanceScale: { min: 0, max: 50 },
+  clipGuidanceScale: { min: 0, max: 50 },
+  upsampleTemperature: { min: 0.01, max: 2 },
+  /** Variations per run; the base model sees twice as many rows with guidance. */
+  batchSize: { min: 1, max: 8 },
+  seed: { min: 0, max: 0xffffffff },
+  /** Refine: how far the frame is noised before denoising (t = strength · T). */
+  strength: { min: 0.01, max: 1 },
+  /** Mask feather in document pixels, inwards from the painted edge. */
+  featherPx: { min: 0, max: 128 },
+  /** Total sampler steps of one stage. */
+  steps: { min: 1, max: 1000 },
+  respacingChars: 64,
+} as const
+
+const between = (name: string, range: { min: number; max: number }) =>
+  `${name} must be between ${range.min} and ${range.max}`
+
+/**
+ * Sampler steps as glide-text2im writes a respacing: "100" (100 evenly spaced steps), "fast27",
+ * "ddim50", or sections "10,10,3". Every section takes at least one step.
+ */
+export const zRespacing = z
+  .string()
+  .trim()
+  .max(generationLimits.respacingChars, 'Steps: too long')
+  .refine((value) => respacingStepCount(value) !== null, {
+    message: `Steps must be a whole number from ${generationLimits.steps.min} to ${generationLimits.steps.max} (or fast27, ddimN, or sections like 10,10,3)`,
+  })
+
+/** Total steps of a respacing string, or null when it is not a valid one (0 steps included). */
+export function respacingStepCount(value: string): number | null {
+  const text = value.trim()
+  if (text === 'fast27') return 27
+  const ddim = /^ddim(\d{1,4})$/.exec(text)
+  const sections = ddim ? [ddim[1] ?? ''] : text.split(',')
+  if (sections.length === 0 || sections.length > 16) return null
+  let total = 0
+  for (const section of sections) {
+    if (!/^\d{1,4}$/.test(section)) return null
+    const count = Number(section)
+    if (count < 1) return null
+    total += count
+  }
+  return total <= generationLimits.steps.max ? total : null
+}
+
+export const zModelId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'not a model id')
+
+export const zSeed = z
+  .number({ error: 'Seed must be a whole number' })
+  .int('Seed must be a whole number')
+  .min(generationLimits.seed.min, between('Seed', generationLimits.seed))
+  .max(generationLimits.seed.max, between('Seed', generationLimits.seed))
+
+/** The settings every generation shares (text to image, inpaint, outpaint, refine). */
+export const zSamplingSettings = z.strictObject({
+  prompt: z
+    .string()
+    .max(
+      generationLimits.promptChars,
+      `The prompt must be at most ${generationLimits.promptChars} characters`,
+    ),
+  /** The base (or base-inpaint) model; omitted means the best installed one. */
+  modelId: zModelId.optional(),
+  /** The upsampler; null means "stop at 64 px", omitted means the best installed one. */
+  upsampleModelId: zModelId.nullable().optional(),
+  guidanceScale: z
+    .number({ error: 'Guidance must be a number' })
+    .min(generationLimits.guidanceScale.min, between('Guidance', generationLimits.guidanceScale))
+    .max(generationLimits.guidanceScale.max, between('Guidance', generationLimits.guidanceScale)),
+  baseRespacing: zRespacing,
+  upsampleRespacing: zRespacing,
+  upsampleTemperature: z
+    .number({ error: 'Upsampler temperature must be a number' })
+    .min(
+      generationLimits.upsampleTemperature.min,
+      between('Upsampler temperature', generationLimits.upsampleTemperature),
+    )
+    .max(
+      generationLimits.upsampleTemperature.max,
+      between('Upsampler temperature', generationLimits.upsampleTemperature),
+    ),
+  /**
+   * How samples are steered toward the caption: classifier-free guidance (guidanceScale) or, as in
+   * GLIDE's clip_guided notebook, a noise-aware CLIP's gradient (clipGuidanceScale, no
+   * classifier-free rows). Omitted = classifier-free.
+   */
+  guidanceMode: z.enum(['classifier-free', 'clip']).optional(),
+  clipGuidanceScale: z
+    .number({ error: 'CLIP guidance must be a number' })
+    .min(
+      generationLimits.clipGuidanceScale.min,
+      between('CLIP guidance', generationLimits.clipGuidanceScale),
+    )
+    .max(
+      generationLimits.clipGuidanceScale.max,
+      between('CLIP guidance', generationLimits.clipGuidanceScale),
+    )
+    .optional(),
+  seed: zSeed,
+  batchSize: z
+    .number({ error: 'Variations must be a whole number' })
+    .int('Variations must be a whole number')
+    .min(generationLimits.batchSize.min, between('Variations', generationLimits.batchSize))
+    .max(generationLimits.batchSize.max, between('Variations', generationLimits.batchSize)),
+})
+export type SamplingSettings = z.infer<typeof zSamplingSettings>
+
+export const zStrength = z
+  .number({ error: 'Strength must be a number' })
+  .min(generationLimits.strength.min, between('Strength', generationLimits.strength))
+  .max(generationLimits.strength.max, between('Strength', generationLimits.strength))
+
+export const zFeatherPx = z
+  .number({ error: 'Feather must be a whole number of pixels' })
+  .int('Feather must be a whole number of pixels')
+  .min(generationLimits.featherPx.min, between('Feather', generationLimits.featherPx))
+  .max(generationLimits.featherPx.max, between('Feather', generationLimits.featherPx))
+
+/** How a region's result is put back into the picture (editor and CLI inpaint). */
+export const zRegionSettings = z.strictObject({
+  /** null = automatic (about 1/64 of the frame side). */
+  featherPx: zFeatherPx.nullable(),
+  /** Shift the fill's mean colour toward the unmasked pixels around it. */
+  colourMatch: z.boolean(),
+})
+export type RegionSettings = z.infer<typeof zRegionSettings>
+
+export type GenerationMode = 'text-to-image' | 'inpaint' | 'refine'
+
+/** The official notebooks' defaults (text2im.ipynb, inpaint.ipynb), plus the editor's own. */
+export const generationDefaults = {
+  sampling: {
+    guidanceScale: 3,
+    baseRespacing: '100',
+    upsampleRespacing: 'fast27',
+    upsampleTemperature: 0.997,
+    batchSize: 1,
+  },
+  /** Guidance where the mode's notebook uses another one. */
+  guidanceByMode: { 'text-to-image': 3, inpaint: 5, refine: 3 },
+  clipGuidanceScale: 3,
+  strength: 0.5,
+  region: { featherPx: null, colourMatch: false },
+  newSeedEachRun: true,
+} as const satisfies {
+  sampling: Omit<SamplingSettings, 'prompt' | 'seed'>
+  guidanceByMode: Record<GenerationMode, number>
+  clipGuidanceScale: number
+  strength: number
+  region: RegionSettings
+  newSeedEachRun: boolean
+}
+
+/** A seed drawn uniformly from the whole range. */
+export function randomSeed(random: () => number = Math.random): number {
+  return Math.floor(random() * (generationLimits.seed.max + 1))
+}
