@@ -22,6 +22,13 @@ export interface BrowserServerOptions {
   /** 0 picks a free port. */
   port?: number
   token?: string
+  /**
+   * Handlers bound to one page (one WebSocket connection): document services use the client id to
+   * tell whose recovery copies and save paths are whose. Called once per connection.
+   */
+  clientHandlers?: (clientId: string) => Partial<Handlers>
+  /** A page went away (reload, closed tab): its documents' recovery copies may now be offered. */
+  onClientClosed?: (clientId: string) => void
 }
 
 export interface BrowserServer {
@@ -41,6 +48,12 @@ export function sessionCookieName(port: number): string {
 const maxFrameBytes = 192 * 1024 * 1024
 /** Progress events are skipped for a client that has this much unsent; state changes never are. */
 const slowClientBytes = 16 * 1024 * 1024
+
+/** The bytes of a received message, whatever shape ws delivered them in. */
+function frameBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
+}
 
 function sameToken(expected: string, given: string | null | undefined): boolean {
   if (!given) return false
@@ -65,10 +78,11 @@ function cookieValue(request: IncomingMessage, name: string): string | null {
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const sockets = new Set<WebSocket>()
-  const route = createRouter<{ authenticated: boolean }>(
-    options.handlers,
-    (sender) => sender.authenticated,
-  )
+  const routeFor = (clientId: string) =>
+    createRouter<{ authenticated: boolean }>(
+      { ...options.handlers, ...options.clientHandlers?.(clientId) },
+      (sender) => sender.authenticated,
+    )
   let port = 0
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`]
   const allowedOrigins = () => allowedHosts().map((host) => `http://${host}`)
@@ -131,15 +145,20 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   }
 
   const accept = (ws: WebSocket) => {
+    const clientId = `client-${randomBytes(12).toString('base64url')}`
+    const route = routeFor(clientId)
     sockets.add(ws)
-    ws.on('close', () => sockets.delete(ws))
+    ws.on('close', () => {
+      sockets.delete(ws)
+      options.onClientClosed?.(clientId)
+    })
     ws.on('error', () => ws.terminate())
     ws.on('message', (data, isBinary) => {
       void (async () => {
         let id = -1
         try {
-          if (isBinary) throw new Error('binary frames are not part of the protocol')
-          const frame = zSocketClientFrame.parse(decodeWire(data.toString()))
+          if (!isBinary) throw new Error('requests are binary frames (contract/wire.ts)')
+          const frame = zSocketClientFrame.parse(decodeWire(frameBytes(data)))
           id = frame.id
           send(ws, {
             type: 'result',

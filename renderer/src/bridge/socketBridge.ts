@@ -12,9 +12,11 @@ import { decodeWire, encodeWire } from '../../../contract/wire'
 /**
  * Browser mode's `window.glide`: the same API as the Electron preload, over a WebSocket back to
  * the page's own server. The session cookie set when the page loaded authenticates the socket.
+ * Every message is one binary frame (contract/wire.ts): pixels and files travel as raw bytes.
  */
 export function createSocketBridge(url: string): GlideApi {
   const socket = new WebSocket(url)
+  socket.binaryType = 'arraybuffer'
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true })
     socket.addEventListener('error', () => reject(new Error('WebSocket failed')), { once: true })
@@ -23,10 +25,11 @@ export function createSocketBridge(url: string): GlideApi {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   let nextId = 1
 
-  socket.addEventListener('message', (message: MessageEvent<string>) => {
+  socket.addEventListener('message', (message: MessageEvent<unknown>) => {
+    if (!(message.data instanceof ArrayBuffer)) return
     let frame: SocketServerFrame
     try {
-      frame = decodeWire(message.data) as SocketServerFrame
+      frame = decodeWire(new Uint8Array(message.data)) as SocketServerFrame
     } catch {
       return
     }

@@ -56,7 +56,7 @@ function nextFrame(
   ws: WebSocket,
 ): Promise<{ type: string; id: number; result: { ok: boolean; error?: { code: string } } }> {
   return new Promise((resolve) =>
-    ws.once('message', (data: Buffer) => resolve(decodeWire(data.toString()) as never)),
+    ws.once('message', (data: Buffer) => resolve(decodeWire(data) as never)),
   )
 }
 
@@ -146,11 +146,24 @@ describe('browser mode server', () => {
 
   it('answers requests over the socket and survives malformed frames', async () => {
     const ws = await connect({ origin: `http://127.0.0.1:${server.port}`, cookie })
+    const text = (value: string) => Buffer.from(value, 'utf8')
+    const framed = (header: string) => {
+      const body = text(header)
+      const frame = Buffer.alloc(4 + body.length)
+      frame.writeUInt32LE(body.length, 0)
+      body.copy(frame, 4)
+      return frame
+    }
     for (const bad of [
       'not json',
       '{"id":1}',
+      // a text frame, even a well-formed request: only binary frames are requests
+      JSON.stringify({ id: 2, channel: 'app.ping', input: { sentAt: 1 } }),
       encodeWire({ id: 2, channel: 'nope', input: {} }),
-      '{"$bytes":5}',
+      text('not json'),
+      framed('{"value":{"$bytes":5},"blobs":[]}'),
+      framed('{"value":{"id":1},"blobs":[9]}'),
+      Buffer.from([1, 2]),
     ]) {
       ws.send(bad)
       const frame = await nextFrame(ws)
