@@ -1,17 +1,66 @@
-// Layer rules: imports flow one way. Each block says what a folder may not import and why.
+// Layer rules: imports flow one way. Each zone says what a folder may (not) import and why; every
+// zone covering a file applies at once (see eslint/importBoundaries.js).
+// test/lint/importBoundaries.test.ts plants each forbidden import and checks that lint refuses it.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
+import boundaries from './eslint/importBoundaries.js'
 
-const onlyHostMayUseOnnx = {
-  name: 'onnxruntime-node',
-  message: 'Only main/inference/host/ may import onnxruntime-node: session.run blocks its thread.',
-}
-const onlyIpcMayUseIpcMain = {
-  name: 'electron',
-  importNames: ['ipcMain'],
-  message: 'Only main/ipc/ may touch ipcMain: register handlers through the IPC router.',
-}
+/** @type {import('./eslint/importBoundaries.js').Zone[]} */
+const zones = [
+  {
+    files: ['contract/'],
+    allowOnly: ['contract/', 'zod'],
+    message: 'contract/ imports nothing but zod and itself: it is neutral ground, no runtime.',
+  },
+  {
+    files: ['imaging/'],
+    allowOnly: ['imaging/', 'contract/'],
+    message:
+      'imaging/ is pure and shared by main and renderer: it imports only itself and contract/.',
+  },
+  {
+    files: ['renderer/'],
+    forbid: ['main/', 'preload/', 'electron', 'onnxruntime-node'],
+    message:
+      'The renderer talks to main only through window.glide; share code via contract/ or imaging/.',
+  },
+  {
+    files: ['renderer/src/editor/'],
+    forbid: ['react', 'react-dom', 'konva', 'renderer/src/bridge/', 'renderer/src/ui/'],
+    message: 'The editor engine is plain TypeScript: no React, Konva, IPC bridge or UI.',
+  },
+  {
+    files: ['preload/'],
+    forbid: ['main/', 'renderer/'],
+    message: 'The preload exposes contract/ over IPC; it imports neither main nor the renderer.',
+  },
+  {
+    files: ['main/'],
+    forbid: ['renderer/', 'preload/'],
+    message:
+      'main never imports the renderer or the preload; share code via contract/ or imaging/.',
+  },
+  {
+    files: ['main/engine/'],
+    forbid: ['main/jobs/', 'main/app/', 'main/ipc/', 'main/inference/', 'main/server/', 'electron'],
+    message:
+      'The engine runs in any Node process: no jobs, app, IPC, server, inference client or Electron.',
+  },
+  {
+    files: [''],
+    except: ['main/inference/host/', 'test/', 'bench/'],
+    forbid: ['onnxruntime-node'],
+    message:
+      'Only main/inference/host/ may import onnxruntime-node: session.run blocks its thread.',
+  },
+  {
+    files: [''],
+    except: ['main/ipc/', 'test/'],
+    forbidNames: { electron: ['ipcMain'] },
+    message: 'Only main/ipc/ may touch ipcMain: register handlers through the IPC router.',
+  },
+]
 
 export default tseslint.config(
   {
@@ -30,9 +79,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'scripts/*.js', 'bin/*.js'] },
+        projectService: {
+          allowDefaultProject: ['*.js', 'scripts/*.js', 'bin/*.js', 'eslint/*.js'],
+        },
       },
     },
+    plugins: { boundaries },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
@@ -42,98 +94,13 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'no-console': ['error', { allow: ['warn', 'error'] }],
-      'no-restricted-imports': ['error', { paths: [onlyHostMayUseOnnx, onlyIpcMayUseIpcMain] }],
-    },
-  },
-  {
-    files: ['contract/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(?!zod$)(?!\\.{1,2}/)',
-              message: 'contract/ imports nothing but zod and itself: it is neutral ground.',
-            },
-            {
-              group: ['../main/**', '../renderer/**', '../preload/**'],
-              message: 'contract/ imports no runtime.',
-            },
-          ],
-        },
-      ],
+      'boundaries/import-boundaries': ['error', { zones }],
     },
   },
   {
     files: ['renderer/**'],
     plugins: { 'react-hooks': reactHooks },
-    rules: {
-      ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            onlyHostMayUseOnnx,
-            { name: 'electron', message: 'The renderer talks to main only through window.glide.' },
-          ],
-          patterns: [
-            {
-              group: ['**/main/**', '**/preload/**'],
-              message: 'The renderer never imports main or preload; use contract/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['renderer/src/editor/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'react', message: 'The editor engine does not depend on React.' },
-            { name: 'react-dom', message: 'The editor engine does not depend on React.' },
-          ],
-          patterns: [
-            {
-              group: ['**/main/**', '**/preload/**', '**/bridge/**', '**/ui/**'],
-              message: 'The editor engine imports neither the IPC bridge nor the UI.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/engine/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            onlyHostMayUseOnnx,
-            { name: 'electron', message: 'The engine runs in any Node process; no Electron.' },
-          ],
-          patterns: [
-            {
-              group: ['**/renderer/**', '**/inference/**', '**/ipc/**'],
-              message: 'The engine imports only contract/ and itself.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/inference/host/**', 'test/**', 'bench/**'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    files: ['main/ipc/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [onlyHostMayUseOnnx] }] },
+    rules: reactHooks.configs.recommended.rules,
   },
   {
     files: ['main/cli/**', 'scripts/**', 'bin/**', 'bench/**', 'native-models/eval/**'],
