@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { limits, type RgbaPayload } from '../../contract/jobs'
+import { limits, type RgbaImageData } from '../../contract/jobs'
 import { GlideError } from '../../contract/errors'
 
 /** Decoding refuses images over this many pixels before reading their pixels (decompression bombs). */
@@ -37,17 +37,13 @@ async function decode(path: string, channels: 1 | 4, size?: { width: number; hei
 export async function decodeImageAndMask(
   imagePath: string,
   maskPath: string,
-): Promise<{ image: RgbaPayload; keepMask: string }> {
+): Promise<{ image: RgbaImageData; keepMask: Uint8Array<ArrayBuffer> }> {
   const image = await decode(imagePath, 4)
   const mask = await decode(maskPath, 1, image)
-  const keep = Buffer.alloc(mask.data.length)
+  const keep = new Uint8Array(mask.data.length)
   for (let index = 0; index < keep.length; index++) keep[index] = 255 - (mask.data[index] ?? 0)
   return {
-    image: {
-      width: image.width,
-      height: image.height,
-      rgba: Buffer.from(image.data).toString('base64'),
-    },
-    keepMask: keep.toString('base64'),
+    image: { width: image.width, height: image.height, rgba: image.data },
+    keepMask: keep,
   }
 }

@@ -15,6 +15,8 @@ import { requests } from '../../contract/ipc'
 import { defaultSamplingSettings, type JobSummary } from '../../contract/jobs'
 import type { Emit } from '../ipc/services'
 import { createNodeServices } from '../server/nodeServices'
+import { encodePng } from '../documents/imageCodec'
+import { addPngTextChunks } from '../documents/pngText'
 import { decodeImageAndMask } from './images'
 import { importCommand, downloadCommand } from './modelCommands'
 import { progressWriter } from './progressBar'
@@ -82,6 +84,14 @@ export function outputPaths(out: string, count: number): string[] {
     { length: count },
     (_, index) => `${out.slice(0, dot)}-${index + 1}${out.slice(dot) || '.png'}`,
   )
+}
+
+/** The same keys as the editor's PNG exports: prompt, seed and settings as JSON. */
+function settingsText(kind: string, settings: object, job: JobSummary): Record<string, string> {
+  return {
+    Software: 'Glide Studio',
+    parameters: JSON.stringify({ kind, ...settings, modelIds: job.result?.modelIds ?? [] }),
+  }
 }
 
 async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Promise<void> {
@@ -162,9 +172,8 @@ async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Pr
     const paths = outputPaths(out, job.result.images.length)
     await Promise.all(
       job.result.images.map((image, index) =>
-        writeFile(
-          paths[index] ?? out,
-          Buffer.from(image.pngDataUrl.slice(image.pngDataUrl.indexOf(',') + 1), 'base64'),
+        encodePng(image.rgba, image.width, image.height, 4).then((png) =>
+          writeFile(paths[index] ?? out, addPngTextChunks(png, settingsText(kind, settings, job))),
         ),
       ),
     )

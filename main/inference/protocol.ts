@@ -7,6 +7,7 @@ import {
   zModelId,
   zSamplingSettings,
 } from '../../contract/jobs'
+import { zStrength } from '../../contract/generation'
 import { zExecutionProviderChoice } from '../../contract/settings'
 
 /**
@@ -29,15 +30,17 @@ export const zModelLocation = z.strictObject({
 })
 
 export const zHostJob = z.strictObject({
-  kind: z.enum(['generate', 'inpaint']),
+  kind: z.enum(['generate', 'inpaint', 'refine']),
   settings: zSamplingSettings,
   /** Model folders are `<modelsDir>/<id>`; the host loads nothing from anywhere else. */
   baseModel: zModelLocation,
   upsampleModel: zModelLocation.nullable(),
   executionProvider: zExecutionProviderChoice,
-  /** inpaint only: RGBA pixels and one byte per pixel, 255 = keep. */
+  /** inpaint and refine: RGBA pixels, and one byte per pixel, 255 = keep (refine: optional). */
   image: zHostImage.optional(),
   keepMask: zBytes.optional(),
+  /** refine only: t = strength · T. */
+  strength: zStrength.optional(),
   /** Milliseconds between two previews; the first and the last step always get one. */
   previewIntervalMs: z.number().int().nonnegative(),
 })
@@ -49,14 +52,6 @@ export const zToHost = z.discriminatedUnion('type', [
 ])
 export type ToHost = z.infer<typeof zToHost>
 
-export const zResultImage = z.strictObject({
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  /** PNG file bytes, settings in a tEXt chunk. */
-  png: zBytes,
-})
-export type ResultImage = z.infer<typeof zResultImage>
-
 export const zFromHost = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready'), pid: z.number().int() }),
   z.strictObject({
@@ -65,13 +60,14 @@ export const zFromHost = z.discriminatedUnion('type', [
     stage: zGenerationStage,
     step: z.number().int().positive(),
     totalSteps: z.number().int().positive(),
-    /** PNG of the predicted x0, or null when throttled. */
-    preview: zBytes.nullable(),
+    /** The predicted x0 as RGBA, or null when throttled. */
+    preview: zHostImage.nullable(),
   }),
   z.strictObject({
     type: z.literal('done'),
     jobId: zJobId,
-    images: z.array(zResultImage),
+    /** RGBA, straight alpha, at the last model's size. */
+    images: z.array(zHostImage),
     provider: zExecutionProviderName,
     modelIds: z.array(zModelId),
   }),

@@ -9,9 +9,9 @@ import type {
   RequestOutput,
   Requests,
 } from '../../contract/ipc'
-import type { JobResult } from '../../contract/jobs'
+import type { JobImage, JobInput, JobResult } from '../../contract/jobs'
 import type { InferenceHostClient } from '../inference/client/hostClient'
-import type { HostJob } from '../inference/protocol'
+import type { HostImage, HostJob } from '../inference/protocol'
 import { JobQueue, type JobRunner } from '../jobs/jobQueue'
 import { chooseModels, type InstalledModel } from '../jobs/modelChoice'
 import type { SettingsStore } from '../settings/settingsStore'
@@ -53,24 +53,16 @@ export interface Services {
   readonly queue: JobQueue<HostJob>
 }
 
-function toDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`
-}
-
-/** The job queue's runner over the inference host: PNG bytes become data URLs for the page. */
+/** The job queue's runner over the inference host: RGBA bytes all the way to the page. */
 export function hostJobRunner(host: InferenceHostClient): JobRunner<HostJob> {
   return {
     async run(jobId, job, onStep): Promise<JobResult> {
       const startedAt = Date.now()
       const result = await host.run(jobId, job, (step) =>
-        onStep({ ...step, preview: step.preview ? toDataUrl(step.preview) : null }),
+        onStep({ ...step, preview: step.preview ? jobImage(step.preview) : null }),
       )
       return {
-        images: result.images.map((image) => ({
-          width: image.width,
-          height: image.height,
-          pngDataUrl: toDataUrl(image.png),
-        })),
+        images: result.images.map(jobImage),
         provider: result.provider,
         modelIds: result.modelIds,
         elapsedMs: Date.now() - startedAt,
@@ -80,8 +72,21 @@ export function hostJobRunner(host: InferenceHostClient): JobRunner<HostJob> {
   }
 }
 
+function jobImage(image: HostImage): JobImage {
+  return { width: image.width, height: image.height, rgba: new Uint8Array(image.data) }
+}
+
 function documentsUnavailable(): never {
   throw new GlideError('INVALID_ARGUMENT', 'Documents are not available here.')
+}
+
+/** The pixels of an inpaint or refine job as the host takes them. */
+function imageInputs(input: JobInput): Pick<HostJob, 'image' | 'keepMask' | 'strength'> {
+  if (input.kind === 'generate') return {}
+  const image = { width: input.image.width, height: input.image.height, data: input.image.rgba }
+  const keepMask = input.keepMask === undefined ? {} : { keepMask: input.keepMask }
+  if (input.kind === 'inpaint') return { image, ...keepMask }
+  return { image, ...keepMask, strength: input.strength }
 }
 
 const summary = ({ modelsDir: _dir, ...model }: InstalledModel): ModelSummary => model
@@ -94,6 +99,8 @@ export function createServices(options: ServicesOptions): Services {
   })
   const documents: DocumentHandlers = options.documents ?? {
     'documents.decodeImage': documentsUnavailable,
+    'documents.openFile': documentsUnavailable,
+    'documents.close': documentsUnavailable,
     'documents.openImage': documentsUnavailable,
     'documents.openProject': documentsUnavailable,
     'documents.saveProject': documentsUnavailable,
@@ -144,16 +151,7 @@ export function createServices(options: ServicesOptions): Services {
         upsampleModel: choice.upsample ? location(choice.upsample) : null,
         executionProvider: settings.get().executionProvider,
         previewIntervalMs: options.previewIntervalMs ?? 200,
-        ...(input.kind === 'inpaint'
-          ? {
-              image: {
-                width: input.image.width,
-                height: input.image.height,
-                data: new Uint8Array(Buffer.from(input.image.rgba, 'base64')),
-              },
-              keepMask: new Uint8Array(Buffer.from(input.keepMask, 'base64')),
-            }
-          : {}),
+        ...imageInputs(input),
       }
       return queue.submit({ kind: input.kind, settings: input.settings, payload: job })
     },

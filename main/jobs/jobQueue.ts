@@ -3,6 +3,7 @@ import { GlideError, serializeError } from '../../contract/errors'
 import {
   limits,
   type GenerationStage,
+  type JobImage,
   type JobProgress,
   type JobResult,
   type JobSummary,
@@ -13,8 +14,8 @@ export interface JobStep {
   stage: GenerationStage
   step: number
   totalSteps: number
-  /** A data URL, or null when this step's preview was throttled. */
-  preview: string | null
+  /** RGBA, or null when this step's preview was throttled. */
+  preview: JobImage | null
 }
 
 /** Runs one job to the end; throws GlideError('CANCELLED') when cancelled. */

@@ -26,6 +26,7 @@ function best(models: readonly InstalledModel[]): InstalledModel | undefined {
 const stageKinds = {
   generate: { base: ['base', 'base-inpaint'], upsample: ['upsample', 'upsample-inpaint'] },
   inpaint: { base: ['base-inpaint', 'base'], upsample: ['upsample-inpaint', 'upsample'] },
+  refine: { base: ['base-inpaint', 'base'], upsample: ['upsample-inpaint', 'upsample'] },
 } as const satisfies Record<JobInput['kind'], Record<'base' | 'upsample', readonly ModelKind[]>>
 
 /**

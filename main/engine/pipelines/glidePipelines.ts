@@ -1,4 +1,5 @@
 import { GlideError } from '../../../contract/errors'
+import { zSamplingSettings, zStrength } from '../../../contract/generation'
 import { GaussianDiffusion, type DenoisedFn } from '../diffusion/gaussianDiffusion'
 import { applyGuidance, guidedModelInput } from '../diffusion/guidance'
 import { createSampler, type SamplerName } from '../diffusion/samplers'
@@ -72,8 +73,21 @@ export interface GenerationParams {
 export interface InpaintParams extends GenerationParams {
   /** The frame, any size; resized to each model's size. Alpha is ignored. */
   image: RgbaImage
-  /** image.width × image.height values, 1 = keep, 0 = regenerate, soft values allowed. */
+  /**
+   * image.width × image.height values, 1 = keep, 0 = regenerate. Soft values are allowed but the
+   * models see a hard mask: a model pixel is known only where every pixel under it is fully kept.
+   */
   keepMask: Float32Array
+}
+
+/** Refine (SDEdit): the image noised to t = strength · T, then denoised with the prompt. */
+export interface RefineParams extends GenerationParams {
+  /** The frame, any size; resized to each model's size. Alpha is ignored. */
+  image: RgbaImage
+  /** 0.01..1; 1 starts from (almost) pure noise. */
+  strength: number
+  /** Optional, as for inpaint: only the pixels not kept change. */
+  keepMask?: Float32Array
 }
 
 export interface GlideModels {
@@ -81,32 +95,12 @@ export interface GlideModels {
   upsampler?: GlideUNet
 }
 
-/** The settings of text2im.ipynb. */
-export const TEXT_TO_IMAGE_DEFAULTS = {
-  batchSize: 1,
-  guidanceScale: 3,
-  baseRespacing: '100',
-  upsampleRespacing: 'fast27',
-  upsampleTemperature: 0.997,
-} as const satisfies Partial<GenerationParams>
-
-/** The settings of inpaint.ipynb. */
-export const INPAINT_DEFAULTS = {
-  batchSize: 1,
-  guidanceScale: 5,
-  baseRespacing: '100',
-  upsampleRespacing: 'fast27',
-  upsampleTemperature: 0.997,
-} as const satisfies Partial<GenerationParams>
-
 /** The samplers the notebooks use at each stage. */
 export const PIPELINE_SAMPLERS = {
   textToImage: { base: 'ancestral', upsample: 'ddim' },
   inpaint: { base: 'ancestral', upsample: 'ancestral' },
+  refine: { base: 'ancestral', upsample: 'ancestral' },
 } as const satisfies Record<string, { base: SamplerName; upsample: SamplerName }>
-
-/** The largest batch accepted; the model sees twice as many rows with guidance. */
-export const MAX_BATCH_SIZE = 16
 
 export async function textToImage(
   models: GlideModels,
@@ -114,18 +108,50 @@ export async function textToImage(
   hooks: PipelineHooks = {},
 ): Promise<RgbaImage[]> {
   validate(models, params)
-  return generate(models, params, hooks, PIPELINE_SAMPLERS.textToImage, undefined)
+  return generate(models, params, hooks, PIPELINE_SAMPLERS.textToImage, undefined, undefined)
 }
 
-/** The frame's pixels where keepMask is 1 are forced into every pred_x0 at both sizes. */
+/** The frame's kept pixels are forced into every pred_x0 at both sizes. */
 export async function inpaint(
   models: GlideModels,
   params: InpaintParams,
   hooks: PipelineHooks = {},
 ): Promise<RgbaImage[]> {
   validate(models, params)
-  const { image, keepMask } = params
-  assertRgba(image, 'The image to inpaint')
+  const source = inpaintSource(params.image, params.keepMask, 'The image to inpaint')
+  return generate(models, params, hooks, PIPELINE_SAMPLERS.inpaint, source, undefined)
+}
+
+/**
+ * SDEdit: the base starts from the image noised to the respaced step nearest below
+ * t = strength · T and denoises from there (so it runs about strength × the base steps); with a
+ * keepMask the known region is replaced as in inpainting. The upsampler stage runs as usual.
+ */
+export async function refine(
+  models: GlideModels,
+  params: RefineParams,
+  hooks: PipelineHooks = {},
+): Promise<RgbaImage[]> {
+  validate(models, params)
+  const strength = zStrength.safeParse(params.strength)
+  if (!strength.success) {
+    throw new GlideError('INVALID_ARGUMENT', strength.error.issues[0]?.message ?? 'Bad strength')
+  }
+  assertRgba(params.image, 'The image to refine')
+  const source = params.keepMask
+    ? inpaintSource(params.image, params.keepMask, 'The image to refine')
+    : undefined
+  const startTimestep = Math.round(strength.data * models.base.options.diffusion_steps) - 1
+  return generate(models, params, hooks, PIPELINE_SAMPLERS.refine, source, {
+    image: rgbaToTensor(params.image),
+    width: params.image.width,
+    height: params.image.height,
+    startTimestep: Math.max(0, startTimestep),
+  })
+}
+
+function inpaintSource(image: RgbaImage, keepMask: Float32Array, what: string): InpaintSource {
+  assertRgba(image, what)
   if (keepMask.length !== image.width * image.height) {
     throw new GlideError(
       'INVALID_ARGUMENT',
@@ -137,12 +163,7 @@ export async function inpaint(
       throw new GlideError('INVALID_ARGUMENT', 'Mask values must lie between 0 and 1.')
     }
   }
-  return generate(models, params, hooks, PIPELINE_SAMPLERS.inpaint, {
-    image: rgbaToTensor(image),
-    mask: keepMask,
-    width: image.width,
-    height: image.height,
-  })
+  return { image: rgbaToTensor(image), mask: keepMask, width: image.width, height: image.height }
 }
 
 interface InpaintSource {
@@ -154,6 +175,16 @@ interface InpaintSource {
   height: number
 }
 
+/** Where refine starts the base stage. */
+interface RefineStart {
+  /** [3, height, width] in [-1, 1] */
+  image: Float32Array
+  width: number
+  height: number
+  /** The largest original timestep the base runs from. */
+  startTimestep: number
+}
+
 /** The model call of one sampling stage: output [B, 6, S, S] for x at an original timestep. */
 export type StageModel = (x: Float32Array, modelTimestep: number) => Promise<Float32Array>
 
@@ -161,8 +192,39 @@ export type StageModel = (x: Float32Array, modelTimestep: number) => Promise<Flo
 export interface InpaintInputs {
   /** [rows, 3, S, S]: image × mask, as the notebooks pass it */
   image: Float32Array
-  /** [rows, 1, S, S] */
+  /** [rows, 1, S, S], 0 or 1 */
   mask: Float32Array
+}
+
+/** A model pixel counts as known only when all of the source under it is fully kept. */
+const fullyKept = 1 - 1 / 512
+
+/**
+ * The models were trained on hard masks with the known image multiplied by them: a soft value
+ * would show them a darkened "known" pixel (and the replacement would darken it twice), so the
+ * mask is made hard here, erring towards regenerating.
+ */
+function hardKeepMask(source: InpaintSource, size: number): Float32Array {
+  const keep = new Float32Array(size * size)
+  for (let y = 0; y < size; y++) {
+    const y0 = Math.floor((y * source.height) / size)
+    const y1 = Math.max(y0 + 1, Math.ceil(((y + 1) * source.height) / size))
+    for (let x = 0; x < size; x++) {
+      const x0 = Math.floor((x * source.width) / size)
+      const x1 = Math.max(x0 + 1, Math.ceil(((x + 1) * source.width) / size))
+      let kept = true
+      for (let sy = y0; sy < y1 && kept; sy++) {
+        for (let sx = x0; sx < x1; sx++) {
+          if ((source.mask[sy * source.width + sx] ?? 0) < fullyKept) {
+            kept = false
+            break
+          }
+        }
+      }
+      keep[y * size + x] = kept ? 1 : 0
+    }
+  }
+  return keep
 }
 
 function inpaintInputs(
@@ -175,13 +237,13 @@ function inpaintInputs(
   const mask = new Float32Array(rows * plane)
   if (!source) return { image, mask }
   const resizedImage = resizePlanes(source.image, 3, source.width, source.height, size, size)
-  const resizedMask = resizePlanes(source.mask, 1, source.width, source.height, size, size)
+  const keep = hardKeepMask(source, size)
   for (let row = 0; row < rows; row++) {
-    mask.set(resizedMask, row * plane)
+    mask.set(keep, row * plane)
     for (let c = 0; c < 3; c++) {
       for (let i = 0; i < plane; i++) {
         image[(row * 3 + c) * plane + i] = Math.fround(
-          (resizedImage[c * plane + i] ?? 0) * (resizedMask[i] ?? 0),
+          (resizedImage[c * plane + i] ?? 0) * (keep[i] ?? 0),
         )
       }
     }
@@ -287,6 +349,7 @@ async function generate(
   hooks: PipelineHooks,
   samplers: { base: SamplerName; upsample: SamplerName },
   source: InpaintSource | undefined,
+  start: RefineStart | undefined,
 ): Promise<RgbaImage[]> {
   const noise = hooks.noise ?? new SeededNoise(params.seed)
   const isCancelled = (): boolean => hooks.isCancelled?.() ?? false
@@ -296,18 +359,29 @@ async function generate(
   const base = models.base
   const baseSize = base.options.image_size
   const basePlane = 3 * baseSize * baseSize
-  const baseDiffusion = diffusionFor(base, params.baseRespacing)
+  const baseDiffusion = diffusionFor(base, params.baseRespacing, start?.startTimestep)
   const baseText = await encodeCaptions(base, [
     ...new Array<string>(rows).fill(params.prompt),
     ...new Array<string>(rows).fill(''),
   ])
   const baseInpaint = inpaintInputs(source, baseSize, 2 * rows)
   const baseShape = { batch: 2 * rows, channels: 3, height: baseSize, width: baseSize }
+  const baseNoise = noise.normal(2 * rows * basePlane)
+  const baseXT = start
+    ? noisedAtFirstStep(
+        baseDiffusion,
+        repeatRows(
+          resizePlanes(start.image, 3, start.width, start.height, baseSize, baseSize),
+          2 * rows,
+        ),
+        baseNoise,
+      )
+    : baseNoise
   const baseSamples = await runSamplingLoop({
     diffusion: baseDiffusion,
     sampler: createSampler(samplers.base),
     shape: baseShape,
-    xT: noise.normal(2 * rows * basePlane),
+    xT: baseXT,
     noise,
     model: guidedStageModel(base, baseText, params.guidanceScale, baseInpaint),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
@@ -365,6 +439,12 @@ async function generate(
   return toImages(upSamples, rows, upSize)
 }
 
+function repeatRows(row: Float32Array, rows: number): Float32Array {
+  const result = new Float32Array(rows * row.length)
+  for (let index = 0; index < rows; index++) result.set(row, index * row.length)
+  return result
+}
+
 function resizeRows(
   tensor: Float32Array,
   rows: number,
@@ -384,6 +464,17 @@ function toImages(tensor: Float32Array, rows: number, size: number): RgbaImage[]
   return Array.from({ length: rows }, (_, row) => tensorToRgba(tensor, row, size, size))
 }
 
+/** The settings the pipeline reads, checked with the one schema (contract/generation). */
+const zPipelineSettings = zSamplingSettings.pick({
+  prompt: true,
+  batchSize: true,
+  guidanceScale: true,
+  baseRespacing: true,
+  upsampleRespacing: true,
+  upsampleTemperature: true,
+  seed: true,
+})
+
 function validate(models: GlideModels, params: GenerationParams): void {
   const invalid = (message: string): never => {
     throw new GlideError('INVALID_ARGUMENT', message)
@@ -397,23 +488,16 @@ function validate(models: GlideModels, params: GenerationParams): void {
   if (models.upsampler && models.upsampler.options.image_size % 4 !== 0) {
     invalid('The upsampler image size must be a multiple of 4.')
   }
-  if (typeof params.prompt !== 'string') invalid('The prompt must be text.')
-  if (
-    !Number.isInteger(params.batchSize) ||
-    params.batchSize < 1 ||
-    params.batchSize > MAX_BATCH_SIZE
-  ) {
-    invalid(`The batch size must be an integer from 1 to ${MAX_BATCH_SIZE}.`)
-  }
-  if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0) {
-    invalid('The guidance scale must be a number ≥ 0.')
-  }
-  if (!(params.upsampleTemperature > 0 && params.upsampleTemperature <= 2)) {
-    invalid('The upsampling temperature must lie in (0, 2].')
-  }
-  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffff_ffff) {
-    invalid('The seed must be an integer from 0 to 4294967295.')
-  }
+  const checked = zPipelineSettings.safeParse({
+    prompt: params.prompt,
+    batchSize: params.batchSize,
+    guidanceScale: params.guidanceScale,
+    baseRespacing: params.baseRespacing,
+    upsampleRespacing: params.upsampleRespacing,
+    upsampleTemperature: params.upsampleTemperature,
+    seed: params.seed,
+  })
+  if (!checked.success) invalid(checked.error.issues[0]?.message ?? 'Invalid settings.')
   for (const [name, respacing] of [
     ['base', params.baseRespacing],
     ['upsampler', params.upsampleRespacing],

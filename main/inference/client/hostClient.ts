@@ -1,7 +1,7 @@
 import { GlideError } from '../../../contract/errors'
 import { describeIssues } from '../../../contract/issues'
 import type { ExecutionProviderName } from '../../../contract/jobs'
-import { zFromHost, type FromHost, type HostJob, type ResultImage, type ToHost } from '../protocol'
+import { zFromHost, type FromHost, type HostImage, type HostJob, type ToHost } from '../protocol'
 
 /** A started host process, whatever runs it (utilityProcess or child_process.fork). */
 export interface HostProcess {
@@ -22,11 +22,13 @@ export interface HostStep {
   stage: 'base' | 'upsample'
   step: number
   totalSteps: number
-  preview: Uint8Array | null
+  /** RGBA, or null when throttled. */
+  preview: HostImage | null
 }
 
 export interface HostRunResult {
-  images: ResultImage[]
+  /** RGBA */
+  images: HostImage[]
   provider: ExecutionProviderName
   modelIds: string[]
 }

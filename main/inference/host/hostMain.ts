@@ -5,17 +5,17 @@
  */
 import { GlideError, serializeError } from '../../../contract/errors'
 import { describeIssues } from '../../../contract/issues'
-import { addPngTextChunks } from '../../documents/pngText'
 import type { GlideUNet } from '../../engine/glideModel'
 import {
   inpaint,
+  refine,
   textToImage,
+  type GlideModels,
   type PipelineHooks,
   type RgbaImage,
 } from '../../engine/pipelines/index'
 import { zToHost, type FromHost, type HostJob } from '../protocol'
 import { ModelCache } from './modelCache'
-import { encodePng } from './png'
 
 interface ParentChannel {
   post(message: FromHost): void
@@ -66,14 +66,6 @@ function yieldingUNet(unet: GlideUNet, isCancelled: () => boolean): GlideUNet {
   }
 }
 
-/** The same keys as the editor's PNG exports: prompt, seed and settings as JSON. */
-function settingsText(job: HostJob, modelIds: string[]): Record<string, string> {
-  return {
-    Software: 'Glide Studio',
-    parameters: JSON.stringify({ kind: job.kind, ...job.settings, modelIds }),
-  }
-}
-
 const parent = connectToParent()
 const models = new ModelCache()
 const cancelled = new Set<string>()
@@ -103,7 +95,9 @@ async function run(jobId: string, job: HostJob): Promise<void> {
         stage: event.stage,
         step: event.step,
         totalSteps: event.totalSteps,
-        preview: wantsPreview ? encodePng(preview.width, preview.height, preview.data) : null,
+        preview: wantsPreview
+          ? { width: preview.width, height: preview.height, data: preview.data }
+          : null,
       })
     },
   }
@@ -111,28 +105,34 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     base: yieldingUNet(base.unet, isCancelled),
     ...(upsampler ? { upsampler: yieldingUNet(upsampler.unet, isCancelled) } : {}),
   }
-  const { modelId: _modelId, upsampleModelId: _upsampleModelId, ...params } = job.settings
-  let images: RgbaImage[]
-  if (job.kind === 'inpaint') {
-    if (!job.image || !job.keepMask)
-      throw new GlideError('INVALID_ARGUMENT', 'Inpainting needs an image and a mask.')
-    const keepMask = Float32Array.from(job.keepMask, (value) => value / 255)
-    images = await inpaint(unets, { ...params, image: job.image, keepMask }, hooks)
-  } else {
-    images = await textToImage(unets, params, hooks)
-  }
-  const text = settingsText(job, modelIds)
+  const images = await runPipeline(job, unets, hooks)
   parent.post({
     type: 'done',
     jobId,
     provider: base.provider,
     modelIds,
-    images: images.map((image) => ({
-      width: image.width,
-      height: image.height,
-      png: addPngTextChunks(encodePng(image.width, image.height, image.data), text),
-    })),
+    images: images.map((image) => ({ width: image.width, height: image.height, data: image.data })),
   })
+}
+
+/** The pipeline of the job's kind; RGBA results at the last model's size. */
+function runPipeline(job: HostJob, unets: GlideModels, hooks: PipelineHooks): Promise<RgbaImage[]> {
+  const { modelId: _modelId, upsampleModelId: _upsampleModelId, ...params } = job.settings
+  if (job.kind === 'generate') return textToImage(unets, params, hooks)
+  if (!job.image) throw new GlideError('INVALID_ARGUMENT', 'This job needs an image.')
+  const keepMask = job.keepMask && Float32Array.from(job.keepMask, (value) => value / 255)
+  if (job.kind === 'inpaint') {
+    if (!keepMask) throw new GlideError('INVALID_ARGUMENT', 'Inpainting needs a mask.')
+    return inpaint(unets, { ...params, image: job.image, keepMask }, hooks)
+  }
+  if (job.strength === undefined) {
+    throw new GlideError('INVALID_ARGUMENT', 'Refining needs a strength.')
+  }
+  return refine(
+    unets,
+    { ...params, image: job.image, strength: job.strength, ...(keepMask ? { keepMask } : {}) },
+    hooks,
+  )
 }
 
 parent.onMessage((raw) => {

@@ -1,5 +1,5 @@
 import type { JobInput } from '../../../contract/jobs'
-import { fromBase64, toBase64 } from '../../../contract/wire'
+import { fromBase64 } from '../../../contract/wire'
 import type { GenerationRequest } from './generation'
 
 /**
@@ -27,9 +27,9 @@ export function jobInputFor(request: GenerationRequest): JobInput {
     image: {
       width: request.image.width,
       height: request.image.height,
-      rgba: toBase64(request.image.data),
+      rgba: new Uint8Array(request.image.data),
     },
-    keepMask: toBase64(keep),
+    keepMask: keep,
   }
 }
 

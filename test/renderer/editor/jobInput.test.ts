@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { zJobInput } from '../../../contract/jobs'
 import type { GenerationSettings } from '../../../renderer/src/editor/generation'
-import { fromBase64 } from '../../../contract/wire'
 import { bytesFromDataUrl, jobInputFor } from '../../../renderer/src/editor/jobInput'
 import { testEditor } from './helpers'
 
@@ -26,11 +25,11 @@ describe('jobInputFor', () => {
     expect(zJobInput.safeParse(input).success).toBe(true)
     if (input.kind !== 'inpaint') throw new Error('expected an inpaint job')
     expect([input.image.width, input.image.height]).toEqual([256, 256])
-    const keep = fromBase64(input.keepMask)
+    const keep = input.keepMask
     expect(keep).toHaveLength(256 * 256)
     expect(keep[0]).toBe(255)
     expect(keep[128 * 256 + 128]).toBe(0)
-    expect(fromBase64(input.image.rgba)).toEqual(new Uint8Array(request.image.data))
+    expect(input.image.rgba).toEqual(new Uint8Array(request.image.data))
     expect(input.settings).not.toHaveProperty('modelId')
   })
 

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
+import { generationDefaults } from '../../../../contract/generation'
 import { betaSchedule, spaceTimesteps } from '../../../../main/engine/diffusion/schedules'
 import { resizePlanes } from '../../../../main/engine/images/resize'
 import {
-  INPAINT_DEFAULTS,
-  TEXT_TO_IMAGE_DEFAULTS,
   inpaint,
   textToImage,
   type GenerationParams,
@@ -20,7 +19,7 @@ import { smallModels } from './analyticUNet'
 // (steps, cancellation, guidance batching, noise order, inputs), not GLIDE's numbers.
 
 const params: GenerationParams = {
-  ...TEXT_TO_IMAGE_DEFAULTS,
+  ...generationDefaults.sampling,
   prompt: 'a corgi in a field',
   batchSize: 2,
   baseRespacing: '10',
@@ -39,16 +38,6 @@ class CountingNoise implements NoiseSource {
 }
 
 describe('textToImage', () => {
-  it('has the notebook defaults', () => {
-    expect(TEXT_TO_IMAGE_DEFAULTS).toMatchObject({
-      guidanceScale: 3,
-      baseRespacing: '100',
-      upsampleRespacing: 'fast27',
-      upsampleTemperature: 0.997,
-    })
-    expect(INPAINT_DEFAULTS.guidanceScale).toBe(5)
-  })
-
   it('runs the base with guidance on [cond…, uncond…] and encodes the text once', async () => {
     const models = smallModels('base', null)
     const events: StepEvent[] = []
@@ -244,7 +233,8 @@ describe('inpaint', () => {
     // keep the top 5 rows, regenerate the rest
     keepMask.fill(1, 0, 5 * width)
     return {
-      ...INPAINT_DEFAULTS,
+      ...generationDefaults.sampling,
+      guidanceScale: generationDefaults.guidanceByMode.inpaint,
       prompt: 'a corgi',
       seed: 3,
       baseRespacing: '6',

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
-import { readPngTextChunks } from '../../../../main/documents/pngText'
 import {
   InferenceHostClient,
   type HostLauncher,
@@ -56,22 +55,24 @@ beforeAll(async () => {
 afterAll(() => host.dispose())
 
 describe('inference host (child process, real ONNX Runtime)', () => {
-  it('runs a generation with one step event per step and returns PNGs with their settings', async () => {
+  it('runs a generation with one step event per step and returns RGBA pixels and previews', async () => {
     const steps: HostStep[] = []
     const result = await host.run('job-1', job(6), (step) => steps.push(step))
     expect(steps.map((step) => step.step)).toEqual([1, 2, 3, 4, 5, 6])
     expect(steps.every((step) => step.stage === 'base' && step.totalSteps === 6)).toBe(true)
-    expect(steps.every((step) => step.preview instanceof Uint8Array)).toBe(true)
+    expect(steps.every((step) => step.preview?.data instanceof Uint8Array)).toBe(true)
+    expect(steps[0]?.preview?.data).toHaveLength(64 * 64 * 4)
     expect(result.provider).toBe('cpu')
     expect(result.modelIds).toEqual([referenceModelId])
     expect(result.images).toHaveLength(1)
     const image = result.images[0]!
     expect([image.width, image.height]).toEqual([64, 64])
-    expect(Buffer.from(image.png.subarray(1, 4)).toString()).toBe('PNG')
-    expect(JSON.parse(readPngTextChunks(image.png)['parameters'] ?? '{}')).toMatchObject({
-      prompt: 'a red cube',
-      seed: 1,
-    })
+    expect(image.data).toHaveLength(64 * 64 * 4)
+    // Opaque pixels that are not all one colour: a real sample, not a blank buffer.
+    expect(image.data.filter((_, index) => index % 4 === 3).every((alpha) => alpha === 255)).toBe(
+      true,
+    )
+    expect(new Set(image.data.filter((_, index) => index % 4 === 0)).size).toBeGreaterThan(8)
   })
 
   it('throttles previews but always sends the first and the last', async () => {
@@ -85,7 +86,7 @@ describe('inference host (child process, real ONNX Runtime)', () => {
   it('gives the same pixels for the same seed, from a cached model', async () => {
     const first = await host.run('job-2', job(3, 9), () => undefined)
     const second = await host.run('job-3', job(3, 9), () => undefined)
-    expect(Buffer.compare(first.images[0]!.png, second.images[0]!.png)).toBe(0)
+    expect(Buffer.compare(first.images[0]!.data, second.images[0]!.data)).toBe(0)
   })
 
   it('stops a cancelled job within one step', async () => {

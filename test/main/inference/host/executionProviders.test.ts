@@ -3,8 +3,6 @@ import {
   intraOpThreads,
   providerPreference,
 } from '../../../../main/inference/host/executionProviders'
-import { encodePng } from '../../../../main/inference/host/png'
-import sharp from 'sharp'
 
 describe('execution providers', () => {
   it('prefers the platform GPU provider and always ends with CPU', () => {
@@ -19,16 +17,5 @@ describe('execution providers', () => {
   it('leaves a core free when there are at least four', () => {
     expect([1, 2, 3, 4, 8, 16].map(intraOpThreads)).toEqual([1, 2, 3, 3, 7, 15])
     expect(intraOpThreads(0)).toBe(1)
-  })
-})
-
-describe('PNG writer', () => {
-  it('writes pixels any decoder reads back', async () => {
-    const rgba = new Uint8Array(3 * 2 * 4).map((_, index) => (index * 37) % 256)
-    const png = encodePng(3, 2, rgba)
-    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true })
-    expect([info.width, info.height, info.channels]).toEqual([3, 2, 4])
-    expect(new Uint8Array(data)).toEqual(rgba)
-    expect(() => encodePng(3, 2, rgba.subarray(1))).toThrow()
   })
 })
