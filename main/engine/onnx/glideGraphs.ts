@@ -459,7 +459,8 @@ const smallTensorAlignment = 64
 const largeTensorAlignment = 4096
 const largeTensorBytes = 65536
 
-class ExternalDataFile {
+/** An external data file that tensors are appended to, each aligned for memory mapping. */
+export class ExternalDataFile {
   private offset = 0
   private constructor(
     readonly path: string,
