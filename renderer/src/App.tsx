@@ -1,36 +1,14 @@
-import { useCallback, type ComponentType } from 'react'
-import type { SamplingSettings } from '../../contract/jobs'
+import { useCallback } from 'react'
 import { zExecutionProviderChoice, type ExecutionProviderChoice } from '../../contract/settings'
 import { getGlide, unwrap } from './bridge'
-import { GenerationPanel } from './ui/GenerationPanel'
-import { ProgressView } from './ui/ProgressView'
-import { ResultsStrip } from './ui/ResultsStrip'
+import { EditorView } from './ui/editor/EditorView'
 import { useGlideState } from './ui/useGlideState'
 
-// The layered editor lives in ui/editor/EditorView.tsx (default export); the shell runs without it.
-const editorModules = import.meta.glob<{ default: ComponentType }>('./ui/editor/EditorView.tsx', {
-  eager: true,
-})
-const EditorView = Object.values(editorModules)[0]?.default
-
+/** The window: a slim header (models folder, execution provider) over the editor. */
 export function App() {
   const glide = getGlide()
-  const {
-    jobs,
-    models,
-    preferredModels,
-    provider,
-    hostState,
-    mode,
-    settings,
-    setSettings,
-    reloadModels,
-    error,
-    setError,
-  } = useGlideState(glide)
-  const running = jobs.find((job) => job.summary.state === 'running') ?? null
-  const queued = jobs.filter((job) => job.summary.state === 'queued').length
-  const latest = running ?? jobs.at(-1) ?? null
+  const state = useGlideState(glide)
+  const { mode, settings, setSettings, reloadModels, setError, provider, hostState } = state
 
   const report = useCallback(
     (pending: Promise<unknown>) => {
@@ -38,18 +16,6 @@ export function App() {
     },
     [setError],
   )
-  const generate = (sampling: SamplingSettings) => {
-    report(unwrap(glide.jobs.submit({ kind: 'generate', settings: sampling })))
-    // What was used last becomes the next session's starting point.
-    const { guidanceScale, baseRespacing, upsampleRespacing, batchSize } = sampling
-    report(
-      unwrap(
-        glide.settings.update({
-          defaults: { guidanceScale, baseRespacing, upsampleRespacing, batchSize },
-        }),
-      ).then(setSettings),
-    )
-  }
   const chooseModelsDir = () =>
     report(
       unwrap(glide.settings.chooseModelsDir({})).then(async (saved) => {
@@ -59,10 +25,6 @@ export function App() {
     )
   const chooseProvider = (executionProvider: ExecutionProviderChoice) =>
     report(unwrap(glide.settings.update({ executionProvider })).then(setSettings))
-  const cancel = () => {
-    if (running) report(unwrap(glide.jobs.cancel({ jobId: running.summary.id })))
-  }
-  const cancelAll = () => report(unwrap(glide.jobs.cancelAll({})))
 
   return (
     <div className="app">
@@ -105,45 +67,9 @@ export function App() {
           </span>
         </div>
       </header>
-      <aside className="sidebar">
-        {settings && (
-          <GenerationPanel
-            defaults={settings.defaults}
-            models={models}
-            preferredModels={preferredModels}
-            busy={running !== null || queued > 0}
-            onGenerate={generate}
-            onCancel={cancel}
-            onCancelAll={cancelAll}
-          />
-        )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <ProgressView job={running} queued={queued} />
-      </aside>
       <main className="workspace">
-        {EditorView ? (
-          <EditorView />
-        ) : (
-          <div className="empty-workspace">
-            {latest?.summary.result?.images[0] ? (
-              <img
-                className="large-result"
-                src={latest.summary.result.images[0].pngDataUrl}
-                alt="Latest result"
-              />
-            ) : (
-              <p className="muted">Type a prompt and press Generate.</p>
-            )}
-          </div>
-        )}
+        <EditorView glide={glide} state={state} />
       </main>
-      <footer className="results">
-        <ResultsStrip jobs={jobs} />
-      </footer>
     </div>
   )
 }

@@ -1,19 +1,24 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import type { ExecutionProviderName, JobProgress, JobSummary } from '../../../contract/jobs'
+import type {
+  ExecutionProviderName,
+  JobImage,
+  JobProgress,
+  JobSummary,
+} from '../../../contract/jobs'
 import type { EventPayload, GlideApi, ModelSummary, RequestOutput } from '../../../contract/ipc'
 import type { Settings } from '../../../contract/settings'
+import { unwrap } from '../bridge'
 
 type HostState = EventPayload<'host.status'>['state']
 /** The models a text-to-image job gets when none is chosen ("Best installed"). */
 export type PreferredModels = RequestOutput<'models.list'>['preferred']
 const noPreferredModels: PreferredModels = { base: null, upsample: null }
-import { unwrap } from '../bridge'
 
 export interface JobView {
   summary: JobSummary
   progress: JobProgress | null
   /** The latest preview the job has sent (progress events may carry none when throttled). */
-  preview: string | null
+  preview: JobImage | null
 }
 
 export interface GlideState {

@@ -8,6 +8,12 @@ import { tileSize } from '../../editor/TiledRaster'
 const maskColour = [255, 64, 96] as const
 const maskOpacity = 0.55
 
+/** A step preview: the model's current guess, drawn over the frame its job was queued with. */
+export interface StepPreview {
+  readonly image: HTMLCanvasElement
+  readonly rect: Rect
+}
+
 /**
  * Draws an {@link Editor} with Konva. Each canvas module owns its nodes and is fed plain data:
  *
@@ -87,7 +93,6 @@ export class CanvasRenderer {
       image: undefined,
       listening: false,
       visible: false,
-      opacity: 0.85,
     })
     this.frameRect = new Konva.Rect({
       stroke: '#4cc2ff',
@@ -118,6 +123,7 @@ export class CanvasRenderer {
     })
     this.overlayLayer.add(
       this.staged,
+      this.progress,
       this.frameRect,
       ...this.frameHandles,
       this.rectPreview,
@@ -147,10 +153,10 @@ export class CanvasRenderer {
   }
 
   /**
-   * The running job's latest preview (its predicted image at this step) over the frame it was
-   * queued with; null hides it.
+   * The running job's latest preview (its predicted image at this step) stretched over the frame
+   * it was queued with; null hides it.
    */
-  showProgress(preview: { image: HTMLImageElement; rect: Rect } | null): void {
+  showProgress(preview: StepPreview | null): void {
     if (preview) this.progress.setAttrs({ image: preview.image, ...preview.rect, visible: true })
     else this.progress.setAttrs({ image: undefined, visible: false })
     this.schedule(new Set(['staging']))

@@ -1,14 +1,13 @@
 import { useEffect, useRef } from 'react'
 import type { Editor } from '../../editor/Editor'
-import type { Rect } from '../../editor/geometry'
-import { CanvasRenderer } from './CanvasRenderer'
+import { CanvasRenderer, type StepPreview } from './CanvasRenderer'
 
 export interface EditorCanvasProps {
   editor: Editor
   /** Files dropped on the canvas, with the document point they were dropped at. */
   onDropFiles(files: File[], at: { x: number; y: number }): void
   /** The running job's preview, drawn over the frame it was queued with. */
-  progress: { image: HTMLImageElement; rect: Rect } | null
+  progress: StepPreview | null
 }
 
 /** The Konva canvas plus pointer, wheel and resize wiring; all state lives in the editor. */

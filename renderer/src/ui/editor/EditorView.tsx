@@ -1,18 +1,37 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { ExportFormat, GenerationInfo, RecoveryEntry } from '../../../../contract/documents'
-import { defaultSamplingSettings } from '../../../../contract/jobs'
+import {
+  randomSeed,
+  type RegionSettings,
+  type SamplingSettings,
+} from '../../../../contract/generation'
 import type { GlideApi } from '../../../../contract/ipc'
-import { getGlide, unwrap } from '../../bridge'
+import type { JobImage } from '../../../../contract/jobs'
+import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import type { RgbaImage } from '../../editor/EditorDocument'
-import type { GenerationRequest, GenerationSettings } from '../../editor/generation'
-import type { Rect } from '../../editor/geometry'
-import { bytesFromDataUrl, jobInputFor } from '../../editor/jobInput'
+import {
+  defaultFeatherRadius,
+  resampleRgba,
+  resultLayerPixels,
+  type GenerationRequest,
+} from '../../editor/generation'
+import { jobInputFor } from '../../editor/jobInput'
+import { Gallery } from '../gallery/Gallery'
+import { PromptPanel } from '../prompt/PromptPanel'
+import { jobLabel } from '../prompt/QueueList'
+import {
+  checkPromptValues,
+  initialPromptValues,
+  rememberedDefaults,
+  type PromptValues,
+} from '../prompt/promptValues'
+import { canvasFromRgba } from '../rgbaCanvas'
+import type { GlideState, JobView } from '../useGlideState'
+import type { StepPreview } from './CanvasRenderer'
 import { EditorCanvas } from './EditorCanvas'
 import { HelpPanel } from './HelpPanel'
 import { LayersPanel } from './LayersPanel'
-import type { PromptSettings } from './PromptBar'
-import { PromptBar, randomSeed } from './PromptBar'
 import { StagingBar } from './StagingBar'
 import { Toolbar } from './Toolbar'
 import { useEditorSnapshot } from './useEditor'
@@ -28,6 +47,23 @@ function asRgba(image: { width: number; height: number; data: Uint8Array }): Rgb
   }
 }
 
+/** A job's result as the editor's pipelines take it (a view on the same bytes). */
+function resultImage(image: JobImage): RgbaImage {
+  return asRgba({ width: image.width, height: image.height, data: image.rgba })
+}
+
+/** What Generate does with the canvas as it is now. */
+function actionText(values: PromptValues, maskPainted: boolean): string {
+  if (values.refine) {
+    return maskPainted
+      ? 'Refines the painted mask inside the frame.'
+      : 'Refines the whole frame (image to image).'
+  }
+  return maskPainted
+    ? 'Inpaints the painted mask inside the frame.'
+    : 'Fills the frame; transparent parts of a picture are outpainted.'
+}
+
 function isTextInput(target: EventTarget | null): boolean {
   return (
     target instanceof HTMLInputElement ||
@@ -38,32 +74,37 @@ function isTextInput(target: EventTarget | null): boolean {
 }
 
 export interface EditorViewProps {
-  /** The app API; defaults to the preload's or the browser-mode bridge. */
-  glide?: GlideApi
+  glide: GlideApi
+  /** Jobs, models and settings, kept current by the app. */
+  state: GlideState
 }
 
-/** The layered canvas editor: canvas, tools, layers, prompt, staging, files and recovery. */
-export default function EditorView({ glide: providedGlide }: EditorViewProps = {}) {
-  const glide = providedGlide ?? getGlide()
+/**
+ * The layered canvas editor: the prompt panel docked on the left, the canvas with its frame and
+ * staged results, layers and the session's gallery on the right; files and recovery.
+ */
+export function EditorView({ glide, state }: EditorViewProps) {
   const [editor, setEditor] = useState(() => Editor.blank(1024, 1024))
   const [message, setMessage] = useState<string | null>(null)
   const [helpOpen, setHelpOpen] = useState(false)
   const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([])
   const [newSize, setNewSize] = useState<{ width: number; height: number } | null>(null)
-  const [prompt, setPrompt] = useState<PromptSettings>(() => ({
-    prompt: '',
-    seed: randomSeed(),
-    batchSize: 3,
-    guidanceScale: 5,
-    baseRespacing: defaultSamplingSettings.baseRespacing,
-    upsampleRespacing: defaultSamplingSettings.upsampleRespacing,
-    upsampleTemperature: defaultSamplingSettings.upsampleTemperature,
-    model: '',
-  }))
+  const [values, setValues] = useState<PromptValues>(() =>
+    initialPromptValues(state.settings?.defaults ?? null, randomSeed()),
+  )
+  const [panelError, setPanelError] = useState<string | null>(null)
+  /** Every request this window queued, by job id: staging, previews and the gallery need it. */
   const requests = useRef(new Map<string, GenerationRequest>())
-  const [pendingJobs, setPendingJobs] = useState(0)
-  const [progress, setProgress] = useState<{ image: HTMLImageElement; rect: Rect } | null>(null)
+  const [progress, setProgress] = useState<StepPreview | null>(null)
+  const previewJob = useRef<string | null>(null)
   useEditorSnapshot(editor)
+  const maskPainted = editor.document.mask.allocatedTileCount > 0
+  const ownJobs = state.jobs
+  const queue = useMemo(
+    () =>
+      ownJobs.filter((job) => job.summary.state === 'queued' || job.summary.state === 'running'),
+    [ownJobs],
+  )
 
   const report = useCallback((pending: Promise<unknown>) => {
     pending.catch((failure: Error) => setMessage(failure.message))
@@ -158,29 +199,98 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
     [glide, report],
   )
 
-  const submit = useCallback(
-    (mode: GenerationSettings['mode']) =>
-      report(
-        (async () => {
-          const request = editor.captureGeneration({ ...prompt, mode })
-          const summary = await unwrap(glide.jobs.submit(jobInputFor(request)))
-          requests.current.set(summary.id, request)
-          setPendingJobs(requests.current.size)
-        })(),
-      ),
-    [editor, glide, prompt, report],
+  // The saved defaults (what was used last) arrive after the first render.
+  const savedDefaults = state.settings?.defaults ?? null
+  const appliedDefaults = useRef(false)
+  useEffect(() => {
+    if (!savedDefaults || appliedDefaults.current) return
+    appliedDefaults.current = true
+    setValues((current) => ({
+      ...initialPromptValues(savedDefaults, Number(current.seed)),
+      prompt: current.prompt,
+      seed: current.seed,
+    }))
+  }, [savedDefaults])
+
+  const { setSettings } = state
+  const generate = useCallback(() => {
+    const run = values.newSeedEachRun ? { ...values, seed: String(randomSeed()) } : values
+    const checked = checkPromptValues(run)
+    if (!checked.ok) {
+      setPanelError(checked.message)
+      return
+    }
+    setPanelError(null)
+    setValues(run)
+    const { sampling, strength, region } = checked.submission
+    unwrap(glide.settings.update({ defaults: rememberedDefaults(sampling) }))
+      .then(setSettings)
+      .catch(() => undefined)
+    void (async () => {
+      try {
+        const request = captureRequest(editor, sampling, strength, region)
+        const summary = await unwrap(glide.jobs.submit(jobInputFor(request)))
+        requests.current.set(summary.id, request)
+      } catch (failure) {
+        setPanelError((failure as Error).message)
+      }
+    })()
+  }, [editor, glide, setSettings, values])
+
+  const cancelJob = useCallback(
+    (jobId: string) => {
+      unwrap(glide.jobs.cancel({ jobId })).catch((failure: Error) => setPanelError(failure.message))
+    },
+    [glide],
+  )
+
+  /** A gallery result becomes a new layer (undoable) over the frame its job was queued with. */
+  const placeResult = useCallback(
+    (job: JobView, imageIndex: number) => {
+      const image = job.summary.result?.images[imageIndex]
+      if (!image) return
+      const request = requests.current.get(job.summary.id)
+      const name = jobLabel(job)
+      try {
+        if (request && request.documentId === editor.document.id) {
+          const { frame } = request
+          const pixels = resultLayerPixels(
+            resultImage(image),
+            frame,
+            request.frameMask,
+            defaultFeatherRadius(frame, request.settings.mode),
+          )
+          editor.addImageLayer(
+            { width: frame.width, height: frame.height, data: pixels },
+            name,
+            frame,
+          )
+        } else {
+          const frame = editor.document.frame
+          editor.addImageLayer(
+            resampleRgba(resultImage(image), frame.width, frame.height),
+            name,
+            frame,
+          )
+        }
+      } catch (failure) {
+        setMessage((failure as Error).message)
+      }
+    },
+    [editor],
   )
 
   const recall = useCallback((generation: GenerationInfo) => {
-    setPrompt((current) => ({
+    setValues((current) => ({
       ...current,
       prompt: generation.prompt,
-      seed: generation.seed,
-      guidanceScale: generation.guidanceScale,
-      baseRespacing: generation.baseRespacing,
-      upsampleRespacing: generation.upsampleRespacing,
-      upsampleTemperature: generation.upsampleTemperature,
-      model: generation.model,
+      seed: String(generation.seed),
+      newSeedEachRun: false,
+      guidanceScale: String(generation.guidanceScale),
+      steps: generation.baseRespacing,
+      upsampleSteps: generation.upsampleRespacing,
+      upsampleTemperature: String(generation.upsampleTemperature),
+      modelId: generation.model,
     }))
   }, [])
 
@@ -189,34 +299,33 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
     return glide.subscribe('job.updated', (summary) => {
       const request = requests.current.get(summary.id)
       if (!request || summary.state === 'queued' || summary.state === 'running') return
-      requests.current.delete(summary.id)
-      setPendingJobs(requests.current.size)
-      setProgress(null)
-      if (summary.state === 'failed') setMessage(summary.error?.message ?? 'The job failed.')
+      if (previewJob.current === summary.id) {
+        previewJob.current = null
+        setProgress(null)
+      }
+      if (summary.state === 'failed') {
+        setPanelError(summary.error?.message ?? 'The job failed.')
+      }
       if (summary.state !== 'done' || !summary.result) return
-      report(
-        (async () => {
-          const images = await Promise.all(
-            summary.result?.images.map((image, index) =>
-              decode(`result-${index}.png`, bytesFromDataUrl(image.pngDataUrl)),
-            ) ?? [],
-          )
-          editor.stageResults(request, images)
-        })(),
-      )
+      editor.stageResults(request, summary.result.images.map(resultImage))
     })
-  }, [decode, editor, glide, report])
+  }, [editor, glide])
 
-  // Step previews of this editor's running job, shown in its frame.
+  // Every step's preview of this editor's running job, drawn inside its frame.
   useEffect(() => {
     return glide.subscribe('job.progress', ({ jobId, preview }) => {
       const request = requests.current.get(jobId)
       if (!request || !preview || request.documentId !== editor.document.id) return
-      const image = new Image()
-      image.onload = () => {
-        if (requests.current.has(jobId)) setProgress({ image, rect: request.frame })
-      }
-      image.src = preview
+      previewJob.current = jobId
+      const { frame } = request
+      setProgress({
+        image: canvasFromRgba(preview, {
+          data: request.frameMask,
+          width: frame.width,
+          height: frame.height,
+        }),
+        rect: frame,
+      })
     })
   }, [editor, glide])
 
@@ -367,6 +476,19 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
         </form>
       )}
       <div className="editor-body">
+        <aside className="editor-prompt" aria-label="Generation">
+          <PromptPanel
+            values={values}
+            onChange={setValues}
+            models={state.models}
+            preferredModels={state.preferredModels}
+            action={actionText(values, maskPainted)}
+            error={panelError ?? state.error}
+            queue={queue}
+            onGenerate={generate}
+            onCancel={cancelJob}
+          />
+        </aside>
         <div className="editor-stage-area">
           <EditorCanvas
             key={editor.document.id}
@@ -375,21 +497,40 @@ export default function EditorView({ glide: providedGlide }: EditorViewProps = {
             progress={progress}
           />
           <StagingBar editor={editor} />
+          {helpOpen && <HelpPanel onClose={() => setHelpOpen(false)} />}
         </div>
         <aside className="editor-side">
-          <PromptBar
-            settings={prompt}
-            onChange={setPrompt}
-            canInpaint={editor.document.mask.allocatedTileCount > 0}
-            pendingJobs={pendingJobs}
-            onSubmit={submit}
-          />
           <LayersPanel editor={editor} onRecall={recall} />
-          {helpOpen && <HelpPanel onClose={() => setHelpOpen(false)} />}
+          <Gallery jobs={state.jobs} onPlace={placeResult} />
         </aside>
       </div>
     </div>
   )
+}
+
+/**
+ * The request of one Generate: the frame's pixels and mask now, with the checked settings. With a
+ * painted mask it inpaints, otherwise it fills the frame.
+ */
+function captureRequest(
+  editor: Editor,
+  sampling: SamplingSettings,
+  strength: number | null,
+  region: RegionSettings,
+): GenerationRequest {
+  void strength
+  void region
+  return editor.captureGeneration({
+    mode: editor.document.mask.allocatedTileCount > 0 ? 'inpaint' : 'text-to-image',
+    prompt: sampling.prompt,
+    batchSize: sampling.batchSize,
+    guidanceScale: sampling.guidanceScale,
+    baseRespacing: sampling.baseRespacing,
+    upsampleRespacing: sampling.upsampleRespacing,
+    upsampleTemperature: sampling.upsampleTemperature,
+    seed: sampling.seed,
+    model: sampling.modelId ?? '',
+  })
 }
 
 function clampSide(value: string): number {

@@ -1,0 +1,321 @@
+import { useId, type KeyboardEvent } from 'react'
+import { generationLimits, randomSeed } from '../../../../contract/generation'
+import type { ModelSummary } from '../../../../contract/ipc'
+import type { JobView, PreferredModels } from '../useGlideState'
+import { DiceIcon } from '../editor/Icons'
+import { noUpsampler, type PromptValues } from './promptValues'
+import { QueueList } from './QueueList'
+
+export interface PromptPanelProps {
+  values: PromptValues
+  onChange(values: PromptValues): void
+  models: readonly ModelSummary[]
+  preferredModels: PreferredModels
+  /** What Generate will do with the canvas as it is now, in a few words. */
+  action: string
+  /** A refusal of the current values, or a failed submit, as a sentence. */
+  error: string | null
+  /** This session's queued and running jobs, oldest first. */
+  queue: readonly JobView[]
+  onGenerate(): void
+  onCancel(jobId: string): void
+}
+
+/** "Best installed", naming the model it stands for now. */
+function bestInstalledLabel(models: readonly ModelSummary[], preferredId: string | null): string {
+  const preferred = models.find((model) => model.id === preferredId)
+  return preferred ? `Best installed: ${preferred.name}` : 'Best installed'
+}
+
+/** Keys typed in a field stay there: the canvas shortcuts (Enter, Esc, B…) must not fire. */
+const keepKeys = (event: KeyboardEvent) => event.stopPropagation()
+
+/**
+ * The one prompt panel: the prompt and every setting of a generation in the frame, Generate and
+ * Cancel, and the queue. Limits come from contract/generation; values are checked at Generate.
+ */
+export function PromptPanel({
+  values,
+  onChange,
+  models,
+  preferredModels,
+  action,
+  error,
+  queue,
+  onGenerate,
+  onCancel,
+}: PromptPanelProps) {
+  const id = useId()
+  const set = <K extends keyof PromptValues>(key: K, value: PromptValues[K]) =>
+    onChange({ ...values, [key]: value })
+  const baseModels = models.filter(
+    (model) => model.kind === 'base' || model.kind === 'base-inpaint',
+  )
+  const upsamplers = models.filter(
+    (model) => model.kind === 'upsample' || model.kind === 'upsample-inpaint',
+  )
+  const clipInstalled = models.some((model) => model.kind === 'clip-image')
+  const clip = clipInstalled && values.guidanceMode === 'clip'
+  const running = queue.find((job) => job.summary.state === 'running') ?? null
+  const limits = generationLimits
+
+  return (
+    <form
+      className="prompt-panel"
+      aria-label="Prompt panel"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault()
+        onGenerate()
+      }}
+    >
+      <label className="prompt-label" htmlFor={`${id}-prompt`}>
+        Prompt
+      </label>
+      <textarea
+        id={`${id}-prompt`}
+        rows={3}
+        value={values.prompt}
+        maxLength={limits.promptChars}
+        placeholder="a watercolour of a lighthouse at dusk"
+        aria-describedby={`${id}-action`}
+        onKeyDown={(event) => {
+          event.stopPropagation()
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault()
+            onGenerate()
+          }
+        }}
+        onChange={(event) => set('prompt', event.target.value)}
+      />
+      <p className="prompt-action" id={`${id}-action`}>
+        {action}
+      </p>
+      <div className="prompt-buttons">
+        <button type="submit" className="primary" title="Generate (Ctrl+Enter)">
+          Generate
+        </button>
+        <button
+          type="button"
+          disabled={!running}
+          title="Stop the running job after its current step"
+          onClick={() => running && onCancel(running.summary.id)}
+        >
+          Cancel
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="prompt-error">
+          {error}
+        </p>
+      )}
+      <QueueList jobs={queue} onCancel={onCancel} />
+
+      <div className="prompt-grid">
+        <label htmlFor={`${id}-model`}>Model</label>
+        <select
+          id={`${id}-model`}
+          value={values.modelId}
+          onChange={(event) => set('modelId', event.target.value)}
+        >
+          <option value="">{bestInstalledLabel(models, preferredModels.base)}</option>
+          {baseModels.map((model) => (
+            <option key={model.id} value={model.id}>
+              {model.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={`${id}-upsampler`}>Upsampler</label>
+        <select
+          id={`${id}-upsampler`}
+          value={values.upsampleModelId}
+          onChange={(event) => set('upsampleModelId', event.target.value)}
+        >
+          <option value="">{bestInstalledLabel(models, preferredModels.upsample)}</option>
+          <option value={noUpsampler}>None (base size)</option>
+          {upsamplers.map((model) => (
+            <option key={model.id} value={model.id}>
+              {model.name}
+            </option>
+          ))}
+        </select>
+        {clipInstalled && (
+          <>
+            <label htmlFor={`${id}-guidance-mode`}>Guided by</label>
+            <select
+              id={`${id}-guidance-mode`}
+              value={values.guidanceMode}
+              onChange={(event) =>
+                set('guidanceMode', event.target.value === 'clip' ? 'clip' : 'classifier-free')
+              }
+            >
+              <option value="classifier-free">Classifier-free</option>
+              <option value="clip">CLIP</option>
+            </select>
+          </>
+        )}
+        {clip ? (
+          <>
+            <label htmlFor={`${id}-clip-guidance`}>CLIP guidance</label>
+            <input
+              id={`${id}-clip-guidance`}
+              type="number"
+              min={limits.clipGuidanceScale.min}
+              max={limits.clipGuidanceScale.max}
+              step={0.5}
+              value={values.clipGuidanceScale}
+              onKeyDown={keepKeys}
+              onChange={(event) => set('clipGuidanceScale', event.target.value)}
+            />
+          </>
+        ) : (
+          <>
+            <label htmlFor={`${id}-guidance`}>Guidance</label>
+            <input
+              id={`${id}-guidance`}
+              type="number"
+              min={limits.guidanceScale.min}
+              max={limits.guidanceScale.max}
+              step={0.5}
+              value={values.guidanceScale}
+              onKeyDown={keepKeys}
+              onChange={(event) => set('guidanceScale', event.target.value)}
+            />
+          </>
+        )}
+        <label htmlFor={`${id}-steps`}>Steps</label>
+        <input
+          id={`${id}-steps`}
+          type="text"
+          inputMode="numeric"
+          value={values.steps}
+          maxLength={limits.respacingChars}
+          title={`Sampler steps of the base model: ${limits.steps.min} to ${limits.steps.max}, or fast27, ddimN`}
+          onKeyDown={keepKeys}
+          onChange={(event) => set('steps', event.target.value)}
+        />
+        <label htmlFor={`${id}-batch`}>Variations</label>
+        <input
+          id={`${id}-batch`}
+          type="number"
+          min={limits.batchSize.min}
+          max={limits.batchSize.max}
+          value={values.batchSize}
+          onKeyDown={keepKeys}
+          onChange={(event) => set('batchSize', event.target.value)}
+        />
+        <label htmlFor={`${id}-seed`}>Seed</label>
+        <div className="seed-row">
+          <input
+            id={`${id}-seed`}
+            type="text"
+            inputMode="numeric"
+            className="seed-input"
+            size={11}
+            value={values.seed}
+            disabled={values.newSeedEachRun}
+            onKeyDown={keepKeys}
+            onChange={(event) => set('seed', event.target.value.trim())}
+          />
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="New seed"
+            title="New seed"
+            onClick={() => set('seed', String(randomSeed()))}
+          >
+            <DiceIcon />
+          </button>
+        </div>
+        <span />
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={values.newSeedEachRun}
+            onChange={(event) => set('newSeedEachRun', event.target.checked)}
+          />
+          New seed each run
+        </label>
+      </div>
+
+      <fieldset className="prompt-section">
+        <legend>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={values.refine}
+              onChange={(event) => set('refine', event.target.checked)}
+            />
+            Refine the frame
+          </label>
+        </legend>
+        {values.refine && (
+          <div className="strength-row">
+            <label htmlFor={`${id}-strength`}>Strength</label>
+            <input
+              id={`${id}-strength`}
+              type="range"
+              min={limits.strength.min}
+              max={limits.strength.max}
+              step={0.01}
+              value={values.strength}
+              onKeyDown={keepKeys}
+              onChange={(event) => set('strength', event.target.value)}
+            />
+            <output htmlFor={`${id}-strength`}>{Number(values.strength).toFixed(2)}</output>
+          </div>
+        )}
+      </fieldset>
+
+      <fieldset className="prompt-section prompt-grid">
+        <legend>Mask</legend>
+        <label htmlFor={`${id}-feather`}>Feather (px)</label>
+        <input
+          id={`${id}-feather`}
+          type="number"
+          min={limits.featherPx.min}
+          max={limits.featherPx.max}
+          placeholder="Auto"
+          value={values.featherPx}
+          onKeyDown={keepKeys}
+          onChange={(event) => set('featherPx', event.target.value)}
+        />
+        <span />
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={values.colourMatch}
+            onChange={(event) => set('colourMatch', event.target.checked)}
+          />
+          Colour match
+        </label>
+      </fieldset>
+
+      <details className="prompt-section">
+        <summary>Upsampler settings</summary>
+        <div className="prompt-grid">
+          <label htmlFor={`${id}-upsample-steps`}>Upsampler steps</label>
+          <input
+            id={`${id}-upsample-steps`}
+            type="text"
+            value={values.upsampleSteps}
+            maxLength={limits.respacingChars}
+            onKeyDown={keepKeys}
+            onChange={(event) => set('upsampleSteps', event.target.value)}
+          />
+          <label htmlFor={`${id}-temperature`}>Temperature</label>
+          <input
+            id={`${id}-temperature`}
+            type="number"
+            min={limits.upsampleTemperature.min}
+            max={limits.upsampleTemperature.max}
+            step={0.001}
+            value={values.upsampleTemperature}
+            onKeyDown={keepKeys}
+            onChange={(event) => set('upsampleTemperature', event.target.value)}
+          />
+        </div>
+      </details>
+    </form>
+  )
+}

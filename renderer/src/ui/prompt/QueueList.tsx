@@ -1,0 +1,68 @@
+import type { JobView } from '../useGlideState'
+
+function formatSeconds(ms: number): string {
+  const seconds = Math.round(ms / 1000)
+  return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`
+}
+
+/** How a job is named in the queue, the gallery and its layer: the prompt and the seed it used. */
+export function jobLabel(job: JobView): string {
+  const { prompt, seed } = job.summary.settings
+  return `${prompt.trim() || 'Untitled'} (${seed})`
+}
+
+function jobStatus(job: JobView): string {
+  if (job.summary.state === 'queued') return 'Queued'
+  const progress = job.progress
+  if (!progress) return 'Starting…'
+  const stage = progress.stage === 'upsample' ? 'Upsampling' : 'Sampling'
+  const eta = progress.etaMs !== null ? ` · ${formatSeconds(progress.etaMs)} left` : ''
+  return `${stage}: step ${progress.step} of ${progress.totalSteps}${eta}`
+}
+
+/** The running job (with its progress) and the jobs waiting behind it, each with its Cancel. */
+export function QueueList({
+  jobs,
+  onCancel,
+}: {
+  jobs: readonly JobView[]
+  onCancel(jobId: string): void
+}) {
+  if (jobs.length === 0) return null
+  return (
+    <ul className="queue-list" aria-label="Queue">
+      {jobs.map((job) => {
+        const label = jobLabel(job)
+        const progress = job.progress
+        return (
+          <li key={job.summary.id} aria-label={label} data-state={job.summary.state}>
+            <div className="queue-text">
+              <span className="queue-name" title={label}>
+                {label}
+              </span>
+              <span className="queue-status" data-testid="progress-text">
+                {jobStatus(job)}
+              </span>
+              {job.summary.state === 'running' && (
+                <progress
+                  aria-label="Generation progress"
+                  max={progress?.totalSteps ?? 1}
+                  value={progress?.step ?? 0}
+                />
+              )}
+            </div>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Cancel ${label}`}
+              title="Cancel this job"
+              onClick={() => onCancel(job.summary.id)}
+            >
+              ×
+            </button>
+          </li>
+        )
+      })}
+    </ul>
+  )
+}

@@ -1,0 +1,132 @@
+import {
+  generationDefaults,
+  zRegionSettings,
+  zSamplingSettings,
+  zStrength,
+  type RegionSettings,
+  type SamplingSettings,
+} from '../../../../contract/generation'
+import type { GenerationDefaults } from '../../../../contract/settings'
+
+export type GuidanceMode = NonNullable<SamplingSettings['guidanceMode']>
+
+/** The upsampler choice that means "stop at the base model's size". */
+export const noUpsampler = 'none'
+
+/**
+ * What the prompt panel's fields hold. Numbers stay text while the user types, so a half-typed
+ * value is shown as typed and refused with a readable message at Generate, never silently fixed.
+ */
+export interface PromptValues {
+  prompt: string
+  /** '' = the best installed model. */
+  modelId: string
+  /** '' = the best installed upsampler, {@link noUpsampler} = none. */
+  upsampleModelId: string
+  guidanceMode: GuidanceMode
+  guidanceScale: string
+  clipGuidanceScale: string
+  steps: string
+  upsampleSteps: string
+  upsampleTemperature: string
+  seed: string
+  newSeedEachRun: boolean
+  batchSize: string
+  refine: boolean
+  strength: string
+  /** '' = automatic feather. */
+  featherPx: string
+  colourMatch: boolean
+}
+
+/** The panel's first values: the saved defaults (what was used last) or the contract's. */
+export function initialPromptValues(saved: GenerationDefaults | null, seed: number): PromptValues {
+  const sampling = saved ?? generationDefaults.sampling
+  return {
+    prompt: '',
+    modelId: '',
+    upsampleModelId: '',
+    guidanceMode: 'classifier-free',
+    guidanceScale: String(sampling.guidanceScale),
+    clipGuidanceScale: String(generationDefaults.clipGuidanceScale),
+    steps: sampling.baseRespacing,
+    upsampleSteps: sampling.upsampleRespacing,
+    upsampleTemperature: String(sampling.upsampleTemperature),
+    seed: String(seed),
+    newSeedEachRun: generationDefaults.newSeedEachRun,
+    batchSize: String(sampling.batchSize),
+    refine: false,
+    strength: String(generationDefaults.strength),
+    featherPx:
+      generationDefaults.region.featherPx === null
+        ? ''
+        : String(generationDefaults.region.featherPx),
+    colourMatch: generationDefaults.region.colourMatch,
+  }
+}
+
+/** A checked submission: exactly what the job gets. */
+export interface PromptSubmission {
+  sampling: SamplingSettings
+  /** null = not a refine job. */
+  strength: number | null
+  region: RegionSettings
+}
+
+export type CheckedPrompt =
+  { ok: true; submission: PromptSubmission } | { ok: false; message: string }
+
+/** '' and text that is not a number become NaN, which the schemas refuse with their message. */
+function numberFrom(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text)
+}
+
+/**
+ * Checks the fields with the contract's schemas and returns the job's settings, or the first
+ * problem as a sentence ("Guidance must be between 0 and 50").
+ */
+export function checkPromptValues(values: PromptValues): CheckedPrompt {
+  const clip = values.guidanceMode === 'clip'
+  const sampling = zSamplingSettings.safeParse({
+    prompt: values.prompt,
+    ...(values.modelId ? { modelId: values.modelId } : {}),
+    ...(values.upsampleModelId === noUpsampler
+      ? { upsampleModelId: null }
+      : values.upsampleModelId
+        ? { upsampleModelId: values.upsampleModelId }
+        : {}),
+    guidanceScale: numberFrom(values.guidanceScale),
+    baseRespacing: values.steps.trim(),
+    upsampleRespacing: values.upsampleSteps.trim(),
+    upsampleTemperature: numberFrom(values.upsampleTemperature),
+    ...(clip
+      ? { guidanceMode: 'clip', clipGuidanceScale: numberFrom(values.clipGuidanceScale) }
+      : {}),
+    seed: numberFrom(values.seed),
+    batchSize: numberFrom(values.batchSize),
+  })
+  if (!sampling.success) return { ok: false, message: firstMessage(sampling.error) }
+  let strength: number | null = null
+  if (values.refine) {
+    const checked = zStrength.safeParse(numberFrom(values.strength))
+    if (!checked.success) return { ok: false, message: firstMessage(checked.error) }
+    strength = checked.data
+  }
+  const region = zRegionSettings.safeParse({
+    featherPx: values.featherPx.trim() === '' ? null : numberFrom(values.featherPx),
+    colourMatch: values.colourMatch,
+  })
+  if (!region.success) return { ok: false, message: firstMessage(region.error) }
+  return { ok: true, submission: { sampling: sampling.data, strength, region: region.data } }
+}
+
+function firstMessage(error: { issues: readonly { message: string }[] }): string {
+  return error.issues[0]?.message ?? 'These settings cannot be used'
+}
+
+/** What the panel remembers for the next session (settings.update's defaults). */
+export function rememberedDefaults(sampling: SamplingSettings): GenerationDefaults {
+  const { guidanceScale, baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } =
+    sampling
+  return { guidanceScale, baseRespacing, upsampleRespacing, upsampleTemperature, batchSize }
+}
