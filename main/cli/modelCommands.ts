@@ -2,10 +2,11 @@ import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { GlideError } from '../../contract/errors'
-import { zUNetKind } from '../../contract/model'
+import { zModelKindName, zUNetKind } from '../../contract/model'
+import { parseClipConfigText } from '../engine/clip/clipOptions'
 import type { GlideOptions, UNetKind } from '../engine/glideOptions'
 import { downloadFile } from '../models/download'
-import { importCheckpoint } from '../models/importer'
+import { importCheckpoint, importClipCheckpoint } from '../models/importer'
 import { officialModels } from '../models/officialModels'
 import { defaultModelsDir } from '../models/paths'
 
@@ -55,10 +56,18 @@ export async function importCommand(args: string[]): Promise<void> {
     },
     strict: true,
   })
-  const kind = zUNetKind.safeParse(values.kind)
-  if (!kind.success) throw new UsageFailure(`--kind must be one of ${zUNetKind.options.join(', ')}`)
+  const anyKind = zModelKindName.safeParse(values.kind)
+  if (!anyKind.success) {
+    throw new UsageFailure(`--kind must be one of ${zModelKindName.options.join(', ')}`)
+  }
   if (!values.checkpoint) throw new UsageFailure('--checkpoint is required')
   if (!values.out) throw new UsageFailure('--out is required')
+  if (anyKind.data === 'clip-image' || anyKind.data === 'clip-text') {
+    await importClipCommand(anyKind.data, values.checkpoint, values.out, values)
+    return
+  }
+  const kind = zUNetKind.safeParse(anyKind.data)
+  if (!kind.success) throw new UsageFailure(`--kind ${anyKind.data} is not a U-Net kind`)
   const startText = values['upsample-from-low-res-at']
   const startAt = startText === undefined ? undefined : Number(startText)
   if (startAt !== undefined && !Number.isInteger(startAt)) {
@@ -77,7 +86,36 @@ export async function importCommand(args: string[]): Promise<void> {
   process.stdout.write(`${folder.manifest.id} (${folder.manifest.kind}) → ${folder.dir}\n`)
 }
 
-/** `models download [NAME|all]`: fetch the released checkpoints and import them. */
+/** `import --kind clip-image|clip-text`: --options is the CLIP config.yaml (or the same as JSON). */
+async function importClipCommand(
+  kind: 'clip-image' | 'clip-text',
+  checkpoint: string,
+  out: string,
+  values: { options?: string; name?: string; license?: string },
+): Promise<void> {
+  let options: Record<string, unknown> | undefined
+  if (values.options) {
+    let text: string
+    try {
+      text = await readFile(values.options, 'utf8')
+    } catch (error) {
+      throw new UsageFailure(`Cannot read ${values.options}: ${(error as Error).message}`)
+    }
+    options = parseClipConfigText(text, values.options)
+  }
+  const folder = await importClipCheckpoint({
+    kind,
+    checkpointPath: resolve(checkpoint),
+    outDir: resolve(out),
+    ...(options ? { options } : {}),
+    ...(values.name ? { name: values.name } : {}),
+    ...(values.license ? { license: values.license } : {}),
+    onStage: stageReporter('import'),
+  })
+  process.stdout.write(`${folder.manifest.id} (${folder.manifest.kind}) → ${folder.dir}\n`)
+}
+
+/** `models download [NAME|clip|all]`: fetch the released checkpoints and import them. */
 export async function downloadCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -89,20 +127,19 @@ export async function downloadCommand(args: string[]): Promise<void> {
   const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir())
   const catalogue = officialModels()
   const chosen = catalogue.filter(
-    (model) => wanted === 'all' || [model.key, model.id, model.kind].includes(wanted),
+    (model) =>
+      wanted === 'all' ||
+      (wanted === 'clip' && model.kind.startsWith('clip-')) ||
+      [model.key, model.id, model.kind].includes(wanted),
   )
   if (chosen.length === 0) {
     throw new UsageFailure(
-      `No official model "${wanted}"; one of: all, ${catalogue.map((model) => model.id).join(', ')}`,
+      `No official model "${wanted}"; one of: all, clip, ${catalogue.map((model) => model.id).join(', ')}`,
     )
   }
   await mkdir(modelsDir, { recursive: true })
   for (const model of chosen) {
     const unetKind = zUNetKind.safeParse(model.kind)
-    if (!unetKind.success) {
-      process.stderr.write(`${model.id}: CLIP models cannot be imported yet; skipped.\n`)
-      continue
-    }
     const checkpoint = join(modelsDir, `.${model.fileName}`)
     let lastShown = 0
     const downloaded = await downloadFile(model.url, checkpoint, {
@@ -118,17 +155,31 @@ export async function downloadCommand(args: string[]): Promise<void> {
     })
     process.stderr.write('\n')
     try {
-      await importCheckpoint({
-        kind: unetKind.data as UNetKind,
-        checkpointPath: downloaded.path,
-        outDir: join(modelsDir, model.id),
-        id: model.id,
-        name: model.name,
-        license: model.license,
-        sha256: downloaded.sha256,
-        ...(model.options ? { options: model.options } : {}),
-        onStage: stageReporter(model.id),
-      })
+      if (model.kind === 'clip-image' || model.kind === 'clip-text') {
+        await importClipCheckpoint({
+          kind: model.kind,
+          checkpointPath: downloaded.path,
+          outDir: join(modelsDir, model.id),
+          id: model.id,
+          name: model.name,
+          license: model.license,
+          sha256: downloaded.sha256,
+          ...(model.clipConfig ? { options: model.clipConfig } : {}),
+          onStage: stageReporter(model.id),
+        })
+      } else if (unetKind.success) {
+        await importCheckpoint({
+          kind: unetKind.data as UNetKind,
+          checkpointPath: downloaded.path,
+          outDir: join(modelsDir, model.id),
+          id: model.id,
+          name: model.name,
+          license: model.license,
+          sha256: downloaded.sha256,
+          ...(model.options ? { options: model.options } : {}),
+          onStage: stageReporter(model.id),
+        })
+      }
     } finally {
       await rm(downloaded.path, { force: true })
     }

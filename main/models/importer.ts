@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, mkdir, rename, rm } from 'node:fs/promises'
+import { copyFile, lstat, mkdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { GlideError } from '../../contract/errors'
 import { zModelId } from '../../contract/jobs'
@@ -13,12 +13,20 @@ import {
   type ModelManifest,
   type SamplingHints,
 } from '../../contract/model'
-import { openTorchCheckpoint } from '../engine/checkpoint/checkpoint'
+import { openTorchCheckpoint, type TorchCheckpoint } from '../engine/checkpoint/checkpoint'
+import {
+  clipArchitecture,
+  clipOptionsFrom,
+  type ClipEncoderKind as ClipKind,
+} from '../engine/clip/clipOptions'
+import { writeClipOnnx } from '../engine/onnx/clipGraphs'
+import { defaultClipBpePath } from '../engine/tokenizer/clipTokenizer'
 import {
   isInpaintKind,
   isUpsampleKind,
   officialOptions,
   type GlideOptions,
+  type ModelKind,
   type UNetKind,
 } from '../engine/glideOptions'
 import { writeGlideOnnx } from '../engine/onnx/glideGraphs'
@@ -129,28 +137,48 @@ function fileRoles(written: {
   return files
 }
 
-/**
- * Turns a GLIDE U-Net checkpoint into a model folder at `outDir`: reads the .pt with the
- * allowlist reader, writes the ONNX graphs and model.json into a temporary sibling folder, and
- * renames it into place only when everything succeeded; on any error the temporary folder is
- * removed, so no partial model is ever left. Refuses an `outDir` that already exists.
- */
-export async function importCheckpoint(request: ImportRequest): Promise<ModelFolder> {
-  const { kind, checkpointPath, outDir } = request
-  const id = request.id ?? basename(outDir)
+/** What importing one checkpoint kind writes, given the open checkpoint and the folder. */
+type Conversion = (
+  checkpoint: TorchCheckpoint,
+  folder: string,
+  sha256: string,
+) => Promise<ModelManifest>
+
+interface CommonImport {
+  checkpointPath: string
+  outDir: string
+  id?: string
+  sha256?: string
+  onStage?: (stage: ImportStage) => void
+}
+
+function checkpointFileName(checkpointPath: string): string {
+  return basename(checkpointPath)
+    .replace(/[\\\0]/g, '_')
+    .slice(0, 255)
+}
+
+/** Validates the id and hash, unless the request is refused first by `validate`. */
+function checkCommon(request: CommonImport): string {
+  const id = request.id ?? basename(request.outDir)
   if (!zModelId.safeParse(id).success) throw invalid(`"${id}" is not a valid model id.`)
-  if (id !== basename(outDir)) throw invalid(`The model id "${id}" must be the folder's name.`)
+  if (id !== basename(request.outDir))
+    throw invalid(`The model id "${id}" must be the folder's name.`)
   if (request.sha256 !== undefined && !zSha256.safeParse(request.sha256).success) {
     throw invalid('sha256 must be 64 lowercase hex digits.')
   }
-  const options = mergeOptions(kind, request.options)
-  checkSamplingHints(kind, options, request.sampling)
+  return id
+}
+
+/**
+ * Reads the .pt with the allowlist reader, lets `convert` write the graphs and return the manifest
+ * into a temporary sibling folder, and renames it into place only when everything succeeded; on any
+ * error the temporary folder is removed, so no partial model is ever left.
+ */
+async function importInto(request: CommonImport, convert: Conversion): Promise<ModelFolder> {
+  const { checkpointPath, outDir } = request
   if (await exists(outDir))
     throw invalid(`${outDir} already exists; choose another id or remove it.`)
-
-  const checkpointName = basename(checkpointPath)
-    .replace(/[\\\0]/g, '_')
-    .slice(0, 255)
   const parent = dirname(outDir)
   const temporary = `${outDir}.tmp-${randomBytes(6).toString('hex')}`
   request.onStage?.('checking')
@@ -164,31 +192,16 @@ export async function importCheckpoint(request: ImportRequest): Promise<ModelFol
   }
   try {
     const checkpoint = await openTorchCheckpoint(checkpointPath)
-    let written: Awaited<ReturnType<typeof writeGlideOnnx>>
-    let sha256: string
+    let manifest: ModelManifest
     try {
       request.onStage?.('hashing')
-      sha256 = request.sha256 ?? (await sha256OfFile(checkpointPath))
+      const sha256 = request.sha256 ?? (await sha256OfFile(checkpointPath))
       request.onStage?.('converting')
-      written = await writeGlideOnnx(kind, options, checkpoint, temporary)
+      manifest = await convert(checkpoint, temporary, sha256)
     } finally {
       await checkpoint.close()
     }
-
     request.onStage?.('finishing')
-    const manifest: ModelManifest = {
-      format: modelFormat,
-      id,
-      name: (request.name ?? `${kind} model imported from ${checkpointName}`).slice(0, 200),
-      kind,
-      options,
-      tokenizer: 'gpt2-bpe',
-      diffusion: { steps: options.diffusion_steps, noiseSchedule: options.noise_schedule },
-      files: fileRoles(written),
-      source: { checkpoint: checkpointName, sha256 },
-      license: request.license ?? unstatedLicense,
-      ...(request.sampling ? { sampling: request.sampling } : {}),
-    }
     await writeManifest(temporary, manifest)
     if (await exists(outDir))
       throw invalid(`${outDir} appeared while importing; nothing was changed.`)
@@ -206,11 +219,94 @@ export async function importCheckpoint(request: ImportRequest): Promise<ModelFol
   }
 }
 
+/**
+ * Turns a GLIDE U-Net checkpoint into a model folder at `outDir` (see importInto). Refuses an
+ * `outDir` that already exists.
+ */
+export async function importCheckpoint(request: ImportRequest): Promise<ModelFolder> {
+  const { kind, checkpointPath } = request
+  const id = checkCommon(request)
+  const options = mergeOptions(kind, request.options)
+  checkSamplingHints(kind, options, request.sampling)
+  const checkpointName = checkpointFileName(checkpointPath)
+  return importInto(request, async (checkpoint, folder, sha256) => {
+    const written = await writeGlideOnnx(kind, options, checkpoint, folder)
+    return {
+      format: modelFormat,
+      id,
+      name: (request.name ?? `${kind} model imported from ${checkpointName}`).slice(0, 200),
+      kind,
+      options,
+      tokenizer: 'gpt2-bpe',
+      diffusion: { steps: options.diffusion_steps, noiseSchedule: options.noise_schedule },
+      files: fileRoles(written),
+      source: { checkpoint: checkpointName, sha256 },
+      license: request.license ?? unstatedLicense,
+      ...(request.sampling ? { sampling: request.sampling } : {}),
+    }
+  })
+}
+
+export interface ClipImportRequest extends CommonImport {
+  kind: ClipKind
+  /** The CLIP config's keys (config.yaml), merged over the released config. */
+  options?: Record<string, unknown>
+  name?: string
+  license?: string
+}
+
+/** The CLIP merge list shipped with the text encoder's folder, so the folder tokenizes by itself. */
+export const clipBpeFileName = 'bpe_simple_vocab_16e6.txt.gz'
+export const clipBpeLicenseFileName = 'bpe_simple_vocab_LICENSE.txt'
+
+/**
+ * Turns a noised-CLIP checkpoint (glide-text2im's image or text encoder) into a model folder:
+ * image_encoder.onnx and image_grad.onnx (clip-image) or text_encoder.onnx with CLIP's merge list
+ * and its licence notice (clip-text), and model.json. Same reader, checks and cleanup as U-Nets.
+ */
+export async function importClipCheckpoint(request: ClipImportRequest): Promise<ModelFolder> {
+  const { kind, checkpointPath } = request
+  const id = checkCommon(request)
+  const options = clipOptionsFrom(request.options)
+  clipArchitecture(kind, options)
+  const checkpointName = checkpointFileName(checkpointPath)
+  return importInto(request, async (checkpoint, folder, sha256) => {
+    const written = await writeClipOnnx(kind, options, checkpoint, folder)
+    const files: Record<string, string> = {}
+    for (const [role, path] of Object.entries(written.graphs)) files[role] = basename(path)
+    files[kind === 'clip-image' ? 'image_data' : 'text_data'] = basename(written.externalData)
+    if (kind === 'clip-text') {
+      await copyFile(defaultClipBpePath, join(folder, clipBpeFileName))
+      await copyFile(
+        join(dirname(defaultClipBpePath), 'LICENSE'),
+        join(folder, clipBpeLicenseFileName),
+      )
+      files.bpe_merges = clipBpeFileName
+      files.bpe_license = clipBpeLicenseFileName
+    }
+    return {
+      format: modelFormat,
+      id,
+      name: (request.name ?? `${kind} model imported from ${checkpointName}`).slice(0, 200),
+      kind,
+      options,
+      tokenizer: 'clip-bpe',
+      diffusion: { steps: options.n_timesteps, noiseSchedule: options.beta_schedule },
+      files,
+      source: { checkpoint: checkpointName, sha256 },
+      license: request.license ?? unstatedLicense,
+    }
+  })
+}
+
 export interface InstallOfficialRequest {
-  kind: UNetKind
+  kind: ModelKind
   modelsDir: string
-  /** Overrides merged over the official options (for mirrors of modified weights and tests). */
-  options?: Partial<GlideOptions>
+  /**
+   * Overrides merged over the official options, or for CLIP kinds over the official CLIP config
+   * (for mirrors of modified weights and tests).
+   */
+  options?: Partial<GlideOptions> | Record<string, unknown>
   onProgress?: (received: number, total: number | undefined) => void
   onStage?: (stage: 'downloading' | ImportStage) => void
   signal?: AbortSignal
@@ -219,7 +315,7 @@ export interface InstallOfficialRequest {
 }
 
 /**
- * Downloads a released GLIDE checkpoint into `<modelsDir>/.downloads/` (resuming an earlier
+ * Downloads a released GLIDE checkpoint (a U-Net or a noised-CLIP encoder) into `<modelsDir>/.downloads/` (resuming an earlier
  * partial download) and imports it as the model folder `<modelsDir>/<official id>`. The .pt is
  * deleted once the import has finished or failed; a failed download keeps its .part for a resume.
  */
@@ -239,16 +335,27 @@ export async function installOfficialModel(request: InstallOfficialRequest): Pro
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   })
+  const common = {
+    checkpointPath,
+    outDir,
+    name: official.name,
+    license: official.license,
+    sha256: downloaded.sha256,
+    ...(request.onStage ? { onStage: request.onStage } : {}),
+  }
+  const kind = request.kind
   try {
+    if (kind === 'clip-image' || kind === 'clip-text') {
+      return await importClipCheckpoint({
+        ...common,
+        kind,
+        options: { ...official.clipConfig, ...request.options },
+      })
+    }
     return await importCheckpoint({
-      kind: request.kind,
-      checkpointPath,
-      options: { ...official.options, ...request.options },
-      outDir,
-      name: official.name,
-      license: official.license,
-      sha256: downloaded.sha256,
-      ...(request.onStage ? { onStage: request.onStage } : {}),
+      ...common,
+      kind,
+      options: { ...official.options, ...(request.options as Partial<GlideOptions>) },
     })
   } finally {
     await rm(checkpointPath, { force: true })

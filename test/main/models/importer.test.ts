@@ -9,7 +9,13 @@ import { GlideError } from '../../../contract/errors'
 import { zModelManifest } from '../../../contract/model'
 import type { GlideOptions } from '../../../main/engine/glideOptions'
 import { loadGlideUNet } from '../../../main/inference/host/onnxGlideUNet'
-import { importCheckpoint, installOfficialModel } from '../../../main/models/importer'
+import {
+  importCheckpoint,
+  importClipCheckpoint,
+  installOfficialModel,
+} from '../../../main/models/importer'
+import { parseClipConfigText, releasedClipOptions } from '../../../main/engine/clip/clipOptions'
+import { loadClipTokenizer } from '../../../main/engine/tokenizer/clipTokenizer'
 import { listModels, readModelFolder } from '../../../main/models/modelFolder'
 import { modelBaseUrlEnv } from '../../../main/models/officialModels'
 import { maxAbsDifference } from '../../helpers/npy'
@@ -300,5 +306,155 @@ describe('installOfficialModel', () => {
     const error = await failure(installOfficialModel({ kind: 'upsample', modelsDir, env }))
     expect(error.code).toBe('DOWNLOAD_FAILED')
     expect(readdirSync(modelsDir)).toEqual(['.downloads'])
+  })
+})
+
+describe('importClipCheckpoint (noised CLIP)', () => {
+  const clipTiny = join(import.meta.dirname, '../../fixtures/glide-reference/clip-tiny')
+  const tinyConfig = (): Record<string, unknown> =>
+    parseClipConfigText(readFileSync(join(clipTiny, 'config.yaml'), 'utf8'), 'config.yaml')
+
+  it('writes a clip-image folder with the encoder and the gradient graphs', async () => {
+    const folder = await importClipCheckpoint({
+      kind: 'clip-image',
+      checkpointPath: join(clipTiny, 'image_enc.pt'),
+      options: tinyConfig(),
+      outDir: join(modelsDir, 'tiny-clip-image'),
+    })
+    expect(readdirSync(folder.dir).sort()).toEqual([
+      'image_encoder.onnx',
+      'image_encoder.onnx.data',
+      'image_grad.onnx',
+      'model.json',
+    ])
+    expect(folder.manifest).toMatchObject({
+      kind: 'clip-image',
+      tokenizer: 'clip-bpe',
+      options: { ...releasedClipOptions, ...tinyConfig() },
+      diffusion: { steps: 1000, noiseSchedule: 'squaredcos_cap_v2' },
+      files: {
+        image_encoder: 'image_encoder.onnx',
+        image_grad: 'image_grad.onnx',
+        image_data: 'image_encoder.onnx.data',
+      },
+      source: { checkpoint: 'image_enc.pt' },
+    })
+  })
+
+  it('writes a clip-text folder that carries its own merge list and licence notice', async () => {
+    const folder = await importClipCheckpoint({
+      kind: 'clip-text',
+      checkpointPath: join(clipTiny, 'text_enc.pt'),
+      options: tinyConfig(),
+      outDir: join(modelsDir, 'tiny-clip-text'),
+    })
+    expect(Object.keys(folder.files).sort()).toEqual([
+      'bpe_license',
+      'bpe_merges',
+      'text_data',
+      'text_encoder',
+    ])
+    expect(readFileSync(folder.files.bpe_license ?? '', 'utf8')).toContain('MIT License')
+    const tokenizer = await loadClipTokenizer(folder.files.bpe_merges)
+    expect(tokenizer.tokenize('a red cube').length).toBe(5)
+  })
+
+  it('refuses hostile, legacy and mismatched checkpoints and leaves nothing behind', async () => {
+    const hostile = await failure(
+      importClipCheckpoint({
+        kind: 'clip-image',
+        checkpointPath: join(checkpoints, 'refuse_posix_system.pt'),
+        outDir: join(modelsDir, 'evil'),
+      }),
+    )
+    expect(hostile.code).toBe('CHECKPOINT_REFUSED')
+    expect(hostile.message).toContain('posix.system')
+    const reduce = await failure(
+      importClipCheckpoint({
+        kind: 'clip-text',
+        checkpointPath: join(checkpoints, 'refuse_reduce_storage.pt'),
+        outDir: join(modelsDir, 'evil'),
+      }),
+    )
+    expect(reduce.code).toBe('CHECKPOINT_REFUSED')
+    const legacy = await failure(
+      importClipCheckpoint({
+        kind: 'clip-image',
+        checkpointPath: join(checkpoints, 'legacy.pt'),
+        outDir: join(modelsDir, 'legacy'),
+      }),
+    )
+    expect(legacy.code).toBe('CHECKPOINT_REFUSED')
+    const released = await failure(
+      importClipCheckpoint({
+        kind: 'clip-image',
+        checkpointPath: join(clipTiny, 'image_enc.pt'),
+        outDir: join(modelsDir, 'released-config'),
+      }),
+    )
+    expect(released.code).toBe('CHECKPOINT_MISMATCH')
+    expect(released.message).toContain('blocks.input.w_t has shape [1000, 32]')
+    const swapped = await failure(
+      importClipCheckpoint({
+        kind: 'clip-image',
+        checkpointPath: join(clipTiny, 'text_enc.pt'),
+        options: tinyConfig(),
+        outDir: join(modelsDir, 'swapped'),
+      }),
+    )
+    expect(swapped.code).toBe('CHECKPOINT_MISMATCH')
+    expect(swapped.message).toContain('blocks.input.w_t')
+    const badConfig = await failure(
+      importClipCheckpoint({
+        kind: 'clip-image',
+        checkpointPath: join(clipTiny, 'image_enc.pt'),
+        options: { n_layers: 2 },
+        outDir: join(modelsDir, 'bad-config'),
+      }),
+    )
+    expect(badConfig.code).toBe('INVALID_ARGUMENT')
+    expect(readdirSync(modelsDir)).toEqual([])
+  })
+
+  describe('download through the resume/sha256 path', () => {
+    const served: Record<string, Buffer> = {
+      '/clip_image_enc.pt': readFileSync(join(clipTiny, 'image_enc.pt')),
+      '/clip_text_enc.pt': readFileSync(join(clipTiny, 'text_enc.pt')),
+    }
+    const server = createServer((request, response) => {
+      const body = served[request.url ?? '']
+      if (!body) {
+        response.writeHead(404)
+        response.end()
+        return
+      }
+      response.writeHead(200, { 'content-length': body.length })
+      response.end(body)
+    })
+    let env: NodeJS.ProcessEnv
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      env = { [modelBaseUrlEnv]: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
+    })
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+    it('installs both encoders as the official ids with the recorded sha256', async () => {
+      for (const kind of ['clip-image', 'clip-text'] as const) {
+        const folder = await installOfficialModel({ kind, modelsDir, options: tinyConfig(), env })
+        const body = served[kind === 'clip-image' ? '/clip_image_enc.pt' : '/clip_text_enc.pt']
+        expect(folder.manifest.source.sha256).toBe(
+          createHash('sha256')
+            .update(body ?? '')
+            .digest('hex'),
+        )
+      }
+      const { models, skipped } = await listModels(modelsDir)
+      expect(models.map((model) => [model.manifest.id, model.manifest.kind])).toEqual([
+        ['glide-clip-image', 'clip-image'],
+        ['glide-clip-text', 'clip-text'],
+      ])
+      expect(skipped).toEqual([])
+      expect(readdirSync(join(modelsDir, '.downloads'))).toEqual([])
+    })
   })
 })
