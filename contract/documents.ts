@@ -32,7 +32,7 @@ export const zLayerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 
 /** What produced a generated layer; recallable into the prompt panel. */
 export const zGenerationInfo = z.strictObject({
-  kind: z.enum(['inpaint', 'text-to-image']),
+  kind: z.enum(['inpaint', 'text-to-image', 'refine']),
   prompt: z.string().max(2000),
   seed: z.number().int().min(0).max(0xffffffff),
   batchIndex: z.number().int().min(0).max(64),
@@ -126,7 +126,14 @@ export const zRecoveryEntry = z.strictObject({
 })
 export type RecoveryEntry = z.infer<typeof zRecoveryEntry>
 
-const zSavedFile = z.strictObject({ fileName: z.string().max(1000) })
+const zSavedFile = z.strictObject({
+  fileName: z.string().max(1000),
+  /**
+   * Browser mode, where main cannot write to the user's machine: the file's bytes, for the page
+   * to hand to the browser as a download named `fileName`.
+   */
+  download: z.instanceof(Uint8Array).optional(),
+})
 const zNoInput = z.strictObject({})
 
 export const documentChannels = {
@@ -139,6 +146,28 @@ export const documentChannels = {
       }),
     }),
     output: zDecodedImage,
+  },
+  /**
+   * Browser mode's Open and drops of files: the bytes of a file the user picked in the page.
+   * Main sniffs what it is (.glide, .ora, or an image, which becomes a document of its size) and
+   * returns the document with an id of main's making.
+   */
+  'documents.openFile': {
+    input: z.strictObject({
+      fileName: z.string().max(255),
+      bytes: z.instanceof(Uint8Array).refine((bytes) => bytes.byteLength <= maxEncodedImageBytes, {
+        message: `files larger than ${maxEncodedImageBytes} bytes are refused`,
+      }),
+    }),
+    output: zProjectData,
+  },
+  /**
+   * The user closed a document or chose to discard its changes (New, Open over it): main forgets
+   * where it was saved and removes its recovery copy.
+   */
+  'documents.close': {
+    input: z.strictObject({ documentId: zLayerId }),
+    output: z.strictObject({ closed: z.boolean() }),
   },
   /** File → Open image: main shows the dialog; null when cancelled. */
   'documents.openImage': { input: zNoInput, output: zDecodedImage.nullable() },
@@ -163,13 +192,16 @@ export const documentChannels = {
     input: z.strictObject({ project: zProjectData }),
     output: z.strictObject({ savedAt: z.string() }),
   },
-  /** Recovery copies left by sessions that did not close cleanly. */
+  /**
+   * Recovery copies whose owner is gone: a session that crashed, one that quit with unsaved
+   * changes, or a page of this session that was reloaded or closed.
+   */
   'documents.listRecoveries': { input: zNoInput, output: z.array(zRecoveryEntry) },
   'documents.restoreRecovery': {
     input: z.strictObject({ recoveryId: zLayerId }),
     output: zProjectData,
   },
-  /** Forget a recovery copy (after restore, or when the user declines, or on clean close). */
+  /** Forget a recovery copy the user declined. (A restored copy is kept until the next save.) */
   'documents.discardRecovery': {
     input: z.strictObject({ recoveryId: zLayerId }),
     output: z.strictObject({ discarded: z.boolean() }),

@@ -5,10 +5,11 @@
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, Menu, protocol, screen, session } from 'electron'
+import { app, BrowserWindow, dialog, Menu, protocol, screen, session } from 'electron'
 import type { EventName, EventPayload } from '../../contract/ipc'
 import { electronChannels } from '../../contract/ipc'
-import { createDocumentServices, discardSessionRecoveries } from '../documents/documentServices'
+import { createDocumentService } from '../documents/documentServices'
+import { RecoveryStore } from '../documents/recoveryStore'
 import { InferenceHostClient } from '../inference/client/hostClient'
 import { registerElectronIpc } from '../ipc/electronIpc'
 import { appScheme } from '../ipc/senderGuard'
@@ -25,6 +26,7 @@ import {
   rendererEntryUrl,
   windowOptions,
 } from './windowSecurity'
+import { confirmUnsavedLeave } from './unsavedChanges'
 import { trackWindowBounds, visibleBounds } from './windowState'
 
 const outMainDir = dirname(fileURLToPath(import.meta.url))
@@ -48,6 +50,13 @@ function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): voi
 async function start(): Promise<void> {
   const settings = await SettingsStore.open(app.getPath('userData'))
   const recoveryDirectory = join(app.getPath('userData'), 'recovery')
+  // The single-instance lock is held: no other session can be writing to this recovery folder.
+  const documents = createDocumentService({
+    recoveryDirectory,
+    dialogs: electronDialogs(),
+    recovery: new RecoveryStore(recoveryDirectory, { exclusive: true }),
+  })
+  await documents.start()
   denyAllPermissions(session.defaultSession)
   protocol.handle(appScheme, createAppProtocolHandler(paths.renderer))
 
@@ -62,7 +71,7 @@ async function start(): Promise<void> {
     models: createNodeModelRegistry(() => settings.get().modelsDir),
     emit: broadcast,
     chooseDirectory,
-    documents: createDocumentServices({ recoveryDirectory, dialogs: electronDialogs() }),
+    documents: documents.forClient('window'),
   })
   const unregisterIpc = registerElectronIpc(services.handlers)
   void host.ensureStarted()
@@ -78,6 +87,10 @@ async function start(): Promise<void> {
   const window = new BrowserWindow(windowOptions(paths.preload, bounds))
   mainWindow = window
   hardenWebContents(window.webContents)
+  // The page's beforeunload guard holds unsaved changes: ask before the window closes or reloads.
+  window.webContents.on('will-prevent-unload', (event) => {
+    confirmUnsavedLeave(event, (options) => dialog.showMessageBoxSync(window, options))
+  })
   trackWindowBounds(window, (windowBounds) => void settings.set({ windowBounds }))
   window.once('ready-to-show', () => {
     if (bounds?.maximized) window.maximize()
@@ -95,9 +108,10 @@ async function start(): Promise<void> {
     services.queue.cancelAll()
     unregisterIpc()
     host.dispose()
-    // A clean quit: this session's recovery copies are not offered next time.
+    // A clean quit: the copies of documents with unsaved changes (the user was asked when the
+    // window closed) stay, and are offered on the next start.
     event.preventDefault()
-    void discardSessionRecoveries(recoveryDirectory).finally(() => app.quit())
+    void documents.stop().finally(() => app.quit())
   })
 }
 

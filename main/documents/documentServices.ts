@@ -12,9 +12,11 @@ import type {
 import { maxEncodedImageBytes } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
 import { writeFileAtomic } from '../storage/atomicWrite'
+import { suggestedFileName } from '../storage/fileNames'
+import { DocumentRegistry } from './documentRegistry'
 import { flattenProject, generationSummary, layerAtCanvasSize } from './flatten'
-import { decodeImage, encodePng } from './imageCodec'
-import { defaultFrame, readOpenRaster, writeOpenRaster } from './openRaster'
+import { decodeImage, encodePng, sniffImageFormat } from './imageCodec'
+import { defaultFrame, readOpenRaster, withTempFile, writeOpenRaster } from './openRaster'
 import { addPngTextChunks } from './pngText'
 import { readProjectFile, writeProjectFile } from './projectFile'
 import { writePsd } from './psd'
@@ -33,7 +35,11 @@ export interface DocumentDialogs {
 
 export interface DocumentServicesOptions {
   readonly recoveryDirectory: string
-  readonly dialogs: DocumentDialogs
+  /**
+   * Native dialogs (desktop, tests), or null in browser mode: there main cannot reach the user's
+   * disk, so saves and exports come back as bytes for the page to download.
+   */
+  readonly dialogs: DocumentDialogs | null
   readonly recovery?: RecoveryStore
 }
 
@@ -42,6 +48,20 @@ type DocumentHandler<C extends DocumentChannel> = (
 ) => Promise<DocumentOutput<C>>
 
 export type DocumentServices = { readonly [C in DocumentChannel]: DocumentHandler<C> }
+
+/** The documents side of main: one set of handlers per page, one recovery store, one registry. */
+export interface DocumentService {
+  readonly recovery: RecoveryStore
+  readonly registry: DocumentRegistry
+  /** The handlers as one page (window, browser tab) sees them. */
+  forClient(clientId: string): DocumentServices
+  /** A page went away: its documents' copies may be offered to the next page. */
+  clientClosed(clientId: string): void
+  /** Starts the recovery heartbeat and cleans up after writes killed mid-way. */
+  start(): Promise<void>
+  /** A clean quit: the heartbeat stops; copies of documents with unsaved changes are kept. */
+  stop(): Promise<void>
+}
 
 const imageExtensions = new Set([
   '.png',
@@ -85,153 +105,243 @@ const extensions: Record<'project' | ExportFormat, string> = {
   psd: '.psd',
 }
 
-/** The handlers of every `documents.*` channel; inputs arrive validated by the router. */
-export function createDocumentServices(options: DocumentServicesOptions): DocumentServices {
+function isZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04
+}
+
+function titleOf(fileName: string): string {
+  return basename(fileName, extname(fileName)).slice(0, 200) || 'Untitled'
+}
+
+async function readUserFile(path: string): Promise<Uint8Array> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw new GlideError('IO_ERROR', `${basename(path)} is not a file.`)
+    if (info.size > maxEncodedImageBytes) {
+      throw new GlideError(
+        'IMAGE_TOO_LARGE',
+        `${basename(path)} is larger than ${maxEncodedImageBytes >> 20} MiB.`,
+      )
+    }
+    return await readFile(path)
+  } catch (error) {
+    if (error instanceof GlideError) throw error
+    throw new GlideError('IO_ERROR', `Cannot read ${basename(path)}: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+}
+
+async function write(path: string, bytes: Uint8Array): Promise<{ fileName: string }> {
+  try {
+    await writeFileAtomic(path, bytes)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOSPC')
+      throw new GlideError('DISK_FULL', 'The disk is full; nothing was overwritten.')
+    throw new GlideError(
+      'IO_ERROR',
+      `Cannot write ${basename(path)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    )
+  }
+  return { fileName: basename(path) }
+}
+
+async function exportBytes(
+  format: ExportFormat,
+  project: ProjectData,
+  layerId?: string,
+): Promise<Uint8Array> {
+  switch (format) {
+    case 'png': {
+      const png = await encodePng(flattenProject(project), project.width, project.height, 4)
+      return addPngTextChunks(png, {
+        Software: 'Glide Studio',
+        parameters: generationSummary(project),
+      })
+    }
+    case 'layer-png': {
+      const layer = project.layers.find((candidate) => candidate.id === layerId)
+      if (!layer) throw new GlideError('INVALID_ARGUMENT', 'No such layer to export.')
+      const png = await encodePng(
+        layerAtCanvasSize(layer, project.width, project.height),
+        project.width,
+        project.height,
+        4,
+      )
+      return layer.generation
+        ? addPngTextChunks(png, {
+            Software: 'Glide Studio',
+            parameters: JSON.stringify(layer.generation),
+          })
+        : png
+    }
+    case 'ora':
+      return writeOpenRaster(project)
+    case 'psd':
+      return writePsd(project)
+  }
+}
+
+/**
+ * A document from a file's bytes, whatever it is: a .glide or .ora (both zips, told apart by
+ * their contents) or an image, which becomes a document of its size.
+ */
+export async function readDocumentBytes(bytes: Uint8Array, fileName: string): Promise<ProjectData> {
+  const name = basename(fileName)
+  const title = titleOf(name)
+  if (isZip(bytes)) {
+    return withTempFile(bytes, async (path) => {
+      const extension = extname(name).toLowerCase()
+      try {
+        return extension === '.ora'
+          ? await readOpenRaster(path, 'ora-opened', title)
+          : await readProjectFile(path, name)
+      } catch (error) {
+        // A zip without a manifest may still be OpenRaster under another name.
+        if (extension !== '.ora' && (error as GlideError).code === 'PROJECT_INVALID') {
+          const ora = await readOpenRaster(path, 'ora-opened', title).catch(() => null)
+          if (ora) return ora
+        }
+        throw error
+      }
+    })
+  }
+  if (!sniffImageFormat(bytes) && /\.(glide|ora)$/i.test(name)) {
+    throw new GlideError('PROJECT_INVALID', `${name} is not a Glide Studio or OpenRaster file.`)
+  }
+  return projectFromImage(await decodeImage(bytes, name), title)
+}
+
+/** The handlers of every `documents.*` channel, per page; inputs arrive validated by the router. */
+export function createDocumentService(options: DocumentServicesOptions): DocumentService {
   const recovery = options.recovery ?? new RecoveryStore(options.recoveryDirectory)
+  const registry = new DocumentRegistry()
   const { dialogs } = options
-  /** Where each open document was last saved, so Save does not ask again. */
-  const savedPaths = new Map<string, string>()
 
-  async function readUserFile(path: string): Promise<Uint8Array> {
-    try {
-      const info = await stat(path)
-      if (!info.isFile()) throw new GlideError('IO_ERROR', `${basename(path)} is not a file.`)
-      if (info.size > maxEncodedImageBytes) {
-        throw new GlideError(
-          'IMAGE_TOO_LARGE',
-          `${basename(path)} is larger than ${maxEncodedImageBytes >> 20} MiB.`,
-        )
-      }
-      return await readFile(path)
-    } catch (error) {
-      if (error instanceof GlideError) throw error
-      throw new GlideError(
-        'IO_ERROR',
-        `Cannot read ${basename(path)}: ${(error as Error).message}`,
-        { cause: error },
-      )
-    }
+  function suggestedName(project: ProjectData, suffix: string, kind: 'project' | ExportFormat) {
+    return suggestedFileName(project.title, suffix, extensions[kind])
   }
 
-  async function write(path: string, bytes: Uint8Array): Promise<{ fileName: string }> {
-    try {
-      await writeFileAtomic(path, bytes)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOSPC')
-        throw new GlideError('DISK_FULL', 'The disk is full; nothing was overwritten.')
-      throw new GlideError(
-        'IO_ERROR',
-        `Cannot write ${basename(path)}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      )
-    }
-    return { fileName: basename(path) }
-  }
-
-  function suggestedName(
-    project: ProjectData,
-    suffix: string,
+  /** Writes where the user chose, or hands the bytes back for a download in browser mode. */
+  async function deliver(
     kind: 'project' | ExportFormat,
-  ): string {
-    const stem = safeFileStem(project.title)
-    return `${stem}${suffix}${extensions[kind]}`
+    name: string,
+    knownPath: string | null,
+    bytes: () => Promise<Uint8Array>,
+  ): Promise<{ fileName: string; download?: Uint8Array<ArrayBuffer>; path?: string } | null> {
+    if (!dialogs) {
+      const data = await bytes()
+      return {
+        fileName: name,
+        download: new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength),
+      }
+    }
+    const path = knownPath ?? (await dialogs.chooseSavePath(kind, name))
+    if (!path) return null
+    return { ...(await write(path, await bytes())), path }
   }
 
-  async function exportBytes(
-    format: ExportFormat,
-    project: ProjectData,
-    layerId?: string,
-  ): Promise<Uint8Array> {
-    switch (format) {
-      case 'png': {
-        const png = await encodePng(flattenProject(project), project.width, project.height, 4)
-        return addPngTextChunks(png, {
-          Software: 'Glide Studio',
-          parameters: generationSummary(project),
-        })
-      }
-      case 'layer-png': {
-        const layer = project.layers.find((candidate) => candidate.id === layerId)
-        if (!layer) throw new GlideError('INVALID_ARGUMENT', 'No such layer to export.')
-        const png = await encodePng(
-          layerAtCanvasSize(layer, project.width, project.height),
-          project.width,
-          project.height,
-          4,
+  function forClient(clientId: string): DocumentServices {
+    recovery.clientOpened(clientId)
+    return {
+      'documents.decodeImage': async ({ fileName, bytes }) =>
+        decodeImage(bytes, basename(fileName)),
+
+      'documents.openFile': async ({ fileName, bytes }) =>
+        registry.adopt(clientId, await readDocumentBytes(bytes, fileName)),
+
+      'documents.close': async ({ documentId }) => {
+        const entry = registry.find(clientId, documentId)
+        if (!entry) return { closed: false }
+        await recovery.discard(entry.recoveryKey)
+        registry.forget(clientId, documentId)
+        return { closed: true }
+      },
+
+      'documents.openImage': async () => {
+        const path = await dialogs?.chooseOpenPath('image')
+        if (!path) return null
+        return decodeImage(await readUserFile(path), basename(path))
+      },
+
+      'documents.openProject': async () => {
+        const path = await dialogs?.chooseOpenPath('project')
+        if (!path) return null
+        const extension = extname(path).toLowerCase()
+        if (imageExtensions.has(extension) || extension === '.ora') {
+          return registry.adopt(clientId, await readDocumentBytes(await readUserFile(path), path))
+        }
+        // Save writes back to this file without asking.
+        return registry.adopt(clientId, await readProjectFile(path, basename(path)), { path })
+      },
+
+      'documents.saveProject': async ({ project, saveAs }) => {
+        const entry = registry.entry(clientId, project.documentId)
+        const saved = await deliver(
+          'project',
+          suggestedName(project, '', 'project'),
+          saveAs ? null : entry.path,
+          () => writeProjectFile(project),
         )
-        return layer.generation
-          ? addPngTextChunks(png, {
-              Software: 'Glide Studio',
-              parameters: JSON.stringify(layer.generation),
-            })
-          : png
-      }
-      case 'ora':
-        return writeOpenRaster(project)
-      case 'psd':
-        return writePsd(project)
+        if (!saved) return null
+        if (saved.path) entry.path = saved.path
+        // The user's file now holds everything the recovery copy did.
+        await recovery.discard(entry.recoveryKey)
+        return saved.download
+          ? { fileName: saved.fileName, download: saved.download }
+          : { fileName: saved.fileName }
+      },
+
+      'documents.export': async ({ format, project, layerId }) => {
+        const layerName = project.layers.find((layer) => layer.id === layerId)?.name
+        const suffix = format === 'layer-png' && layerName ? ` - ${layerName}` : ''
+        const saved = await deliver(format, suggestedName(project, suffix, format), null, () =>
+          exportBytes(format, project, layerId),
+        )
+        if (!saved) return null
+        return saved.download
+          ? { fileName: saved.fileName, download: saved.download }
+          : { fileName: saved.fileName }
+      },
+
+      'documents.autosave': async ({ project }) =>
+        recovery.save(registry.entry(clientId, project.documentId).recoveryKey, project, clientId),
+      'documents.listRecoveries': async () => recovery.list(clientId),
+      'documents.restoreRecovery': async ({ recoveryId }) =>
+        registry.adopt(clientId, await recovery.restore(recoveryId, clientId), {
+          recoveryKey: recoveryId,
+        }),
+      'documents.discardRecovery': async ({ recoveryId }) => {
+        const offered = await recovery.list(clientId)
+        if (!offered.some((entry) => entry.recoveryId === recoveryId)) return { discarded: false }
+        return { discarded: await recovery.discard(recoveryId) }
+      },
     }
   }
 
   return {
-    'documents.decodeImage': async ({ fileName, bytes }) => decodeImage(bytes, basename(fileName)),
-
-    'documents.openImage': async () => {
-      const path = await dialogs.chooseOpenPath('image')
-      if (!path) return null
-      return decodeImage(await readUserFile(path), basename(path))
+    recovery,
+    registry,
+    forClient,
+    clientClosed(clientId) {
+      registry.clientClosed(clientId)
+      recovery.clientClosed(clientId)
     },
-
-    'documents.openProject': async () => {
-      const path = await dialogs.chooseOpenPath('project')
-      if (!path) return null
-      const title = basename(path, extname(path))
-      const extension = extname(path).toLowerCase()
-      if (imageExtensions.has(extension)) {
-        return projectFromImage(await decodeImage(await readUserFile(path), basename(path)), title)
-      }
-      if (extension === '.ora') {
-        return readOpenRaster(path, `ora-${Date.now().toString(36)}`, title)
-      }
-      const project = await readProjectFile(path, basename(path))
-      savedPaths.set(project.documentId, path)
-      return project
-    },
-
-    'documents.saveProject': async ({ project, saveAs }) => {
-      let path = saveAs ? undefined : savedPaths.get(project.documentId)
-      if (!path) {
-        path =
-          (await dialogs.chooseSavePath('project', suggestedName(project, '', 'project'))) ??
-          undefined
-        if (!path) return null
-      }
-      const saved = await write(path, await writeProjectFile(project))
-      savedPaths.set(project.documentId, path)
-      // The user's file now holds everything the recovery copy did.
-      await recovery.discard(project.documentId)
-      return saved
-    },
-
-    'documents.export': async ({ format, project, layerId }) => {
-      const layerName = project.layers.find((layer) => layer.id === layerId)?.name
-      const suffix =
-        format === 'layer-png' && layerName ? ` - ${layerName.replace(/[\\/:*?"<>|]/g, '_')}` : ''
-      const path = await dialogs.chooseSavePath(format, suggestedName(project, suffix, format))
-      if (!path) return null
-      return write(path, await exportBytes(format, project, layerId))
-    },
-
-    'documents.autosave': async ({ project }) => recovery.save(project),
-    'documents.listRecoveries': async () => recovery.list(),
-    'documents.restoreRecovery': async ({ recoveryId }) => recovery.restore(recoveryId),
-    'documents.discardRecovery': async ({ recoveryId }) => ({
-      discarded: await recovery.discard(recoveryId),
-    }),
+    start: () => recovery.start(),
+    stop: () => recovery.stop(),
   }
+}
+
+/** One page's handlers over a new service (tests, and the desktop app's single window). */
+export function createDocumentServices(
+  options: DocumentServicesOptions,
+  clientId = 'window',
+): DocumentServices {
+  return createDocumentService(options).forClient(clientId)
 }
 
 /**
@@ -258,16 +368,4 @@ export function folderDialogs(directory: string): DocumentDialogs {
       return null
     },
   }
-}
-
-/** Call on a clean quit so this session's recovery copies are not offered on the next start. */
-export async function discardSessionRecoveries(recoveryDirectory: string): Promise<void> {
-  await new RecoveryStore(recoveryDirectory).discardOwn()
-}
-
-function safeFileStem(title: string): string {
-  const cleaned = Array.from(title, (char) =>
-    char.charCodeAt(0) < 0x20 || '\\/:*?"<>|'.includes(char) ? '_' : char,
-  ).join('')
-  return cleaned.trim() || 'Untitled'
 }

@@ -2,11 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LayerData, ProjectData } from '../../contract/documents'
-import { maxDocumentSide } from '../../contract/documents'
+import { maxDocumentSide, maxImagePixels } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
 import { ZipReader } from '../engine/checkpoint/zipReader'
 import { flattenProject } from './flatten'
 import { decodePngPixels, encodePng, thumbnailPng } from './imageCodec'
+import { maxPngBytesFor, PixelBudget, pngDimensions } from './pixelBudget'
 import { writeZip } from './zip/zipWriter'
 
 /**
@@ -88,15 +89,30 @@ export async function readOpenRaster(
         `${title} has layer groups, which the editor cannot open.`,
       )
     }
-    const layers: LayerData[] = []
     const tags = [...xml.matchAll(/<layer\b([^>]*?)\/?>/g)].reverse()
+    if (tags.length > 256) throw new GlideError('PROJECT_INVALID', `${title} has too many layers.`)
+    // Sizes and entries of every layer are checked against the budget before any decode.
+    const budget = new PixelBudget(title)
+    const planned = []
     for (const [index, tag] of tags.entries()) {
       const attributes = tag[1] ?? ''
       const source = attribute(attributes, 'src') ?? ''
-      const png = await zip.readEntry(entry(source), 512 << 20)
-      const decoded = await decodePngPixels(png, 4, `${title}/${source}`)
+      const pngEntry = entry(source)
+      budget.claimEntry(pngEntry)
+      const header = await zip.readEntry(pngEntry, maxPngBytesFor(maxImagePixels, 4))
+      const size = pngDimensions(header)
+      if (!size) throw new GlideError('PROJECT_INVALID', `${title}/${source} is not a PNG.`)
+      budget.claim(size.width, size.height, `layer ${index + 1}`)
       const x = Number(attribute(attributes, 'x') ?? 0)
       const y = Number(attribute(attributes, 'y') ?? 0)
+      if (!isCoordinate(x) || !isCoordinate(y)) {
+        throw new GlideError('PROJECT_INVALID', `${title}: layer ${index + 1} has a bad position.`)
+      }
+      planned.push({ index, attributes, source, png: header, x, y })
+    }
+    const layers: LayerData[] = []
+    for (const { index, attributes, source, png, x, y } of planned) {
+      const decoded = await decodePngPixels(png, 4, `${title}/${source}`)
       const opacity = Number(attribute(attributes, 'opacity') ?? 1)
       layers.push({
         id: `ora-${index}`,
@@ -170,6 +186,10 @@ export function defaultFrame(width: number, height: number) {
 
 function isSide(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= maxDocumentSide
+}
+
+function isCoordinate(value: number): boolean {
+  return Number.isInteger(value) && Math.abs(value) <= 4 * maxDocumentSide
 }
 
 function attribute(attributes: string, name: string): string | undefined {

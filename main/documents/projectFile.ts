@@ -2,8 +2,9 @@ import { z } from 'zod'
 import type { LayerData, PixelBlock, ProjectData } from '../../contract/documents'
 import { zGenerationInfo, zLayerId, zProjectData, zRect } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
-import { ZipReader } from '../engine/checkpoint/zipReader'
+import { ZipReader, type ZipEntry } from '../engine/checkpoint/zipReader'
 import { decodePngPixels, encodePng } from './imageCodec'
+import { maxPngBytesFor, PixelBudget, pngDimensions } from './pixelBudget'
 import { writeZip } from './zip/zipWriter'
 
 export const projectFormat = 'glide-studio/project@1'
@@ -41,7 +42,6 @@ export const zProjectManifest = z.strictObject({
 export type ProjectManifest = z.infer<typeof zProjectManifest>
 
 const maxManifestBytes = 4 << 20
-const maxPngBytes = 512 << 20
 
 /** A .glide file: manifest.json, one PNG per non-empty layer (cropped), mask.png (grey). */
 export async function writeProjectFile(
@@ -103,7 +103,10 @@ export async function writeProjectFile(
   ])
 }
 
-/** Opens a .glide file: every part is validated; anything off is PROJECT_INVALID. */
+/**
+ * Opens a .glide file: every part is validated; anything off is PROJECT_INVALID, and a file that
+ * would decode more pixels than a document may hold is IMAGE_TOO_LARGE before any decode.
+ */
 export async function readProjectFile(path: string, label: string): Promise<ProjectData> {
   const zip = await ZipReader.open(path, { corruptCode: 'PROJECT_INVALID', label, maxEntries: 600 })
   try {
@@ -128,18 +131,45 @@ export async function readProjectFile(path: string, label: string): Promise<Proj
       )
     }
     const manifest = parsed.data
+    // Every layer's size and entry is checked against the budget before any pixel is decoded.
+    const budget = new PixelBudget(label)
+    const planned = new Map<string, ZipEntry>()
+    const plan = (file: string, bounds: z.infer<typeof zRect>, what: string) => {
+      if (
+        bounds.x < 0 ||
+        bounds.y < 0 ||
+        bounds.x + bounds.width > manifest.width ||
+        bounds.y + bounds.height > manifest.height
+      ) {
+        throw new GlideError('PROJECT_INVALID', `${label}: ${what} lies outside the canvas.`)
+      }
+      const entry = zip.entry(file)
+      if (!entry) throw new GlideError('PROJECT_INVALID', `${label} lacks ${file}.`)
+      budget.claimEntry(entry)
+      budget.claim(bounds.width, bounds.height, what)
+      planned.set(file, entry)
+    }
+    manifest.layers.forEach((layer, index) => {
+      if (layer.image) plan(layer.image.file, layer.image.bounds, `layer ${index + 1}`)
+    })
+    if (manifest.mask) plan(manifest.mask.file, manifest.mask.bounds, 'the mask')
+    if (new Set(manifest.layers.map((layer) => layer.id)).size !== manifest.layers.length) {
+      throw new GlideError('PROJECT_INVALID', `${label}: layer ids repeat.`)
+    }
+
     const readBlock = async (
       file: string,
       bounds: z.infer<typeof zRect>,
       channels: 1 | 4,
     ): Promise<PixelBlock> => {
-      const entry = zip.entry(file)
+      const entry = planned.get(file)
       if (!entry) throw new GlideError('PROJECT_INVALID', `${label} lacks ${file}.`)
-      const decoded = await decodePngPixels(
-        await zip.readEntry(entry, maxPngBytes),
-        channels,
-        `${label}/${file}`,
-      )
+      const png = await zip.readEntry(entry, maxPngBytesFor(bounds.width * bounds.height, channels))
+      const declared = pngDimensions(png)
+      if (declared?.width !== bounds.width || declared.height !== bounds.height) {
+        throw new GlideError('PROJECT_INVALID', `${label}: ${file} does not match its bounds.`)
+      }
+      const decoded = await decodePngPixels(png, channels, `${label}/${file}`)
       if (decoded.width !== bounds.width || decoded.height !== bounds.height) {
         throw new GlideError('PROJECT_INVALID', `${label}: ${file} does not match its bounds.`)
       }

@@ -39,6 +39,8 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
   })
   const started = await startBrowserServer({
     handlers: node.services.handlers,
+    clientHandlers: (clientId) => node.documents.forClient(clientId),
+    onClientClosed: (clientId) => node.documents.clientClosed(clientId),
     staticDir,
     port: options.port ?? 0,
   })

@@ -1,10 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  createDocumentServices,
-  discardSessionRecoveries,
-  folderDialogs,
-} from '../documents/documentServices'
+import { createDocumentService, type DocumentService } from '../documents/documentServices'
+import { removeStaleTempFiles } from '../storage/atomicWrite'
 import type { Emit, Services } from '../ipc/services'
 import { createServices } from '../ipc/services'
 import { InferenceHostClient } from '../inference/client/hostClient'
@@ -32,9 +29,11 @@ export interface NodeServicesOptions {
 
 export interface NodeServices {
   readonly services: Services
+  /** Per-page document handlers (browser mode binds one set to each WebSocket connection). */
+  readonly documents: DocumentService
   readonly host: InferenceHostClient
   readonly settings: SettingsStore
-  /** Cancels what runs and stops the host; a clean stop drops this session's recovery copies. */
+  /** Cancels what runs and stops the host; a clean stop keeps the copies of unsaved documents. */
   dispose(): Promise<void>
 }
 
@@ -43,9 +42,12 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
   const configDir = options.configDir ?? defaultConfigDir()
   const settings = await SettingsStore.open(configDir)
   const recoveryDirectory = join(configDir, 'recovery')
-  // Without native dialogs, saves and exports land in one folder next to the settings.
-  const exportsDirectory = join(configDir, 'exports')
-  mkdirSync(exportsDirectory, { recursive: true })
+  // Earlier versions wrote browser-mode exports here; clean up after writes killed mid-way.
+  await removeStaleTempFiles(join(configDir, 'exports'))
+  // Without native dialogs, saves and exports come back as bytes and the page downloads them.
+  const documents = createDocumentService({ recoveryDirectory, dialogs: null })
+  const keepsRecovery = options.mode === 'browser'
+  if (keepsRecovery) await documents.start()
   const host = new InferenceHostClient(nodeHostLauncher(), {
     onStatus: (state, provider) => options.emit('host.status', { state, provider }),
   })
@@ -56,22 +58,20 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     host,
     models: createNodeModelRegistry(() => options.modelsDir ?? settings.get().modelsDir),
     emit: options.emit,
-    documents: createDocumentServices({
-      recoveryDirectory,
-      dialogs: folderDialogs(exportsDirectory),
-    }),
+    documents: documents.forClient(`${options.mode}-local`),
     ...(options.previewIntervalMs !== undefined
       ? { previewIntervalMs: options.previewIntervalMs }
       : {}),
   })
   return {
     services,
+    documents,
     host,
     settings,
     async dispose() {
       services.queue.cancelAll()
       host.dispose()
-      await discardSessionRecoveries(recoveryDirectory)
+      if (keepsRecovery) await documents.stop()
     },
   }
 }

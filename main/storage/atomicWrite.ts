@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as fsPromises from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { maxNameBytes, truncateUtf8 } from './fileNames'
 
 /** The file-system calls an atomic write makes; tests swap in failing ones. */
 export interface AtomicWriteFs {
@@ -24,7 +25,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
   const directory = dirname(target)
-  const temp = join(directory, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = join(directory, tempFileName(basename(target)))
   try {
     const handle = await fs.open(temp, 'wx', 0o644)
     try {
@@ -44,6 +45,55 @@ export async function writeFileAtomic(
     throw error
   }
   await syncDirectory(directory, fs)
+}
+
+const tempSuffixPattern = /\.[0-9a-f]{12}\.tmp$/
+/** `.` + random hex + `.tmp` around the target's name. */
+const tempOverheadBytes = 1 + 1 + 12 + 4
+
+/**
+ * `.NAME.<12 hex>.tmp`, with NAME shortened so the whole fits 255 bytes: a legal 250-byte target
+ * name must not fail with ENAMETOOLONG because of its temp file.
+ */
+export function tempFileName(targetName: string): string {
+  const stem = truncateUtf8(targetName, maxNameBytes - tempOverheadBytes)
+  return `.${stem}.${randomBytes(6).toString('hex')}.tmp`
+}
+
+export function isTempFileName(name: string): boolean {
+  return name.startsWith('.') && tempSuffixPattern.test(name)
+}
+
+/**
+ * Removes temp files that writes killed mid-way left behind (a crash, a kill -9, power loss) in
+ * `directory`: only names this module makes, only plain files, only those older than
+ * `olderThanMs` (a write in progress elsewhere is younger). Returns how many it removed.
+ */
+export async function removeStaleTempFiles(
+  directory: string,
+  olderThanMs = 10 * 60_000,
+  now = Date.now(),
+): Promise<number> {
+  let names: string[]
+  try {
+    names = await fsPromises.readdir(directory)
+  } catch {
+    return 0
+  }
+  let removed = 0
+  for (const name of names) {
+    if (!isTempFileName(name)) continue
+    const path = join(directory, name)
+    try {
+      const info = await fsPromises.lstat(path)
+      if (!info.isFile() || now - info.mtimeMs < olderThanMs) continue
+      await fsPromises.rm(path, { force: true })
+      removed++
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed
 }
 
 async function renameWithRetry(fs: AtomicWriteFs, from: string, to: string): Promise<void> {

@@ -4,7 +4,11 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { documentChannels } from '../../../contract/documents'
 import type { DocumentDialogs } from '../../../main/documents/documentServices'
-import { createDocumentServices, folderDialogs } from '../../../main/documents/documentServices'
+import {
+  createDocumentService,
+  createDocumentServices,
+  folderDialogs,
+} from '../../../main/documents/documentServices'
 import { RecoveryStore } from '../../../main/documents/recoveryStore'
 import { sameBytes, sampleProject, tempDirectory } from './fixtures'
 
@@ -111,29 +115,115 @@ describe('document services', () => {
     const project = sampleProject()
     const { savedAt } = await services['documents.autosave']({ project })
     expect(Date.parse(savedAt)).toBeGreaterThan(0)
-    // Same session: nothing to recover.
+    // Same session, same page: nothing to recover.
     expect(await services['documents.listRecoveries']({})).toEqual([])
     const nextSession = createDocumentServices({
       recoveryDirectory,
       dialogs: folderDialogs(recoveryDirectory),
-      recovery: new RecoveryStore(recoveryDirectory, {
-        pid: process.pid + 1,
-        isAlive: () => false,
-      }),
+      recovery: new RecoveryStore(recoveryDirectory, { exclusive: true }),
     })
     const [entry] = await nextSession['documents.listRecoveries']({})
-    expect(entry).toMatchObject({
-      recoveryId: 'doc-sample',
-      title: 'Harbour at dusk',
-      width: 40,
-      height: 30,
-    })
-    const restored = await nextSession['documents.restoreRecovery']({ recoveryId: 'doc-sample' })
+    expect(entry).toMatchObject({ title: 'Harbour at dusk', width: 40, height: 30 })
+    const recoveryId = entry!.recoveryId
+    const restored = await nextSession['documents.restoreRecovery']({ recoveryId })
     expect(sameBytes(restored.mask!.data, project.mask!.data)).toBe(true)
-    expect(await nextSession['documents.discardRecovery']({ recoveryId: 'doc-sample' })).toEqual({
-      discarded: true,
+    // The restored document gets an id of main's making; its copy stays until the next autosave.
+    expect(restored.documentId).not.toBe(project.documentId)
+    expect(await readdir(recoveryDirectory)).toContain(`${recoveryId}.glide`)
+    await nextSession['documents.autosave']({ project: { ...restored, title: 'Edited' } })
+    expect((await readdir(recoveryDirectory)).filter((name) => name.endsWith('.glide'))).toEqual([
+      `${recoveryId}.glide`,
+    ])
+    const third = createDocumentServices({
+      recoveryDirectory,
+      dialogs: null,
+      recovery: new RecoveryStore(recoveryDirectory, { exclusive: true }),
     })
-    expect(await nextSession['documents.listRecoveries']({})).toEqual([])
+    expect(await third['documents.discardRecovery']({ recoveryId })).toEqual({ discarded: true })
+    expect(await third['documents.listRecoveries']({})).toEqual([])
+  })
+
+  it("keys save paths by main's registry: two files carrying one id never share a path (issue 17, item 6)", async () => {
+    const { services, directory, saves } = await setup()
+    const a = sampleProject()
+    await services['documents.saveProject']({ project: a, saveAs: false })
+    const copy = join(directory, 'Other.glide')
+    const { copyFile } = await import('node:fs/promises')
+    await copyFile(join(directory, 'Harbour at dusk.glide'), copy)
+    // Open the copy: same documentId inside the file, but main gives it a new one.
+    const opened = await (await setup(copy)).services['documents.openProject']({})
+    expect(opened!.documentId).not.toBe(a.documentId)
+    const reopenedTwice = await (await setup(copy)).services['documents.openProject']({})
+    expect(reopenedTwice!.documentId).not.toBe(opened!.documentId)
+    // Another page sending this page's document id does not find its save path: it is asked.
+    const service = createDocumentService({
+      recoveryDirectory: join(directory, 'r'),
+      dialogs: null,
+    })
+    const pageOne = service.forClient('one')
+    const pageTwo = service.forClient('two')
+    await pageOne['documents.autosave']({ project: a })
+    expect(service.registry.find('two', a.documentId)).toBeUndefined()
+    const saved = await pageTwo['documents.saveProject']({ project: a, saveAs: false })
+    expect(saved?.fileName).toBe('Harbour at dusk.glide')
+    expect(saves).toEqual(['project:Harbour at dusk.glide'])
+  })
+
+  it('browser mode: saves and exports come back as named bytes to download; Open takes bytes', async () => {
+    const service = createDocumentService({
+      recoveryDirectory: join(await tempDirectory(), 'recovery'),
+      dialogs: null,
+    })
+    const page = service.forClient('tab')
+    const project = { ...sampleProject(), title: 'con' }
+    const saved = await page['documents.saveProject']({ project, saveAs: false })
+    expect(saved?.fileName).toBe('_con.glide')
+    const reopened = await page['documents.openFile']({
+      fileName: saved!.fileName,
+      bytes: saved!.download!,
+    })
+    expect(reopened.layers.map((layer) => layer.name)).toEqual(
+      project.layers.map((layer) => layer.name),
+    )
+    for (const [index, layer] of project.layers.entries()) {
+      if (layer.pixels) {
+        expect(sameBytes(layer.pixels.data, reopened.layers[index]!.pixels?.data)).toBe(true)
+      }
+    }
+    const exported = await page['documents.export']({ format: 'png', project })
+    expect(exported?.fileName).toBe('_con.png')
+    const meta = await sharp(exported!.download!).metadata()
+    expect([meta.width, meta.height]).toEqual([40, 30])
+    const ora = await page['documents.export']({ format: 'ora', project })
+    const fromOra = await page['documents.openFile']({ fileName: 'x.ora', bytes: ora!.download! })
+    expect(fromOra.layers).toHaveLength(4)
+    const png = await sharp({ create: { width: 64, height: 48, channels: 4, background: '#abc' } })
+      .png()
+      .toBuffer()
+    const fromImage = await page['documents.openFile']({ fileName: 'sky.png', bytes: png })
+    expect([fromImage.width, fromImage.height, fromImage.title]).toEqual([64, 48, 'sky'])
+    await expect(
+      page['documents.openFile']({ fileName: 'x.glide', bytes: Buffer.from('not a project') }),
+    ).rejects.toMatchObject({ code: 'PROJECT_INVALID' })
+    expect(documentChannels['documents.export'].output.safeParse(exported).success).toBe(true)
+  })
+
+  it('forgets a closed document: its recovery copy goes, its id no longer finds a path', async () => {
+    const recoveryDirectory = join(await tempDirectory(), 'recovery')
+    const service = createDocumentService({ recoveryDirectory, dialogs: null })
+    const page = service.forClient('tab')
+    const project = sampleProject()
+    await page['documents.autosave']({ project })
+    expect(
+      (await readdir(recoveryDirectory)).filter((name) => name.endsWith('.glide')),
+    ).toHaveLength(1)
+    expect(await page['documents.close']({ documentId: project.documentId })).toEqual({
+      closed: true,
+    })
+    expect((await readdir(recoveryDirectory)).filter((name) => name.endsWith('.glide'))).toEqual([])
+    expect(await page['documents.close']({ documentId: project.documentId })).toEqual({
+      closed: false,
+    })
   })
 
   it('validates project payloads at the contract', () => {

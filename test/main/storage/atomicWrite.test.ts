@@ -2,7 +2,12 @@ import * as fs from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { AtomicWriteFs } from '../../../main/storage/atomicWrite'
-import { writeFileAtomic } from '../../../main/storage/atomicWrite'
+import {
+  isTempFileName,
+  removeStaleTempFiles,
+  tempFileName,
+  writeFileAtomic,
+} from '../../../main/storage/atomicWrite'
 import { tempDirectory } from '../documents/fixtures'
 
 describe('writeFileAtomic', () => {
@@ -85,5 +90,36 @@ describe('writeFileAtomic', () => {
     }
     await writeFileAtomic(join(directory, 'f'), Buffer.from('x'), spying)
     expect(order).toEqual(['fsync file', 'rename', 'fsync directory'])
+  })
+})
+
+describe('temp files', () => {
+  it('fits a 250-byte target name: the temp name stays within 255 bytes (issue 17, item 7)', async () => {
+    const directory = await tempDirectory()
+    const name = `${'é'.repeat(120)}ab.png` // 246 bytes of UTF-8
+    expect(Buffer.byteLength(name)).toBe(246)
+    await writeFileAtomic(join(directory, name), Buffer.from('pixels'))
+    expect(await fs.readdir(directory)).toEqual([name])
+    const temp = tempFileName('x'.repeat(255))
+    expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(255)
+    expect(isTempFileName(temp)).toBe(true)
+    expect(Buffer.byteLength(tempFileName('😀'.repeat(80)))).toBeLessThanOrEqual(255)
+  })
+
+  it('removes temp files a killed write left behind, not young ones or other files', async () => {
+    const directory = await tempDirectory()
+    const stale = join(directory, '.project.glide.0123456789ab.tmp')
+    const young = join(directory, '.project.glide.ba9876543210.tmp')
+    await fs.writeFile(stale, Buffer.alloc(1000))
+    await fs.writeFile(young, Buffer.alloc(10))
+    await fs.writeFile(join(directory, '.hidden.tmp'), 'user file')
+    await fs.writeFile(join(directory, 'project.glide'), 'user file')
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    await fs.utimes(stale, hourAgo, hourAgo)
+    expect(await removeStaleTempFiles(directory)).toBe(1)
+    expect((await fs.readdir(directory)).sort()).toEqual(
+      ['.hidden.tmp', '.project.glide.ba9876543210.tmp', 'project.glide'].sort(),
+    )
+    expect(await removeStaleTempFiles(join(directory, 'missing'))).toBe(0)
   })
 })
