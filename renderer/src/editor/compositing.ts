@@ -1,37 +1,10 @@
+import { blendOver } from '../../../imaging/compositing'
 import type { Layer, RgbaImage } from './EditorDocument'
 import type { Rect } from './geometry'
 import { intersectRects } from './geometry'
 import { tileSize } from './TiledRaster'
 
-/**
- * Source-over of straight-alpha RGBA `source` onto `target` (both packed, same length), with an
- * extra opacity in 0..1. Results are rounded to bytes.
- */
-export function blendOver(
-  target: Uint8ClampedArray,
-  source: Uint8ClampedArray,
-  opacity: number,
-): void {
-  for (let i = 0; i < source.length; i += 4) {
-    const sa = ((source[i + 3] ?? 0) / 255) * opacity
-    if (sa === 0) continue
-    if (sa === 1) {
-      target[i] = source[i] ?? 0
-      target[i + 1] = source[i + 1] ?? 0
-      target[i + 2] = source[i + 2] ?? 0
-      target[i + 3] = 255
-      continue
-    }
-    const da = (target[i + 3] ?? 0) / 255
-    const oa = sa + da * (1 - sa)
-    const dw = (da * (1 - sa)) / oa
-    const sw = sa / oa
-    target[i] = (source[i] ?? 0) * sw + (target[i] ?? 0) * dw
-    target[i + 1] = (source[i + 1] ?? 0) * sw + (target[i + 1] ?? 0) * dw
-    target[i + 2] = (source[i + 2] ?? 0) * sw + (target[i + 2] ?? 0) * dw
-    target[i + 3] = oa * 255
-  }
-}
+export { blendOver }
 
 /** Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA). */
 export function compositeTile(

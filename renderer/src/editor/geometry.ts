@@ -1,66 +1,13 @@
-/** An axis-aligned rectangle in integer document pixels unless said otherwise. */
-export interface Rect {
-  readonly x: number
-  readonly y: number
-  readonly width: number
-  readonly height: number
-}
-
-export interface Point {
-  readonly x: number
-  readonly y: number
-}
-
-export interface Size {
-  readonly width: number
-  readonly height: number
-}
-
-export function intersectRects(a: Rect, b: Rect): Rect | null {
-  const x0 = Math.max(a.x, b.x)
-  const y0 = Math.max(a.y, b.y)
-  const x1 = Math.min(a.x + a.width, b.x + b.width)
-  const y1 = Math.min(a.y + a.height, b.y + b.height)
-  if (x1 <= x0 || y1 <= y0) return null
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
-}
-
-export function unionRects(a: Rect | null, b: Rect | null): Rect | null {
-  if (!a) return b
-  if (!b) return a
-  const x0 = Math.min(a.x, b.x)
-  const y0 = Math.min(a.y, b.y)
-  const x1 = Math.max(a.x + a.width, b.x + b.width)
-  const y1 = Math.max(a.y + a.height, b.y + b.height)
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
-}
-
-/** The smallest integer rectangle that holds the given (possibly fractional) one. */
-export function outerIntegerRect(x: number, y: number, width: number, height: number): Rect {
-  const x0 = Math.floor(x)
-  const y0 = Math.floor(y)
-  return { x: x0, y: y0, width: Math.ceil(x + width) - x0, height: Math.ceil(y + height) - y0 }
-}
-
-/** A rectangle from two corners in any order. */
-export function rectFromCorners(a: Point, b: Point): Rect {
-  return {
-    x: Math.min(a.x, b.x),
-    y: Math.min(a.y, b.y),
-    width: Math.abs(b.x - a.x),
-    height: Math.abs(b.y - a.y),
-  }
-}
-
-export function rectContains(rect: Rect, point: Point): boolean {
-  return (
-    point.x >= rect.x &&
-    point.y >= rect.y &&
-    point.x < rect.x + rect.width &&
-    point.y < rect.y + rect.height
-  )
-}
-
-export function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : value > max ? max : value
-}
+// The editor's geometry is the shared one (imaging/ is pure and imported by main as well).
+export {
+  clamp,
+  intersectRects,
+  maskBounds,
+  outerIntegerRect,
+  rectContains,
+  rectFromCorners,
+  unionRects,
+  type Point,
+  type Rect,
+  type Size,
+} from '../../../imaging/geometry'

@@ -1,14 +1,11 @@
+import type { SamplingSettings } from '../../../contract/generation'
 import type { JobInput } from '../../../contract/jobs'
 import { fromBase64 } from '../../../contract/wire'
-import type { GenerationRequest } from './generation'
+import type { GenerationRequest, GenerationSettings } from './generation'
 
-/**
- * The job the app's queue runs for a captured request. Inpainting sends the frame composite at
- * the model size and the keep-mask as bytes (255 = keep), as contract/jobs expects.
- */
-export function jobInputFor(request: GenerationRequest): JobInput {
-  const { settings } = request
-  const sampling = {
+/** The sampling settings of the contract for the panel's settings. */
+export function samplingSettingsFor(settings: GenerationSettings): SamplingSettings {
+  return {
     prompt: settings.prompt,
     guidanceScale: settings.guidanceScale,
     baseRespacing: settings.baseRespacing,
@@ -17,23 +14,43 @@ export function jobInputFor(request: GenerationRequest): JobInput {
     seed: settings.seed,
     batchSize: settings.batchSize,
     ...(settings.model ? { modelId: settings.model } : {}),
-  }
-  if (settings.mode === 'text-to-image') return { kind: 'generate', settings: sampling }
-  const keep = new Uint8Array(request.keepMask.length)
-  for (let i = 0; i < keep.length; i++) keep[i] = Math.round((request.keepMask[i] ?? 0) * 255)
-  return {
-    kind: 'inpaint',
-    settings: sampling,
-    image: {
-      width: request.image.width,
-      height: request.image.height,
-      rgba: new Uint8Array(request.image.data),
-    },
-    keepMask: keep,
+    ...(settings.upsampleModel !== undefined ? { upsampleModelId: settings.upsampleModel } : {}),
+    ...(settings.guidanceMode ? { guidanceMode: settings.guidanceMode } : {}),
+    ...(settings.clipGuidanceScale !== undefined
+      ? { clipGuidanceScale: settings.clipGuidanceScale }
+      : {}),
   }
 }
 
-/** The bytes of a `data:…;base64,` URL (job results arrive as PNG data URLs). */
+/**
+ * The job the app's queue runs for a captured request: the frame at the model size as RGBA bytes
+ * and the keep-mask as bytes (255 = keep), as contract/jobs expects.
+ */
+export function jobInputFor(request: GenerationRequest): JobInput {
+  const settings = samplingSettingsFor(request.settings)
+  const image = {
+    width: request.image.width,
+    height: request.image.height,
+    rgba: new Uint8Array(request.image.data),
+  }
+  const keepMask = request.keepMask ? new Uint8Array(request.keepMask) : undefined
+  switch (request.kind) {
+    case 'generate':
+      return { kind: 'generate', settings }
+    case 'inpaint':
+      return { kind: 'inpaint', settings, image, keepMask: keepMask ?? new Uint8Array(0) }
+    case 'refine':
+      return {
+        kind: 'refine',
+        settings,
+        image,
+        strength: request.settings.refineStrength ?? 1,
+        ...(keepMask ? { keepMask } : {}),
+      }
+  }
+}
+
+/** The bytes of a `data:…;base64,` URL. */
 export function bytesFromDataUrl(url: string): Uint8Array<ArrayBuffer> {
   const comma = url.indexOf(',')
   if (!url.startsWith('data:') || comma < 0 || !url.slice(0, comma).endsWith(';base64')) {

@@ -4,16 +4,10 @@ import { Editor } from '../../../renderer/src/editor/Editor'
 import { compositeRect } from '../../../renderer/src/editor/compositing'
 import type { RgbaImage } from '../../../renderer/src/editor/EditorDocument'
 import type { GenerationSettings } from '../../../renderer/src/editor/generation'
-import {
-  featherInside,
-  keepMaskFromFrameMask,
-  resampleRgba,
-  resultLayerPixels,
-} from '../../../renderer/src/editor/generation'
+import { resampleRgba, resultLayerPixels } from '../../../renderer/src/editor/generation'
 import { drag, patternImage, solidImage, testEditor } from './helpers'
 
 const settings: GenerationSettings = {
-  mode: 'inpaint',
   prompt: 'a red boat',
   batchSize: 3,
   guidanceScale: 5,
@@ -29,28 +23,26 @@ function fakeInpaint(count: number): RgbaImage[] {
   return Array.from({ length: count }, (_, i) => solidImage(256, 256, [200, 40 * i, 10, 255]))
 }
 
-describe('keep mask (GLIDE: 1 = keep)', () => {
-  it('is 1 − painted, and any painted pixel under a model pixel regenerates it', () => {
-    const frameMask = new Uint8ClampedArray(8 * 8)
-    frameMask[0] = 255 // top-left document pixel painted
-    frameMask[8 * 8 - 1] = 51 // bottom-right faintly painted
-    const keep = keepMaskFromFrameMask(frameMask, 8, 4)
-    expect(keep[0]).toBe(0)
-    expect(keep[1]).toBe(1)
-    expect(keep[15]).toBeCloseTo(0.8)
-    expect(Array.from(keep).filter((value) => value === 1)).toHaveLength(14)
-  })
-
-  it('is captured at the model size with the frame composite', () => {
+describe('capturing a request (keep mask: 255 = keep)', () => {
+  it('inpaints when a mask is painted, at the model size with the frame composite', () => {
     const editor = testEditor(600, 600)
     editor.fillMaskRect({ x: 250, y: 250, width: 100, height: 100 })
     const request = editor.captureGeneration(settings)
+    expect(request.kind).toBe('inpaint')
     expect(request.frame.width).toBe(request.frame.height)
     expect(request.image.width).toBe(256)
-    expect(request.keepMask).toHaveLength(256 * 256)
-    const centre = 128 * 256 + 128
-    expect(request.keepMask[centre]).toBe(0)
-    expect(request.keepMask[0]).toBe(1)
+    const keep = request.keepMask ?? new Uint8Array(0)
+    expect(keep).toHaveLength(256 * 256)
+    expect(keep[128 * 256 + 128]).toBe(0)
+    expect(keep[0]).toBe(255)
+  })
+
+  it('refines when asked with a strength, the whole frame when nothing is painted', () => {
+    const editor = testEditor(600, 600)
+    const request = editor.captureGeneration({ ...settings, refineStrength: 0.4 })
+    expect(request.kind).toBe('refine')
+    expect(request.keepMask).toBeNull()
+    expect(request.regenerate.every((value) => value === 255)).toBe(true)
   })
 })
 
@@ -96,23 +88,12 @@ describe('compositing a result inside the mask', () => {
     expect(layer.generation?.frame).toEqual(request.frame)
   })
 
-  it('feathers inwards only', () => {
-    const mask = new Uint8ClampedArray(20 * 20)
-    for (let y = 5; y < 15; y++) mask.fill(255, y * 20 + 5, y * 20 + 15)
-    const alpha = featherInside(mask, 20, 20, 2)
-    expect(alpha[4 * 20 + 10]).toBe(0)
-    expect(alpha[5 * 20 + 10]).toBeGreaterThan(0)
-    expect(alpha[5 * 20 + 10]).toBeLessThan(1)
-    expect(alpha[10 * 20 + 10]).toBe(1)
-  })
-
   it('resizes the 256² result back to the frame', () => {
-    const frame = { x: 0, y: 0, width: 512, height: 512 }
-    const mask = new Uint8ClampedArray(512 * 512).fill(255)
-    const pixels = resultLayerPixels(patternImage(256, 256), frame, mask, 0)
+    const editor = testEditor(512, 512)
+    editor.setFrame({ x: 0, y: 0, width: 512, height: 512 })
+    const request = editor.captureGeneration(settings)
+    const pixels = resultLayerPixels(patternImage(256, 256), request)
     expect(pixels).toHaveLength(512 * 512 * 4)
-    // 256→512 bilinear: document pixel (101, 0) sits between model pixels 50 and 51.
-    expect(pixels[101 * 4]).toBeCloseTo(50.25, -1)
     const down = resampleRgba(solidImage(512, 512, [10, 20, 30, 255]), 256, 256)
     expect(Array.from(down.data.subarray(0, 4))).toEqual([10, 20, 30, 255])
   })
@@ -120,8 +101,9 @@ describe('compositing a result inside the mask', () => {
   it('text to image fills the whole frame', () => {
     const editor = testEditor(800, 800)
     editor.setFrame({ x: 100, y: 100, width: 300, height: 300 })
-    const request = editor.captureGeneration({ ...settings, mode: 'text-to-image' })
-    expect(request.keepMask.every((value) => value === 0)).toBe(true)
+    const request = editor.captureGeneration(settings)
+    expect(request.kind).toBe('generate')
+    expect(request.keepMask).toBeNull()
     editor.stageResults(request, fakeInpaint(1))
     editor.acceptStaged()
     expect(editor.layers.at(-1)!.raster.contentBounds()).toEqual({

@@ -5,7 +5,6 @@ import { bytesFromDataUrl, jobInputFor } from '../../../renderer/src/editor/jobI
 import { testEditor } from './helpers'
 
 const settings: GenerationSettings = {
-  mode: 'inpaint',
   prompt: 'a lighthouse',
   batchSize: 2,
   guidanceScale: 5,
@@ -35,9 +34,7 @@ describe('jobInputFor', () => {
 
   it('turns text to image into a generate job with the chosen model', () => {
     const editor = testEditor(300, 300)
-    const input = jobInputFor(
-      editor.captureGeneration({ ...settings, mode: 'text-to-image', model: 'my-base' }),
-    )
+    const input = jobInputFor(editor.captureGeneration({ ...settings, model: 'my-base' }))
     expect(input).toEqual({
       kind: 'generate',
       settings: expect.objectContaining({
@@ -47,6 +44,17 @@ describe('jobInputFor', () => {
         modelId: 'my-base',
       }),
     })
+  })
+
+  it('sends a refine job with its strength, and a keep mask only when something is painted', () => {
+    const editor = testEditor(300, 300)
+    const whole = jobInputFor(editor.captureGeneration({ ...settings, refineStrength: 0.3 }))
+    expect(zJobInput.safeParse(whole).success).toBe(true)
+    expect(whole).toMatchObject({ kind: 'refine', strength: 0.3 })
+    expect(whole).not.toHaveProperty('keepMask')
+    editor.fillMaskRect({ x: 100, y: 100, width: 50, height: 50 })
+    const masked = jobInputFor(editor.captureGeneration({ ...settings, refineStrength: 0.3 }))
+    expect(masked.kind === 'refine' && masked.keepMask?.includes(0)).toBe(true)
   })
 
   it('reads PNG bytes out of a data URL and refuses anything else', () => {

@@ -1,0 +1,250 @@
+import type { RegionSettings } from '../contract/generation'
+import { boxBlur, featherInside } from './compositing'
+import type { Rect, Size } from './geometry'
+import { resampleRgba, type RgbaPixels } from './resample'
+import { toByte } from './rounding'
+
+/**
+ * The region functions of inpainting, outpainting and refine, shared by the editor and the CLI:
+ *   1. fitFrameAroundMask: the square generation frame around what is to change;
+ *   2. regionInputs: what the models see of the frame (its composite through the resampler, with a
+ *      keep-mask where painted and transparent pixels are "to generate");
+ *   3. regionLayerPixels: a result back at the frame's size, alpha only inside the feathered region.
+ */
+
+export interface RgbaFrame {
+  readonly width: number
+  readonly height: number
+  readonly data: Uint8ClampedArray
+}
+
+export interface FrameFitOptions {
+  /** Context kept around the mask on each side, in document pixels (default 32). */
+  readonly padding?: number
+  /** The smallest side wanted (default 256, the models' usual output). */
+  readonly minSide?: number
+}
+
+/**
+ * A square frame around `mask`: its longer side plus padding, at least minSide, but no larger than
+ * the canvas's shorter side unless the mask itself is; centred on the mask and moved inside the
+ * canvas where it fits (so no transparent outside reaches the models by accident).
+ */
+export function fitFrameAroundMask(mask: Rect, canvas: Size, options: FrameFitOptions = {}): Rect {
+  const padding = Math.max(0, options.padding ?? 32)
+  const minSide = Math.max(1, options.minSide ?? 256)
+  const maskSide = Math.max(mask.width, mask.height, 1)
+  const shorter = Math.min(canvas.width, canvas.height)
+  const wanted = Math.max(maskSide + 2 * padding, minSide)
+  const side = Math.round(Math.min(wanted, Math.max(shorter, maskSide)))
+  const place = (start: number, length: number, extent: number): number => {
+    const centred = Math.round(start + length / 2 - side / 2)
+    if (side >= extent) return Math.floor((extent - side) / 2)
+    return Math.min(Math.max(centred, 0), extent - side)
+  }
+  return {
+    x: place(mask.x, mask.width, canvas.width),
+    y: place(mask.y, mask.height, canvas.height),
+    width: side,
+    height: side,
+  }
+}
+
+export interface RegionInputs {
+  /** The frame at the models' size, opaque (transparent parts hold a neutral fill). */
+  readonly image: RgbaFrame
+  /** modelWidth × modelHeight bytes, 255 = keep (a model pixel is kept only if all under it is). */
+  readonly keepMask: Uint8Array
+  /** Frame-sized bytes, 255 = regenerate: the painted mask joined with the transparent pixels. */
+  readonly regenerate: Uint8ClampedArray
+  /** Whether any pixel is to be regenerated (else there is nothing to inpaint). */
+  readonly anyToGenerate: boolean
+}
+
+/**
+ * What the models take for a frame. `composite` is the frame's pixels (transparent outside the
+ * picture); `painted` is the user's mask over the frame (255 = regenerate) or null. Transparent
+ * pixels (alpha 0) are never "known": they join the region to generate, which makes outpainting
+ * the same operation as inpainting. Partly transparent pixels are known, over the fill colour.
+ */
+export function regionInputs(
+  composite: RgbaPixels,
+  painted: ArrayLike<number> | null,
+  model: Size,
+): RegionInputs {
+  const { width, height, data } = composite
+  const regenerate = new Uint8ClampedArray(width * height)
+  let anyToGenerate = false
+  for (let i = 0; i < regenerate.length; i++) {
+    const value = (data[i * 4 + 3] ?? 0) === 0 ? 255 : (painted?.[i] ?? 0)
+    regenerate[i] = value
+    if (value > 0) anyToGenerate = true
+  }
+  return {
+    image: opaqueModelImage(composite, model),
+    keepMask: keepMaskAt(regenerate, width, height, model),
+    regenerate,
+    anyToGenerate,
+  }
+}
+
+/** The mean colour of the fully opaque pixels (mid-grey when there are none). */
+function meanOpaqueColour(image: RgbaPixels): [number, number, number] {
+  const sums = [0, 0, 0]
+  let count = 0
+  for (let i = 0; i < image.width * image.height; i++) {
+    if ((image.data[i * 4 + 3] ?? 0) !== 255) continue
+    for (let c = 0; c < 3; c++) sums[c] = (sums[c] ?? 0) + (image.data[i * 4 + c] ?? 0)
+    count++
+  }
+  if (count === 0) return [128, 128, 128]
+  return [(sums[0] ?? 0) / count, (sums[1] ?? 0) / count, (sums[2] ?? 0) / count]
+}
+
+/** The frame through the resampler, over the mean colour of its opaque part (not black). */
+function opaqueModelImage(composite: RgbaPixels, model: Size): RgbaFrame {
+  const resized = resampleRgba(composite, model.width, model.height)
+  const fill = meanOpaqueColour(composite)
+  const data = resized.data
+  for (let i = 0; i < data.length; i += 4) {
+    const alpha = (data[i + 3] ?? 0) / 255
+    if (alpha < 1) {
+      for (let c = 0; c < 3; c++) {
+        data[i + c] = toByte((data[i + c] ?? 0) * alpha + (fill[c] ?? 0) * (1 - alpha))
+      }
+    }
+    data[i + 3] = 255
+  }
+  return resized
+}
+
+/** A model pixel is kept only when every frame pixel under it is fully kept. */
+function keepMaskAt(
+  regenerate: Uint8ClampedArray,
+  width: number,
+  height: number,
+  model: Size,
+): Uint8Array {
+  const keep = new Uint8Array(model.width * model.height)
+  for (let y = 0; y < model.height; y++) {
+    const y0 = Math.floor((y * height) / model.height)
+    const y1 = Math.max(y0 + 1, Math.ceil(((y + 1) * height) / model.height))
+    for (let x = 0; x < model.width; x++) {
+      const x0 = Math.floor((x * width) / model.width)
+      const x1 = Math.max(x0 + 1, Math.ceil(((x + 1) * width) / model.width))
+      let kept = true
+      for (let sy = y0; sy < y1 && kept; sy++) {
+        for (let sx = x0; sx < x1; sx++) {
+          if ((regenerate[sy * width + sx] ?? 0) !== 0) {
+            kept = false
+            break
+          }
+        }
+      }
+      keep[y * model.width + x] = kept ? 255 : 0
+    }
+  }
+  return keep
+}
+
+/** The automatic feather: about 1/64 of the frame's side, at least 1 px. */
+export function autoFeatherPx(frame: Size): number {
+  return Math.max(1, Math.round(Math.max(frame.width, frame.height) / 64))
+}
+
+/**
+ * A result turned into the pixels of a new layer over the frame: the result resized to the frame
+ * (Lanczos when enlarging), alpha = the region feathered inwards, and full where the frame was
+ * transparent (outpainting leaves no holes). Outside the region alpha and colour are exactly 0,
+ * so compositing the layer never changes a pixel that was not to be regenerated.
+ */
+export function regionLayerPixels(
+  result: RgbaPixels,
+  composite: RgbaPixels,
+  regenerate: ArrayLike<number>,
+  settings: RegionSettings,
+): Uint8ClampedArray {
+  const { width, height } = composite
+  const resized = resampleRgba(result, width, height).data
+  let everything = true
+  for (let i = 0; i < width * height; i++) {
+    if ((regenerate[i] ?? 0) !== 255) {
+      everything = false
+      break
+    }
+  }
+  const radius = everything ? 0 : (settings.featherPx ?? autoFeatherPx(composite))
+  const alpha = featherInside(regenerate, width, height, radius)
+  for (let i = 0; i < alpha.length; i++) {
+    if ((composite.data[i * 4 + 3] ?? 0) === 0) alpha[i] = (regenerate[i] ?? 0) / 255
+  }
+  if (settings.colourMatch && !everything) {
+    matchColour(resized, composite, regenerate, width, height, Math.max(4, 2 * radius))
+  }
+  for (let i = 0; i < alpha.length; i++) {
+    const a = toByte((alpha[i] ?? 0) * (resized[i * 4 + 3] ?? 0))
+    if (a === 0) {
+      resized[i * 4] = 0
+      resized[i * 4 + 1] = 0
+      resized[i * 4 + 2] = 0
+    }
+    resized[i * 4 + 3] = a
+  }
+  return resized
+}
+
+/** 1 where a box of the given radius around the pixel holds any `selected` pixel. */
+function dilate(selected: Float32Array, width: number, height: number, radius: number) {
+  const spread = boxBlur(
+    boxBlur(selected, width, height, radius, true),
+    width,
+    height,
+    radius,
+    false,
+  )
+  return spread.map((value) => (value > 1e-6 ? 1 : 0))
+}
+
+/**
+ * Shifts the fill's mean colour to the unmasked surroundings: the mean of the known opaque pixels
+ * in a band outside the region minus the fill's mean in a band inside it, added to the fill.
+ */
+function matchColour(
+  fill: Uint8ClampedArray,
+  composite: RgbaPixels,
+  regenerate: ArrayLike<number>,
+  width: number,
+  height: number,
+  band: number,
+): void {
+  const plane = width * height
+  const inside = new Float32Array(plane)
+  const known = new Float32Array(plane)
+  for (let i = 0; i < plane; i++) {
+    const regenerated = (regenerate[i] ?? 0) > 0
+    inside[i] = regenerated ? 1 : 0
+    known[i] = !regenerated && (composite.data[i * 4 + 3] ?? 0) === 255 ? 1 : 0
+  }
+  const nearInside = dilate(inside, width, height, band)
+  const nearKnown = dilate(known, width, height, band)
+  const outer = [0, 0, 0]
+  const inner = [0, 0, 0]
+  let outerCount = 0
+  let innerCount = 0
+  for (let i = 0; i < plane; i++) {
+    if ((known[i] ?? 0) === 1 && (nearInside[i] ?? 0) === 1) {
+      for (let c = 0; c < 3; c++) outer[c] = (outer[c] ?? 0) + (composite.data[i * 4 + c] ?? 0)
+      outerCount++
+    }
+    if ((inside[i] ?? 0) === 1 && (nearKnown[i] ?? 0) === 1) {
+      for (let c = 0; c < 3; c++) inner[c] = (inner[c] ?? 0) + (fill[i * 4 + c] ?? 0)
+      innerCount++
+    }
+  }
+  if (outerCount === 0 || innerCount === 0) return
+  const shift = [0, 1, 2].map((c) => (outer[c] ?? 0) / outerCount - (inner[c] ?? 0) / innerCount)
+  for (let i = 0; i < plane; i++) {
+    if ((inside[i] ?? 0) !== 1) continue
+    for (let c = 0; c < 3; c++) fill[i * 4 + c] = (fill[i * 4 + c] ?? 0) + (shift[c] ?? 0)
+  }
+}

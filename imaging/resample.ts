@@ -1,0 +1,168 @@
+import { toByte } from './rounding'
+
+/**
+ * Separable resampling. Per axis: Lanczos-3 when enlarging (sharp, the windowed sinc with three
+ * lobes), an area average when reducing (every source pixel counts by the share of it a target
+ * pixel covers, so nothing aliases), and a copy when the size stays. Pixel centres sit at i + ½.
+ */
+
+export interface RgbaPixels {
+  readonly width: number
+  readonly height: number
+  readonly data: Uint8Array | Uint8ClampedArray
+}
+
+/** One target pixel's source indices and their weights (summing to 1). */
+interface Taps {
+  readonly indices: readonly number[]
+  readonly weights: readonly number[]
+}
+
+const lobes = 3
+
+/** The Lanczos-3 kernel: sinc(x)·sinc(x/3) on (−3, 3), 0 outside. */
+export function lanczos3(x: number): number {
+  if (x === 0) return 1
+  if (x <= -lobes || x >= lobes) return 0
+  const px = Math.PI * x
+  return (lobes * Math.sin(px) * Math.sin(px / lobes)) / (px * px)
+}
+
+function enlargeTaps(sourceSize: number, targetSize: number): Taps[] {
+  const scale = sourceSize / targetSize
+  return Array.from({ length: targetSize }, (_, i) => {
+    const centre = (i + 0.5) * scale - 0.5
+    const first = Math.floor(centre) - lobes + 1
+    const indices: number[] = []
+    const weights: number[] = []
+    let total = 0
+    for (let j = first; j < first + 2 * lobes; j++) {
+      const weight = lanczos3(centre - j)
+      if (weight === 0) continue
+      indices.push(Math.min(Math.max(j, 0), sourceSize - 1))
+      weights.push(weight)
+      total += weight
+    }
+    return { indices, weights: weights.map((weight) => weight / total) }
+  })
+}
+
+function reduceTaps(sourceSize: number, targetSize: number): Taps[] {
+  const scale = sourceSize / targetSize
+  return Array.from({ length: targetSize }, (_, i) => {
+    const start = i * scale
+    const end = start + scale
+    const indices: number[] = []
+    const weights: number[] = []
+    for (let j = Math.floor(start); j < Math.min(Math.ceil(end), sourceSize); j++) {
+      const coverage = Math.min(end, j + 1) - Math.max(start, j)
+      if (coverage <= 0) continue
+      indices.push(j)
+      weights.push(coverage / scale)
+    }
+    return { indices, weights }
+  })
+}
+
+function axisTaps(sourceSize: number, targetSize: number): Taps[] | null {
+  if (sourceSize === targetSize) return null
+  return targetSize > sourceSize
+    ? enlargeTaps(sourceSize, targetSize)
+    : reduceTaps(sourceSize, targetSize)
+}
+
+/**
+ * Resizes `channels` float planes ([C, H, W]) to targetWidth×targetHeight. Lanczos can overshoot
+ * the source range a little at hard edges; callers that need a range clamp.
+ */
+export function resamplePlanes(
+  planes: Float32Array,
+  channels: number,
+  width: number,
+  height: number,
+  targetWidth: number,
+  targetHeight: number,
+): Float32Array {
+  if (planes.length !== channels * width * height) {
+    throw new RangeError(
+      `${channels} planes of ${width}×${height} need ${channels * width * height} values`,
+    )
+  }
+  if (!(targetWidth >= 1 && targetHeight >= 1)) throw new RangeError('empty target size')
+  const columns = axisTaps(width, targetWidth)
+  const rows = axisTaps(height, targetHeight)
+  let horizontal: Float64Array | Float32Array = planes
+  if (columns) {
+    const out = new Float64Array(channels * height * targetWidth)
+    for (let line = 0; line < channels * height; line++) {
+      const source = line * width
+      const target = line * targetWidth
+      for (let x = 0; x < targetWidth; x++) {
+        const taps = columns[x]
+        if (!taps) continue
+        let sum = 0
+        for (let k = 0; k < taps.indices.length; k++) {
+          sum += (planes[source + (taps.indices[k] ?? 0)] ?? 0) * (taps.weights[k] ?? 0)
+        }
+        out[target + x] = sum
+      }
+    }
+    horizontal = out
+  }
+  const result = new Float32Array(channels * targetHeight * targetWidth)
+  if (!rows) {
+    result.set(horizontal)
+    return result
+  }
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < targetHeight; y++) {
+      const taps = rows[y]
+      if (!taps) continue
+      const target = (c * targetHeight + y) * targetWidth
+      for (let x = 0; x < targetWidth; x++) {
+        let sum = 0
+        for (let k = 0; k < taps.indices.length; k++) {
+          const source = (c * height + (taps.indices[k] ?? 0)) * targetWidth + x
+          sum += (horizontal[source] ?? 0) * (taps.weights[k] ?? 0)
+        }
+        result[target + x] = sum
+      }
+    }
+  }
+  return result
+}
+
+/**
+ * Resizes straight-alpha RGBA. Colours are weighted by their alpha while filtering, so transparent
+ * pixels (whatever colour they hold) never bleed into their neighbours.
+ */
+export function resampleRgba(
+  image: RgbaPixels,
+  targetWidth: number,
+  targetHeight: number,
+): { width: number; height: number; data: Uint8ClampedArray } {
+  const { width, height, data } = image
+  if (width === targetWidth && height === targetHeight) {
+    return { width, height, data: new Uint8ClampedArray(data) }
+  }
+  const plane = width * height
+  const planes = new Float32Array(4 * plane)
+  for (let i = 0; i < plane; i++) {
+    const alpha = (data[i * 4 + 3] ?? 0) / 255
+    planes[i] = (data[i * 4] ?? 0) * alpha
+    planes[plane + i] = (data[i * 4 + 1] ?? 0) * alpha
+    planes[2 * plane + i] = (data[i * 4 + 2] ?? 0) * alpha
+    planes[3 * plane + i] = alpha
+  }
+  const resized = resamplePlanes(planes, 4, width, height, targetWidth, targetHeight)
+  const targetPlane = targetWidth * targetHeight
+  const out = new Uint8ClampedArray(targetPlane * 4)
+  for (let i = 0; i < targetPlane; i++) {
+    const alpha = Math.min(resized[3 * targetPlane + i] ?? 0, 1)
+    const alphaByte = toByte(alpha * 255)
+    out[i * 4 + 3] = alphaByte
+    if (alphaByte === 0) continue
+    for (let c = 0; c < 3; c++) out[i * 4 + c] = toByte((resized[c * targetPlane + i] ?? 0) / alpha)
+  }
+  return { width: targetWidth, height: targetHeight, data: out }
+}

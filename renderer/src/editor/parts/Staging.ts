@@ -1,0 +1,118 @@
+import type { Layer, RgbaImage } from '../EditorDocument'
+import type { GenerationRequest } from '../generation'
+import { generatedLayerName, generationInfo, resultLayerPixels } from '../generation'
+import type { Rect } from '../geometry'
+import type { HistoryEntry } from '../History'
+import type { EditSession } from './EditSession'
+
+/** One candidate of a staged batch: the pixels of a would-be layer over the request's frame. */
+export interface StagedCandidate {
+  readonly rect: Rect
+  readonly pixels: Uint8ClampedArray
+  readonly batchIndex: number
+}
+
+export interface StagedBatch {
+  readonly request: GenerationRequest
+  readonly candidates: readonly StagedCandidate[]
+  index: number
+}
+
+/**
+ * Finished generations waiting in place on the canvas: browse the candidates, accept one (or all,
+ * as hidden layers) or discard them. Accept, accept all and discard are history entries, so
+ * undoing an accept removes the layer and shows the batch again.
+ */
+export class Staging {
+  readonly batches: StagedBatch[] = []
+
+  constructor(private readonly session: EditSession) {}
+
+  /** Shows a finished batch in place (queued behind any batch already staged). */
+  stageResults(request: GenerationRequest, images: readonly RgbaImage[]): void {
+    if (request.documentId !== this.session.document.id || images.length === 0) return
+    const candidates = images.map((image, batchIndex) => ({
+      rect: request.frame,
+      pixels: resultLayerPixels(image, request),
+      batchIndex,
+    }))
+    this.batches.push({ request, candidates, index: 0 })
+    this.session.changed('staging')
+  }
+
+  get current(): StagedBatch | undefined {
+    return this.batches[0]
+  }
+
+  get currentCandidate(): StagedCandidate | undefined {
+    const batch = this.batches[0]
+    return batch?.candidates[batch.index]
+  }
+
+  browse(step: number): boolean {
+    const batch = this.batches[0]
+    if (!batch) return false
+    const count = batch.candidates.length
+    batch.index = (((batch.index + step) % count) + count) % count
+    this.session.changed('staging')
+    return true
+  }
+
+  private candidateLayer(batch: StagedBatch, candidate: StagedCandidate, visible: boolean): Layer {
+    const layer = this.session.document.createLayer(generatedLayerName(batch.request.settings))
+    layer.visible = visible
+    layer.generation = generationInfo(batch.request, candidate.batchIndex)
+    layer.raster.writeRect(candidate.rect, candidate.pixels)
+    return layer
+  }
+
+  private entry(label: string, batch: StagedBatch, layers: Layer[]): HistoryEntry {
+    const session = this.session
+    const previousActive = session.activeLayerId
+    const index = batch.index
+    const at = session.document.layers.length
+    return session.entry(
+      label,
+      () => {
+        const position = this.batches.indexOf(batch)
+        if (position >= 0) this.batches.splice(position, 1)
+        layers.forEach((layer, offset) => session.insertLayer(layer, at + offset))
+        session.changed('staging', 'accepted')
+      },
+      () => {
+        for (const layer of layers) session.removeLayer(layer.id)
+        batch.index = index
+        this.batches.unshift(batch)
+        session.activeLayerId = previousActive
+        session.changed('staging')
+      },
+    )
+  }
+
+  /** Enter: the shown candidate becomes a new layer on top. */
+  accept(): boolean {
+    const batch = this.batches[0]
+    const candidate = batch?.candidates[batch.index]
+    if (!batch || !candidate || this.session.layerRoom < 1) return false
+    const layer = this.candidateLayer(batch, candidate, true)
+    this.session.record(this.entry('Accept', batch, [layer]), false)
+    return true
+  }
+
+  /** Every candidate becomes a hidden layer, to compare by toggling them. */
+  acceptAll(): boolean {
+    const batch = this.batches[0]
+    if (!batch || this.session.layerRoom < batch.candidates.length) return false
+    const layers = batch.candidates.map((candidate) => this.candidateLayer(batch, candidate, false))
+    this.session.record(this.entry('Accept all', batch, layers), false)
+    return true
+  }
+
+  /** Esc: drops the staged batch (undo brings it back). */
+  discard(): boolean {
+    const batch = this.batches[0]
+    if (!batch) return false
+    this.session.record(this.entry('Discard', batch, []), false)
+    return true
+  }
+}
