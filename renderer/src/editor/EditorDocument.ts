@@ -30,6 +30,15 @@ export function newLayerId(): string {
   return `layer-${Date.now().toString(36)}-${layerCounter.toString(36)}`
 }
 
+/** Everything a canvas resize or crop replaces at once. */
+export interface CanvasState {
+  readonly width: number
+  readonly height: number
+  readonly layers: readonly Layer[]
+  readonly mask: TiledRaster
+  readonly frame: Rect
+}
+
 /**
  * The document: size, a stack of layers (index 0 is the bottom), the inpainting mask (one byte per
  * pixel, 255 = painted = regenerate) and the square generation frame. It holds state only; every
@@ -37,21 +46,21 @@ export function newLayerId(): string {
  */
 export class EditorDocument {
   readonly layers: Layer[] = []
-  readonly mask: TiledRaster
   frame: Rect
+  private canvasWidth: number
+  private canvasHeight: number
+  private maskRaster: TiledRaster
 
   constructor(
-    readonly width: number,
-    readonly height: number,
+    width: number,
+    height: number,
     readonly id: string = newLayerId(),
     public title = 'Untitled',
   ) {
-    if (!Number.isInteger(width) || !Number.isInteger(height))
-      throw new RangeError('size must be integral')
-    if (width < 1 || height < 1 || width > maxDocumentSide || height > maxDocumentSide) {
-      throw new RangeError(`canvas sides must be 1..${maxDocumentSide} pixels`)
-    }
-    this.mask = new TiledRaster(width, height, 1)
+    checkCanvasSize(width, height)
+    this.canvasWidth = width
+    this.canvasHeight = height
+    this.maskRaster = new TiledRaster(width, height, 1)
     const side = Math.min(width, height, 512)
     this.frame = {
       x: Math.floor((width - side) / 2),
@@ -59,6 +68,43 @@ export class EditorDocument {
       width: side,
       height: side,
     }
+  }
+
+  get width(): number {
+    return this.canvasWidth
+  }
+
+  get height(): number {
+    return this.canvasHeight
+  }
+
+  get mask(): TiledRaster {
+    return this.maskRaster
+  }
+
+  /** The size, layers, mask and frame as one value (what a canvas resize swaps). */
+  get canvasState(): CanvasState {
+    return {
+      width: this.width,
+      height: this.height,
+      layers: [...this.layers],
+      mask: this.maskRaster,
+      frame: this.frame,
+    }
+  }
+
+  /** Replaces size, layers, mask and frame together; rasters must match the new size. */
+  setCanvasState(state: CanvasState): void {
+    checkCanvasSize(state.width, state.height)
+    for (const raster of [state.mask, ...state.layers.map((layer) => layer.raster)]) {
+      if (raster.width !== state.width || raster.height !== state.height)
+        throw new RangeError('every raster must have the canvas size')
+    }
+    this.canvasWidth = state.width
+    this.canvasHeight = state.height
+    this.maskRaster = state.mask
+    this.layers.splice(0, this.layers.length, ...state.layers)
+    this.frame = state.frame
   }
 
   get bounds(): Rect {
@@ -82,5 +128,13 @@ export class EditorDocument {
 
   getLayer(id: string): Layer | undefined {
     return this.layers.find((layer) => layer.id === id)
+  }
+}
+
+function checkCanvasSize(width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height))
+    throw new RangeError('size must be integral')
+  if (width < 1 || height < 1 || width > maxDocumentSide || height > maxDocumentSide) {
+    throw new RangeError(`canvas sides must be 1..${maxDocumentSide} pixels`)
   }
 }

@@ -102,6 +102,19 @@ export class TiledRaster {
     return copy
   }
 
+  /**
+   * A copy of this raster on a canvas of `width`×`height`, its pixels shifted by (dx, dy); what
+   * falls outside the new canvas is cut off, new area is zero (transparent / unpainted).
+   */
+  translated(width: number, height: number, dx: number, dy: number): TiledRaster {
+    const copy = new TiledRaster(width, height, this.channels)
+    const bounds = this.contentBounds()
+    if (bounds) {
+      copy.writeRect({ ...bounds, x: bounds.x + dx, y: bounds.y + dy }, this.readRect(bounds))
+    }
+    return copy
+  }
+
   getPixel(x: number, y: number): number[] {
     const tile = this.tiles.get(this.tileKey(Math.floor(x / tileSize), Math.floor(y / tileSize)))
     const offset = ((y % tileSize) * tileSize + (x % tileSize)) * this.channels

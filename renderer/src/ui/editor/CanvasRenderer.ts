@@ -64,6 +64,7 @@ export class CanvasRenderer {
     this.scratchImage = new ImageData(this.scratch, tileSize, tileSize)
     this.compositeLayer.add(
       new Konva.Rect({
+        name: 'checkerboard',
         x: 0,
         y: 0,
         width: editor.document.width,
@@ -180,6 +181,14 @@ export class CanvasRenderer {
       this.stage.scale({ x: viewport.scale, y: viewport.scale })
       this.stage.position({ x: viewport.offsetX, y: viewport.offsetY })
       redrawComposite = redrawMask = true
+    }
+    if (changes.has('canvas')) {
+      const { width, height } = this.editor.document
+      this.compositeLayer.findOne('.checkerboard')?.size({ width, height })
+    }
+    if (this.maskLayer.visible() !== this.editor.maskOverlayVisible) {
+      this.maskLayer.visible(this.editor.maskOverlayVisible)
+      redrawMask = true
     }
     if (dirty.all) {
       this.compositeTiles.clear()

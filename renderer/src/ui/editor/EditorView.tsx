@@ -350,18 +350,10 @@ export function EditorView({ glide, state }: EditorViewProps) {
     const unsubscribeAccepted = editor.subscribe((changes) => {
       if (changes.has('accepted')) autosave()
     })
-    const unsubscribeMenu = glide.subscribe('menu.command', ({ command }) => {
-      if (command === 'open') openProject()
-      else if (command === 'save') save()
-      else if (command === 'export') exportAs('png')
-      else if (command === 'undo') editor.undo()
-      else if (command === 'redo') editor.redo()
-      else if (command === 'zoomIn')
-        editor.zoomAt({ x: editor.viewport.width / 2, y: editor.viewport.height / 2 }, 1.25)
-      else if (command === 'zoomOut')
-        editor.zoomAt({ x: editor.viewport.width / 2, y: editor.viewport.height / 2 }, 0.8)
-      else if (command === 'zoomReset') editor.zoomToActualSize()
-    })
+    // Menu commands run the same registry actions as the toolbar and the keyboard.
+    const unsubscribeMenu = glide.subscribe('menu.command', ({ command }) =>
+      editor.actions.runMenuCommand(command),
+    )
     window.addEventListener('keydown', keyDown)
     window.addEventListener('keyup', keyUp)
     window.addEventListener('paste', paste)

@@ -1,8 +1,41 @@
-import { useState } from 'react'
+import type { ReactNode } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { GenerationInfo } from '../../../../contract/documents'
 import type { Editor } from '../../editor/Editor'
+import type { Layer } from '../../editor/EditorDocument'
 import { DuplicateIcon, EyeIcon, LockIcon, PlusIcon, TrashIcon } from './Icons'
+import { ActionButton } from './Toolbar'
 import { useEditorSnapshot } from './useEditor'
+import './editorActions.css'
+
+const actionIcons: Partial<Record<string, ReactNode>> = {
+  'layer.add': <PlusIcon />,
+  'layer.duplicate': <DuplicateIcon />,
+  'layer.delete': <TrashIcon />,
+}
+
+/** The engine's small picture of one layer, on a transparency checkerboard. */
+function LayerThumbnail({ editor, layer }: { editor: Editor; layer: Layer }) {
+  const canvas = useRef<HTMLCanvasElement>(null)
+  const thumbnail = editor.layerThumbnail(layer.id)
+  useEffect(() => {
+    const context = canvas.current?.getContext('2d')
+    if (!context || !thumbnail) return
+    const pixels = new ImageData(thumbnail.width, thumbnail.height)
+    pixels.data.set(thumbnail.data)
+    context.putImageData(pixels, 0, 0)
+  }, [thumbnail])
+  return (
+    <canvas
+      ref={canvas}
+      className="layer-thumbnail"
+      data-testid="layers.thumbnail"
+      aria-hidden="true"
+      width={thumbnail?.width ?? 1}
+      height={thumbnail?.height ?? 1}
+    />
+  )
+}
 
 export interface LayersPanelProps {
   editor: Editor
@@ -10,7 +43,10 @@ export interface LayersPanelProps {
   onRecall(generation: GenerationInfo): void
 }
 
-/** The layer stack, top first: select, rename, show/hide, lock, opacity, drag to reorder. */
+/**
+ * The layer stack, top first, each with its thumbnail: select, rename, show/hide, lock, opacity,
+ * drag to reorder; add, duplicate, delete, merge down and flatten come from the action registry.
+ */
 export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
   useEditorSnapshot(editor)
   const [dragged, setDragged] = useState<string | null>(null)
@@ -22,30 +58,14 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
       <header>
         <h2>Layers</h2>
         <div className="layer-actions">
-          <button
-            type="button"
-            disabled={editor.layerRoom < 1}
-            onClick={() => editor.addLayer()}
-            aria-label="Add layer"
-          >
-            <PlusIcon />
-          </button>
-          <button
-            type="button"
-            disabled={!active || editor.layerRoom < 1}
-            onClick={() => active && editor.duplicateLayer(active.id)}
-            aria-label="Duplicate layer"
-          >
-            <DuplicateIcon />
-          </button>
-          <button
-            type="button"
-            disabled={!active || active.locked}
-            onClick={() => active && editor.deleteLayer(active.id)}
-            aria-label="Delete layer"
-          >
-            <TrashIcon />
-          </button>
+          {editor.actions
+            .inGroup('layers')
+            .filter((action) => !action.id.startsWith('layer.nudge-'))
+            .map((action) => (
+              <ActionButton key={action.id} action={action}>
+                {actionIcons[action.id]}
+              </ActionButton>
+            ))}
         </div>
       </header>
       <ol className="layer-list">
@@ -85,6 +105,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
             >
               <EyeIcon open={layer.visible} />
             </button>
+            <LayerThumbnail editor={editor} layer={layer} />
             {renaming === layer.id ? (
               <input
                 aria-label="Layer name"

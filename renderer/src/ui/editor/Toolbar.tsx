@@ -1,15 +1,12 @@
-import type { Editor } from '../../editor/Editor'
-import type { ToolId } from '../../editor/tools/Tool'
+import type { ReactNode } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { ExportFormat } from '../../../../contract/documents'
+import type { EditorAction } from '../../editor/actions'
+import type { CanvasAnchor, Editor } from '../../editor/Editor'
+import { maxDocumentSide } from '../../editor/EditorDocument'
+import { canvasAnchors } from '../../editor/parts/CanvasOperations'
 import { useEditorSnapshot } from './useEditor'
-
-const tools: { id: ToolId; label: string; key: string }[] = [
-  { id: 'brush', label: 'Brush', key: 'B' },
-  { id: 'eraser', label: 'Eraser', key: 'E' },
-  { id: 'rect-mask', label: 'Rectangle mask', key: 'R' },
-  { id: 'frame', label: 'Generation frame', key: 'F' },
-  { id: 'pan', label: 'Pan', key: 'H' },
-]
+import './editorActions.css'
 
 export interface ToolbarProps {
   editor: Editor
@@ -20,21 +17,72 @@ export interface ToolbarProps {
   onToggleHelp(): void
 }
 
-/** Tools, brush settings, mask actions, history and file actions. */
+/** A button for one registry action: its label, shortcut, enabled and pressed state. */
+export function ActionButton({
+  action,
+  children,
+  testId,
+  title,
+}: {
+  action: EditorAction
+  children?: ReactNode
+  testId?: string
+  title?: string
+}) {
+  const checked = action.checked()
+  const name = title ?? action.label
+  return (
+    <button
+      type="button"
+      aria-label={action.label}
+      title={action.shortcut ? `${name} (${action.shortcut})` : name}
+      disabled={!action.enabled()}
+      {...(checked === undefined ? {} : { 'aria-pressed': checked })}
+      {...(testId ? { 'data-testid': testId } : {})}
+      onClick={() => action.run()}
+    >
+      {children ?? action.label}
+    </button>
+  )
+}
+
+/**
+ * Tools, brush settings, mask, canvas, history and file actions, all drawn from the editor's
+ * action registry. The toolbar also binds the app actions it was given (New, Open, Save, Export,
+ * Shortcuts, Canvas size), so the keyboard and the app menu reach the same handlers.
+ */
 export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp }: ToolbarProps) {
   useEditorSnapshot(editor)
+  const [canvasFormOpen, setCanvasFormOpen] = useState(false)
+  const handlers = useRef({ onNew, onOpen, onSave, onExport, onToggleHelp })
+  useEffect(() => {
+    handlers.current = { onNew, onOpen, onSave, onExport, onToggleHelp }
+  })
+  useEffect(
+    () =>
+      editor.actions.bind({
+        'file.new': () => handlers.current.onNew(),
+        'file.open': () => handlers.current.onOpen(),
+        'file.save': () => handlers.current.onSave(),
+        'file.export-png': () => handlers.current.onExport('png'),
+        'view.shortcuts': () => handlers.current.onToggleHelp(),
+        'canvas.size': () => setCanvasFormOpen(true),
+      }),
+    [editor],
+  )
+  const actions = editor.actions
+  const group = (name: Parameters<typeof actions.inGroup>[0]) => actions.inGroup(name)
+  const button = (id: string, children?: ReactNode) => (
+    <ActionButton action={actions.get(id)}>{children}</ActionButton>
+  )
+  const undo = actions.get('edit.undo')
+  const redo = actions.get('edit.redo')
   return (
     <div className="editor-toolbar" role="toolbar" aria-label="Tools">
       <div className="tool-group">
-        <button type="button" onClick={onNew}>
-          New
-        </button>
-        <button type="button" onClick={onOpen}>
-          Open
-        </button>
-        <button type="button" onClick={onSave}>
-          Save
-        </button>
+        {button('file.new')}
+        {button('file.open')}
+        {button('file.save')}
         <select
           aria-label="Export"
           value=""
@@ -50,19 +98,15 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
         </select>
       </div>
       <div className="tool-group">
-        {tools.map((tool) => (
-          <button
-            key={tool.id}
-            type="button"
-            aria-label={tool.label}
-            title={`${tool.label} (${tool.key})`}
-            aria-pressed={editor.toolId === tool.id}
-            data-testid={`tools.${tool.id}`}
-            onClick={() => editor.setTool(tool.id)}
-          >
-            {tool.label}
-          </button>
-        ))}
+        {group('tools')
+          .filter((action) => action.id.startsWith('tool.'))
+          .map((action) => (
+            <ActionButton
+              key={action.id}
+              action={action}
+              testId={`tools.${action.id.slice('tool.'.length)}`}
+            />
+          ))}
       </div>
       <div className="tool-group">
         <label>
@@ -90,45 +134,114 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
         </label>
       </div>
       <div className="tool-group">
-        <button type="button" aria-label="Invert mask" onClick={() => editor.invertMask()}>
-          Invert mask
-        </button>
-        <button type="button" aria-label="Clear mask" onClick={() => editor.clearMask()}>
-          Clear mask
-        </button>
-        <button type="button" onClick={() => editor.fitFrameToMask()}>
-          Fit frame
-        </button>
+        {group('mask').map((action) => (
+          <ActionButton key={action.id} action={action} />
+        ))}
       </div>
       <div className="tool-group">
-        <button
-          type="button"
-          aria-label="Undo"
-          title={editor.history.nextUndoLabel ? `Undo ${editor.history.nextUndoLabel}` : 'Undo'}
-          disabled={!editor.history.canUndo}
-          onClick={() => editor.undo()}
-        >
-          Undo
-        </button>
-        <button
-          type="button"
-          aria-label="Redo"
-          title={editor.history.nextRedoLabel ? `Redo ${editor.history.nextRedoLabel}` : 'Redo'}
-          disabled={!editor.history.canRedo}
-          onClick={() => editor.redo()}
-        >
-          Redo
-        </button>
-        <button type="button" onClick={() => editor.zoomToFit()}>
-          Fit
-        </button>
-        <button type="button" onClick={() => editor.zoomToActualSize()}>
-          100%
-        </button>
-        <button type="button" aria-label="Shortcuts" onClick={onToggleHelp}>
-          ?
-        </button>
+        {group('canvas').map((action) => (
+          <ActionButton key={action.id} action={action}>
+            {action.id === 'canvas.size' ? 'Canvas size…' : undefined}
+          </ActionButton>
+        ))}
       </div>
+      <div className="tool-group">
+        <ActionButton
+          action={undo}
+          title={editor.history.nextUndoLabel ? `Undo ${editor.history.nextUndoLabel}` : 'Undo'}
+        />
+        <ActionButton
+          action={redo}
+          title={editor.history.nextRedoLabel ? `Redo ${editor.history.nextRedoLabel}` : 'Redo'}
+        />
+        {button('view.fit')}
+        {button('view.actual-size')}
+        {button('view.shortcuts', '?')}
+      </div>
+      {canvasFormOpen && (
+        <CanvasSizeForm editor={editor} onClose={() => setCanvasFormOpen(false)} />
+      )}
     </div>
+  )
+}
+
+const anchorLabels: Record<CanvasAnchor, string> = {
+  'top-left': 'Top left',
+  top: 'Top',
+  'top-right': 'Top right',
+  left: 'Left',
+  centre: 'Centre',
+  right: 'Right',
+  'bottom-left': 'Bottom left',
+  bottom: 'Bottom',
+  'bottom-right': 'Bottom right',
+}
+
+/** Width, height and where the picture sits; new space is transparent (room to outpaint). */
+function CanvasSizeForm({ editor, onClose }: { editor: Editor; onClose(): void }) {
+  const [width, setWidth] = useState(String(editor.document.width))
+  const [height, setHeight] = useState(String(editor.document.height))
+  const [anchor, setAnchor] = useState<CanvasAnchor>('centre')
+  const [error, setError] = useState<string | null>(null)
+  return (
+    <form
+      className="canvas-size-form"
+      aria-label="Canvas size"
+      onSubmit={(event) => {
+        event.preventDefault()
+        const w = Number(width)
+        const h = Number(height)
+        const valid = (side: number) =>
+          Number.isInteger(side) && side >= 1 && side <= maxDocumentSide
+        if (!valid(w) || !valid(h)) {
+          setError(`Width and height must be whole pixels between 1 and ${maxDocumentSide}.`)
+          return
+        }
+        editor.resizeCanvasAnchored(w, h, anchor)
+        onClose()
+      }}
+      onKeyDown={(event) => {
+        event.stopPropagation()
+        if (event.key === 'Escape') onClose()
+      }}
+    >
+      <label>
+        Width
+        <input
+          type="number"
+          min={1}
+          max={maxDocumentSide}
+          step={1}
+          value={width}
+          onChange={(event) => setWidth(event.target.value)}
+        />
+      </label>
+      <label>
+        Height
+        <input
+          type="number"
+          min={1}
+          max={maxDocumentSide}
+          step={1}
+          value={height}
+          onChange={(event) => setHeight(event.target.value)}
+        />
+      </label>
+      <label>
+        Picture at
+        <select value={anchor} onChange={(event) => setAnchor(event.target.value as CanvasAnchor)}>
+          {canvasAnchors.map((value) => (
+            <option key={value} value={value}>
+              {anchorLabels[value]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">Apply</button>
+      <button type="button" onClick={onClose}>
+        Cancel
+      </button>
+      {error && <span role="alert">{error}</span>}
+    </form>
   )
 }
