@@ -270,7 +270,6 @@ describe('prompt panel, canvas preview and gallery', () => {
     // The first sample is the empty frame; every later one is a new preview on the canvas.
     expect(samples.length - 1).toBeGreaterThanOrEqual(5)
     const job = await waitForJob('a preview on the canvas', 'done')
-    expect(job.kind).toBe('generate')
     await page.screenshot({ path: join(shots, 'staged.png') })
     const staged = await frameBlocks(8)
     expect(correlation(before, staged)).toBeLessThan(0.9)
@@ -346,7 +345,7 @@ describe('prompt panel, canvas preview and gallery', () => {
     await page.screenshot({ path: join(shots, 'gallery-placed.png') })
 
     // The frame on the canvas now shows that result: block means correlate with the result's.
-    const blocks = 8
+    const blocks = 4
     const expected = await page.evaluate(
       ([id, count]) => {
         const result = window.__jobs.get(id)!.result!.images[0]!

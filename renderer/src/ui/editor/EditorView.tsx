@@ -5,17 +5,13 @@ import {
   type RegionSettings,
   type SamplingSettings,
 } from '../../../../contract/generation'
-import type { GlideApi } from '../../../../contract/ipc'
+import type { GlideApi, ModelSummary } from '../../../../contract/ipc'
 import type { JobImage } from '../../../../contract/jobs'
+import { resampleRgba } from '../../../../imaging/resample'
 import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import type { RgbaImage } from '../../editor/EditorDocument'
-import {
-  defaultFeatherRadius,
-  resampleRgba,
-  resultLayerPixels,
-  type GenerationRequest,
-} from '../../editor/generation'
+import { resultLayerPixels, type GenerationRequest } from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
 import { Gallery } from '../gallery/Gallery'
 import { PromptPanel } from '../prompt/PromptPanel'
@@ -27,7 +23,7 @@ import {
   type PromptValues,
 } from '../prompt/promptValues'
 import { canvasFromRgba } from '../rgbaCanvas'
-import type { GlideState, JobView } from '../useGlideState'
+import type { GlideState, JobView, PreferredModels } from '../useGlideState'
 import type { StepPreview } from './CanvasRenderer'
 import { EditorCanvas } from './EditorCanvas'
 import { HelpPanel } from './HelpPanel'
@@ -228,14 +224,15 @@ export function EditorView({ glide, state }: EditorViewProps) {
       .catch(() => undefined)
     void (async () => {
       try {
-        const request = captureRequest(editor, sampling, strength, region)
+        const modelSide = modelSideFor(sampling, state.models, state.preferredModels)
+        const request = captureRequest(editor, sampling, strength, region, modelSide)
         const summary = await unwrap(glide.jobs.submit(jobInputFor(request)))
         requests.current.set(summary.id, request)
       } catch (failure) {
         setPanelError((failure as Error).message)
       }
     })()
-  }, [editor, glide, setSettings, values])
+  }, [editor, glide, setSettings, state.models, state.preferredModels, values])
 
   const cancelJob = useCallback(
     (jobId: string) => {
@@ -254,12 +251,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
       try {
         if (request && request.documentId === editor.document.id) {
           const { frame } = request
-          const pixels = resultLayerPixels(
-            resultImage(image),
-            frame,
-            request.frameMask,
-            defaultFeatherRadius(frame, request.settings.mode),
-          )
+          const pixels = resultLayerPixels(resultImage(image), request)
           editor.addImageLayer(
             { width: frame.width, height: frame.height, data: pixels },
             name,
@@ -320,7 +312,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
       const { frame } = request
       setProgress({
         image: canvasFromRgba(preview, {
-          data: request.frameMask,
+          data: request.regenerate,
           width: frame.width,
           height: frame.height,
         }),
@@ -501,28 +493,54 @@ export function EditorView({ glide, state }: EditorViewProps) {
 }
 
 /**
- * The request of one Generate: the frame's pixels and mask now, with the checked settings. With a
- * painted mask it inpaints, otherwise it fills the frame.
+ * The request of one Generate: the frame's pixels and mask now, with the checked settings. The
+ * editor picks the kind: refine with a strength, inpaint where the frame is painted or
+ * transparent, text to image otherwise.
  */
 function captureRequest(
   editor: Editor,
   sampling: SamplingSettings,
   strength: number | null,
   region: RegionSettings,
+  modelSide: number,
 ): GenerationRequest {
-  void strength
-  void region
-  return editor.captureGeneration({
-    mode: editor.document.mask.allocatedTileCount > 0 ? 'inpaint' : 'text-to-image',
-    prompt: sampling.prompt,
-    batchSize: sampling.batchSize,
-    guidanceScale: sampling.guidanceScale,
-    baseRespacing: sampling.baseRespacing,
-    upsampleRespacing: sampling.upsampleRespacing,
-    upsampleTemperature: sampling.upsampleTemperature,
-    seed: sampling.seed,
-    model: sampling.modelId ?? '',
-  })
+  return editor.captureGeneration(
+    {
+      prompt: sampling.prompt,
+      batchSize: sampling.batchSize,
+      guidanceScale: sampling.guidanceScale,
+      baseRespacing: sampling.baseRespacing,
+      upsampleRespacing: sampling.upsampleRespacing,
+      upsampleTemperature: sampling.upsampleTemperature,
+      seed: sampling.seed,
+      model: sampling.modelId ?? '',
+      ...(sampling.upsampleModelId !== undefined
+        ? { upsampleModel: sampling.upsampleModelId }
+        : {}),
+      ...(sampling.guidanceMode ? { guidanceMode: sampling.guidanceMode } : {}),
+      ...(sampling.clipGuidanceScale !== undefined
+        ? { clipGuidanceScale: sampling.clipGuidanceScale }
+        : {}),
+      ...(strength !== null ? { refineStrength: strength } : {}),
+      region,
+    },
+    modelSide,
+  )
+}
+
+/** The side of the images the chosen models end with: the upsampler's, or the base model's. */
+function modelSideFor(
+  sampling: SamplingSettings,
+  models: readonly ModelSummary[],
+  preferred: PreferredModels,
+): number {
+  const find = (id: string | null | undefined) => models.find((model) => model.id === id)
+  const upsampler =
+    sampling.upsampleModelId === null
+      ? undefined
+      : find(sampling.upsampleModelId ?? preferred.upsample)
+  const base = find(sampling.modelId ?? preferred.base)
+  return upsampler?.imageSize ?? base?.imageSize ?? 256
 }
 
 function clampSide(value: string): number {

@@ -227,7 +227,6 @@ export function PromptPanel({
             <DiceIcon />
           </button>
         </div>
-        <span />
         <label className="check">
           <input
             type="checkbox"
@@ -280,7 +279,6 @@ export function PromptPanel({
           onKeyDown={keepKeys}
           onChange={(event) => set('featherPx', event.target.value)}
         />
-        <span />
         <label className="check">
           <input
             type="checkbox"
