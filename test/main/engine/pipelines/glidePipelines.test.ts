@@ -5,9 +5,11 @@ import { betaSchedule, spaceTimesteps } from '../../../../main/engine/diffusion/
 import { resizePlanes } from '../../../../main/engine/images/resize'
 import {
   inpaint,
+  refine,
   textToImage,
   type GenerationParams,
   type InpaintParams,
+  type RefineParams,
   type NoiseSource,
   type StepEvent,
 } from '../../../../main/engine/pipelines'
@@ -305,6 +307,32 @@ describe('inpaint', () => {
     expect(known).toBeGreaterThan(100)
   })
 
+  // The root cause of the editor's grey patches with a darker rim (issue 15): a soft keep value
+  // k reached the model as a "known" pixel image × k (darker, greyer) and the replacement wrote
+  // image · k² + x0 · (1 − k). The models were trained on hard masks: they now see one, and the
+  // known pixels they see and get back are the image itself.
+  it('shows the model a hard mask and never a darkened known pixel, whatever the soft values', async () => {
+    const models = smallModels('base-inpaint', null)
+    const request = frame(8, 8)
+    const soft = new Float32Array(64).fill(1)
+    soft.fill(0.5, 5 * 8, 6 * 8) // a feathered row
+    soft.fill(0, 6 * 8)
+    const [image] = await inpaint(models, { ...request, keepMask: soft, batchSize: 1 })
+    const call = models.base.denoiseCalls[0]
+    const mask = Array.from(call?.inpaintMask?.subarray(0, 64) ?? [])
+    expect(new Set(mask)).toEqual(new Set([0, 1]))
+    expect(mask.slice(0, 5 * 8).every((value) => value === 1)).toBe(true)
+    expect(mask.slice(5 * 8).every((value) => value === 0)).toBe(true)
+    for (let i = 0; i < 64; i++) {
+      const expected = mask[i] === 1 ? (request.image.data[i * 4] ?? 0) / 127.5 - 1 : 0
+      expect(call?.inpaintImage?.[i]).toBeCloseTo(expected, 6)
+    }
+    // Fully kept pixels come back exactly, not image · k².
+    for (let i = 0; i < 5 * 8 * 4; i++) {
+      if (i % 4 !== 3) expect(image?.data[i]).toBe(request.image.data[i])
+    }
+  })
+
   it('refuses a mask of the wrong size or range', async () => {
     const models = smallModels('base-inpaint', null)
     const request = frame(8, 8)
@@ -322,5 +350,88 @@ describe('inpaint', () => {
     await expect(
       inpaint(models, { ...request, image: { ...request.image, data: new Uint8Array(10) } }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /image to inpaint/ })
+  })
+})
+
+describe('refine (SDEdit)', () => {
+  function picture(size: number): RefineParams {
+    const data = new Uint8Array(size * size * 4)
+    for (let i = 0; i < size * size; i++) data.set([200, (i * 5) % 256, 40, 255], i * 4)
+    return {
+      ...generationDefaults.sampling,
+      prompt: 'a corgi',
+      seed: 3,
+      baseRespacing: '20',
+      upsampleRespacing: '4',
+      batchSize: 1,
+      image: { width: size, height: size, data },
+      strength: 0.3,
+    }
+  }
+
+  it('starts at the respaced step below t = strength · T from the noised image', async () => {
+    const models = smallModels('base-inpaint', null)
+    const zeros: NoiseSource = { normal: (count) => new Float32Array(count) }
+    const request = picture(8)
+    await refine(models, request, { noise: zeros })
+    const kept = spaceTimesteps(1000, '20').filter((t) => t <= 299)
+    expect(models.base.denoiseCalls.map((call) => call.timesteps[0])).toEqual(kept.reverse())
+    const first = models.base.denoiseCalls[0]
+    const t = first?.timesteps[0] ?? 0
+    const betas = betaSchedule('squaredcos_cap_v2', 1000)
+    let alphaCumprod = 1
+    for (let i = 0; i <= t; i++) alphaCumprod *= 1 - (betas[i] ?? 0)
+    // Zero noise: x_t is √ᾱ times the image, in both guidance halves.
+    for (const i of [0, 9, 63, 64 + 9, 3 * 64 + 5]) {
+      const pixel = i % 64
+      const channel = Math.floor(i / 64) % 3
+      const value = (request.image.data[pixel * 4 + channel] ?? 0) / 127.5 - 1
+      expect(first?.x[i]).toBeCloseTo(Math.sqrt(alphaCumprod) * value, 4)
+    }
+  })
+
+  it('at strength 1 runs every step, like generation from noise', async () => {
+    const models = smallModels('base-inpaint', null)
+    await refine(models, { ...picture(8), strength: 1 })
+    expect(models.base.denoiseCalls).toHaveLength(20)
+    expect(models.base.denoiseCalls[0]?.timesteps[0]).toBe(999)
+  })
+
+  it('stays near the image at a small strength and changes it at strength 1', async () => {
+    const request = picture(8)
+    const distance = async (strength: number) => {
+      const [image] = await refine(smallModels('base-inpaint', null), { ...request, strength })
+      let sum = 0
+      for (let i = 0; i < 64 * 4; i++) {
+        if (i % 4 !== 3) sum += Math.abs((image?.data[i] ?? 0) - (request.image.data[i] ?? 0))
+      }
+      return sum / (64 * 3)
+    }
+    const near = await distance(0.05)
+    const far = await distance(1)
+    expect(near).toBeLessThan(far / 2)
+  })
+
+  it('keeps the kept pixels exactly with a keep mask', async () => {
+    const request = picture(8)
+    const keepMask = new Float32Array(64).fill(1)
+    keepMask.fill(0, 32)
+    const [image] = await refine(smallModels('base-inpaint', null), {
+      ...request,
+      strength: 0.8,
+      keepMask,
+    })
+    for (let i = 0; i < 32 * 4; i++) {
+      if (i % 4 !== 3) expect(image?.data[i]).toBe(request.image.data[i])
+    }
+  })
+
+  it('refuses a strength outside 0.01..1 with a readable message', async () => {
+    await expect(
+      refine(smallModels('base-inpaint', null), { ...picture(8), strength: 0 }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'Strength must be between 0.01 and 1',
+    })
   })
 })
