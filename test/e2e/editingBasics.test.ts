@@ -1,0 +1,255 @@
+/**
+ * Editing basics through the real UI in browser mode (Chromium, 1440×900): drop a picture, move it
+ * with the Move tool and the arrow keys, undo, merge down, hide the mask overlay, enlarge the
+ * canvas, open the shortcuts. Every check reads what the user sees: the canvas's pixels (from a
+ * screenshot of the canvas element), the layer list and its thumbnails. No model is needed.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+const shotsDir = process.env.GLIDE_SHOTS_DIR ?? join(tmpdir(), 'glide-shots', 'editingBasics')
+const documentSide = 1024
+let mode: BrowserMode | null = null
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  mkdirSync(shotsDir, { recursive: true })
+  const rendererDir = await buildRenderer()
+  mode = await startBrowserMode({
+    staticDir: rendererDir,
+    modelsDir: mkdtempSync(join(tmpdir(), 'glide-basics-models-')),
+    configDir: mkdtempSync(join(tmpdir(), 'glide-basics-config-')),
+  })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+interface Screen {
+  readonly width: number
+  readonly height: number
+  readonly data: Buffer
+  /** where the page shows the canvas element */
+  readonly origin: { x: number; y: number }
+}
+
+/** The canvas element as the user sees it, as raw RGB(A) pixels. */
+async function canvasPixels(name: string): Promise<Screen> {
+  await page.mouse.move(2, 2)
+  // Two animation frames: the renderer draws on the next one.
+  await page.evaluate(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+  )
+  const canvas = page.getByTestId('editor.canvas')
+  const box = (await canvas.boundingBox())!
+  const png = await canvas.screenshot({ path: join(shotsDir, `${name}.png`) })
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { width: info.width, height: info.height, data, origin: { x: box.x, y: box.y } }
+}
+
+function pixel(screen: Screen, x: number, y: number): [number, number, number] {
+  const i = (Math.round(y) * screen.width + Math.round(x)) * 4
+  return [screen.data[i]!, screen.data[i + 1]!, screen.data[i + 2]!]
+}
+
+const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60
+
+/** The document's rectangle on screen: every pixel that is not the canvas surround's colour. */
+function documentRect(screen: Screen): { x: number; y: number; width: number; height: number } {
+  const surround = pixel(screen, 1, 1)
+  let x0 = Infinity
+  let y0 = Infinity
+  let x1 = -1
+  let y1 = -1
+  for (let y = 0; y < screen.height; y++) {
+    for (let x = 0; x < screen.width; x++) {
+      const [r, g, b] = pixel(screen, x, y)
+      if (r === surround[0] && g === surround[1] && b === surround[2]) continue
+      x0 = Math.min(x0, x)
+      y0 = Math.min(y0, y)
+      x1 = Math.max(x1, x)
+      y1 = Math.max(y1, y)
+    }
+  }
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }
+}
+
+const layerItems = () => page.getByTestId('layers.item')
+const button = (name: string) => page.getByRole('button', { name, exact: true })
+
+/** Red pixels in a layer's thumbnail, read back from its canvas. */
+function thumbnailRedCount(index: number): Promise<number> {
+  return page
+    .getByTestId('layers.thumbnail')
+    .nth(index)
+    .evaluate((node) => {
+      const canvas = node as HTMLCanvasElement
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+      let red = 0
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 3]! > 200) red++
+      }
+      return red
+    })
+}
+
+let scale = 1
+let centre = { x: 0, y: 0 }
+let squareHalf = 0
+
+describe('editing basics, through the UI', () => {
+  it('drops a red square on a blank canvas', async () => {
+    await expect.poll(() => layerItems().count()).toBe(1)
+    const blank = await canvasPixels('01-blank')
+    const rect = documentRect(blank)
+    scale = rect.width / documentSide
+    expect(rect.height / rect.width).toBeCloseTo(1, 1)
+    centre = { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 }
+    const png = await sharp({
+      create: { width: 200, height: 200, channels: 4, background: '#ff0000' },
+    })
+      .png()
+      .toBuffer()
+    const transfer = await page.evaluateHandle(
+      (bytes) => {
+        const data = new DataTransfer()
+        data.items.add(new File([new Uint8Array(bytes)], 'red.png', { type: 'image/png' }))
+        return data
+      },
+      [...png],
+    )
+    await page.getByTestId('editor.canvas').dispatchEvent('drop', {
+      dataTransfer: transfer,
+      clientX: blank.origin.x + centre.x,
+      clientY: blank.origin.y + centre.y,
+    })
+    await expect.poll(() => layerItems().count()).toBe(2)
+    squareHalf = 100 * scale
+    const dropped = await canvasPixels('02-dropped')
+    expect(isRed(pixel(dropped, centre.x, centre.y))).toBe(true)
+    expect(isRed(pixel(dropped, centre.x + squareHalf + 20, centre.y))).toBe(false)
+    await expect.poll(() => thumbnailRedCount(0)).toBeGreaterThan(0)
+  })
+
+  it('the Move tool drags the active layer; arrow keys nudge it; Undo takes a nudge back', async () => {
+    await button('Move').click()
+    await expect.poll(() => button('Move').getAttribute('aria-pressed')).toBe('true')
+    const origin = (await page.getByTestId('editor.canvas').boundingBox())!
+    const dragBy = 120
+    await page.mouse.move(origin.x + centre.x, origin.y + centre.y)
+    await page.mouse.down()
+    await page.mouse.move(origin.x + centre.x + dragBy, origin.y + centre.y, { steps: 8 })
+    await page.mouse.up()
+    const moved = await canvasPixels('03-moved')
+    const left = centre.x - squareHalf + 10
+    const right = centre.x + squareHalf + dragBy - 10
+    expect(isRed(pixel(moved, left, centre.y))).toBe(false)
+    expect(isRed(pixel(moved, right, centre.y))).toBe(true)
+
+    // Shift+↓ moves 10 document pixels: the row just under the old bottom edge turns red.
+    const under = centre.y + squareHalf + 5 * scale
+    const column = centre.x + dragBy
+    expect(isRed(pixel(moved, column, under))).toBe(false)
+    await page.keyboard.press('Shift+ArrowDown')
+    const nudged = await canvasPixels('04-nudged')
+    expect(isRed(pixel(nudged, column, under))).toBe(true)
+    await button('Undo').click()
+    const undone = await canvasPixels('05-nudge-undone')
+    expect(isRed(pixel(undone, column, under))).toBe(false)
+    expect(isRed(pixel(undone, right, centre.y))).toBe(true)
+  })
+
+  it('merge down leaves one layer and the same picture', async () => {
+    const before = await canvasPixels('06-before-merge')
+    await button('Merge down').click()
+    await expect.poll(() => layerItems().count()).toBe(1)
+    const after = await canvasPixels('07-merged')
+    expect(Buffer.compare(before.data, after.data)).toBe(0)
+    await expect.poll(() => thumbnailRedCount(0)).toBeGreaterThan(0)
+  })
+
+  it('hides and shows the mask overlay', async () => {
+    await button('Rectangle mask').click()
+    const origin = (await page.getByTestId('editor.canvas').boundingBox())!
+    const spot = { x: centre.x - 250 * scale, y: centre.y - 250 * scale }
+    await page.mouse.move(origin.x + spot.x - 30, origin.y + spot.y - 30)
+    await page.mouse.down()
+    await page.mouse.move(origin.x + spot.x + 30, origin.y + spot.y + 30, { steps: 4 })
+    await page.mouse.up()
+    const masked = await canvasPixels('08-mask-shown')
+    await button('Show mask').click()
+    await expect.poll(() => button('Show mask').getAttribute('aria-pressed')).toBe('false')
+    const hidden = await canvasPixels('09-mask-hidden')
+    const [r1, g1] = pixel(masked, spot.x, spot.y)
+    const [r2, g2] = pixel(hidden, spot.x, spot.y)
+    // The overlay is red-pink: shown, red clearly exceeds green; hidden, the grey checkerboard.
+    expect(r1 - g1).toBeGreaterThan(60)
+    expect(Math.abs(r2 - g2)).toBeLessThan(10)
+    await button('Show mask').click()
+    await button('Clear mask').click()
+  })
+
+  it('canvas size adds transparent room on the right; the layer list shows the new shape', async () => {
+    await button('Canvas size').click()
+    const form = page.getByRole('form', { name: 'Canvas size' })
+    await form.getByLabel('Width').fill(String(documentSide + 512))
+    await form.getByLabel('Picture at').selectOption('left')
+    await form.getByRole('button', { name: 'Apply' }).click()
+    await button('Fit').click()
+    const enlarged = await canvasPixels('10-canvas-enlarged')
+    const rect = documentRect(enlarged)
+    expect(rect.width / rect.height).toBeCloseTo((documentSide + 512) / documentSide, 1)
+    const newScale = rect.width / (documentSide + 512)
+    // The square stays where it was in the picture; the new right part is empty (checkerboard).
+    const squareCentre = {
+      x: rect.x + (documentSide / 2 + 120 / scale) * newScale,
+      y: rect.y + (documentSide / 2) * newScale,
+    }
+    expect(isRed(pixel(enlarged, squareCentre.x, squareCentre.y))).toBe(true)
+    const [r, g, b] = pixel(enlarged, rect.x + rect.width - 20, rect.y + rect.height / 2)
+    expect(Math.max(r, g, b) - Math.min(r, g, b)).toBeLessThan(10)
+    const thumbnail = page.getByTestId('layers.thumbnail').first()
+    expect(await thumbnail.evaluate((node) => (node as HTMLCanvasElement).width)).toBe(40)
+    expect(await thumbnail.evaluate((node) => (node as HTMLCanvasElement).height)).toBe(27)
+    await button('Undo').click()
+    await button('Fit').click()
+    const restored = documentRect(await canvasPixels('11-canvas-size-undone'))
+    expect(restored.width / restored.height).toBeCloseTo(1, 1)
+  })
+
+  it('the shortcuts open in view and list the Move tool and merge down', async () => {
+    await button('Shortcuts').click()
+    const dialog = page.getByRole('dialog', { name: 'Shortcuts' })
+    await dialog.waitFor()
+    const box = (await dialog.boundingBox())!
+    expect(box.y).toBeGreaterThanOrEqual(0)
+    expect(box.y + box.height).toBeLessThanOrEqual(900)
+    expect(box.x + box.width).toBeLessThanOrEqual(1440)
+    await expect.poll(() => dialog.getByText('Ctrl/Cmd+E', { exact: true }).count()).toBe(1)
+    await expect
+      .poll(() => dialog.getByText('Move: drag the active layer (Shift: straight)').count())
+      .toBe(1)
+    await page.screenshot({ path: join(shotsDir, '12-shortcuts.png') })
+    await page
+      .getByRole('region', { name: 'Layers' })
+      .screenshot({ path: join(shotsDir, '13-layers.png') })
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
+})
