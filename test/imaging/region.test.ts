@@ -1,0 +1,152 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { blendOver } from '../../imaging/compositing'
+import { fitFrameAroundMask, regionInputs, regionLayerPixels } from '../../imaging/region'
+
+const sky = [168, 208, 240, 255] as const
+
+function flat(width: number, height: number, colour: readonly number[] = sky) {
+  const data = new Uint8ClampedArray(width * height * 4)
+  for (let i = 0; i < width * height; i++) data.set(colour, i * 4)
+  return { width, height, data }
+}
+
+function squareMask(side: number, x0: number, y0: number, size: number): Uint8ClampedArray {
+  const mask = new Uint8ClampedArray(side * side)
+  for (let y = y0; y < y0 + size; y++) mask.fill(255, y * side + x0, y * side + x0 + size)
+  return mask
+}
+
+describe('fitFrameAroundMask', () => {
+  it('is a square holding the mask with padding, inside the canvas', () => {
+    const frame = fitFrameAroundMask(
+      { x: 500, y: 150, width: 100, height: 120 },
+      {
+        width: 640,
+        height: 448,
+      },
+    )
+    expect(frame.width).toBe(frame.height)
+    expect(frame.width).toBe(256)
+    expect(frame.x).toBeGreaterThanOrEqual(0)
+    expect(frame.x + frame.width).toBeLessThanOrEqual(640)
+    expect(frame.x).toBeLessThanOrEqual(500)
+    expect(frame.y).toBeLessThanOrEqual(150)
+    expect(frame.y + frame.height).toBeGreaterThanOrEqual(270)
+  })
+
+  it('stays inside a small canvas (no transparent outside by accident) unless the mask is larger', () => {
+    const small = fitFrameAroundMask(
+      { x: 72, y: 40, width: 48, height: 48 },
+      {
+        width: 128,
+        height: 128,
+      },
+    )
+    expect(small).toEqual({ x: 0, y: 0, width: 128, height: 128 })
+    const wide = fitFrameAroundMask(
+      { x: 10, y: 0, width: 300, height: 100 },
+      {
+        width: 400,
+        height: 100,
+      },
+    )
+    expect(wide.width).toBe(300)
+  })
+})
+
+describe('regionInputs', () => {
+  it('counts transparent pixels as "to generate" and never shows the models black', () => {
+    const composite = flat(100, 100)
+    for (let y = 0; y < 100; y++) composite.data.fill(0, (y * 100 + 60) * 4, (y * 100 + 100) * 4)
+    const inputs = regionInputs(composite, null, { width: 50, height: 50 })
+    expect(inputs.anyToGenerate).toBe(true)
+    expect(inputs.regenerate[50 * 100 + 80]).toBe(255)
+    expect(inputs.regenerate[50 * 100 + 20]).toBe(0)
+    expect(inputs.keepMask[25 * 50 + 40]).toBe(0)
+    expect(inputs.keepMask[25 * 50 + 10]).toBe(255)
+    for (let i = 0; i < 50 * 50; i++) {
+      expect(inputs.image.data[i * 4 + 3]).toBe(255)
+      expect(inputs.image.data[i * 4 + 2]).toBeGreaterThan(200)
+    }
+  })
+
+  it('keeps a model pixel only when everything under it is kept, for soft masks too', () => {
+    const painted = new Uint8ClampedArray(9 * 9)
+    painted[4 * 9 + 4] = 3 // a faint dab
+    const inputs = regionInputs(flat(9, 9), painted, { width: 3, height: 3 })
+    expect(Array.from(inputs.keepMask)).toEqual([255, 255, 255, 255, 0, 255, 255, 255, 255])
+  })
+})
+
+describe('regionLayerPixels', () => {
+  it('leaves every pixel outside the region unchanged, for any mask, result and feather', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.option(fc.integer({ min: 0, max: 12 }), { nil: null }),
+        fc.boolean(),
+        (x0, y0, size, shade, featherPx, colourMatch) => {
+          const side = 64
+          const composite = flat(side, side, [shade, 100, 255 - shade, 255])
+          const mask = squareMask(side, x0, y0, size)
+          const result = flat(32, 32, [255 - shade, 30, shade, 255])
+          const layer = regionLayerPixels(result, composite, mask, { featherPx, colourMatch })
+          const after = new Uint8ClampedArray(composite.data)
+          blendOver(after, layer, 1)
+          for (let i = 0; i < side * side; i++) {
+            if (mask[i] !== 0) continue
+            for (let c = 0; c < 4; c++) {
+              if (after[i * 4 + c] !== composite.data[i * 4 + c]) return false
+            }
+          }
+          return true
+        },
+      ),
+      { numRuns: 60, seed: 15 },
+    )
+  })
+
+  it('fills transparent pixels completely: no holes remain after outpainting', () => {
+    const composite = flat(40, 40)
+    for (let y = 0; y < 40; y++) composite.data.fill(0, (y * 40 + 20) * 4, (y * 40 + 40) * 4)
+    const inputs = regionInputs(composite, null, { width: 20, height: 20 })
+    const layer = regionLayerPixels(flat(20, 20, [10, 20, 30, 255]), composite, inputs.regenerate, {
+      featherPx: 4,
+      colourMatch: false,
+    })
+    const after = new Uint8ClampedArray(composite.data)
+    blendOver(after, layer, 1)
+    for (let i = 0; i < 40 * 40; i++) expect(after[i * 4 + 3]).toBe(255)
+    expect(Array.from(after.subarray((10 * 40 + 5) * 4, (10 * 40 + 5) * 4 + 4))).toEqual([...sky])
+    expect(Array.from(after.subarray((10 * 40 + 30) * 4, (10 * 40 + 30) * 4 + 4))).toEqual([
+      10, 20, 30, 255,
+    ])
+  })
+
+  it('feathers inwards by the setting: wider feather, softer edge; 0 = hard edge', () => {
+    const composite = flat(64, 64)
+    const mask = squareMask(64, 16, 16, 32)
+    const result = flat(64, 64, [0, 0, 0, 255])
+    const alphaAt = (featherPx: number, x: number) =>
+      regionLayerPixels(result, composite, mask, { featherPx, colourMatch: false })[
+        (32 * 64 + x) * 4 + 3
+      ]
+    expect(alphaAt(0, 16)).toBe(255)
+    expect(alphaAt(4, 16)).toBeLessThan(255)
+    expect(alphaAt(4, 16)).toBeGreaterThan(0)
+    expect(alphaAt(8, 18)).toBeLessThan(alphaAt(2, 18) ?? 0)
+    expect(alphaAt(8, 32)).toBe(255)
+  })
+
+  it('colour match moves the fill mean to the surroundings', () => {
+    const composite = flat(64, 64)
+    const mask = squareMask(64, 16, 16, 32)
+    const result = flat(64, 64, [140, 176, 204, 255])
+    const layer = regionLayerPixels(result, composite, mask, { featherPx: 0, colourMatch: true })
+    expect(Array.from(layer.subarray((32 * 64 + 32) * 4, (32 * 64 + 32) * 4 + 4))).toEqual([...sky])
+  })
+})
