@@ -24,6 +24,11 @@ export interface StepInput {
   shape: ImageShape
   /** The normal draw of this step, `noiseCount` values (absent when that is 0). */
   noise?: Float32Array
+  /**
+   * GLIDE's condition_mean: a gradient [B, C, H, W] (cond_fn at x_t) that moves the step's mean by
+   * variance · gradient, as CLIP guidance does. Ancestral sampling only.
+   */
+  meanGradient?: Float32Array
 }
 
 export interface StepResult {
@@ -60,6 +65,16 @@ export class AncestralSampler implements Sampler {
       input.shape,
       options,
     )
+    const gradient = input.meanGradient
+    if (gradient) {
+      if (gradient.length !== mean.length) {
+        throw new RangeError(`the mean gradient has ${gradient.length} values, not ${mean.length}`)
+      }
+      for (let i = 0; i < mean.length; i++) {
+        const variance = f32(Math.exp(logVariance[i] ?? 0))
+        mean[i] = f32((mean[i] ?? 0) + f32(variance * (gradient[i] ?? 0)))
+      }
+    }
     const noise = requireNoise(input, mean.length)
     const nonzero = input.t === 0 ? 0 : 1
     const sample = new Float32Array(mean.length)
@@ -87,6 +102,8 @@ export class DdimSampler implements Sampler {
 
   step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult {
     const { x, t } = input
+    if (input.meanGradient)
+      throw new Error('DDIM takes no mean gradient (condition_score is not implemented)')
     const { predXstart } = pMeanVariance(diffusion, x, t, input.modelOutput, input.shape, options)
     const eps = epsFromXstart(diffusion, x, t, predXstart)
     const alphaBar = coefficient(diffusion.alphasCumprod, t)

@@ -26,6 +26,11 @@ export interface SamplingLoopOptions {
   xT: Float32Array
   /** The model output [B, 2C, H, W] for x at the original timestep `modelTimestep`. */
   model: (x: Float32Array, modelTimestep: number) => Promise<Float32Array>
+  /**
+   * GLIDE's cond_fn: a gradient at x_t and the step's original timestep that moves each step's mean
+   * by variance · gradient (CLIP guidance); evaluated after the model call.
+   */
+  condFn?: (x: Float32Array, modelTimestep: number) => Promise<Float32Array>
   /** Per-step noise, drawn after the model call of each step that needs it. */
   noise: NoiseSource
   clipDenoised?: boolean
@@ -52,11 +57,22 @@ export async function runSamplingLoop(options: SamplingLoopOptions): Promise<Flo
     stopIfCancelled()
     const modelOutput = await options.model(x, diffusion.modelTimestep(t))
     stopIfCancelled()
+    const meanGradient = options.condFn
+      ? await options.condFn(x, diffusion.modelTimestep(t))
+      : undefined
+    if (meanGradient) stopIfCancelled()
     const noiseCount = sampler.noiseCount(t, shape)
     const noise = noiseCount > 0 ? options.noise.normal(noiseCount) : undefined
     const result = sampler.step(
       diffusion,
-      { x, t, modelOutput, shape, ...(noise ? { noise } : {}) },
+      {
+        x,
+        t,
+        modelOutput,
+        shape,
+        ...(noise ? { noise } : {}),
+        ...(meanGradient ? { meanGradient } : {}),
+      },
       {
         clipDenoised: options.clipDenoised ?? true,
         ...(options.denoisedFn ? { denoisedFn: options.denoisedFn } : {}),

@@ -150,7 +150,7 @@ export async function refine(
   })
 }
 
-function inpaintSource(image: RgbaImage, keepMask: Float32Array, what: string): InpaintSource {
+export function inpaintSource(image: RgbaImage, keepMask: Float32Array, what: string): InpaintSource {
   assertRgba(image, what)
   if (keepMask.length !== image.width * image.height) {
     throw new GlideError(
@@ -166,7 +166,7 @@ function inpaintSource(image: RgbaImage, keepMask: Float32Array, what: string): 
   return { image: rgbaToTensor(image), mask: keepMask, width: image.width, height: image.height }
 }
 
-interface InpaintSource {
+export interface InpaintSource {
   /** [3, height, width] in [-1, 1] */
   image: Float32Array
   /** [height, width], 1 = keep */
@@ -227,7 +227,7 @@ function hardKeepMask(source: InpaintSource, size: number): Float32Array {
   return keep
 }
 
-function inpaintInputs(
+export function inpaintInputs(
   source: InpaintSource | undefined,
   size: number,
   rows: number,
@@ -308,7 +308,7 @@ export function upsampleStageModel(
     })
 }
 
-async function encodeCaptions(
+export async function encodeCaptions(
   model: GlideUNet,
   captions: readonly string[],
 ): Promise<TextConditioning> {
@@ -320,7 +320,7 @@ async function encodeCaptions(
   )
 }
 
-function diffusionFor(
+export function diffusionFor(
   model: GlideUNet,
   respacing: string,
   maxTimestep?: number,
@@ -332,7 +332,7 @@ function diffusionFor(
 }
 
 /** q_sample at the chain's noisiest step: √ᾱ·image + √(1 − ᾱ)·noise. */
-function noisedAtFirstStep(
+export function noisedAtFirstStep(
   diffusion: GaussianDiffusion,
   image: Float32Array,
   noise: Float32Array,
@@ -445,7 +445,7 @@ function repeatRows(row: Float32Array, rows: number): Float32Array {
   return result
 }
 
-function resizeRows(
+export function resizeRows(
   tensor: Float32Array,
   rows: number,
   size: number,
@@ -460,7 +460,7 @@ function resizeRows(
   return result
 }
 
-function toImages(tensor: Float32Array, rows: number, size: number): RgbaImage[] {
+export function toImages(tensor: Float32Array, rows: number, size: number): RgbaImage[] {
   return Array.from({ length: rows }, (_, row) => tensorToRgba(tensor, row, size, size))
 }
 

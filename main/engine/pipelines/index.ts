@@ -1,1 +1,2 @@
 export * from './glidePipelines'
+export * from './clipGuided'

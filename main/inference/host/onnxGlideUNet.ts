@@ -152,7 +152,7 @@ async function removeStaleCacheEntries(
   }
 }
 
-async function writableCacheDir(
+export async function writableCacheDir(
   modelDir: string,
   modelId: string,
   options: LoadGlideUNetOptions,
@@ -175,12 +175,12 @@ async function writableCacheDir(
   return null
 }
 
-function isMemoryError(error: unknown): boolean {
+export function isMemoryError(error: unknown): boolean {
   return /bad_alloc|Failed to allocate|out of memory/i.test(String(error))
 }
 
 /** cacheDir: a folder writableCacheDir has made and checked, or null for no cache. */
-async function createSession(
+export async function createSession(
   modelPath: string,
   provider: ExecutionProviderName,
   threads: number | undefined,
@@ -245,7 +245,7 @@ function checkLength(name: string, data: ArrayLike<unknown> | undefined, expecte
   }
 }
 
-function runError(error: unknown): GlideError {
+export function runError(error: unknown): GlideError {
   if (error instanceof GlideError) return error
   if (isMemoryError(error)) {
     return new GlideError('OUT_OF_MEMORY', 'ONNX Runtime ran out of memory running the model.', {
