@@ -62,6 +62,8 @@ export class RecoveryStore {
   private readonly liveClients = new Set<string>()
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private beating: Promise<void> = Promise.resolve()
+  /** Autosaves being written: a page that lists copies waits for them (a reload races its save). */
+  private readonly writing = new Set<Promise<unknown>>()
 
   constructor(
     readonly directory: string,
@@ -174,6 +176,16 @@ export class RecoveryStore {
 
   /** Writes the project first and the marker second, each atomically. */
   async save(id: string, project: ProjectData, clientId: string): Promise<{ savedAt: string }> {
+    const write = this.write(id, project, clientId)
+    this.writing.add(write)
+    try {
+      return await write
+    } finally {
+      this.writing.delete(write)
+    }
+  }
+
+  private async write(id: string, project: ProjectData, clientId: string) {
     await mkdir(this.directory, { recursive: true })
     const savedAt = this.now()
     const { project: projectPath } = this.paths(id)
@@ -219,6 +231,7 @@ export class RecoveryStore {
   }
 
   private async offered(clientId: string): Promise<Marker[]> {
+    await Promise.allSettled([...this.writing])
     const sessions = new Map((await this.sessions()).map((session) => [session.sessionId, session]))
     return (await this.markers()).filter((marker) => {
       if (marker.sessionId === this.sessionId) {

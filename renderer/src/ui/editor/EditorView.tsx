@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { ExportFormat, GenerationInfo, RecoveryEntry } from '../../../../contract/documents'
+import type { GenerationInfo } from '../../../../contract/documents'
 import {
   randomSeed,
   type RegionSettings,
@@ -13,6 +13,7 @@ import { Editor } from '../../editor/Editor'
 import type { RgbaImage } from '../../editor/EditorDocument'
 import { resultLayerPixels, type GenerationRequest } from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
+import { useDocumentFiles } from '../documents/useDocumentFiles'
 import { Gallery } from '../gallery/Gallery'
 import { PromptPanel } from '../prompt/PromptPanel'
 import { jobLabel } from '../prompt/QueueList'
@@ -32,8 +33,6 @@ import { StagingBar } from './StagingBar'
 import { Toolbar } from './Toolbar'
 import { useEditorSnapshot } from './useEditor'
 import './editor.css'
-
-const autosaveIntervalMs = 60_000
 
 function asRgba(image: { width: number; height: number; data: Uint8Array }): RgbaImage {
   return {
@@ -83,8 +82,6 @@ export function EditorView({ glide, state }: EditorViewProps) {
   const [editor, setEditor] = useState(() => Editor.blank(1024, 1024))
   const [message, setMessage] = useState<string | null>(null)
   const [helpOpen, setHelpOpen] = useState(false)
-  const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([])
-  const [newSize, setNewSize] = useState<{ width: number; height: number } | null>(null)
   const [values, setValues] = useState<PromptValues>(() =>
     initialPromptValues(state.settings?.defaults ?? null, randomSeed()),
   )
@@ -112,11 +109,22 @@ export function EditorView({ glide, state }: EditorViewProps) {
     [glide],
   )
 
+  const documentFiles = useDocumentFiles({
+    glide,
+    mode: state.mode,
+    editor,
+    setEditor,
+    setMessage,
+  })
+  const { takeDocumentFiles } = documentFiles
+
   const importFiles = useCallback(
     (files: File[], at?: { x: number; y: number }) => {
+      // .glide and .ora files open as documents; pictures become layers.
+      const pictures = takeDocumentFiles(files)
       report(
         (async () => {
-          for (const file of files) {
+          for (const file of pictures) {
             const image = await decode(file.name, new Uint8Array(await file.arrayBuffer()))
             const topLeft = at
               ? { x: at.x - image.width / 2, y: at.y - image.height / 2 }
@@ -126,73 +134,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
         })(),
       )
     },
-    [decode, editor, report],
-  )
-
-  const autosavedRevision = useRef<{ editor: Editor; revision: number } | null>(null)
-  const autosave = useCallback(() => {
-    const last = autosavedRevision.current
-    if (!editor.isDirty || (last?.editor === editor && last.revision === editor.revision)) return
-    autosavedRevision.current = { editor, revision: editor.revision }
-    report(unwrap(glide.documents.autosave({ project: editor.toProjectData() })))
-  }, [editor, glide, report])
-
-  const save = useCallback(
-    (saveAs = false) =>
-      report(
-        (async () => {
-          const savedRevision = editor.revision
-          const saved = await unwrap(
-            glide.documents.saveProject({ project: editor.toProjectData(), saveAs }),
-          )
-          if (saved) {
-            editor.markSaved(savedRevision)
-            setMessage(`Saved ${saved.fileName}`)
-          }
-        })(),
-      ),
-    [editor, glide, report],
-  )
-
-  const exportAs = useCallback(
-    (format: ExportFormat) =>
-      report(
-        (async () => {
-          const layerId = editor.activeLayerId ?? undefined
-          const saved = await unwrap(
-            glide.documents.export({
-              format,
-              project: editor.toProjectData(),
-              ...(layerId ? { layerId } : {}),
-            }),
-          )
-          if (saved) setMessage(`Exported ${saved.fileName}`)
-        })(),
-      ),
-    [editor, glide, report],
-  )
-
-  const openProject = useCallback(
-    () =>
-      report(
-        (async () => {
-          const project = await unwrap(glide.documents.openProject({}))
-          if (project) setEditor(Editor.fromProjectData(project))
-        })(),
-      ),
-    [glide, report],
-  )
-
-  const newFromImage = useCallback(
-    () =>
-      report(
-        (async () => {
-          const image = await unwrap(glide.documents.openImage({}))
-          if (image) setEditor(Editor.fromImage(asRgba(image), image.name.replace(/\.[^.]+$/, '')))
-          setNewSize(null)
-        })(),
-      ),
-    [glide, report],
+    [decode, editor, report, takeDocumentFiles],
   )
 
   // The saved defaults (what was used last) arrive after the first render.
@@ -321,7 +263,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
     })
   }, [editor, glide])
 
-  // Keyboard shortcuts, paste, autosave and menu commands.
+  // Keyboard shortcuts, paste and menu commands.
   useEffect(() => {
     const keyDown = (event: KeyboardEvent) => {
       if (isTextInput(event.target)) return
@@ -338,10 +280,6 @@ export function EditorView({ glide, state }: EditorViewProps) {
         importFiles(files)
       }
     }
-    const timer = window.setInterval(autosave, autosaveIntervalMs)
-    const unsubscribeAccepted = editor.subscribe((changes) => {
-      if (changes.has('accepted')) autosave()
-    })
     // Menu commands run the same registry actions as the toolbar and the keyboard.
     const unsubscribeMenu = glide.subscribe('menu.command', ({ command }) =>
       editor.actions.runMenuCommand(command),
@@ -350,66 +288,24 @@ export function EditorView({ glide, state }: EditorViewProps) {
     window.addEventListener('keyup', keyUp)
     window.addEventListener('paste', paste)
     return () => {
-      window.clearInterval(timer)
-      unsubscribeAccepted()
       unsubscribeMenu()
       window.removeEventListener('keydown', keyDown)
       window.removeEventListener('keyup', keyUp)
       window.removeEventListener('paste', paste)
     }
-  }, [autosave, editor, exportAs, glide, importFiles, openProject, save])
-
-  // Offer what a crashed session left behind.
-  useEffect(() => {
-    unwrap(glide.documents.listRecoveries({}))
-      .then(setRecoveries)
-      .catch(() => setRecoveries([]))
-  }, [glide])
-
-  const restore = (entry: RecoveryEntry) =>
-    report(
-      (async () => {
-        const project = await unwrap(
-          glide.documents.restoreRecovery({ recoveryId: entry.recoveryId }),
-        )
-        const restored = Editor.fromProjectData({
-          ...project,
-          title: `${project.title} (recovered)`,
-        })
-        restored.revision += 1
-        setEditor(restored)
-        setRecoveries((list) => list.filter((item) => item.recoveryId !== entry.recoveryId))
-        await unwrap(glide.documents.discardRecovery({ recoveryId: entry.recoveryId }))
-      })(),
-    )
-  const dismiss = (entry: RecoveryEntry) => {
-    setRecoveries((list) => list.filter((item) => item.recoveryId !== entry.recoveryId))
-    report(unwrap(glide.documents.discardRecovery({ recoveryId: entry.recoveryId })))
-  }
+  }, [editor, glide, importFiles])
 
   return (
     <div className="editor-view" data-testid="editor">
       <Toolbar
         editor={editor}
-        onNew={() => setNewSize({ width: editor.document.width, height: editor.document.height })}
-        onOpen={openProject}
-        onSave={() => save(false)}
-        onExport={exportAs}
+        onNew={documentFiles.newDocument}
+        onOpen={documentFiles.open}
+        onSave={() => documentFiles.save(false)}
+        onExport={documentFiles.exportAs}
         onToggleHelp={() => setHelpOpen((open) => !open)}
       />
-      {recoveries.map((entry) => (
-        <div key={entry.recoveryId} className="editor-banner" role="alert" aria-label="Recovery">
-          <span>
-            “{entry.title}” was not closed cleanly ({new Date(entry.savedAt).toLocaleString()}).
-          </span>
-          <button type="button" onClick={() => restore(entry)}>
-            Restore
-          </button>
-          <button type="button" onClick={() => dismiss(entry)}>
-            Discard
-          </button>
-        </div>
-      ))}
+      {documentFiles.elements}
       {message && (
         <div className="editor-banner" role="status">
           <span>{message}</span>
@@ -417,47 +313,6 @@ export function EditorView({ glide, state }: EditorViewProps) {
             ×
           </button>
         </div>
-      )}
-      {newSize && (
-        <form
-          className="editor-banner"
-          aria-label="New document"
-          onSubmit={(event) => {
-            event.preventDefault()
-            setEditor(Editor.blank(newSize.width, newSize.height))
-            setNewSize(null)
-          }}
-        >
-          <label>
-            Width
-            <input
-              type="number"
-              min={1}
-              max={8192}
-              value={newSize.width}
-              onChange={(event) => setNewSize({ ...newSize, width: clampSide(event.target.value) })}
-            />
-          </label>
-          <label>
-            Height
-            <input
-              type="number"
-              min={1}
-              max={8192}
-              value={newSize.height}
-              onChange={(event) =>
-                setNewSize({ ...newSize, height: clampSide(event.target.value) })
-              }
-            />
-          </label>
-          <button type="submit">Create</button>
-          <button type="button" onClick={newFromImage}>
-            From image…
-          </button>
-          <button type="button" onClick={() => setNewSize(null)}>
-            Cancel
-          </button>
-        </form>
       )}
       <div className="editor-body">
         <aside className="editor-prompt" aria-label="Generation">
@@ -541,8 +396,4 @@ function modelSideFor(
       : find(sampling.upsampleModelId ?? preferred.upsample)
   const base = find(sampling.modelId ?? preferred.base)
   return upsampler?.imageSize ?? base?.imageSize ?? 256
-}
-
-function clampSide(value: string): number {
-  return Math.min(8192, Math.max(1, Math.round(Number(value)) || 1))
 }

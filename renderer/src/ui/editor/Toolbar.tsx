@@ -83,6 +83,7 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
         {button('file.new')}
         {button('file.open')}
         {button('file.save')}
+        {button('file.export-png')}
         <select
           aria-label="Export"
           value=""

@@ -1,0 +1,275 @@
+/**
+ * Never losing work, as a user of browser mode sees it (issue 15, item 6): the built renderer in
+ * Chromium at 1440×900, main's document services behind the loopback server, real sharp and real
+ * files. Open goes through the page's file picker, saves and exports arrive as browser downloads,
+ * the browser's own "Leave site?" guards a reload with unsaved changes, and the autosaved copy is
+ * offered again on the next page.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { readdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Download, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ProjectData } from '../../contract/documents'
+import { flattenProject } from '../../main/documents/flatten'
+import { readProjectFile } from '../../main/documents/projectFile'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+const shots = '/tmp/shots/D'
+const work = mkdtempSync(join(tmpdir(), 'glide-documents-e2e-'))
+const configDir = join(work, 'config')
+const recoveryDir = join(configDir, 'recovery')
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+const dialogs: string[] = []
+
+async function newPage(): Promise<void> {
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.type())
+    void dialog.accept()
+  })
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  mode = await startBrowserMode({
+    staticDir: await buildRenderer(),
+    modelsDir: join(work, 'models'),
+    configDir,
+  })
+  browser = await launchChromium()
+  await newPage()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+const layerItems = () => page.getByTestId('layers.item')
+const status = () => page.locator('.editor-banner[role="status"]')
+const button = (name: string) => page.getByRole('button', { name, exact: true })
+
+async function flat(width: number, height: number, colour: string, name: string) {
+  const path = join(work, name)
+  await writeFile(
+    path,
+    await sharp({ create: { width, height, channels: 4, background: colour } })
+      .png()
+      .toBuffer(),
+  )
+  return path
+}
+
+/** Open through the toolbar: the page's file picker, as a user picks a file. */
+async function openThroughPicker(path: string): Promise<void> {
+  const chooser = page.waitForEvent('filechooser')
+  await button('Open').click()
+  await (await chooser).setFiles(path)
+}
+
+async function downloadOf(click: () => Promise<void>): Promise<{ name: string; path: string }> {
+  const pending = page.waitForEvent('download')
+  await click()
+  const download: Download = await pending
+  const path = join(work, `${Date.now()}-${download.suggestedFilename()}`)
+  await download.saveAs(path)
+  return { name: download.suggestedFilename(), path }
+}
+
+async function dropFile(name: string, bytes: Buffer, type: string): Promise<void> {
+  const canvas = page.getByTestId('editor.canvas')
+  const box = (await canvas.boundingBox())!
+  const transfer = await page.evaluateHandle(
+    ({ data, fileName, mime }) => {
+      const dataTransfer = new DataTransfer()
+      dataTransfer.items.add(new File([new Uint8Array(data)], fileName, { type: mime }))
+      return dataTransfer
+    },
+    { data: [...bytes], fileName: name, mime: type },
+  )
+  await canvas.dispatchEvent('drop', {
+    dataTransfer: transfer,
+    clientX: box.x + box.width / 2,
+    clientY: box.y + box.height / 2,
+  })
+}
+
+function expectSameLayers(a: ProjectData, b: ProjectData): void {
+  expect([b.width, b.height]).toEqual([a.width, a.height])
+  expect(b.layers.map((layer) => layer.name)).toEqual(a.layers.map((layer) => layer.name))
+  a.layers.forEach((layer, index) => {
+    const other = b.layers[index]!
+    expect(other.pixels?.bounds).toEqual(layer.pixels?.bounds)
+    if (layer.pixels) {
+      expect(Buffer.from(other.pixels!.data).equals(Buffer.from(layer.pixels.data))).toBe(true)
+    }
+  })
+}
+
+let savedProject: ProjectData
+let savedPath: string
+
+describe('documents in browser mode', () => {
+  it('Open a PNG through the file picker: a document of its size; Export PNG downloads it', async () => {
+    await openThroughPicker(await flat(640, 448, '#a8d0f0', 'sky.png'))
+    await expect.poll(() => layerItems().count()).toBe(1)
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('sky')
+    const exported = await downloadOf(() => button('Export PNG').click())
+    expect(exported.name).toBe('sky.png')
+    await expect.poll(() => status().textContent()).toContain('Exported sky.png')
+    const { data, info } = await sharp(exported.path)
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    expect([info.width, info.height]).toEqual([640, 448])
+    expect([...data.subarray(0, 4)]).toEqual([0xa8, 0xd0, 0xf0, 255])
+    expect([...data.subarray(data.length - 4)]).toEqual([0xa8, 0xd0, 0xf0, 255])
+    await page.screenshot({ path: join(shots, '1-opened-png.png') })
+  })
+
+  it('Export PNG: the download holds the composite of the layers, named as the message says', async () => {
+    await dropFile(
+      'sun.png',
+      await sharp({ create: { width: 60, height: 40, channels: 4, background: '#ffd000' } })
+        .png()
+        .toBuffer(),
+      'image/png',
+    )
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const exported = await downloadOf(() => button('Export PNG').click())
+    await expect.poll(() => status().textContent()).toContain(`Exported ${exported.name}`)
+    const saved = await downloadOf(() => button('Save').click())
+    expect(saved.name).toBe('sky.glide')
+    await expect.poll(() => status().textContent()).toContain('Saved sky.glide')
+    savedPath = saved.path
+    savedProject = await readProjectFile(saved.path, 'sky.glide')
+    expect(savedProject.layers.map((layer) => layer.name)).toEqual(['sky', 'sun'])
+    const composite = flattenProject(savedProject)
+    const png = await sharp(exported.path).ensureAlpha().raw().toBuffer()
+    expect(Buffer.from(png).equals(Buffer.from(composite))).toBe(true)
+    // The sun is really in it: its middle is yellow, the corner still sky.
+    const sun = savedProject.layers[1]!.pixels!.bounds
+    const middle = ((sun.y + 20) * 640 + sun.x + 30) * 4
+    expect([...png.subarray(middle, middle + 3)]).toEqual([0xff, 0xd0, 0x00])
+    expect(
+      (await readdir(join(configDir))).filter((name) => name === 'exports').length,
+    ).toBeLessThanOrEqual(1)
+  })
+
+  it('Save, reload, Open the .glide through the picker: the same layers pixel for pixel', async () => {
+    // Saved: the reload is not guarded and nothing is offered back.
+    const before = dialogs.length
+    await page.reload()
+    await page.getByTestId('editor.canvas').waitFor()
+    expect(dialogs.length).toBe(before)
+    await expect.poll(() => layerItems().count()).toBe(1)
+    expect(await page.getByRole('alert', { name: 'Recovery' }).count()).toBe(0)
+    await openThroughPicker(savedPath)
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const again = await downloadOf(() => button('Save').click())
+    expectSameLayers(savedProject, await readProjectFile(again.path, 'again'))
+    await page.screenshot({ path: join(shots, '2-reopened-glide.png') })
+  })
+
+  it('a dropped .glide opens as the document', async () => {
+    await openThroughPicker(await flat(32, 32, '#000000', 'tiny.png'))
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('tiny')
+    const { readFile } = await import('node:fs/promises')
+    await dropFile('sky.glide', await readFile(savedPath), 'application/octet-stream')
+    await expect.poll(() => layerItems().count()).toBe(2)
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('sun')
+  })
+
+  it('reload with unsaved changes: the browser asks, and the next page offers the document back', async () => {
+    await dropFile(
+      'moon.png',
+      await sharp({ create: { width: 30, height: 30, channels: 4, background: '#eeeeee' } })
+        .png()
+        .toBuffer(),
+      'image/png',
+    )
+    await expect.poll(() => layerItems().count()).toBe(3)
+    // A click gives the page the user activation browsers require before they guard a reload.
+    await page.getByRole('toolbar', { name: 'Tools' }).click({ position: { x: 2, y: 2 } })
+    const before = dialogs.length
+    await page.reload()
+    await page.getByTestId('editor.canvas').waitFor()
+    expect(dialogs.slice(before)).toEqual(['beforeunload'])
+    const banner = page.getByRole('alert', { name: 'Recovery' })
+    await expect.poll(() => banner.count()).toBe(1)
+    await expect.poll(() => banner.textContent()).toContain('“sky” has unsaved changes')
+    await page.screenshot({ path: join(shots, '3-offered-after-reload.png') })
+    await banner.getByRole('button', { name: 'Restore' }).click()
+    await expect.poll(() => layerItems().count()).toBe(3)
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('moon')
+    // The restored copy stays on disk until the next save.
+    expect((await readdir(recoveryDir)).filter((name) => name.endsWith('.glide'))).toHaveLength(1)
+    const saved = await downloadOf(() => button('Save').click())
+    const restored = await readProjectFile(saved.path, 'restored')
+    expectSameLayers(savedProject, { ...restored, layers: restored.layers.slice(0, 2) })
+    await expect
+      .poll(async () => (await readdir(recoveryDir)).filter((name) => name.endsWith('.glide')))
+      .toEqual([])
+  })
+
+  it('New with unsaved changes asks first; Cancel keeps the document, Discard changes replaces it', async () => {
+    await dropFile(
+      'star.png',
+      await sharp({ create: { width: 20, height: 20, channels: 4, background: '#ff0000' } })
+        .png()
+        .toBuffer(),
+      'image/png',
+    )
+    await expect.poll(() => layerItems().count()).toBe(4)
+    await button('New').click()
+    const question = page.getByRole('alertdialog', { name: 'Unsaved changes' })
+    await question.waitFor()
+    expect(await question.textContent()).toContain('“sky” has unsaved changes')
+    await page.screenshot({ path: join(shots, '4-new-asks-first.png') })
+    expect(await page.getByRole('form', { name: 'New document' }).count()).toBe(0)
+    await question.getByRole('button', { name: 'Cancel' }).click()
+    await expect.poll(() => question.count()).toBe(0)
+    expect(await layerItems().count()).toBe(4)
+    await button('New').click()
+    await question.getByRole('button', { name: 'Discard changes' }).click()
+    const form = page.getByRole('form', { name: 'New document' })
+    await form.getByLabel('Width').fill('300')
+    await form.getByLabel('Height').fill('200')
+    await form.getByRole('button', { name: 'Create' }).click()
+    await expect.poll(() => layerItems().count()).toBe(1)
+    const exported = await downloadOf(() => button('Export PNG').click())
+    const meta = await sharp(exported.path).metadata()
+    expect([meta.width, meta.height]).toEqual([300, 200])
+    // Discarded: its recovery copy is gone too.
+    await expect
+      .poll(async () => (await readdir(recoveryDir)).filter((name) => name.endsWith('.glide')))
+      .toEqual([])
+  })
+
+  it('New → From image makes a document of the picture’s size', async () => {
+    await button('New').click()
+    const chooser = page.waitForEvent('filechooser')
+    await page
+      .getByRole('form', { name: 'New document' })
+      .getByRole('button', { name: 'From image…' })
+      .click()
+    await (await chooser).setFiles(await flat(500, 260, '#336699', 'harbour.png'))
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('harbour')
+    const exported = await downloadOf(() => button('Export PNG').click())
+    expect(exported.name).toBe('harbour.png')
+    const meta = await sharp(exported.path).metadata()
+    expect([meta.width, meta.height]).toEqual([500, 260])
+    await page.screenshot({ path: join(shots, '5-new-from-image.png') })
+    expect(pageErrors).toEqual([])
+  })
+})
