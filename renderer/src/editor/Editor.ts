@@ -55,9 +55,9 @@ export class Editor {
     this.session = new EditSession(document)
     this.layerOps = new LayerOperations(this.session)
     this.maskOps = new MaskOperations(this.session)
-    this.canvasOps = new CanvasOperations(this.session)
-    this.stagingArea = new Staging(this.session)
     this.requests = new GenerationRequests(this.session)
+    this.stagingArea = new Staging(this.session, (id) => this.requests.shiftSince(id))
+    this.canvasOps = new CanvasOperations(this.session, (dx, dy) => this.stagingArea.shift(dx, dy))
     this.input = new ToolInput(this.session, this.maskOps, this.layerOps)
     this.actions = new ActionRegistry(this)
   }

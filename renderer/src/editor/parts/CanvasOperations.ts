@@ -48,7 +48,11 @@ export function anchorOffset(
  * keeps the layers as they were.
  */
 export class CanvasOperations {
-  constructor(private readonly session: EditSession) {}
+  constructor(
+    private readonly session: EditSession,
+    /** Moves what is drawn in document coordinates outside the document (staged results). */
+    private readonly shiftOverlays: (dx: number, dy: number) => void,
+  ) {}
 
   /**
    * Resizes the canvas to `width`×`height` with the old picture's top-left corner at `offset`
@@ -77,8 +81,11 @@ export class CanvasOperations {
       frame,
     }
     const activeIndex = before.layers.findIndex((layer) => layer.id === this.session.activeLayerId)
-    const show = (state: CanvasState): void => {
+    const show = (state: CanvasState, shift: number): void => {
       document.setCanvasState(state)
+      const origin = this.session.canvasOrigin
+      this.session.canvasOrigin = { x: origin.x + shift * dx, y: origin.y + shift * dy }
+      this.shiftOverlays(shift * dx, shift * dy)
       const active = state.layers[activeIndex]
       this.session.activeLayerId = active?.id ?? state.layers.at(-1)?.id ?? null
       this.session.renderCache.invalidateLayerTiles(null)
@@ -87,8 +94,8 @@ export class CanvasOperations {
     }
     this.session.apply(
       label,
-      () => show(after),
-      () => show(before),
+      () => show(after, 1),
+      () => show(before, -1),
     )
     return true
   }

@@ -1,4 +1,5 @@
 import type { EditorDocument, Layer } from '../EditorDocument'
+import type { Point } from '../geometry'
 import type { HistoryEntry } from '../History'
 import { History } from '../History'
 import type { EditorChange } from './ChangeNotifier'
@@ -21,6 +22,11 @@ export class EditSession {
   /** Increases with every document change; compare with `savedRevision` for "unsaved changes". */
   revision = 0
   savedRevision = 0
+  /**
+   * Where the picture's original top-left corner is now: canvas size and crop move the picture,
+   * so work captured before them (queued jobs, staged results) is shifted by the difference.
+   */
+  canvasOrigin: Point = { x: 0, y: 0 }
 
   constructor(readonly document: EditorDocument) {
     this.renderCache = new RenderCache(document, this.notifier)

@@ -260,14 +260,21 @@ export class LayerOperations {
     const dx = Math.round(offset.x)
     const dy = Math.round(offset.y)
     if (dx === move.offset.x && dy === move.offset.y) return
-    move.offset = { x: dx, y: dy }
     const raster = move.layer.raster
-    const target = { ...move.bounds, x: move.bounds.x + dx, y: move.bounds.y + dy }
+    const shifted = (offset: Point): Rect => ({
+      ...move.bounds,
+      x: move.bounds.x + offset.x,
+      y: move.bounds.y + offset.y,
+    })
+    const previous = shifted(move.offset)
+    move.offset = { x: dx, y: dy }
+    const target = shifted(move.offset)
     move.recorder.touch(raster.tileKeysIn(target))
     raster.clear()
     if (target.width > 0) raster.writeRect(target, move.pixels)
-    this.session.renderCache.invalidateLayerTiles(null)
-    this.session.changed('layers')
+    // Only the tiles under the old and new place change; panels hear about it at the end.
+    const keys = new Set([...raster.tileKeysIn(previous), ...raster.tileKeysIn(target)])
+    this.session.renderCache.invalidateLayerTiles(move.layer, keys)
   }
 
   /** Ends the move at its current offset as one undoable step ("Move layer"). */

@@ -96,6 +96,8 @@ function thumbnailOf(layer: Layer, width: number, height: number, maxSide: numbe
   const thumbHeight = Math.max(1, Math.round(height * scale))
   const data = new Uint8ClampedArray(thumbWidth * thumbHeight * 4)
   const raster = layer.raster
+  const sampleAt = (index: number, thumbSide: number, side: number, sub: number): number =>
+    Math.min(side - 1, Math.floor(((index + (sub + 0.5) / samplesPerAxis) * side) / thumbSide))
   for (let ty = 0; ty < thumbHeight; ty++) {
     for (let tx = 0; tx < thumbWidth; tx++) {
       // Alpha-weighted average, so transparent samples do not darken the colour.
@@ -104,20 +106,19 @@ function thumbnailOf(layer: Layer, width: number, height: number, maxSide: numbe
       let b = 0
       let a = 0
       for (let sy = 0; sy < samplesPerAxis; sy++) {
-        const y = Math.min(
-          height - 1,
-          Math.floor(((ty + (sy + 0.5) / samplesPerAxis) * height) / thumbHeight),
-        )
+        const y = sampleAt(ty, thumbHeight, height, sy)
         for (let sx = 0; sx < samplesPerAxis; sx++) {
-          const x = Math.min(
-            width - 1,
-            Math.floor(((tx + (sx + 0.5) / samplesPerAxis) * width) / thumbWidth),
+          const x = sampleAt(tx, thumbWidth, width, sx)
+          const tile = raster.getTile(
+            raster.tileKey(Math.floor(x / tileSize), Math.floor(y / tileSize)),
           )
-          const [pr = 0, pg = 0, pb = 0, pa = 0] = raster.getPixel(x, y)
-          r += pr * pa
-          g += pg * pa
-          b += pb * pa
-          a += pa
+          if (!tile) continue
+          const i = ((y % tileSize) * tileSize + (x % tileSize)) * 4
+          const alpha = tile[i + 3] ?? 0
+          r += (tile[i] ?? 0) * alpha
+          g += (tile[i + 1] ?? 0) * alpha
+          b += (tile[i + 2] ?? 0) * alpha
+          a += alpha
         }
       }
       const i = (ty * thumbWidth + tx) * 4

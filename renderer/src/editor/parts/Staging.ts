@@ -1,7 +1,7 @@
 import type { Layer, RgbaImage } from '../EditorDocument'
 import type { GenerationRequest } from '../generation'
 import { generatedLayerName, generationInfo, resultLayerPixels } from '../generation'
-import type { Rect } from '../geometry'
+import type { Point, Rect } from '../geometry'
 import type { HistoryEntry } from '../History'
 import type { EditSession } from './EditSession'
 
@@ -26,17 +26,39 @@ export interface StagedBatch {
 export class Staging {
   readonly batches: StagedBatch[] = []
 
-  constructor(private readonly session: EditSession) {}
+  constructor(
+    private readonly session: EditSession,
+    /** How far the picture moved (canvas size, crop) since a request was captured. */
+    private readonly shiftSince: (requestId: string) => Point,
+  ) {}
 
-  /** Shows a finished batch in place (queued behind any batch already staged). */
+  /**
+   * Shows a finished batch in place (queued behind any batch already staged), over the pixels
+   * its frame covered when the job was queued, even if the canvas was resized since.
+   */
   stageResults(request: GenerationRequest, images: readonly RgbaImage[]): void {
     if (request.documentId !== this.session.document.id || images.length === 0) return
+    const shift = this.shiftSince(request.id)
+    const rect = { ...request.frame, x: request.frame.x + shift.x, y: request.frame.y + shift.y }
     const candidates = images.map((image, batchIndex) => ({
-      rect: request.frame,
+      rect,
       pixels: resultLayerPixels(image, request),
       batchIndex,
     }))
     this.batches.push({ request, candidates, index: 0 })
+    this.session.changed('staging')
+  }
+
+  /** The canvas moved by (dx, dy): staged results move with the picture. */
+  shift(dx: number, dy: number): void {
+    if (dx === 0 && dy === 0) return
+    for (const batch of this.batches) {
+      const candidates = batch.candidates as StagedCandidate[]
+      candidates.forEach((candidate, index) => {
+        const { rect } = candidate
+        candidates[index] = { ...candidate, rect: { ...rect, x: rect.x + dx, y: rect.y + dy } }
+      })
+    }
     this.session.changed('staging')
   }
 

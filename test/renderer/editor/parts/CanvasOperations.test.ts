@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { GenerationSettings } from '../../../../renderer/src/editor/generation'
 import { anchorOffset } from '../../../../renderer/src/editor/parts/CanvasOperations'
-import { sameBytes, testEditor } from '../helpers'
+import { sameBytes, solidImage, testEditor } from '../helpers'
 
 const settings: GenerationSettings = {
   prompt: 'more sea',
@@ -100,5 +100,22 @@ describe('canvas size and crop', () => {
     editor.resizeCanvasAnchored(600, 64)
     expect(seen).toContain('canvas')
     expect(editor.takeDirtyTiles().all).toBe(true)
+  })
+
+  it('results of a job queued before a resize land on the pixels it was queued for', () => {
+    const editor = testEditor(300, 300)
+    editor.fillMaskRect({ x: 100, y: 100, width: 40, height: 40 })
+    const request = editor.captureGeneration(settings, 128)
+    const frame = request.frame
+    editor.resizeCanvasAnchored(500, 400, 'bottom-right')
+    editor.stageResults(request, [solidImage(128, 128, [0, 255, 0, 255])])
+    expect(editor.stagedCandidate?.rect).toEqual({ ...frame, x: frame.x + 200, y: frame.y + 100 })
+    editor.undo()
+    expect(editor.stagedCandidate?.rect).toEqual(frame)
+    editor.redo()
+    expect(editor.acceptStaged()).toBe(true)
+    const layer = editor.layers.at(-1)!
+    expect(layer.raster.getPixel(320, 220)[1]).toBe(255)
+    expect(layer.raster.getPixel(120, 120)).toEqual([0, 0, 0, 0])
   })
 })
