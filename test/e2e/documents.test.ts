@@ -5,14 +5,17 @@
  * the browser's own "Leave site?" guards a reload with unsaved changes, and the autosaved copy is
  * offered again on the next page.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs'
-import { readdir, writeFile } from 'node:fs/promises'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Browser, Download, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProjectData } from '../../contract/documents'
+import type { GlideOptions } from '../../main/engine/glideOptions'
+import { importCheckpoint } from '../../main/models/importer'
 import { flattenProject } from '../../main/documents/flatten'
 import { readProjectFile } from '../../main/documents/projectFile'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
@@ -39,13 +42,28 @@ async function newPage(): Promise<void> {
   await page.getByTestId('editor.canvas').waitFor()
 }
 
+let staticDir: string
+const modelsDir = join(work, 'models')
+
+/** The small reference text-to-image model (random weights, GLIDE's architecture). */
+async function importReferenceBase(): Promise<void> {
+  const fixture = fileURLToPath(new URL('../fixtures/glide-reference/unet-base/', import.meta.url))
+  const { options } = JSON.parse(readFileSync(join(fixture, 'config.json'), 'utf8')) as {
+    options: Partial<GlideOptions>
+  }
+  await importCheckpoint({
+    kind: 'base',
+    checkpointPath: join(fixture, 'checkpoint.pt'),
+    options,
+    outDir: join(modelsDir, 'reference-base'),
+  })
+}
+
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir: join(work, 'models'),
-    configDir,
-  })
+  await importReferenceBase()
+  staticDir = await buildRenderer()
+  mode = await startBrowserMode({ staticDir, modelsDir, configDir })
   browser = await launchChromium()
   await newPage()
 })
@@ -270,6 +288,51 @@ describe('documents in browser mode', () => {
     const meta = await sharp(exported.path).metadata()
     expect([meta.width, meta.height]).toEqual([500, 260])
     await page.screenshot({ path: join(shots, '5-new-from-image.png') })
+  })
+
+  it('reload after an accept: the document is offered back with the accepted layer', async () => {
+    const panel = page.getByRole('form', { name: 'Prompt panel' })
+    await panel.getByLabel('Upsampler', { exact: true }).selectOption({ label: 'None (base size)' })
+    await panel.getByLabel('Prompt', { exact: true }).fill('a red circle')
+    await panel.getByLabel('Steps', { exact: true }).fill('2')
+    await panel.getByLabel('Variations', { exact: true }).fill('1')
+    await panel.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 120_000 })
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const accepted = await layerItems().first().getAttribute('aria-label')
+    expect(accepted).toMatch(/^a red circle \(\d+\)$/)
+    const before = dialogs.length
+    await page.reload()
+    await page.getByTestId('editor.canvas').waitFor()
+    expect(dialogs.slice(before)).toEqual(['beforeunload'])
+    const banner = page.getByRole('alert', { name: 'Recovery' })
+    await expect.poll(() => banner.textContent()).toContain('“harbour” has unsaved changes')
+    await banner.getByRole('button', { name: 'Restore' }).click()
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe(accepted)
+    await page.screenshot({ path: join(shots, '6-restored-after-accept.png') })
+  })
+
+  it('a killed server: the next start offers the copy (random session ids, a heartbeat)', async () => {
+    const copies = async () =>
+      (await readdir(recoveryDir)).filter((name) => name.endsWith('.glide'))
+    // The restored document's copy is still there (kept until the next save).
+    expect(await copies()).toHaveLength(1)
+    await page.close()
+    // Killed: no clean stop; its heartbeat stops and, a minute later, is stale.
+    await mode.server.close()
+    mode.host.dispose()
+    mode.documents.recovery.abandon()
+    const sessionFile = join(recoveryDir, 'sessions', `${mode.documents.recovery.sessionId}.json`)
+    const session = JSON.parse(await readFile(sessionFile, 'utf8')) as { heartbeatAt: string }
+    session.heartbeatAt = new Date(Date.now() - 60_000).toISOString()
+    await writeFile(sessionFile, JSON.stringify(session))
+    mode = await startBrowserMode({ staticDir, modelsDir, configDir })
+    await newPage()
+    const banner = page.getByRole('alert', { name: 'Recovery' })
+    await expect.poll(() => banner.textContent()).toContain('“harbour” has unsaved changes')
+    await banner.getByRole('button', { name: 'Restore' }).click()
+    await expect.poll(() => layerItems().count()).toBe(2)
     expect(pageErrors).toEqual([])
   })
 })
