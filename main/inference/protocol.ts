@@ -35,6 +35,8 @@ export const zHostJob = z.strictObject({
   /** Model folders are `<modelsDir>/<id>`; the host loads nothing from anywhere else. */
   baseModel: zModelLocation,
   upsampleModel: zModelLocation.nullable(),
+  /** CLIP guidance (settings.guidanceMode 'clip'): the noised CLIP's image and text folders. */
+  clipModels: z.strictObject({ image: zModelLocation, text: zModelLocation }).optional(),
   executionProvider: zExecutionProviderChoice,
   /** inpaint and refine: RGBA pixels, and one byte per pixel, 255 = keep (refine: optional). */
   image: zHostImage.optional(),

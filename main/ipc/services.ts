@@ -13,6 +13,7 @@ import type { JobImage, JobInput, JobResult } from '../../contract/jobs'
 import type { InferenceHostClient } from '../inference/client/hostClient'
 import type { HostImage, HostJob } from '../inference/protocol'
 import { JobQueue, type JobRunner } from '../jobs/jobQueue'
+import { chooseClipModels } from '../jobs/clipModelChoice'
 import { chooseModels, type InstalledModel } from '../jobs/modelChoice'
 import type { SettingsStore } from '../settings/settingsStore'
 
@@ -142,13 +143,22 @@ export function createServices(options: ServicesOptions): Services {
       return modelsDir === null ? settings.get() : settings.set({ modelsDir })
     },
     'jobs.submit': async (input) => {
-      const choice = chooseModels(await models.list(), input.kind, input.settings)
+      const installed = await models.list()
+      const choice = chooseModels(installed, input.kind, input.settings)
       const location = (model: InstalledModel) => ({ modelsDir: model.modelsDir, id: model.id })
+      const clip = input.settings.guidanceMode === 'clip' ? chooseClipModels(installed) : null
+      if (clip && input.kind === 'refine') {
+        throw new GlideError(
+          'INVALID_ARGUMENT',
+          'CLIP guidance works for text to image and inpainting, not refine.',
+        )
+      }
       const job: HostJob = {
         kind: input.kind,
         settings: input.settings,
         baseModel: location(choice.base),
         upsampleModel: choice.upsample ? location(choice.upsample) : null,
+        ...(clip ? { clipModels: { image: location(clip.image), text: location(clip.text) } } : {}),
         executionProvider: settings.get().executionProvider,
         previewIntervalMs: options.previewIntervalMs ?? 200,
         ...imageInputs(input),

@@ -4,9 +4,13 @@
  * a Node child process; one job at a time, loaded models cached by id.
  */
 import { GlideError, serializeError } from '../../../contract/errors'
+import { generationDefaults } from '../../../contract/generation'
 import { describeIssues } from '../../../contract/issues'
 import type { GlideUNet } from '../../engine/glideModel'
+import type { NoisedClip } from '../../engine/clip/noisedClip'
 import {
+  clipGuidedInpaint,
+  clipGuidedTextToImage,
   inpaint,
   refine,
   textToImage,
@@ -105,7 +109,13 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     base: yieldingUNet(base.unet, isCancelled),
     ...(upsampler ? { upsampler: yieldingUNet(upsampler.unet, isCancelled) } : {}),
   }
-  const images = await runPipeline(job, unets, hooks)
+  const clip = job.clipModels
+    ? await models.getClip(job.clipModels.image, job.clipModels.text, job.executionProvider)
+    : null
+  if (clip) modelIds.push(clip.imageModelId, clip.textModelId)
+  const images = clip
+    ? await runClipGuided(job, unets, yieldingClip(clip, isCancelled), hooks)
+    : await runPipeline(job, unets, hooks)
   parent.post({
     type: 'done',
     jobId,
@@ -113,6 +123,48 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     modelIds,
     images: images.map((image) => ({ width: image.width, height: image.height, data: image.data })),
   })
+}
+
+/** Lets queued messages (a cancel) in before every CLIP gradient, as for the U-Nets. */
+function yieldingClip(clip: NoisedClip, isCancelled: () => boolean): NoisedClip {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
+  return {
+    imageModelId: clip.imageModelId,
+    textModelId: clip.textModelId,
+    options: clip.options,
+    tokenizer: clip.tokenizer,
+    encodeText: (tokens, lens) => clip.encodeText(tokens, lens),
+    async imageGradient(x, timesteps, textEmb) {
+      await turn()
+      if (isCancelled()) throw new GlideError('CANCELLED', 'The job was cancelled.')
+      return clip.imageGradient(x, timesteps, textEmb)
+    },
+    dispose: () => Promise.resolve(),
+  }
+}
+
+/** CLIP guidance (settings.guidanceMode 'clip'): text to image or inpainting. */
+function runClipGuided(
+  job: HostJob,
+  unets: GlideModels,
+  clip: NoisedClip,
+  hooks: PipelineHooks,
+): Promise<RgbaImage[]> {
+  const { modelId: _modelId, upsampleModelId: _upsampleModelId, ...params } = job.settings
+  const guided = {
+    ...params,
+    clipGuidanceScale: params.clipGuidanceScale ?? generationDefaults.clipGuidanceScale,
+  }
+  const models = { ...unets, clip }
+  if (job.kind === 'generate') return clipGuidedTextToImage(models, guided, hooks)
+  if (job.kind !== 'inpaint' || !job.image || !job.keepMask) {
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      'CLIP guidance works for text to image and inpainting.',
+    )
+  }
+  const keepMask = Float32Array.from(job.keepMask, (value) => value / 255)
+  return clipGuidedInpaint(models, { ...guided, image: job.image, keepMask }, hooks)
 }
 
 /** The pipeline of the job's kind; RGBA results at the last model's size. */

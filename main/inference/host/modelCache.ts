@@ -9,6 +9,7 @@ import { listSupportedBackends } from 'onnxruntime-node'
 import { defaultCacheDir } from '../../models/paths'
 import { intraOpThreads, providerPreference } from './executionProviders'
 import { loadGlideUNet } from './onnxGlideUNet'
+import { loadNoisedClip, type OnnxNoisedClip } from './onnxNoisedClip'
 
 export interface LoadedModel {
   readonly unet: GlideUNet
@@ -50,6 +51,7 @@ function providerAvailable(provider: ExecutionProviderName): boolean {
 /** Loaded U-Nets by models dir, id and provider choice; a failed load is not cached. */
 export class ModelCache {
   private readonly loaded = new Map<string, Promise<LoadedModel>>()
+  private readonly loadedClips = new Map<string, Promise<OnnxNoisedClip>>()
   /** Providers that failed to start once are not tried again by this process (each try logs). */
   private readonly failedProviders = new Set<ExecutionProviderName>()
 
@@ -66,6 +68,30 @@ export class ModelCache {
       entry = this.load(join(modelsDir, id), choice)
       entry.catch(() => this.loaded.delete(key))
       this.loaded.set(key, entry)
+    }
+    return entry
+  }
+
+  /** The noised CLIP over a clip-image and a clip-text folder, loaded as the U-Nets are. */
+  getClip(
+    image: { modelsDir: string; id: string },
+    text: { modelsDir: string; id: string },
+    choice: ExecutionProviderChoice,
+  ): Promise<OnnxNoisedClip> {
+    const key = JSON.stringify([image.modelsDir, image.id, text.modelsDir, text.id, choice])
+    let entry = this.loadedClips.get(key)
+    if (!entry) {
+      entry = loadNoisedClip(join(image.modelsDir, image.id), join(text.modelsDir, text.id), {
+        executionProviders: providerPreference(choice, process.platform).filter(
+          (provider) =>
+            provider === 'cpu' ||
+            (!this.failedProviders.has(provider) && providerAvailable(provider)),
+        ),
+        intraOpNumThreads: intraOpThreads(cpus().length),
+        userCacheDir: this.userCacheDir,
+      })
+      entry.catch(() => this.loadedClips.delete(key))
+      this.loadedClips.set(key, entry)
     }
     return entry
   }

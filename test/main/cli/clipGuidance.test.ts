@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { readPngTextChunks } from '../../../main/documents/pngText'
+
+/**
+ * `generate --clip-guidance S` end to end: the CLI imports clip-tiny's noised CLIP (random weights,
+ * glide-text2im's config.yaml) beside the reference base U-Net, and the job runs CLIP guidance in
+ * the inference host through image_grad.onnx.
+ */
+const bin = fileURLToPath(new URL('../../../bin/glide-studio.js', import.meta.url))
+const fixtures = fileURLToPath(new URL('../../fixtures/glide-reference/', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'glide-cli-clip-'))
+const modelsDir = join(work, 'models')
+const env = {
+  ...process.env,
+  GLIDE_STUDIO_CONFIG_DIR: join(work, 'config'),
+  GLIDE_STUDIO_MODELS_DIR: modelsDir,
+}
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      },
+    )
+  })
+}
+
+beforeAll(async () => {
+  const base = await cli(
+    'import',
+    '--kind',
+    'base',
+    '--checkpoint',
+    join(fixtures, 'unet-base', 'checkpoint.pt'),
+    '--options',
+    join(fixtures, 'unet-base', 'config.json'),
+    '--out',
+    join(modelsDir, 'reference-base'),
+  )
+  expect(base.code).toBe(0)
+  for (const [kind, file] of [
+    ['clip-image', 'image_enc.pt'],
+    ['clip-text', 'text_enc.pt'],
+  ]) {
+    const result = await cli(
+      'import',
+      '--kind',
+      kind ?? '',
+      '--checkpoint',
+      join(fixtures, 'clip-tiny', file ?? ''),
+      '--options',
+      join(fixtures, 'clip-tiny', 'config.yaml'),
+      '--out',
+      join(modelsDir, `tiny-${kind}`),
+    )
+    expect(result.stderr).toContain('converting')
+    expect(result.code).toBe(0)
+  }
+})
+
+describe('glide-studio generate --clip-guidance', () => {
+  it('lists the imported CLIP models by kind', async () => {
+    const list = await cli('models', 'list')
+    expect(list.stdout).toMatch(/^tiny-clip-image\s+clip-image\b/m)
+    expect(list.stdout).toMatch(/^tiny-clip-text\s+clip-text\b/m)
+  })
+
+  it('samples with CLIP guidance in the host: the picture moves with the scale', async () => {
+    const run = async (scale: string, out: string) => {
+      const result = await cli(
+        'generate',
+        '--prompt',
+        'a red cube',
+        '--model',
+        'reference-base',
+        '--upsampler',
+        'none',
+        '--steps',
+        '3',
+        '--seed',
+        '5',
+        '--clip-guidance',
+        scale,
+        '--out',
+        out,
+      )
+      expect(result.stderr).toMatch(/base\s+\[#+\] 3\/3/)
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain('reference-base + tiny-clip-image + tiny-clip-text on CPU')
+      return readFileSync(out)
+    }
+    const guided = await run('3', join(work, 'guided.png'))
+    const again = await run('3', join(work, 'again.png'))
+    const unguided = await run('0', join(work, 'unguided.png'))
+    expect(guided.equals(again)).toBe(true)
+    const [a, b] = await Promise.all([guided, unguided].map((png) => sharp(png).raw().toBuffer()))
+    expect(a?.length).toBe(64 * 64 * 4)
+    expect(a?.equals(b ?? Buffer.alloc(0))).toBe(false)
+    const settings = JSON.parse(readPngTextChunks(guided)['parameters'] ?? '{}') as Record<
+      string,
+      unknown
+    >
+    expect(settings).toMatchObject({ guidanceMode: 'clip', clipGuidanceScale: 3 })
+  })
+
+  it('refuses a CLIP scale out of range with the flag named', async () => {
+    const result = await cli(
+      'generate',
+      '--prompt',
+      'x',
+      '--clip-guidance',
+      '80',
+      '--out',
+      join(work, 'x.png'),
+    )
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain('--clip-guidance')
+  })
+})
