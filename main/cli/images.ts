@@ -1,49 +1,45 @@
-import sharp from 'sharp'
-import { limits, type RgbaImageData } from '../../contract/jobs'
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { DecodedImage } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
+import { decodeImage } from '../documents/imageCodec'
 
-/** Decoding refuses images over this many pixels before reading their pixels (decompression bombs). */
-const maxInputPixels = 64 * 1024 * 1024
-
-async function decode(path: string, channels: 1 | 4, size?: { width: number; height: number }) {
+/**
+ * Reads an image file the way the app opens one (documents/imageCodec): the format is sniffed from
+ * the bytes (SVG and other formats are refused), sizes are checked before decoding, RGBA out.
+ */
+export async function readImageFile(path: string): Promise<DecodedImage> {
+  let bytes: Uint8Array
   try {
-    let pipeline = sharp(path, { limitInputPixels: maxInputPixels, failOn: 'error' }).autoOrient()
-    pipeline = size
-      ? pipeline.resize(size.width, size.height, { fit: 'fill' })
-      : pipeline.resize(limits.maxImageSide, limits.maxImageSide, {
-          fit: 'inside',
-          withoutEnlargement: true,
-        })
-    pipeline =
-      channels === 4 ? pipeline.ensureAlpha() : pipeline.flatten({ background: '#000' }).greyscale()
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true })
-    if (info.channels !== channels) {
-      // greyscale() of a greyscale+alpha image can keep two channels; take the first.
-      const single = new Uint8Array(info.width * info.height)
-      for (let index = 0; index < single.length; index++)
-        single[index] = data[index * info.channels] ?? 0
-      return { data: single, width: info.width, height: info.height }
-    }
-    return { data: new Uint8Array(data), width: info.width, height: info.height }
+    bytes = await readFile(path)
   } catch (error) {
-    throw new GlideError('IMAGE_INVALID', `Cannot read ${path}: ${(error as Error).message}`)
+    const code = (error as { code?: string }).code
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : code
+    throw new GlideError('IO_ERROR', `Cannot read ${path}: ${reason ?? 'unreadable'}.`)
   }
+  return decodeImage(bytes, basename(path))
 }
 
 /**
- * The image to inpaint (RGBA, at most 1024 px a side) and its mask, resized to the image. Masks
- * are painted white where the picture should change, so keep = 255 − mask.
+ * The painted mask of a picture, one byte per pixel, 255 = regenerate: painted as users paint,
+ * white = change, black = keep (grey is partly painted; transparent counts as black). It must
+ * have the picture's size: a mask stretched to fit would not select what was painted.
  */
-export async function decodeImageAndMask(
-  imagePath: string,
-  maskPath: string,
-): Promise<{ image: RgbaImageData; keepMask: Uint8Array<ArrayBuffer> }> {
-  const image = await decode(imagePath, 4)
-  const mask = await decode(maskPath, 1, image)
-  const keep = new Uint8Array(mask.data.length)
-  for (let index = 0; index < keep.length; index++) keep[index] = 255 - (mask.data[index] ?? 0)
-  return {
-    image: { width: image.width, height: image.height, rgba: image.data },
-    keepMask: keep,
+export async function readMaskFile(
+  path: string,
+  size: { width: number; height: number },
+): Promise<Uint8ClampedArray> {
+  const image = await readImageFile(path)
+  if (image.width !== size.width || image.height !== size.height) {
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      `The mask is ${image.width}×${image.height}; it must be the picture's size, ${size.width}×${size.height}.`,
+    )
   }
+  const painted = new Uint8ClampedArray(image.width * image.height)
+  for (let i = 0; i < painted.length; i++) {
+    const [r, g, b, a] = [0, 1, 2, 3].map((c) => image.data[i * 4 + c] ?? 0)
+    painted[i] = ((0.299 * (r ?? 0) + 0.587 * (g ?? 0) + 0.114 * (b ?? 0)) * (a ?? 0)) / 255
+  }
+  return painted
 }

@@ -11,32 +11,48 @@ import { writeFile } from 'node:fs/promises'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { GlideError, serializeError } from '../../contract/errors'
 import { describeIssues } from '../../contract/issues'
+import {
+  generationDefaults,
+  randomSeed,
+  zRegionSettings,
+  zSamplingSettings,
+  zStrength,
+  type GenerationMode,
+  type RegionSettings,
+  type SamplingSettings,
+} from '../../contract/generation'
 import { requests } from '../../contract/ipc'
-import { defaultSamplingSettings, type JobSummary } from '../../contract/jobs'
+import type { JobInput, JobKind, JobResult, JobSummary } from '../../contract/jobs'
 import type { Emit } from '../ipc/services'
 import { createNodeServices } from '../server/nodeServices'
-import { encodePng } from '../documents/imageCodec'
-import { addPngTextChunks } from '../documents/pngText'
-import { decodeImageAndMask } from './images'
+import { readImageFile, readMaskFile } from './images'
+import { checkOutput, encodeOutput, outputPaths } from './output'
+import { inpaintRegion, refineWholePicture, type PreparedRegion } from './region'
 import { importCommand, downloadCommand } from './modelCommands'
 import { progressWriter } from './progressBar'
 
 export const usage = `Usage: glide-studio <command> [options]
 
 Commands:
-  generate --prompt P --out FILE.png [sampling options]
-  inpaint  --image IMG --mask MASK.png --prompt P --out FILE.png [sampling options]
-           (mask: white = regenerate, black = keep)
+  generate --prompt P --out FILE [sampling options]
+           [--init-image IMG --strength S]  (refine IMG: noise it to S·T, 0.01..1, and denoise)
+  inpaint  --image IMG --mask MASK --prompt P --out FILE [sampling options]
+           [--feather PX] [--colour-match]
+           (mask: the picture's size, white = regenerate, black = keep; transparent pixels of
+            IMG are filled too; the output has IMG's size)
   import   --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] --out DIR
            [--name NAME] [--license TEXT]
            [--upsample-from-low-res-at T]  (upsamplers: start from low_res noised to step T)
   models list
   models download [NAME|all]
 
+FILE ends in .png (settings kept in a text chunk), .jpg/.jpeg or .webp.
+
 Sampling options:
   --model ID           base model (default: the best installed)
-  --upsampler ID|none  upsampler (default: the best installed; none = 64 px)
+  --upsampler ID|none  upsampler (default: the best installed; none = base size)
   --guidance S         classifier-free guidance scale (default 3; inpaint 5)
+  --clip-guidance S    CLIP guidance instead, at scale S (the notebook's 3; needs a CLIP model)
   --steps R            base respacing, e.g. 100, 27, fast27 (default 100)
   --upsample-steps R   upsampler respacing (default fast27)
   --upsample-temp T    upsampler noise temperature (default 0.997)
@@ -50,6 +66,7 @@ const samplingOptions = {
   model: { type: 'string' },
   upsampler: { type: 'string' },
   guidance: { type: 'string' },
+  'clip-guidance': { type: 'string' },
   steps: { type: 'string' },
   'upsample-steps': { type: 'string' },
   'upsample-temp': { type: 'string' },
@@ -59,15 +76,28 @@ const samplingOptions = {
   out: { type: 'string' },
   image: { type: 'string' },
   mask: { type: 'string' },
+  'init-image': { type: 'string' },
+  strength: { type: 'string' },
+  feather: { type: 'string' },
+  'colour-match': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options']
+
+type SamplingValues = ReturnType<
+  typeof parseArgs<{ options: typeof samplingOptions; strict: true }>
+>['values']
 
 export class UsageError extends Error {}
 
-function number(value: string | undefined, name: string, fallback: number): number {
+/** A number option; `whole` refuses fractions. Malformed text is refused with the flag's name. */
+function number(value: string | undefined, name: string, fallback: number, whole = false): number {
   if (value === undefined) return fallback
   const parsed = Number(value)
-  if (value.trim() === '' || !Number.isFinite(parsed))
-    throw new UsageError(`--${name} must be a number`)
+  if (value.trim() === '' || !Number.isFinite(parsed)) {
+    throw new UsageError(`--${name} must be a ${whole ? 'whole ' : ''}number, not "${value}"`)
+  }
+  if (whole && !Number.isInteger(parsed)) {
+    throw new UsageError(`--${name} must be a whole number, not "${value}"`)
+  }
   return parsed
 }
 
@@ -76,68 +106,72 @@ function required(value: string | undefined, name: string): string {
   return value
 }
 
-/** FILE.png for one image; FILE-1.png, FILE-2.png, … for a batch. */
-export function outputPaths(out: string, count: number): string[] {
-  if (count === 1) return [out]
-  const dot = out.toLowerCase().endsWith('.png') ? out.length - 4 : out.length
-  return Array.from(
-    { length: count },
-    (_, index) => `${out.slice(0, dot)}-${index + 1}${out.slice(dot) || '.png'}`,
-  )
+const flagOfSetting: Record<string, string> = {
+  prompt: '--prompt',
+  guidanceScale: '--guidance',
+  clipGuidanceScale: '--clip-guidance',
+  baseRespacing: '--steps',
+  upsampleRespacing: '--upsample-steps',
+  upsampleTemperature: '--upsample-temp',
+  seed: '--seed',
+  batchSize: '--batch',
+  modelId: '--model',
+  upsampleModelId: '--upsampler',
 }
 
-/** The same keys as the editor's PNG exports: prompt, seed and settings as JSON. */
-function settingsText(kind: string, settings: object, job: JobSummary): Record<string, string> {
-  return {
-    Software: 'Glide Studio',
-    parameters: JSON.stringify({ kind, ...settings, modelIds: job.result?.modelIds ?? [] }),
-  }
-}
-
-async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: samplingOptions,
-    strict: true,
-    allowPositionals: false,
-  })
-  const out = required(values.out, 'out')
-  const prompt = required(values.prompt, 'prompt')
-  const randomSeed = Math.floor(Math.random() * 0x100000000)
+/** The checked sampling settings, with contract/generation's defaults and messages. */
+function samplingSettings(values: SamplingValues, mode: GenerationMode): SamplingSettings {
+  const defaults = generationDefaults.sampling
   const settings = {
-    prompt,
-    guidanceScale: number(
-      values.guidance,
-      'guidance',
-      kind === 'inpaint' ? 5 : defaultSamplingSettings.guidanceScale,
-    ),
-    baseRespacing: values.steps ?? defaultSamplingSettings.baseRespacing,
-    upsampleRespacing: values['upsample-steps'] ?? defaultSamplingSettings.upsampleRespacing,
+    prompt: required(values.prompt, 'prompt'),
+    guidanceScale: number(values.guidance, 'guidance', generationDefaults.guidanceByMode[mode]),
+    baseRespacing: values.steps ?? defaults.baseRespacing,
+    upsampleRespacing: values['upsample-steps'] ?? defaults.upsampleRespacing,
     upsampleTemperature: number(
       values['upsample-temp'],
       'upsample-temp',
-      defaultSamplingSettings.upsampleTemperature,
+      defaults.upsampleTemperature,
     ),
-    seed: number(values.seed, 'seed', randomSeed),
-    batchSize: number(values.batch, 'batch', 1),
+    seed: number(values.seed, 'seed', randomSeed(), true),
+    batchSize: number(values.batch, 'batch', defaults.batchSize, true),
+    ...(values['clip-guidance'] === undefined
+      ? {}
+      : {
+          guidanceMode: 'clip' as const,
+          clipGuidanceScale: number(
+            values['clip-guidance'],
+            'clip-guidance',
+            generationDefaults.clipGuidanceScale,
+          ),
+        }),
     ...(values.model ? { modelId: values.model } : {}),
     ...(values.upsampler
       ? { upsampleModelId: values.upsampler === 'none' ? null : values.upsampler }
       : {}),
   }
-  const images =
-    kind === 'inpaint'
-      ? await decodeImageAndMask(required(values.image, 'image'), required(values.mask, 'mask'))
-      : null
-  const parsed = requests['jobs.submit'].input.safeParse(
-    images
-      ? { kind, settings, image: images.image, keepMask: images.keepMask }
-      : { kind, settings },
-  )
+  const parsed = zSamplingSettings.safeParse(settings)
   if (!parsed.success) {
-    throw new UsageError(`invalid settings: ${describeIssues(parsed.error, 1)}`)
+    const issue = parsed.error.issues[0]
+    const flag = flagOfSetting[String(issue?.path[0])]
+    throw new UsageError(`${flag ? `${flag}: ` : ''}${issue?.message ?? 'invalid settings'}`)
   }
+  return parsed.data
+}
 
+function regionSettings(values: SamplingValues): RegionSettings {
+  const featherPx = values.feather === undefined ? null : number(values.feather, 'feather', 0, true)
+  const parsed = zRegionSettings.safeParse({
+    featherPx,
+    colourMatch: values['colour-match'] ?? false,
+  })
+  if (!parsed.success) throw new UsageError(`--feather: ${parsed.error.issues[0]?.message ?? ''}`)
+  return parsed.data
+}
+
+export { outputPaths }
+
+/** Runs one job through the app's services; resolves with its result or throws its error. */
+async function runJob(values: SamplingValues, input: JobInput): Promise<JobResult> {
   const finished = new Map<string, JobSummary>()
   const waiters = new Map<string, (job: JobSummary) => void>()
   const progress = progressWriter()
@@ -159,8 +193,8 @@ async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Pr
   const interrupt = () => node.services.queue.cancelAll()
   process.once('SIGINT', interrupt)
   try {
-    const submitted = await node.services.handlers['jobs.submit'](parsed.data)
-    process.stderr.write(`seed ${settings.seed}\n`)
+    const submitted = await node.services.handlers['jobs.submit'](input)
+    process.stderr.write(`seed ${input.settings.seed}\n`)
     const job =
       finished.get(submitted.id) ??
       (await new Promise<JobSummary>((resolve) => waiters.set(submitted.id, resolve)))
@@ -169,23 +203,99 @@ async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Pr
     if (job.state === 'failed' || !job.result) {
       throw new GlideError(job.error?.code ?? 'INTERNAL', job.error?.message ?? 'The job failed.')
     }
-    const paths = outputPaths(out, job.result.images.length)
-    await Promise.all(
-      job.result.images.map((image, index) =>
-        encodePng(image.rgba, image.width, image.height, 4).then((png) =>
-          writeFile(paths[index] ?? out, addPngTextChunks(png, settingsText(kind, settings, job))),
-        ),
-      ),
-    )
-    const seconds = (job.result.elapsedMs / 1000).toFixed(1)
-    process.stderr.write(
-      `${job.result.modelIds.join(' + ')} on ${job.result.provider.toUpperCase()}, ${seconds} s\n`,
-    )
-    for (const path of paths) process.stdout.write(`${path}\n`)
+    return job.result
   } finally {
     process.off('SIGINT', interrupt)
     await node.dispose()
   }
+}
+
+/** The same keys as the editor's PNG exports: prompt, seed and settings as JSON. */
+function settingsText(
+  kind: JobKind,
+  settings: SamplingSettings,
+  result: JobResult,
+  extra: Record<string, unknown> = {},
+): Record<string, string> {
+  return {
+    Software: 'Glide Studio',
+    parameters: JSON.stringify({ kind, ...settings, ...extra, modelIds: result.modelIds }),
+  }
+}
+
+async function generateCommand(kind: 'generate' | 'inpaint', args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: samplingOptions,
+    strict: true,
+    allowPositionals: false,
+  })
+  const out = required(values.out, 'out')
+  const initImage = values['init-image']
+  if (kind === 'generate' && (values.image || values.mask)) {
+    throw new UsageError(
+      'generate takes --init-image (and --strength); --image and --mask are for inpaint',
+    )
+  }
+  if (kind === 'inpaint' && (initImage || values.strength)) {
+    throw new UsageError('--init-image and --strength are for generate')
+  }
+  if (kind === 'generate' && (initImage === undefined) !== (values.strength === undefined)) {
+    throw new UsageError('--init-image and --strength go together')
+  }
+  const mode: GenerationMode =
+    kind === 'inpaint' ? 'inpaint' : initImage ? 'refine' : 'text-to-image'
+  const settings = samplingSettings(values, mode)
+  const region = regionSettings(values)
+  const strength =
+    values.strength === undefined ? undefined : number(values.strength, 'strength', 1)
+  if (strength !== undefined) {
+    const checked = zStrength.safeParse(strength)
+    if (!checked.success) throw new UsageError(`--strength: ${checked.error.issues[0]?.message}`)
+  }
+  // Everything that can be refused is refused before the models load.
+  const format = await checkOutput(out)
+  let prepared: PreparedRegion | null = null
+  let input: JobInput = { kind: 'generate', settings }
+  if (kind === 'inpaint') {
+    const picture = await readImageFile(required(values.image, 'image'))
+    const painted = await readMaskFile(required(values.mask, 'mask'), picture)
+    prepared = inpaintRegion(picture, painted, region)
+    input = {
+      kind: 'inpaint',
+      settings,
+      image: prepared.image,
+      keepMask: prepared.keepMask ?? new Uint8Array(0),
+    }
+  } else if (initImage !== undefined && strength !== undefined) {
+    prepared = refineWholePicture(await readImageFile(initImage), region)
+    input = { kind: 'refine', settings, image: prepared.image, strength }
+  }
+  const parsed = requests['jobs.submit'].input.safeParse(input)
+  if (!parsed.success) throw new UsageError(`invalid job: ${describeIssues(parsed.error, 1)}`)
+
+  const result = await runJob(values, parsed.data)
+  const paths = outputPaths(out, result.images.length)
+  const text = settingsText(
+    input.kind,
+    settings,
+    result,
+    strength === undefined ? {} : { strength },
+  )
+  await Promise.all(
+    result.images.map(async (image, index) => {
+      const pixels = prepared ? prepared.compose(image) : image.rgba
+      const width = prepared ? prepared.width : image.width
+      const height = prepared ? prepared.height : image.height
+      const bytes = await encodeOutput(pixels, width, height, format, text)
+      await writeFile(paths[index] ?? out, bytes)
+    }),
+  )
+  const seconds = (result.elapsedMs / 1000).toFixed(1)
+  process.stderr.write(
+    `${result.modelIds.join(' + ')} on ${result.provider.toUpperCase()}, ${seconds} s\n`,
+  )
+  for (const path of paths) process.stdout.write(`${path}\n`)
 }
 
 async function modelsCommand(args: string[]): Promise<void> {
@@ -210,12 +320,11 @@ async function modelsCommand(args: string[]): Promise<void> {
       )
       return
     }
-    const rows = models.map((model) => [
-      model.id,
-      model.kind,
-      model.official ? 'official' : '',
-      model.name,
-    ])
+    const rows = models.map((model) =>
+      model.problem === undefined
+        ? [model.id, model.kind, model.official ? 'official' : '', model.name]
+        : [model.id, '', 'UNUSABLE', model.problem],
+    )
     const widths = [0, 1, 2].map((column) =>
       Math.max(...rows.map((row) => (row[column] ?? '').length)),
     )

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { GlideError } from '../../contract/errors'
@@ -7,7 +7,7 @@ import { parseClipConfigText } from '../engine/clip/clipOptions'
 import type { GlideOptions, UNetKind } from '../engine/glideOptions'
 import { downloadFile } from '../models/download'
 import { importCheckpoint, importClipCheckpoint } from '../models/importer'
-import { officialModels } from '../models/officialModels'
+import { fetchedFromRecord, officialDownloadChecks, officialModels } from '../models/officialModels'
 import { defaultModelsDir } from '../models/paths'
 
 class UsageFailure extends GlideError {
@@ -115,6 +115,15 @@ async function importClipCommand(
   process.stdout.write(`${folder.manifest.id} (${folder.manifest.kind}) → ${folder.dir}\n`)
 }
 
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** `models download [NAME|clip|all]`: fetch the released checkpoints and import them. */
 export async function downloadCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -140,9 +149,18 @@ export async function downloadCommand(args: string[]): Promise<void> {
   await mkdir(modelsDir, { recursive: true })
   for (const model of chosen) {
     const unetKind = zUNetKind.safeParse(model.kind)
+    const folder = join(modelsDir, model.id)
+    if (await pathExists(folder)) {
+      // Checked before fetching: an installed model is never downloaded again (1.5 GB for nothing).
+      process.stderr.write(
+        `${model.id}: already installed in ${folder}; skipped (remove that folder to download it again).\n`,
+      )
+      continue
+    }
     const checkpoint = join(modelsDir, `.${model.fileName}`)
     let lastShown = 0
     const downloaded = await downloadFile(model.url, checkpoint, {
+      ...officialDownloadChecks(model),
       onProgress(received, total) {
         const now = Date.now()
         if (now - lastShown < 500) return
@@ -164,6 +182,7 @@ export async function downloadCommand(args: string[]): Promise<void> {
           name: model.name,
           license: model.license,
           sha256: downloaded.sha256,
+          fetchedFrom: fetchedFromRecord(model),
           ...(model.clipConfig ? { options: model.clipConfig } : {}),
           onStage: stageReporter(model.id),
         })
@@ -176,6 +195,7 @@ export async function downloadCommand(args: string[]): Promise<void> {
           name: model.name,
           license: model.license,
           sha256: downloaded.sha256,
+          fetchedFrom: fetchedFromRecord(model),
           ...(model.options ? { options: model.options } : {}),
           onStage: stageReporter(model.id),
         })

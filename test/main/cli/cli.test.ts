@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -205,7 +205,7 @@ describe('glide-studio CLI', () => {
       join(work, 'x.png'),
     )
     expect(badSteps.code).toBe(2)
-    expect(badSteps.stderr).toContain('baseRespacing')
+    expect(badSteps.stderr).toContain('--steps: Steps must be a whole number from 1 to 1000')
     const badImport = await cli(
       'import',
       '--kind',
@@ -219,6 +219,156 @@ describe('glide-studio CLI', () => {
     expect(badImport.stderr).toMatch(/\((IO_ERROR|INVALID_ARGUMENT|CHECKPOINT_CORRUPT)\)/)
     expect((await cli('frobnicate')).code).toBe(2)
     expect(existsSync(join(work, 'x.png'))).toBe(false)
+  })
+
+  it('keeps the picture size: a 150×100 picture inpaints into a 150×100 file, outside the mask unchanged', async () => {
+    const image = join(work, 'wide.png')
+    const mask = join(work, 'wide-mask.png')
+    const pixels = Buffer.alloc(150 * 100 * 3)
+    for (let i = 0; i < 150 * 100; i++) pixels.set([(i * 7) % 256, (i >> 3) % 256, 90], i * 3)
+    await sharp(pixels, { raw: { width: 150, height: 100, channels: 3 } })
+      .png()
+      .toFile(image)
+    const maskPixels = Buffer.alloc(150 * 100)
+    for (let y = 30; y < 70; y++) maskPixels.fill(255, y * 150 + 90, y * 150 + 130)
+    await sharp(maskPixels, { raw: { width: 150, height: 100, channels: 1 } })
+      .png()
+      .toFile(mask)
+    const out = join(work, 'wide-out.png')
+    const result = await cli(
+      'inpaint',
+      '--image',
+      image,
+      '--mask',
+      mask,
+      '--prompt',
+      'a cat',
+      '--steps',
+      '2',
+      '--seed',
+      '1',
+      '--upsampler',
+      'none',
+      '--out',
+      out,
+    )
+    expect(result.code).toBe(0)
+    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true })
+    expect([info.width, info.height]).toEqual([150, 100])
+    let changedOutside = 0
+    let changedInside = 0
+    for (let i = 0; i < 150 * 100; i++) {
+      const same = [0, 1, 2].every((c) => data[i * 4 + c] === pixels[i * 3 + c])
+      if (maskPixels[i] === 0 && !same) changedOutside++
+      if (maskPixels[i] === 255 && !same) changedInside++
+    }
+    expect(changedOutside).toBe(0)
+    expect(changedInside).toBeGreaterThan(1000)
+  })
+
+  it('writes JPEG and WebP by the --out extension and refuses others before running', async () => {
+    for (const [name, format] of [
+      ['x.jpg', 'jpeg'],
+      ['x.webp', 'webp'],
+    ] as const) {
+      const out = join(work, name)
+      const result = await cli(
+        'generate',
+        '--prompt',
+        'x',
+        '--steps',
+        '2',
+        '--seed',
+        '3',
+        '--upsampler',
+        'none',
+        '--out',
+        out,
+      )
+      expect(result.code).toBe(0)
+      expect((await sharp(readFileSync(out)).metadata()).format).toBe(format)
+    }
+    const gif = await cli('generate', '--prompt', 'x', '--out', join(work, 'x.gif'))
+    expect(gif.code).toBe(1)
+    expect(gif.stderr).toContain('must end in .png, .jpg, .jpeg or .webp')
+    expect(gif.stderr).not.toContain('seed')
+    const folder = await cli('generate', '--prompt', 'x', '--out', join(work, 'nope', 'x.png'))
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toContain(`The output folder ${join(work, 'nope')} does not exist.`)
+    expect(folder.stderr).not.toContain('seed')
+  })
+
+  it('explains malformed numbers, steps 0, empty or mis-sized masks and SVG pictures', async () => {
+    const out = join(work, 'never.png')
+    const seed = await cli('generate', '--prompt', 'x', '--seed', '1e', '--out', out)
+    expect(seed.stderr).toContain('--seed must be a whole number, not "1e"')
+    const zero = await cli('generate', '--prompt', 'x', '--steps', '0', '--out', out)
+    expect(zero.code).toBe(2)
+    expect(zero.stderr).toContain('--steps: Steps must be a whole number from 1 to 1000')
+    const guidance = await cli('generate', '--prompt', 'x', '--guidance', '80', '--out', out)
+    expect(guidance.stderr).toContain('--guidance: Guidance must be between 0 and 50')
+    const strength = await cli(
+      'generate',
+      '--prompt',
+      'x',
+      '--init-image',
+      join(work, 'photo.png'),
+      '--strength',
+      '2',
+      '--out',
+      out,
+    )
+    expect(strength.stderr).toContain('Strength must be between 0.01 and 1')
+
+    const image = join(work, 'plain.png')
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(image)
+    const black = join(work, 'black.png')
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: '#000' } })
+      .png()
+      .toFile(black)
+    const small = join(work, 'small.png')
+    await sharp({ create: { width: 20, height: 30, channels: 3, background: '#fff' } })
+      .png()
+      .toFile(small)
+    const svg = join(work, 'picture.svg')
+    writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
+    const inpaint = (picture: string, mask: string) =>
+      cli('inpaint', '--image', picture, '--mask', mask, '--prompt', 'x', '--out', out)
+    const empty = await inpaint(image, black)
+    expect(empty.code).toBe(1)
+    expect(empty.stderr).toContain('The mask selects nothing')
+    const sized = await inpaint(image, small)
+    expect(sized.stderr).toContain("The mask is 20×30; it must be the picture's size, 40×30.")
+    const vector = await inpaint(svg, black)
+    expect(vector.stderr).toContain('(UNSUPPORTED_FORMAT)')
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('refines a picture with --init-image and --strength, keeping its size', async () => {
+    const out = join(work, 'refined.png')
+    const result = await cli(
+      'generate',
+      '--prompt',
+      'a cat',
+      '--init-image',
+      join(work, 'photo.png'),
+      '--strength',
+      '0.5',
+      '--steps',
+      '4',
+      '--seed',
+      '2',
+      '--upsampler',
+      'none',
+      '--out',
+      out,
+    )
+    expect(result.code).toBe(0)
+    expect((await sharp(readFileSync(out)).metadata()).width).toBe(96)
+    const settings = JSON.parse(readPngTextChunks(readFileSync(out))['parameters'] ?? '{}')
+    expect(settings).toMatchObject({ kind: 'refine', strength: 0.5 })
   })
 
   it('names batch files and draws progress lines', () => {
