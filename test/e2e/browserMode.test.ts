@@ -21,7 +21,6 @@ declare global {
   interface Window {
     __progress: JobProgress[]
     __jobs: Map<string, JobSummary>
-    __previews: Set<string>
   }
 }
 
@@ -32,7 +31,7 @@ beforeAll(async () => {
     configDir: mkdtempSync(join(tmpdir(), 'glide-config-')),
   })
   browser = await launchChromium()
-  page = await browser.newPage()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   const consoleErrors: string[] = []
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text())
@@ -43,13 +42,8 @@ beforeAll(async () => {
   await page.evaluate(() => {
     window.__progress = []
     window.__jobs = new Map()
-    window.__previews = new Set()
     window.glide!.subscribe('job.progress', (progress) => window.__progress.push(progress))
     window.glide!.subscribe('job.updated', (job) => window.__jobs.set(job.id, job))
-    new MutationObserver(() => {
-      const preview = document.querySelector<HTMLImageElement>('img[alt="Live preview"]')
-      if (preview) window.__previews.add(preview.src)
-    }).observe(document.body, { subtree: true, childList: true, attributes: true })
   })
   expect(consoleErrors).toEqual([])
 })
@@ -59,9 +53,13 @@ afterAll(async () => {
   await mode?.close()
 })
 
-/** The generation panel; the editor in the centre has prompt fields of its own. */
+/** The one prompt panel, docked by the canvas. */
 function panel() {
-  return page.getByRole('form', { name: 'Generation settings' })
+  return page.getByRole('form', { name: 'Prompt panel' })
+}
+
+function gallery() {
+  return page.getByRole('region', { name: 'Gallery' })
 }
 
 async function jobs(): Promise<JobSummary[]> {
@@ -90,14 +88,19 @@ async function setSteps(steps: string): Promise<void> {
 }
 
 describe('browser mode, end to end', () => {
-  it('generates: one progress event per step reaches the page, the preview updates, the image appears', async () => {
+  it('generates: one progress event per step reaches the page with an RGBA preview, the result appears in the gallery', async () => {
     await panel().getByLabel('Prompt', { exact: true }).fill('a red cube on a table')
+    await panel().getByRole('checkbox', { name: 'New seed each run' }).uncheck()
     await panel().getByLabel('Seed', { exact: true }).fill('1234')
-    await panel().getByLabel('Batch size').fill('1')
-    await panel().getByLabel('Guidance scale').fill('3')
-    await expect(
-      panel().getByLabel('Model').locator('option').allTextContents(),
-    ).resolves.toContain('base model imported from checkpoint.pt')
+    await panel().getByLabel('Variations', { exact: true }).fill('1')
+    await panel().getByLabel('Guidance', { exact: true }).fill('3')
+    // The reference model at its own size (GLIDE-mini, bundled, would be the best installed).
+    await panel()
+      .getByLabel('Model', { exact: true })
+      .selectOption({ label: 'base model imported from checkpoint.pt' })
+    await panel()
+      .getByLabel('Upsampler', { exact: true })
+      .selectOption({ label: 'None (base size)' })
     await setSteps('12')
     await panel().getByRole('button', { name: 'Generate', exact: true }).click()
     const [job] = await waitForJobs(1, 'finished')
@@ -106,25 +109,34 @@ describe('browser mode, end to end', () => {
       settings: { prompt: 'a red cube on a table', seed: 1234 },
     })
     expect(job?.result?.provider).toBe('cpu')
+    expect(job?.result?.modelIds).toEqual(['reference-base'])
 
     const progress = await page.evaluate(() => window.__progress)
     const steps = progress.filter((event) => event.jobId === job?.id)
     expect(steps.map((event) => event.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
     expect(steps.every((event) => event.totalSteps === 12 && event.stage === 'base')).toBe(true)
-    expect(steps.at(-1)?.preview).toMatch(/^data:image\/png;base64,/)
     expect(steps.at(-1)?.etaMs).toBe(0)
-    expect(await page.evaluate(() => window.__previews.size)).toBeGreaterThanOrEqual(2)
+    // Previews arrive as raw RGBA bytes, not PNG data URLs.
+    const lastPreview = await page.evaluate((id) => {
+      const preview = window.__progress.filter((event) => event.jobId === id).at(-1)?.preview
+      return preview
+        ? {
+            width: preview.width,
+            height: preview.height,
+            bytes: preview.rgba instanceof Uint8Array ? preview.rgba.length : -1,
+          }
+        : null
+    }, job!.id)
+    expect(lastPreview).toEqual({ width: 64, height: 64, bytes: 64 * 64 * 4 })
 
-    const result = page.getByRole('img', { name: 'Result: a red cube on a table (1)' })
-    await expect(result.getAttribute('src')).resolves.toMatch(/^data:image\/png;base64,/)
-    const size = await result.evaluate((image: HTMLImageElement) => [
-      image.naturalWidth,
-      image.naturalHeight,
-    ])
+    const result = gallery().getByRole('img', { name: 'Result: a red cube on a table (1234)' })
+    const size = await result.evaluate((canvas: HTMLCanvasElement) => [canvas.width, canvas.height])
     expect(size).toEqual([64, 64])
-    await expect(
-      page.getByRole('link', { name: 'Save as PNG' }).first().getAttribute('download'),
-    ).resolves.toMatch(/^a-red-cube-on-a-table-1234-1\.png$/)
+    const download = page.waitForEvent('download')
+    await gallery()
+      .getByRole('button', { name: 'Save as PNG: a red cube on a table (1234)' })
+      .click()
+    expect((await download).suggestedFilename()).toBe('a-red-cube-on-a-table-1234-1.png')
     await expect(page.getByTestId('provider').textContent()).resolves.toBe('CPU')
   })
 
@@ -173,7 +185,12 @@ describe('browser mode, end to end', () => {
     // checks the exact bound, cancelling from inside a step callback.)
     expect(last).toBeLessThanOrEqual(stepAtCancel + 2)
     expect(last).toBeLessThan(300)
-    await expect(page.getByText('Cancelled').first().isVisible()).resolves.toBe(true)
+    await expect(
+      panel()
+        .getByRole('status')
+        .filter({ hasText: /^Cancelled / })
+        .isVisible(),
+    ).resolves.toBe(true)
   })
 
   it('runs a second queued job after the first, keeping the IPC round trip fast meanwhile', async () => {
@@ -217,9 +234,9 @@ describe('browser mode, end to end', () => {
     expect(second.startedAt!).toBeGreaterThanOrEqual(first.finishedAt!)
     expect(second.settings.baseRespacing).toBe('5')
     expect(first.settings.baseRespacing).toBe('40')
-    await expect(page.getByRole('img', { name: 'Result: second (1)' }).isVisible()).resolves.toBe(
-      true,
-    )
+    await expect(
+      gallery().getByRole('img', { name: 'Result: second (1234)' }).count(),
+    ).resolves.toBe(1)
   })
 
   it('fails the running job with HOST_CRASHED when the host dies, and the next job succeeds', async () => {
@@ -266,7 +283,7 @@ describe('browser mode, end to end', () => {
       { timeout: 60_000 },
     )
     await expect(
-      page.getByRole('img', { name: 'Result: after the crash (1)' }).isVisible(),
-    ).resolves.toBe(true)
+      gallery().getByRole('img', { name: 'Result: after the crash (1234)' }).count(),
+    ).resolves.toBe(1)
   })
 })

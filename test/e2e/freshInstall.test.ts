@@ -21,7 +21,7 @@ beforeAll(async () => {
     configDir: mkdtempSync(join(tmpdir(), 'glide-fresh-config-')),
   })
   browser = await launchChromium()
-  page = await browser.newPage()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
   await page.goto(mode.server.url)
 })
 
@@ -31,7 +31,7 @@ afterAll(async () => {
 })
 
 describe('a fresh install', () => {
-  const panel = () => page.getByRole('form', { name: 'Generation settings' })
+  const panel = () => page.getByRole('form', { name: 'Prompt panel' })
 
   it('opens with GLIDE-mini selected', async () => {
     const model = panel().getByLabel('Model', { exact: true })
@@ -45,15 +45,21 @@ describe('a fresh install', () => {
 
   it('generates a 128 px image with GLIDE-mini', async () => {
     await panel().getByLabel('Prompt', { exact: true }).fill('a red circle on the left')
+    await panel().getByRole('checkbox', { name: 'New seed each run' }).uncheck()
     await panel().getByLabel('Seed', { exact: true }).fill('1')
     await panel().getByLabel('Steps', { exact: true }).fill('10')
     await panel().getByRole('button', { name: 'Generate', exact: true }).click()
-    const result = page.getByRole('img', { name: 'Result: a red circle on the left (1)' })
+    const result = page
+      .getByRole('region', { name: 'Gallery' })
+      .getByRole('img', { name: 'Result: a red circle on the left (1)' })
     await result.waitFor({ timeout: 60_000 })
-    const size = await result.evaluate((image: HTMLImageElement) => [
-      image.naturalWidth,
-      image.naturalHeight,
-    ])
+    const size = await result.evaluate((canvas: HTMLCanvasElement) => [canvas.width, canvas.height])
     expect(size).toEqual([128, 128])
+    // The result waits on the canvas, in the frame, to be accepted or discarded.
+    await page.getByRole('group', { name: 'Results' }).waitFor()
+    await page.getByRole('button', { name: 'Accept', exact: true }).click()
+    await expect
+      .poll(() => page.getByTestId('layers.item').first().getAttribute('aria-label'))
+      .toBe('a red circle on the left (1)')
   })
 })

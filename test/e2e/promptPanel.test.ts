@@ -262,6 +262,9 @@ describe('prompt panel, canvas preview and gallery', () => {
       }
       requestAnimationFrame(sample)
     })
+    await panel()
+      .getByLabel('Upsampler', { exact: true })
+      .selectOption({ label: 'None (base size)' })
     await generate('a preview on the canvas', 20)
     await stagedResults().waitFor({ timeout: 120_000 })
     const samples = await page.evaluate(

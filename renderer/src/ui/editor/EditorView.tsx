@@ -86,6 +86,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
     initialPromptValues(state.settings?.defaults ?? null, randomSeed()),
   )
   const [panelError, setPanelError] = useState<string | null>(null)
+  const [notice, setNotice] = useState<string | null>(null)
   /** Every request this window queued, by job id: staging, previews and the gallery need it. */
   const requests = useRef(new Map<string, GenerationRequest>())
   const [progress, setProgress] = useState<StepPreview | null>(null)
@@ -159,6 +160,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
       return
     }
     setPanelError(null)
+    setNotice(null)
     setValues(run)
     const { sampling, strength, region } = checked.submission
     unwrap(glide.settings.update({ defaults: rememberedDefaults(sampling) }))
@@ -239,6 +241,11 @@ export function EditorView({ glide, state }: EditorViewProps) {
       }
       if (summary.state === 'failed') {
         setPanelError(summary.error?.message ?? 'The job failed.')
+      }
+      if (summary.state === 'cancelled') {
+        setNotice(
+          `Cancelled ${summary.settings.prompt.trim() || 'Untitled'} (${summary.settings.seed})`,
+        )
       }
       if (summary.state !== 'done' || !summary.result) return
       editor.stageResults(request, summary.result.images.map(resultImage))
@@ -323,6 +330,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
             preferredModels={state.preferredModels}
             action={actionText(values, maskPainted)}
             error={panelError ?? state.error}
+            notice={notice}
             queue={queue}
             onGenerate={generate}
             onCancel={cancelJob}

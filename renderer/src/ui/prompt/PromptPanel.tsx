@@ -15,6 +15,8 @@ export interface PromptPanelProps {
   action: string
   /** A refusal of the current values, or a failed submit, as a sentence. */
   error: string | null
+  /** How the last job ended when it did not give results (cancelled). */
+  notice: string | null
   /** This session's queued and running jobs, oldest first. */
   queue: readonly JobView[]
   onGenerate(): void
@@ -41,6 +43,7 @@ export function PromptPanel({
   preferredModels,
   action,
   error,
+  notice,
   queue,
   onGenerate,
   onCancel,
@@ -107,6 +110,11 @@ export function PromptPanel({
       {error && (
         <p role="alert" className="prompt-error">
           {error}
+        </p>
+      )}
+      {notice && (
+        <p role="status" className="prompt-notice">
+          {notice}
         </p>
       )}
       <QueueList jobs={queue} onCancel={onCancel} />
