@@ -3,7 +3,6 @@
  * small reference inpainting model (real ONNX sessions in the host child process), accept,
  * inpaint again, undo/redo, export .ora/.psd/.png, then a crash and recovery.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -23,7 +22,7 @@ import { readPsd } from '../main/documents/psdReader'
 
 let rendererDir: string
 const configDir = mkdtempSync(join(tmpdir(), 'glide-editor-config-'))
-const exportsDir = join(configDir, 'exports')
+const exportsDir = mkdtempSync(join(tmpdir(), 'glide-editor-downloads-'))
 const recoveryDir = join(configDir, 'recovery')
 let modelsDir: string
 let mode: BrowserMode | null = null
@@ -50,7 +49,7 @@ async function importReference(
 
 async function openPage(): Promise<void> {
   mode = await startBrowserMode({ staticDir: rendererDir, modelsDir, configDir })
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })
   page.on('pageerror', (error) => pageErrors.push(error.message))
   await page.goto(mode.server.url)
   await page.getByTestId('editor.canvas').waitFor()
@@ -71,7 +70,7 @@ afterAll(async () => {
 })
 
 const layerItems = () => page.getByTestId('layers.item')
-const promptForm = () => page.getByRole('form', { name: 'Prompt', exact: true })
+const promptForm = () => page.getByRole('form', { name: 'Prompt panel' })
 
 async function dropImage(
   fileName: string,
@@ -103,27 +102,27 @@ async function paintStroke(points: [number, number][]): Promise<void> {
 
 async function inpaint(prompt: string, seed: number, variations: number): Promise<void> {
   const form = promptForm()
-  await form.getByLabel('Prompt for the frame').fill(prompt)
+  await form.getByLabel('Upsampler', { exact: true }).selectOption({ label: 'None (base size)' })
+  await form.getByLabel('Prompt', { exact: true }).fill(prompt)
+  await form.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
   await form.getByLabel('Seed', { exact: true }).fill(String(seed))
   await form.getByLabel('Variations', { exact: true }).fill(String(variations))
   await form.getByLabel('Steps', { exact: true }).fill('6')
-  await form.getByRole('button', { name: 'Inpaint' }).click()
+  await form.getByRole('button', { name: 'Generate', exact: true }).click()
   await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 110_000 })
 }
 
-/** Finished files only: an atomic write's temp file (".name.tmp") is not the export yet. */
-async function exportedFiles(): Promise<string[]> {
-  return (await readdir(exportsDir)).filter((name) => !name.startsWith('.'))
-}
-
+/** Browser mode downloads exports: the file the browser saved, named as the message says. */
 async function exportAs(format: string): Promise<string> {
-  const before = new Set(await exportedFiles())
+  const pending = page.waitForEvent('download')
   await page.getByRole('combobox', { name: 'Export' }).selectOption(format)
+  const download = await pending
+  const path = join(exportsDir, download.suggestedFilename())
+  await download.saveAs(path)
   await expect
-    .poll(async () => (await exportedFiles()).filter((name) => !before.has(name)).length)
-    .toBe(1)
-  const [added] = (await exportedFiles()).filter((name) => !before.has(name))
-  return join(exportsDir, added!)
+    .poll(() => page.locator('.editor-banner[role="status"]').last().textContent())
+    .toContain(`Exported ${download.suggestedFilename()}`)
+  return path
 }
 
 /** Alpha of a layer at a canvas pixel (0 outside its bounds). */
@@ -298,25 +297,30 @@ describe('layered editor, end to end', () => {
       )
       .toBe(1)
     const [markerName] = (await readdir(recoveryDir)).filter((name) => name.endsWith('.json'))
-    const markerPath = join(recoveryDir, markerName!)
     await page.close()
     await mode!.server.close()
     mode!.host.dispose()
+    // The session dies: its heartbeat stops, and a minute later it is stale.
+    const { recovery } = mode!.documents
+    recovery.abandon()
+    const sessionFile = join(recoveryDir, 'sessions', `${recovery.sessionId}.json`)
+    const session = JSON.parse(await readFile(sessionFile, 'utf8')) as { heartbeatAt: string }
+    await writeFile(
+      sessionFile,
+      JSON.stringify({ ...session, heartbeatAt: new Date(Date.now() - 60_000).toISOString() }),
+    )
     mode = null
-    // The crashed session's process is gone: give the marker a pid that no longer exists.
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid
-    const marker = JSON.parse(await readFile(markerPath, 'utf8')) as { pid: number }
-    await writeFile(markerPath, JSON.stringify({ ...marker, pid: gone }))
 
     await openPage()
     const banner = page.getByRole('alert', { name: 'Recovery' })
-    await expect.poll(() => banner.textContent()).toContain('was not closed cleanly')
+    await expect.poll(() => banner.textContent()).toContain('has unsaved changes')
     await banner.getByRole('button', { name: 'Restore' }).click()
     await expect.poll(() => layerItems().count()).toBe(4)
     await expect
       .poll(() => layerItems().first().getAttribute('aria-label'))
       .toBe('a white sail (7)')
-    await expect.poll(async () => (await readdir(recoveryDir)).includes(markerName!)).toBe(false)
+    // The restored copy stays until the next save or autosave (a crash now loses nothing).
+    expect((await readdir(recoveryDir)).includes(markerName!)).toBe(true)
     expect(pageErrors).toEqual([])
   })
 })
