@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { generationDefaults } from '../../../../contract/generation'
+import {
+  checkPromptValues,
+  initialPromptValues,
+  noUpsampler,
+  rememberedDefaults,
+  type PromptValues,
+} from '../../../../renderer/src/ui/prompt/promptValues'
+
+const start = (changes: Partial<PromptValues> = {}): PromptValues => ({
+  ...initialPromptValues(null, 42),
+  prompt: 'a lighthouse',
+  ...changes,
+})
+
+function refusal(changes: Partial<PromptValues>): string {
+  const checked = checkPromptValues(start(changes))
+  if (checked.ok) throw new Error('expected a refusal')
+  return checked.message
+}
+
+describe('prompt panel values', () => {
+  it('start from the contract defaults, or from the saved ones', () => {
+    const values = initialPromptValues(null, 7)
+    expect(values).toMatchObject({
+      guidanceScale: String(generationDefaults.sampling.guidanceScale),
+      steps: generationDefaults.sampling.baseRespacing,
+      batchSize: String(generationDefaults.sampling.batchSize),
+      newSeedEachRun: true,
+      seed: '7',
+      strength: String(generationDefaults.strength),
+      featherPx: '',
+      colourMatch: false,
+    })
+    const saved = { ...generationDefaults.sampling, guidanceScale: 9, baseRespacing: '40' }
+    expect(initialPromptValues(saved, 7)).toMatchObject({ guidanceScale: '9', steps: '40' })
+  })
+
+  it('give the job exactly the checked settings', () => {
+    const checked = checkPromptValues(
+      start({
+        modelId: 'glide-mini-base',
+        upsampleModelId: noUpsampler,
+        steps: ' 25 ',
+        seed: '4294967295',
+        batchSize: '3',
+        refine: true,
+        strength: '0.3',
+        featherPx: '6',
+        colourMatch: true,
+      }),
+    )
+    expect(checked).toEqual({
+      ok: true,
+      submission: {
+        sampling: {
+          prompt: 'a lighthouse',
+          modelId: 'glide-mini-base',
+          upsampleModelId: null,
+          guidanceScale: 3,
+          baseRespacing: '25',
+          upsampleRespacing: 'fast27',
+          upsampleTemperature: 0.997,
+          seed: 4294967295,
+          batchSize: 3,
+        },
+        strength: 0.3,
+        region: { featherPx: 6, colourMatch: true },
+      },
+    })
+  })
+
+  it('send CLIP guidance only in CLIP mode, and no strength unless refining', () => {
+    const clip = checkPromptValues(start({ guidanceMode: 'clip', clipGuidanceScale: '4' }))
+    expect(clip.ok && clip.submission.sampling).toMatchObject({
+      guidanceMode: 'clip',
+      clipGuidanceScale: 4,
+    })
+    const plain = checkPromptValues(start({ strength: '7' }))
+    expect(plain.ok && plain.submission).toMatchObject({ strength: null })
+    expect(plain.ok && 'guidanceMode' in plain.submission.sampling).toBe(false)
+  })
+
+  it('refuse bad values with the contract message a person can read', () => {
+    expect(refusal({ guidanceScale: '60' })).toBe('Guidance must be between 0 and 50')
+    expect(refusal({ guidanceScale: '' })).toBe('Guidance must be a number')
+    expect(refusal({ steps: '0' })).toMatch(/^Steps must be a whole number from 1 to 1000/)
+    expect(refusal({ seed: '-1' })).toBe('Seed must be between 0 and 4294967295')
+    expect(refusal({ seed: 'abc' })).toBe('Seed must be a whole number')
+    expect(refusal({ batchSize: '9' })).toBe('Variations must be between 1 and 8')
+    expect(refusal({ refine: true, strength: '0' })).toBe('Strength must be between 0.01 and 1')
+    expect(refusal({ featherPx: '2.5' })).toBe('Feather must be a whole number of pixels')
+    expect(refusal({ guidanceMode: 'clip', clipGuidanceScale: '99' })).toBe(
+      'CLIP guidance must be between 0 and 50',
+    )
+    expect(refusal({ prompt: 'x'.repeat(1001) })).toBe('The prompt must be at most 1000 characters')
+  })
+
+  it('remember what the next session starts from', () => {
+    const checked = checkPromptValues(start({ guidanceScale: '4.5', batchSize: '2' }))
+    if (!checked.ok) throw new Error(checked.message)
+    expect(rememberedDefaults(checked.submission.sampling)).toEqual({
+      guidanceScale: 4.5,
+      baseRespacing: '100',
+      upsampleRespacing: 'fast27',
+      upsampleTemperature: 0.997,
+      batchSize: 2,
+    })
+  })
+})
