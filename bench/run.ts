@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
+import { runClipGradientBenchmark } from './clipGradient'
 import { runUNetStepBenchmarks } from './unetStep'
 
 console.log(
@@ -11,6 +12,7 @@ console.log(
     .join(' ')}`,
 )
 await runUNetStepBenchmarks()
+await runClipGradientBenchmark()
 
 /** The browser benchmarks are scripts of their own (each starts Chromium and a server). */
 for (const script of ['ipcLatency.ts', 'editorBrush.ts']) {
