@@ -146,6 +146,71 @@ async function frameBlocks(blocks: number): Promise<number[]> {
   }, blocks)
 }
 
+/** A part of the generation frame, in fractions of its side. */
+interface FramePart {
+  x0: number
+  y0: number
+  x1: number
+  y1: number
+}
+
+/** The frame's rectangle on the screen (page coordinates). */
+async function frameOnScreen(): Promise<{ x: number; y: number; side: number }> {
+  const box = (await page.getByTestId('editor.canvas').boundingBox())!
+  const scale = Math.min((box.width - 48) / 1024, (box.height - 48) / 1024)
+  const side = 512 * scale
+  return { x: box.x + box.width / 2 - side / 2, y: box.y + box.height / 2 - side / 2, side }
+}
+
+/**
+ * Hashes each part of the frame on the canvas every animation frame until staged results appear,
+ * keeping each part's distinct consecutive hashes.
+ */
+async function startSampling(parts: Record<string, FramePart>): Promise<void> {
+  await page.evaluate((regions) => {
+    const samples: Record<string, string[]> = {}
+    for (const name of Object.keys(regions)) samples[name] = []
+    ;(window as unknown as { __samples: Record<string, string[]> }).__samples = samples
+    const host = document.querySelector<HTMLElement>('[data-testid="editor.canvas"]')!
+    const sample = () => {
+      if (document.querySelector('[role="group"][aria-label="Results"]')) return
+      const { width, height } = host.getBoundingClientRect()
+      const side = 512 * Math.min((width - 48) / 1024, (height - 48) / 1024)
+      const left = width / 2 - side / 2
+      const top = height / 2 - side / 2
+      const flat = document.createElement('canvas')
+      flat.width = Math.round(width)
+      flat.height = Math.round(height)
+      const context = flat.getContext('2d', { willReadFrequently: true })!
+      for (const layer of host.querySelectorAll('canvas')) context.drawImage(layer, 0, 0)
+      for (const [name, part] of Object.entries(regions)) {
+        const x = Math.round(left + part.x0 * side)
+        const y = Math.round(top + part.y0 * side)
+        const w = Math.round((part.x1 - part.x0) * side)
+        const h = Math.round((part.y1 - part.y0) * side)
+        const data = context.getImageData(x, y, w, h).data
+        let hash = 0
+        for (let i = 0; i < data.length; i += 12) hash = (hash * 31 + data[i]!) | 0
+        const list = samples[name]!
+        if (list.at(-1) !== String(hash)) list.push(String(hash))
+      }
+      requestAnimationFrame(sample)
+    }
+    requestAnimationFrame(sample)
+  }, parts)
+}
+
+/** How many times each part changed after the first sample. */
+async function changesSeen(): Promise<Record<string, number>> {
+  return page.evaluate(() =>
+    Object.fromEntries(
+      Object.entries((window as unknown as { __samples: Record<string, string[]> }).__samples).map(
+        ([name, list]) => [name, list.length - 1],
+      ),
+    ),
+  )
+}
+
 function correlation(a: number[], b: number[]): number {
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length
   const ma = mean(a)
@@ -379,6 +444,57 @@ describe('prompt panel, canvas preview and gallery', () => {
 
     await page.getByRole('button', { name: 'Undo' }).click()
     await expect.poll(() => layerItems().count()).toBe(layersBefore)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('previews an inpaint only inside the painted mask', async () => {
+    const frame = await frameOnScreen()
+    await page.getByRole('button', { name: 'Rectangle mask', exact: true }).click()
+    await page.mouse.move(frame.x + frame.side * 0.1, frame.y + frame.side * 0.1)
+    await page.mouse.down()
+    await page.mouse.move(frame.x + frame.side * 0.5, frame.y + frame.side * 0.5, { steps: 5 })
+    await page.mouse.up()
+    await expect
+      .poll(() => panel().getByText('Inpaints the painted mask inside the frame.').count())
+      .toBe(1)
+    await startSampling({
+      inside: { x0: 0.2, y0: 0.2, x1: 0.4, y1: 0.4 },
+      outsideMask: { x0: 0.6, y0: 0.6, x1: 0.9, y1: 0.9 },
+    })
+    await generate('an inpainted corner', 20)
+    await stagedResults().waitFor({ timeout: 120_000 })
+    const changes = await changesSeen()
+    expect(changes.inside).toBeGreaterThanOrEqual(5)
+    expect(changes.outsideMask).toBe(0)
+    const job = await waitForJob('an inpainted corner', 'done')
+    expect(job.kind).toBe('inpaint')
+    await page.screenshot({ path: join(shots, 'inpaint-staged.png') })
+    const layers = await layerItems().count()
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+    await expect.poll(() => stagedResults().count()).toBe(0)
+    expect(await layerItems().count()).toBe(layers)
+    await page.getByRole('button', { name: 'Clear mask' }).click()
+  })
+
+  it('refines the frame at the chosen strength, previewing every step on the canvas', async () => {
+    await panel().getByRole('checkbox', { name: 'Refine the frame' }).check()
+    await panel().getByRole('slider', { name: 'Strength' }).fill('0.5')
+    await expect
+      .poll(() => panel().getByText('Refines the whole frame (image to image).').count())
+      .toBe(1)
+    await startSampling({ whole: { x0: 0.05, y0: 0.05, x1: 0.95, y1: 0.95 } })
+    await generate('a refined frame', 20)
+    await stagedResults().waitFor({ timeout: 120_000 })
+    const job = await waitForJob('a refined frame', 'done')
+    expect(job.kind).toBe('refine')
+    // Strength 0.5 of 20 steps runs about 10 of them.
+    expect((await changesSeen()).whole).toBeGreaterThanOrEqual(5)
+    await page.screenshot({ path: join(shots, 'refine-staged.png') })
+    await page.getByRole('button', { name: 'Accept', exact: true }).click()
+    await expect
+      .poll(() => layerItems().first().getAttribute('aria-label'))
+      .toBe(`a refined frame (${job.settings.seed})`)
+    await panel().getByRole('checkbox', { name: 'Refine the frame' }).uncheck()
     expect(pageErrors).toEqual([])
   })
 })
