@@ -237,22 +237,27 @@ export class Tape {
       : this.reshape(projected, [...x.shape.slice(0, -1), outFeatures])
   }
 
-  /** LayerNorm over the last axis (ONNX LayerNormalization, which also returns mean and 1/σ). */
+  /**
+   * LayerNorm over the last axis: ONNX LayerNormalization forward. The backward recomputes the
+   * mean and 1/σ from plain ops rather than reading LayerNormalization's optional outputs, which
+   * not every execution provider produces.
+   */
   layerNorm(x: Tensor, gain: Value, bias: Value, epsilon: number): Tensor {
     const g = this.g
-    const [value, mean, inverseStd] = g.node(
-      'LayerNormalization',
-      [x.value, gain, bias],
-      { axis: attr.int(-1), epsilon: attr.float(epsilon) },
-      3,
-    )
-    if (!value || !mean || !inverseStd) throw new Error('unreachable: three outputs')
+    const value = g.op('LayerNormalization', [x.value, gain, bias], {
+      axis: attr.int(-1),
+      epsilon: attr.float(epsilon),
+    })
     return this.record(value, x.shape, [x], (gradient) => {
-      // dx = σ⁻¹ · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)), with ĝ = g · gain and x̂ the normalised x.
-      const normalized = g.mul(g.op('Sub', [x.value, mean]), inverseStd)
-      const scaled = g.mul(gradient, gain)
       const meanLast = (v: Value): Value =>
         g.op('ReduceMean', [v], { axes: attr.ints([-1]), keepdims: attr.int(1) })
+      const deviation = g.op('Sub', [x.value, meanLast(x.value)])
+      const inverseStd = g.op('Reciprocal', [
+        g.op('Sqrt', [g.add(meanLast(g.mul(deviation, deviation)), g.scalar(epsilon))]),
+      ])
+      // dx = σ⁻¹ · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)), with ĝ = g · gain and x̂ the normalised x.
+      const normalized = g.mul(deviation, inverseStd)
+      const scaled = g.mul(gradient, gain)
       const centred = g.op('Sub', [scaled, meanLast(scaled)])
       const projected = g.mul(normalized, meanLast(g.mul(scaled, normalized)))
       return [g.mul(g.op('Sub', [centred, projected]), inverseStd)]

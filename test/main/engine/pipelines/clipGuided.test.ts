@@ -13,6 +13,7 @@ import { respacedSchedule } from '../../../../main/engine/diffusion/schedules'
 import type { GlideUNet } from '../../../../main/engine/glideModel'
 import {
   clipCondFn,
+  clipGuidedInpaint,
   clipGuidedTextToImage,
   clipTextEmbedding,
 } from '../../../../main/engine/pipelines'
@@ -206,6 +207,47 @@ describe('CLIP guidance', () => {
     )
     expect(textCalls).toBe(1)
     expect((await clipTextEmbedding(clip, 'a red cube', 2)).length).toBe(64)
+  })
+
+  it('inpaints with CLIP guidance: the kept pixels stay, the masked square is regenerated', async () => {
+    const size = 64
+    const image = {
+      width: size,
+      height: size,
+      data: new Uint8Array(size * size * 4).map((_, i) =>
+        i % 4 === 3 ? 255 : i % 4 === 0 ? 200 : 40,
+      ),
+    }
+    const keepMask = new Float32Array(size * size).map((_, i) => {
+      const x = i % size
+      const y = Math.floor(i / size)
+      return x >= 16 && x < 48 && y >= 16 && y < 48 ? 0 : 1
+    })
+    const [result] = await clipGuidedInpaint(
+      { base, clip },
+      {
+        prompt: 'a red cube',
+        batchSize: 1,
+        guidanceScale: 1,
+        baseRespacing: '4',
+        upsampleRespacing: 'fast27',
+        upsampleTemperature: 0.997,
+        seed: 3,
+        clipGuidanceScale: 3,
+        image,
+        keepMask,
+      },
+    )
+    expect(result?.width).toBe(size)
+    let keptDifference = 0
+    let holeDifference = 0
+    for (let i = 0; i < size * size; i++) {
+      const difference = Math.abs((result?.data[i * 4] ?? 0) - 200)
+      if (keepMask[i] === 1) keptDifference = Math.max(keptDifference, difference)
+      else holeDifference = Math.max(holeDifference, difference)
+    }
+    expect(keptDifference).toBeLessThanOrEqual(3)
+    expect(holeDifference).toBeGreaterThan(20)
   })
 
   it('refuses a CLIP model of another image size and a negative scale', async () => {
