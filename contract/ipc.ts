@@ -9,6 +9,7 @@ import {
   zJobSummary,
   zModelId,
 } from './jobs'
+import { modelLimits, zModelImageSize, zModelKindName } from './model'
 import { zSettings, zSettingsPatch } from './settings'
 
 /**
@@ -17,23 +18,26 @@ import { zSettings, zSettingsPatch } from './settings'
  * Channel names are `namespace.verb`; inputs are strict objects, so extra fields are refused.
  */
 
-export const zModelKind = z.enum([
-  'base',
-  'upsample',
-  'base-inpaint',
-  'upsample-inpaint',
-  'clip-image',
-  'clip-text',
-])
+/** The model kinds, as model.json names them. */
+export const zModelKind = zModelKindName
 
 export const zModelSummary = z.strictObject({
   id: zModelId,
-  name: z.string().max(200),
+  name: z.string().max(modelLimits.nameChars),
   kind: zModelKind,
-  /** true for the released GLIDE (filtered) weights. */
+  /**
+   * true for the released GLIDE (filtered) weights: the app downloaded the checkpoint from its
+   * official list and recorded its SHA-256 in model.json (never decided by the id).
+   */
   official: z.boolean(),
   /** The side in pixels of the images the model makes (its options' image_size). */
-  imageSize: z.number().int().min(8).max(4096),
+  imageSize: zModelImageSize,
+  /**
+   * Set when the folder is not a usable model, saying why; jobs never use such a model. Its other
+   * fields are then what could be read: id and name from the folder's name where model.json says
+   * nothing usable, kind 'base' and imageSize 64 where it names no valid kind or size.
+   */
+  problem: z.string().max(1000).optional(),
 })
 export type ModelSummary = z.infer<typeof zModelSummary>
 

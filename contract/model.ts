@@ -27,12 +27,30 @@ export const zModelFileName = z
 export const zSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'not a lowercase hex SHA-256')
 
 const positiveInt = z.number().int().positive().max(1_000_000)
+
+/**
+ * What a model folder may declare, once: model.json is checked against these, and models.list
+ * reports within them, so a folder outside them is listed as unusable instead of failing the list.
+ */
+export const modelLimits = {
+  /** The side in pixels of the images a model makes (or, for CLIP, reads). */
+  imageSize: { min: 8, max: 4096 },
+  nameChars: 200,
+} as const
+
+export const zModelImageSize = z
+  .number()
+  .int('image_size must be a whole number')
+  .min(modelLimits.imageSize.min, `image_size must be at least ${modelLimits.imageSize.min}`)
+  .max(modelLimits.imageSize.max, `image_size must be at most ${modelLimits.imageSize.max}`)
+export const zModelName = z.string().min(1).max(modelLimits.nameChars)
+
 /** Comma-separated integers, or "" (channel_mult) for the official choice by image size. */
 const intList = z.string().regex(/^(?:\d{1,5}(?:,\s*\d{1,5})*)?$/, 'not a comma-separated list')
 
 /** glide-text2im's model_and_diffusion options for the U-Net kinds. */
 export const zGlideOptions = z.strictObject({
-  image_size: positiveInt,
+  image_size: zModelImageSize,
   num_channels: positiveInt,
   num_res_blocks: positiveInt,
   channel_mult: intList,
@@ -64,7 +82,7 @@ export const zClipOptions = z.strictObject({
   logit_scale: z.number().positive(),
   beta_schedule: zNoiseSchedule,
   n_timesteps: positiveInt,
-  image_size: positiveInt,
+  image_size: zModelImageSize,
   patch_size: positiveInt,
   n_vocab: positiveInt,
   max_text_len: positiveInt,
@@ -91,6 +109,18 @@ export const zModelSource = z.strictObject({
     .max(255)
     .refine((name) => !/[/\\\0]/.test(name), 'a file name, not a path'),
   sha256: zSha256,
+  /**
+   * Written only when the app fetched the checkpoint from its list of released weights
+   * (main/models/official_models.json): that entry's key and the URL the bytes came from. With
+   * `sha256` (the hash of exactly those bytes) this is what makes a model "official"; a folder's
+   * id or name never does.
+   */
+  fetchedFrom: z
+    .strictObject({
+      officialKey: z.string().min(1).max(64),
+      url: z.string().min(1).max(2048),
+    })
+    .optional(),
 })
 
 const zFiles = z
@@ -100,7 +130,7 @@ const zFiles = z
 const common = {
   format: z.literal(modelFormat),
   id: zModelId,
-  name: z.string().min(1).max(200),
+  name: zModelName,
   diffusion: zDiffusion,
   files: zFiles,
   source: zModelSource,

@@ -40,8 +40,13 @@ export function chooseModels(
   requested: { modelId?: string | undefined; upsampleModelId?: string | null | undefined },
 ): ModelChoice {
   const kinds = stageKinds[kind]
+  const usable = installed.filter((model) => model.problem === undefined)
   const pick = (id: string, wanted: readonly ModelKind[]): InstalledModel => {
-    const model = installed.find((candidate) => candidate.id === id)
+    const model = usable.find((candidate) => candidate.id === id)
+    const unusable = installed.find((candidate) => candidate.id === id && candidate.problem)
+    if (!model && unusable) {
+      throw new GlideError('MODEL_INVALID', `Model "${id}" cannot be used: ${unusable.problem}`)
+    }
     if (!model) throw new GlideError('MODEL_NOT_FOUND', `No model "${id}" is installed.`)
     if (!wanted.includes(model.kind)) {
       throw new GlideError(
@@ -56,7 +61,7 @@ export function chooseModels(
     fits: (model: InstalledModel) => boolean = () => true,
   ): InstalledModel | undefined => {
     for (const modelKind of wanted) {
-      const found = best(installed.filter((model) => model.kind === modelKind && fits(model)))
+      const found = best(usable.filter((model) => model.kind === modelKind && fits(model)))
       if (found) return found
     }
     return undefined

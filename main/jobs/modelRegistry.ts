@@ -7,8 +7,8 @@ export type ListModelsIn = (modelsDir: string) => Promise<ModelSummary[]>
 
 /**
  * The installed models across the user's models dir and the bundled ones (GLIDE-mini), in that
- * order; a model id already seen in an earlier dir hides later ones. A dir that does not exist
- * contributes nothing.
+ * order; a usable model id already seen in an earlier dir hides later ones. Unusable folders (with
+ * a problem) are listed too but hide nothing. A dir that does not exist contributes nothing.
  */
 export function createModelRegistry(dirs: () => string[], listIn: ListModelsIn): ModelRegistry {
   return {
@@ -17,8 +17,10 @@ export function createModelRegistry(dirs: () => string[], listIn: ListModelsIn):
       const installed: InstalledModel[] = []
       for (const modelsDir of dirs()) {
         for (const model of await listIn(modelsDir)) {
-          if (seen.has(model.id)) continue
-          seen.add(model.id)
+          if (model.problem === undefined) {
+            if (seen.has(model.id)) continue
+            seen.add(model.id)
+          }
           installed.push({ ...model, modelsDir })
         }
       }

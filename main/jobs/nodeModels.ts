@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ModelSummary } from '../../contract/ipc'
-import type { ModelManifest } from '../../contract/model'
-import { officialModels } from '../models/officialModels'
 import type { ModelRegistry } from '../ipc/services'
-import { listModels } from '../models/modelFolder'
+import { listModelSummaries } from '../models/modelFolder'
 import { defaultModelsDir } from '../models/paths'
 import { createModelRegistry } from './modelRegistry'
 
@@ -18,21 +16,10 @@ export function bundledModelsDirs(): string[] {
   return candidates.filter((dir) => existsSync(dir))
 }
 
-/** The released GLIDE (filtered) weights, installed under their official ids. */
-function isOfficial(manifest: ModelManifest): boolean {
-  return officialModels().some((model) => model.id === manifest.id && model.kind === manifest.kind)
-}
-
+/** Every folder of one models dir; unusable ones carry their problem (main/models decides). */
 async function listIn(modelsDir: string): Promise<ModelSummary[]> {
   if (!existsSync(modelsDir)) return []
-  const { models } = await listModels(modelsDir)
-  return models.map(({ manifest }) => ({
-    id: manifest.id,
-    name: manifest.name,
-    kind: manifest.kind,
-    official: isOfficial(manifest),
-    imageSize: manifest.options.image_size,
-  }))
+  return listModelSummaries(modelsDir)
 }
 
 /** The registry over the user's models dir (settings, else the default) and the bundled ones. */

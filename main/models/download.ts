@@ -16,6 +16,21 @@ export interface DownloadOptions {
   expectedSha256?: string
   /** Milliseconds without a byte before the connection counts as lost (default 60 s). */
   idleTimeoutMs?: number
+  /**
+   * The most bytes the file may have: a larger declared size is refused before anything is
+   * written, and a transfer that goes past it is stopped and its .part deleted (DOWNLOAD_FAILED).
+   */
+  maxBytes?: number
+  /**
+   * Origins (`https://host[:port]`) a redirect may lead to; by default only the URL's own origin.
+   * A redirect from https to http is never followed, whatever this says.
+   */
+  redirectOrigins?: readonly string[]
+  /**
+   * Test seam: opens the .part file (default fs/promises `open`). Tests hand in a handle whose
+   * writes fail with ENOSPC to check what a full disk does; the app never sets it.
+   */
+  openPart?: (path: string, flags: 'w' | 'r+') => Promise<FileHandle>
 }
 
 export interface DownloadResult {
@@ -33,11 +48,32 @@ function failed(message: string, cause?: unknown): GlideError {
   return new GlideError('DOWNLOAD_FAILED', message, { cause })
 }
 
+/** DOWNLOAD_FAILED for a file larger than expected: its .part is never worth resuming. */
+class OversizeDownload extends GlideError {
+  constructor(message: string) {
+    super('DOWNLOAD_FAILED', message)
+  }
+}
+
+function tooLarge(url: URL, what: string, maxBytes: number): OversizeDownload {
+  return new OversizeDownload(
+    `The file at ${url.href} ${what}, more than the ${megabytes(maxBytes)} expected; the download was stopped and deleted.`,
+  )
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.max(1, Math.round(bytes / 1_000_000)).toLocaleString('en-US')} MB`
+}
+
+function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
 /** Maps file-system errors to DISK_FULL / IO_ERROR; passes GlideErrors through. */
 function fileError(error: unknown, path: string): GlideError {
   if (error instanceof GlideError) return error
-  const code = (error as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(error)) {
     return new GlideError('DISK_FULL', `The disk is full while writing ${path}.`, { cause: error })
   }
   return new GlideError('IO_ERROR', `Cannot write ${path}: ${(error as Error).message}`, {
@@ -45,12 +81,31 @@ function fileError(error: unknown, path: string): GlideError {
   })
 }
 
-/** Sends one GET, following up to five http(s) redirects; resolves with the final response. */
+/** Why a redirect from `from` to `to` is not followed, or undefined when it may be. */
+export function redirectRefusal(
+  from: URL,
+  to: URL,
+  allowedOrigins: readonly string[],
+): string | undefined {
+  if (from.protocol === 'https:' && to.protocol !== 'https:') {
+    return `it leaves https for ${to.protocol.replace(':', '')}`
+  }
+  if (!allowedOrigins.includes(to.origin)) {
+    return `${to.origin} is not ${allowedOrigins.length > 1 ? 'one of ' : ''}${allowedOrigins.join(', ')}`
+  }
+  return undefined
+}
+
+/**
+ * Sends one GET, following up to five redirects that stay on the allowed origins (never from
+ * https to http); resolves with the final response.
+ */
 async function get(
   url: URL,
   headers: Record<string, string>,
   options: DownloadOptions,
 ): Promise<IncomingMessage> {
+  const allowedOrigins = options.redirectOrigins ?? [url.origin]
   let current = url
   for (let redirects = 0; ; redirects += 1) {
     if (current.protocol !== 'https:' && current.protocol !== 'http:') {
@@ -74,7 +129,17 @@ async function get(
     const location = response.headers.location
     if (!location) throw failed(`HTTP ${status} from ${current.href} without a Location.`)
     if (redirects >= maxRedirects) throw failed(`Too many redirects downloading ${url.href}.`)
-    current = new URL(location, current)
+    let next: URL
+    try {
+      next = new URL(location, current)
+    } catch {
+      throw failed(`HTTP ${status} from ${current.href} with an unreadable Location.`)
+    }
+    const refusal = redirectRefusal(current, next, allowedOrigins)
+    if (refusal) {
+      throw failed(`Refusing the redirect from ${current.href} to ${next.href}: ${refusal}.`)
+    }
+    current = next
   }
 }
 
@@ -125,12 +190,28 @@ export async function downloadFile(
     throw fileError(error, dirname(dest))
   }
   let existing = await fileSize(part)
-  let outcome = await transfer(parsed, part, existing, options)
-  if (outcome === 'restart') {
+  if (options.maxBytes !== undefined && existing > options.maxBytes) {
+    await rm(part, { force: true })
     existing = 0
-    outcome = await transfer(parsed, part, 0, options)
-    if (outcome === 'restart')
-      throw failed(`The server for ${parsed.href} does not serve ranges consistently.`)
+  }
+  let outcome: TransferOutcome
+  try {
+    outcome = await transfer(parsed, part, existing, options)
+    if (outcome === 'restart') {
+      existing = 0
+      outcome = await transfer(parsed, part, 0, options)
+      if (outcome === 'restart')
+        throw failed(`The server for ${parsed.href} does not serve ranges consistently.`)
+    }
+  } catch (error) {
+    // A partial file that filled the disk only holds on to the space the user has to free.
+    if (
+      error instanceof OversizeDownload ||
+      (error instanceof GlideError && error.code === 'DISK_FULL')
+    ) {
+      await rm(part, { force: true }).catch(() => undefined)
+    }
+    throw error
   }
   const { sha256, bytes } = outcome
   if (options.expectedSha256 && sha256 !== options.expectedSha256.toLowerCase()) {
@@ -144,6 +225,7 @@ export async function downloadFile(
     await rename(part, dest)
     await syncDirectory(dirname(dest))
   } catch (error) {
+    if (isDiskFull(error)) await rm(part, { force: true }).catch(() => undefined)
     throw fileError(error, dest)
   }
   return { path: dest, sha256, bytes, resumed: existing > 0 }
@@ -195,15 +277,20 @@ async function transfer(
     response.resume()
     throw failed(`HTTP ${status} downloading ${url.href}.`)
   }
+  if (options.maxBytes !== undefined && total !== undefined && total > options.maxBytes) {
+    response.destroy()
+    await rm(part, { force: true })
+    throw tooLarge(url, `is ${megabytes(total)}`, options.maxBytes)
+  }
 
   const hash = createHash('sha256')
   let handle: FileHandle
   try {
     if (start > 0) await hashFile(part, hash)
-    handle = await open(part, start > 0 ? 'r+' : 'w')
+    handle = await (options.openPart ?? open)(part, start > 0 ? 'r+' : 'w')
   } catch (error) {
     response.destroy()
-    throw fileError(error, part)
+    throw diskFullOr(error, part, total)
   }
   let received = start
   try {
@@ -211,6 +298,10 @@ async function transfer(
     try {
       for await (const chunk of response) {
         const bytes = chunk as Buffer
+        if (options.maxBytes !== undefined && received + bytes.length > options.maxBytes) {
+          response.destroy()
+          throw tooLarge(url, 'goes on past that', options.maxBytes)
+        }
         hash.update(bytes)
         let written = 0
         while (written < bytes.length) {
@@ -227,7 +318,7 @@ async function transfer(
       }
     } catch (error) {
       if (error instanceof GlideError || (error as NodeJS.ErrnoException).syscall === 'write') {
-        throw fileError(error, part)
+        throw diskFullOr(error, part, total)
       }
       if (options.signal?.aborted) throw new GlideError('CANCELLED', 'The download was cancelled.')
       throw failed(
@@ -243,9 +334,20 @@ async function transfer(
     await handle.truncate(received)
     await handle.sync()
   } catch (error) {
-    throw error instanceof GlideError ? error : fileError(error, part)
+    throw error instanceof GlideError ? error : diskFullOr(error, part, total)
   } finally {
     await handle.close().catch(() => undefined)
   }
   return { sha256: hash.digest('hex'), bytes: received }
+}
+
+/** A full disk as a DISK_FULL error that says how much the file needs; other errors as fileError. */
+function diskFullOr(error: unknown, part: string, total: number | undefined): GlideError {
+  if (error instanceof GlideError || !isDiskFull(error)) return fileError(error, part)
+  const needs = total === undefined ? '' : ` The file needs ${megabytes(total)}.`
+  return new GlideError(
+    'DISK_FULL',
+    `The disk is full: the download into ${dirname(part)} could not be written.${needs} The partial download was deleted; free some space and try again.`,
+    { cause: error },
+  )
 }

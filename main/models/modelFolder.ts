@@ -2,15 +2,21 @@ import { lstat, readdir, readFile, realpath } from 'node:fs/promises'
 import { basename, join, sep } from 'node:path'
 import type { z } from 'zod'
 import { GlideError } from '../../contract/errors'
+import type { ModelSummary } from '../../contract/ipc'
 import { zModelId } from '../../contract/jobs'
 import {
   manifestFileName,
+  modelLimits,
+  zModelImageSize,
+  zModelKindName,
   zModelManifest,
+  zModelName,
   type GlideOptionsManifest,
   type ModelManifest,
 } from '../../contract/model'
 import type { GlideOptions } from '../engine/glideOptions'
 import { writeFileAtomic } from '../storage/atomicWrite'
+import { isOfficialManifest } from './officialModels'
 
 // The manifest's options and the engine's options must stay the same shape.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -31,6 +37,12 @@ export interface ModelFolder {
 export interface SkippedFolder {
   readonly dir: string
   readonly reason: string
+  /** What its model.json says, where that much can be read, to list the folder by. */
+  readonly declared: {
+    readonly name?: string
+    readonly kind?: ModelSummary['kind']
+    readonly imageSize?: number
+  }
 }
 
 export interface ModelList {
@@ -132,6 +144,29 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
   return { dir, manifest, files }
 }
 
+/** The name, kind and image size an invalid folder's model.json states, each only if valid. */
+async function readDeclared(dir: string): Promise<SkippedFolder['declared']> {
+  let json: unknown
+  try {
+    const path = join(dir, manifestFileName)
+    const stats = await lstat(path)
+    if (!stats.isFile() || stats.size > maxManifestBytes) return {}
+    json = JSON.parse(await readFile(path, 'utf8'))
+  } catch {
+    return {}
+  }
+  if (!json || typeof json !== 'object') return {}
+  const manifest = json as { name?: unknown; kind?: unknown; options?: { image_size?: unknown } }
+  const name = zModelName.safeParse(manifest.name)
+  const kind = zModelKindName.safeParse(manifest.kind)
+  const imageSize = zModelImageSize.safeParse(manifest.options?.image_size)
+  return {
+    ...(name.success ? { name: name.data } : {}),
+    ...(kind.success ? { kind: kind.data } : {}),
+    ...(imageSize.success ? { imageSize: imageSize.data } : {}),
+  }
+}
+
 /** Lists the valid model folders in `modelsDir` (none if it does not exist), with skipped ones. */
 export async function listModels(modelsDir: string): Promise<ModelList> {
   let names: string[]
@@ -145,6 +180,7 @@ export async function listModels(modelsDir: string): Promise<ModelList> {
         skipped.push({
           dir: join(modelsDir, entry.name),
           reason: 'a symbolic link; model folders must be real folders inside the models directory',
+          declared: {},
         })
       }
     }
@@ -159,17 +195,66 @@ export async function listModels(modelsDir: string): Promise<ModelList> {
   for (const name of names) {
     const dir = join(modelsDir, name)
     if (name.includes('.tmp-')) {
-      skipped.push({ dir, reason: 'an unfinished import' })
+      skipped.push({ dir, reason: 'an unfinished import', declared: {} })
       continue
     }
     try {
       models.push(await readModelFolder(dir))
     } catch (error) {
-      skipped.push({ dir, reason: error instanceof Error ? error.message : String(error) })
+      skipped.push({
+        dir,
+        reason: error instanceof Error ? error.message : String(error),
+        declared: await readDeclared(dir),
+      })
     }
   }
   skipped.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))
   return { models, skipped }
+}
+
+/** A folder name as a model id: characters ids may not hold become "_". */
+function idFromFolderName(name: string): string {
+  const id = name
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^[^A-Za-z0-9]/, 'x')
+    .slice(0, 128)
+  return id || 'x'
+}
+
+/** What models.list shows of a valid folder. */
+export function modelSummary(manifest: ModelManifest): ModelSummary {
+  return {
+    id: manifest.id,
+    name: manifest.name,
+    kind: manifest.kind,
+    official: isOfficialManifest(manifest),
+    imageSize: manifest.options.image_size,
+  }
+}
+
+/** What models.list shows of a folder that is not a usable model: whatever it says, and why. */
+export function unusableModelSummary(folder: SkippedFolder): ModelSummary {
+  const folderName = basename(folder.dir)
+  return {
+    id: idFromFolderName(folderName),
+    name: folder.declared.name ?? folderName.slice(0, modelLimits.nameChars),
+    kind: folder.declared.kind ?? 'base',
+    official: false,
+    imageSize: folder.declared.imageSize ?? 64,
+    problem: folder.reason.slice(0, 1000),
+  }
+}
+
+/**
+ * Every folder in `modelsDir` as models.list shows it: the valid models by id, then the folders
+ * that are not usable, each with its problem. One odd folder never hides the others.
+ */
+export async function listModelSummaries(modelsDir: string): Promise<ModelSummary[]> {
+  const { models, skipped } = await listModels(modelsDir)
+  return [
+    ...models.map(({ manifest }) => modelSummary(manifest)),
+    ...skipped.map(unusableModelSummary),
+  ]
 }
 
 /** Validates a manifest and writes it atomically as `<dir>/model.json`. */

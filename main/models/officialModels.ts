@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { zClipOptions, zGlideOptions, type ClipOptions } from '../../contract/model'
+import {
+  zClipOptions,
+  zGlideOptions,
+  zSha256,
+  type ClipOptions,
+  type ModelManifest,
+} from '../../contract/model'
 import type { GlideOptions, ModelKind } from '../engine/glideOptions'
 import officialModelsJson from './official_models.json'
 
@@ -30,6 +36,13 @@ export interface OfficialModel {
   /** Every state-dict key with its shape, in order. */
   readonly tensors: readonly ExpectedTensor[]
   readonly license: string
+  /** The file's SHA-256 where official_models.json records it; downloads are checked against it. */
+  readonly sha256?: string
+  /**
+   * The most bytes the download may have: the recorded size where known, else what `params`
+   * float32 values take plus 1 % and 16 MiB for the checkpoint's pickle and zip structure.
+   */
+  readonly maxBytes: number
 }
 
 const zEntry = z.strictObject({
@@ -37,8 +50,13 @@ const zEntry = z.strictObject({
   options: zGlideOptions.optional(),
   clip_config: zClipOptions.optional(),
   params: z.number().int().positive(),
+  /** The released file's size and hash, where known (none are recorded yet). */
+  bytes: z.number().int().positive().optional(),
+  sha256: zSha256.optional(),
   tensors: z.array(z.tuple([z.string(), z.array(z.number().int().nonnegative())])),
 })
+
+const structureAllowance = 16 * 1024 * 1024
 
 const catalogue: ReadonlyArray<{ key: string; id: string; kind: ModelKind; name: string }> = [
   { key: 'base', id: 'glide-base', kind: 'base', name: 'GLIDE (filtered) base, 64 px' },
@@ -115,8 +133,53 @@ export function officialModels(env: NodeJS.ProcessEnv = process.env): OfficialMo
       ...(entry.clip_config ? { clipConfig: entry.clip_config } : {}),
       tensors: entry.tensors.map(([tensorName, shape]) => ({ name: tensorName, shape })),
       license,
+      ...(entry.sha256 ? { sha256: entry.sha256 } : {}),
+      maxBytes: entry.bytes ?? Math.ceil(entry.params * 4 * 1.01) + structureAllowance,
     }
   })
+}
+
+/** Where official downloads may come from: the official host, and the configured mirror if any. */
+export function officialOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
+  const origins = new Set([...entries().values()].map((entry) => new URL(entry.url).origin))
+  const override = env[modelBaseUrlEnv]?.trim()
+  if (override) origins.add(new URL(withBase(override, 'x')).origin)
+  return [...origins]
+}
+
+/**
+ * The checks an official download runs under: redirects only to the official host or the
+ * configured mirror, the size cap, and the recorded hash where there is one.
+ */
+export function officialDownloadChecks(
+  model: OfficialModel,
+  env: NodeJS.ProcessEnv = process.env,
+): { maxBytes: number; redirectOrigins: string[]; expectedSha256?: string } {
+  return {
+    maxBytes: model.maxBytes,
+    redirectOrigins: officialOrigins(env),
+    ...(model.sha256 ? { expectedSha256: model.sha256 } : {}),
+  }
+}
+
+/** What model.json's source.fetchedFrom records for a checkpoint fetched from `model.url`. */
+export function fetchedFromRecord(model: OfficialModel): { officialKey: string; url: string } {
+  return { officialKey: model.key, url: model.url }
+}
+
+/**
+ * Official means: the checkpoint was fetched from the official list for this kind (recorded with
+ * its SHA-256 in model.json's source), and matches the list's hash where the list has one; or,
+ * for a manual import, its SHA-256 is one the list records. The folder's id or name never counts.
+ */
+export function isOfficialManifest(manifest: ModelManifest): boolean {
+  const catalogue = officialModels({})
+  const { fetchedFrom, sha256 } = manifest.source
+  const listed = catalogue.find((model) => model.key === fetchedFrom?.officialKey)
+  if (listed && listed.kind === manifest.kind) {
+    return listed.sha256 === undefined || listed.sha256 === sha256
+  }
+  return catalogue.some((model) => model.kind === manifest.kind && model.sha256 === sha256)
 }
 
 /** The official checkpoint of a kind. */

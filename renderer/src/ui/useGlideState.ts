@@ -37,6 +37,11 @@ export interface GlideState {
   setError(message: string | null): void
 }
 
+/** models.list also lists folders that are not usable (with their problem); pickers get the rest. */
+function usableModels(models: ModelSummary[]): ModelSummary[] {
+  return models.filter((model) => model.problem === undefined)
+}
+
 /** Jobs, models and the provider in use, kept current from main's events. */
 export function useGlideState(glide: GlideApi): GlideState {
   const [jobs, setJobs] = useState<ReadonlyMap<string, JobView>>(new Map())
@@ -91,7 +96,7 @@ export function useGlideState(glide: GlideApi): GlideState {
         setProvider((current) => current ?? info.provider)
         setHostState(info.hostState)
         setMode(info.mode)
-        setModels(installed.models)
+        setModels(usableModels(installed.models))
         setPreferredModels(installed.preferred)
         for (const job of list.jobs) update(job)
       } catch (failure) {
@@ -105,7 +110,7 @@ export function useGlideState(glide: GlideApi): GlideState {
 
   const reloadModels = useCallback(async () => {
     const installed = await unwrap(glide.models.list({}))
-    setModels(installed.models)
+    setModels(usableModels(installed.models))
     setPreferredModels(installed.preferred)
   }, [glide])
 

@@ -1,13 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../contract/errors'
-import { downloadFile } from '../../../main/models/download'
-import { modelBaseUrlEnv, officialModels } from '../../../main/models/officialModels'
+import type { ModelManifest } from '../../../contract/model'
+import { downloadFile, redirectRefusal } from '../../../main/models/download'
+import {
+  fetchedFromRecord,
+  isOfficialManifest,
+  modelBaseUrlEnv,
+  officialDownloadChecks,
+  officialModels,
+} from '../../../main/models/officialModels'
+import { baseManifest } from './manifestFixtures'
 
 const payload = randomBytes(300_000)
 const payloadSha256 = createHash('sha256').update(payload).digest('hex')
@@ -33,6 +42,18 @@ class TestServer {
         const remaining = Number(hop[1])
         response.writeHead(302, { location: remaining > 0 ? `/hop${remaining - 1}` : '/file.bin' })
         response.end()
+        return
+      }
+      const away = /^\/away-to-(\d+)$/.exec(path)
+      if (away) {
+        response.writeHead(302, { location: `http://127.0.0.1:${away[1]}/file.bin` })
+        response.end()
+        return
+      }
+      if (path === '/unsized.bin') {
+        // No Content-Length: only the bytes themselves show how large the file is.
+        response.writeHead(200)
+        response.end(payload)
         return
       }
       if (path === '/to-ftp') {
@@ -249,6 +270,122 @@ describe('downloadFile', () => {
   })
 })
 
+describe('downloadFile limits', () => {
+  it('follows a redirect only to an allowed origin, and never from https to http', async () => {
+    const other = new TestServer()
+    const otherUrl = await other.start()
+    const otherPort = new URL(otherUrl).port
+    try {
+      const dest = join(workDir, 'file.bin')
+      const refused = await failure(downloadFile(`${baseUrl}/away-to-${otherPort}`, dest))
+      expect(refused.code).toBe('DOWNLOAD_FAILED')
+      expect(refused.message).toContain(`${otherUrl} is not ${baseUrl}`)
+      expect(other.paths).toEqual([])
+      expect(existsSync(`${dest}.part`)).toBe(false)
+
+      await downloadFile(`${baseUrl}/away-to-${otherPort}`, dest, {
+        redirectOrigins: [baseUrl, otherUrl],
+        expectedSha256: payloadSha256,
+      })
+      expect(other.paths).toEqual(['/file.bin'])
+    } finally {
+      await other.stop()
+    }
+    const official = 'https://openaipublic.blob.core.windows.net'
+    expect(
+      redirectRefusal(
+        new URL(`${official}/a.pt`),
+        new URL('http://openaipublic.blob.core.windows.net/a.pt'),
+        [official, 'http://openaipublic.blob.core.windows.net'],
+      ),
+    ).toBe('it leaves https for http')
+    expect(
+      redirectRefusal(new URL(`${official}/a.pt`), new URL('https://evil.example/a.pt'), [
+        official,
+      ]),
+    ).toBe('https://evil.example is not https://openaipublic.blob.core.windows.net')
+    expect(
+      redirectRefusal(new URL(`${official}/a.pt`), new URL(`${official}/b.pt`), [official]),
+    ).toBeUndefined()
+  })
+
+  it('refuses a file whose declared size is over the cap before writing anything', async () => {
+    const dest = join(workDir, 'file.bin')
+    const error = await failure(
+      downloadFile(`${baseUrl}/file.bin`, dest, { maxBytes: payload.length - 1 }),
+    )
+    expect(error.code).toBe('DOWNLOAD_FAILED')
+    expect(error.message).toMatch(/is 1 MB, more than the 1 MB expected; the download was stopped/)
+    expect(existsSync(`${dest}.part`)).toBe(false)
+    expect(existsSync(dest)).toBe(false)
+  })
+
+  it('stops and deletes a download of unstated size that goes past the cap', async () => {
+    const dest = join(workDir, 'file.bin')
+    const error = await failure(downloadFile(`${baseUrl}/unsized.bin`, dest, { maxBytes: 100_000 }))
+    expect(error.code).toBe('DOWNLOAD_FAILED')
+    expect(error.message).toContain('goes on past that')
+    expect(existsSync(`${dest}.part`)).toBe(false)
+    // Within the cap the same file downloads.
+    const result = await downloadFile(`${baseUrl}/unsized.bin`, dest, {
+      maxBytes: payload.length,
+    })
+    expect(result.sha256).toBe(payloadSha256)
+  })
+
+  it('starts over when a kept .part is already larger than the cap', async () => {
+    const dest = join(workDir, 'file.bin')
+    writeFileSync(`${dest}.part`, Buffer.alloc(payload.length + 10))
+    const result = await downloadFile(`${baseUrl}/file.bin`, dest, { maxBytes: payload.length })
+    expect(result).toMatchObject({ sha256: payloadSha256, resumed: false })
+    expect(server.requests.every((headers) => headers.range === undefined)).toBe(true)
+  })
+
+  it('deletes the .part and says DISK_FULL when the disk fills up mid-download', async () => {
+    // Test seam: the .part's handle writes 100 KB, then fails as a full disk does (ENOSPC).
+    const dest = join(workDir, 'file.bin')
+    let written = 0
+    const error = await failure(
+      downloadFile(`${baseUrl}/file.bin`, dest, {
+        async openPart(path, flags) {
+          const handle = await open(path, flags)
+          const write = handle.write.bind(handle) as (
+            buffer: Buffer,
+            offset: number,
+            length: number,
+            position: number,
+          ) => Promise<{ bytesWritten: number; buffer: Buffer }>
+          return new Proxy(handle, {
+            get(target, property) {
+              if (property === 'write') {
+                return async (buffer: Buffer, offset: number, length: number, position: number) => {
+                  if (written + length > 100_000) {
+                    throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                      code: 'ENOSPC',
+                      syscall: 'write',
+                    })
+                  }
+                  written += length
+                  return write(buffer, offset, length, position)
+                }
+              }
+              const value: unknown = Reflect.get(target, property)
+              return typeof value === 'function' ? value.bind(target) : value
+            },
+          })
+        },
+      }),
+    )
+    expect(written).toBeGreaterThan(0)
+    expect(error.code).toBe('DISK_FULL')
+    expect(error.message).toContain('The disk is full')
+    expect(error.message).toContain('The file needs 1 MB')
+    expect(error.message).toContain('partial download was deleted')
+    expect(existsSync(`${dest}.part`)).toBe(false)
+    expect(existsSync(dest)).toBe(false)
+  })
+})
+
 describe('officialModels', () => {
   it('lists the six released checkpoints with their tensors adding up to their parameter counts', () => {
     const models = officialModels({})
@@ -280,5 +417,42 @@ describe('officialModels', () => {
     expect(base.url).toBe(`${baseUrl}/base.pt`)
     const result = await downloadFile(base.url, join(workDir, base.fileName))
     expect(result.sha256).toBe(payloadSha256)
+  })
+
+  it('caps each download at its float32 weights plus a small allowance, and allows the mirror', () => {
+    const mirror = `${baseUrl}/mirror/`
+    for (const model of officialModels({ [modelBaseUrlEnv]: mirror })) {
+      expect(model.maxBytes).toBeGreaterThan(model.params * 4)
+      expect(model.maxBytes).toBeLessThan(model.params * 4 * 1.02 + 17 * 1024 * 1024)
+      expect(officialDownloadChecks(model, { [modelBaseUrlEnv]: mirror })).toEqual({
+        maxBytes: model.maxBytes,
+        redirectOrigins: ['https://openaipublic.blob.core.windows.net', baseUrl],
+      })
+    }
+    const base = officialModels({})[0]!
+    expect(officialDownloadChecks(base, {}).redirectOrigins).toEqual([
+      'https://openaipublic.blob.core.windows.net',
+    ])
+    // base.pt holds 385 M float32 parameters: about 1.54 GB, capped near 1.57 GB.
+    expect(Math.round(base.maxBytes / 1e7) / 100).toBe(1.57)
+  })
+
+  it('calls a model official for its recorded download from the list, never for its id', () => {
+    const base = officialModels({})[0]!
+    const named = baseManifest({ id: 'glide-base' })
+    expect(isOfficialManifest(named)).toBe(false)
+    const fetched: ModelManifest = {
+      ...named,
+      source: { ...named.source, fetchedFrom: fetchedFromRecord(base) },
+    }
+    expect(isOfficialManifest(fetched)).toBe(true)
+    expect(isOfficialManifest({ ...fetched, id: 'my-own-name' })).toBe(true)
+    const upsample = officialModels({})[1]!
+    expect(
+      isOfficialManifest({
+        ...named,
+        source: { ...named.source, fetchedFrom: fetchedFromRecord(upsample) },
+      }),
+    ).toBe(false)
   })
 })

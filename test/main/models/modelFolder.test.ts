@@ -4,8 +4,10 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../contract/errors'
 import type { ModelManifest } from '../../../contract/model'
+import { zModelSummary } from '../../../contract/ipc'
 import {
   listModels,
+  listModelSummaries,
   modelFolderPath,
   readModelFolder,
   writeManifest,
@@ -109,5 +111,42 @@ describe('model folders', () => {
   it('refuses ids that would leave the models directory', () => {
     expect(() => modelFolderPath(modelsDir, '../etc')).toThrow(GlideError)
     expect(modelFolderPath(modelsDir, 'glide-base')).toBe(join(modelsDir, 'glide-base'))
+  })
+
+  it('lists every folder for models.list: one odd model.json hides none of the others', async () => {
+    await makeModel('alpha')
+    await makeModel('zeta')
+    // The finding: image_size 5000 made models.list fail as INTERNAL for every model.
+    const huge = baseManifest({ id: 'huge' })
+    const hugeDir = join(modelsDir, 'huge')
+    mkdirSync(hugeDir)
+    writeFileSync(
+      join(hugeDir, 'model.json'),
+      JSON.stringify({ ...huge, name: 'Huge one', options: { ...huge.options, image_size: 5000 } }),
+    )
+    mkdirSync(join(modelsDir, 'not json'))
+    writeFileSync(join(modelsDir, 'not json', 'model.json'), '{ nope')
+
+    const summaries = await listModelSummaries(modelsDir)
+    // Every entry is what the models.list contract accepts (the output is validated there).
+    for (const summary of summaries) expect(zModelSummary.parse(summary)).toEqual(summary)
+    expect(summaries.map((summary) => [summary.id, summary.problem === undefined])).toEqual([
+      ['alpha', true],
+      ['zeta', true],
+      ['huge', false],
+      ['not_json', false],
+    ])
+    expect(summaries[2]).toMatchObject({
+      name: 'Huge one',
+      kind: 'base',
+      official: false,
+      problem: expect.stringContaining('image_size must be at most 4096') as string,
+    })
+    expect(summaries[3]).toMatchObject({
+      name: 'not json',
+      problem: expect.stringContaining('not valid JSON') as string,
+    })
+    // Names and ids are read as the folders say; nothing is called official for its id.
+    expect(summaries.every((summary) => !summary.official)).toBe(true)
   })
 })
