@@ -49,6 +49,10 @@ describe('a fresh install', () => {
     await panel().getByLabel('Seed', { exact: true }).fill('1')
     await panel().getByLabel('Steps', { exact: true }).fill('10')
     await panel().getByRole('button', { name: 'Generate', exact: true }).click()
+    await expect
+      .poll(() => panel().getByTestId('progress-text').first().textContent(), { timeout: 60_000 })
+      .toMatch(/step [2-9]/)
+    await page.screenshot({ path: '/tmp/shots/B/fresh-running.png' })
     const result = page
       .getByRole('region', { name: 'Gallery' })
       .getByRole('img', { name: 'Result: a red circle on the left (1)' })
@@ -61,5 +65,6 @@ describe('a fresh install', () => {
     await expect
       .poll(() => page.getByTestId('layers.item').first().getAttribute('aria-label'))
       .toBe('a red circle on the left (1)')
+    await page.screenshot({ path: '/tmp/shots/B/fresh-accepted.png' })
   })
 })
