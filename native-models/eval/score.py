@@ -7,7 +7,9 @@ items.json: a JSON list of
    "source": path, "mask": path,          # inpaint only; mask: white/1 = keep, black/0 = regenerate
    "target": {"colour", "shape"},         # inpaint, optional: the object asked for in the hole
                                           #   (default: the caption's first object)
-   "guidance": number, "group": str}      # optional, rows are grouped by kind/group/guidance
+   "guidance": number, "group": str,      # optional, rows are grouped by kind/group/mode/guidance
+   "mode": "classifier-free" | "clip"}    # optional (default classifier-free); CLIP-guided rows
+                                          #   show their CLIP guidance scale as "c<scale>"
 Paths are relative to the JSON file's folder unless absolute. Images: PNG (or .npy).
 
 Prints one row per group: the share of caption claims that hold (colour, shape, size,
@@ -104,7 +106,7 @@ def score_item(item, base="."):
 def score(items, base="."):
     rows = {}
     for it in items:
-        key = (it.get("kind", "text2im"), it.get("group", ""), it.get("guidance"))
+        key = (it.get("kind", "text2im"), it.get("group", ""), it.get("mode", "classifier-free"), it.get("guidance"))
         r = score_item(it, base)
         agg = rows.setdefault(key, {"n": 0})
         agg["n"] += 1
@@ -120,14 +122,14 @@ def table(rows):
     cols = CLAIMS + ["1-obj c+s", "1-obj pos", "in-mask", "outside", "success"]
     head = f"{'kind':8} {'group':10} {'guid':>5} {'n':>4} " + " ".join(f"{c:>10}" for c in cols)
     lines = [head, "-" * len(head)]
-    for (kind, group, g), agg in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
+    for (kind, group, mode, g), agg in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or 0)):
         cells = []
         for c in cols:
             if c in agg and agg[c][1]:
                 cells.append(f"{100.0 * agg[c][0] / agg[c][1]:9.1f}%")
             else:
                 cells.append(f"{'-':>10}")
-        gs = "" if g is None else f"{g:g}"
+        gs = "" if g is None else f"c{g:g}" if mode == "clip" else f"{g:g}"
         lines.append(f"{kind:8} {group:10} {gs:>5} {agg['n']:>4} " + " ".join(cells))
     return "\n".join(lines)
 
@@ -143,7 +145,7 @@ def main():
     print(table(rows))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump([{"kind": k[0], "group": k[1], "guidance": k[2], **{c: (v[0] / v[1] if isinstance(v, list) and v[1] else v)
+            json.dump([{"kind": k[0], "group": k[1], "mode": k[2], "guidance": k[3], **{c: (v[0] / v[1] if isinstance(v, list) and v[1] else v)
                         for c, v in agg.items()}} for k, agg in rows.items()], f, indent=1)
 
 

@@ -67,12 +67,23 @@ class TestDetector(unittest.TestCase):
                     name = f"{len(items)}.png"
                     Image.fromarray(scenes.render(scene, 128)).save(os.path.join(d, name))
                     items.append({"image": name, "caption": scene["caption"], "group": "rendered"})
-            rows = score.score(items, d)[("text2im", "rendered", None)]
+            rows = score.score(items, d)[("text2im", "rendered", "classifier-free", None)]
             singles = sum(len(detector.parse_caption(it["caption"])["objects"]) == 1 for it in items)
             self.assertEqual(rows["1-obj c+s"], [singles, singles])
             self.assertEqual(rows["1-obj pos"], [singles, singles])
             self.assertLess(singles, len(items))
-            self.assertIn("1-obj pos", score.table({("text2im", "rendered", None): rows}))
+            self.assertIn("1-obj pos", score.table({("text2im", "rendered", "classifier-free", None): rows}))
+
+    def test_clip_guided_rows_are_their_own_rows(self):
+        with tempfile.TemporaryDirectory() as d:
+            scene = scenes.sample_scene(random.Random(5))
+            Image.fromarray(scenes.render(scene, 128)).save(os.path.join(d, "0.png"))
+            items = [{"image": "0.png", "caption": scene["caption"], "group": "g", "guidance": 3},
+                     {"image": "0.png", "caption": scene["caption"], "group": "g", "guidance": 3, "mode": "clip"}]
+            rows = score.score(items, d)
+            self.assertEqual(set(rows), {("text2im", "g", "classifier-free", 3), ("text2im", "g", "clip", 3)})
+            lines = score.table(rows).splitlines()[2:]
+            self.assertEqual([line.split()[2] for line in lines], ["3", "c3"])
 
     def test_score_inpainting(self):
         with tempfile.TemporaryDirectory() as d:
@@ -89,8 +100,8 @@ class TestDetector(unittest.TestCase):
             with open(os.path.join(d, "items.json"), "w") as f:
                 json.dump(items, f)
             rows = score.score(items, d)
-            good = rows[("inpaint", "good", None)]
-            bad = rows[("inpaint", "unchanged", None)]
+            good = rows[("inpaint", "good", "classifier-free", None)]
+            bad = rows[("inpaint", "unchanged", "classifier-free", None)]
             self.assertEqual(good["success"], [3, 3])
             self.assertEqual(bad["success"], [0, 3])
             self.assertIn("success", score.table(rows))
