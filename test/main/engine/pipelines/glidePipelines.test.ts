@@ -1,3 +1,5 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
 import { generationDefaults } from '../../../../contract/generation'
@@ -14,6 +16,7 @@ import {
   type StepEvent,
 } from '../../../../main/engine/pipelines'
 import { SeededNoise } from '../../../../main/engine/random/noise'
+import { loadGlideUNet } from '../../../../main/inference/host/onnxGlideUNet'
 import { GPT2_END_TOKEN } from '../../../../main/engine/tokenizer/gpt2Tokenizer'
 import { smallModels } from './analyticUNet'
 
@@ -434,4 +437,58 @@ describe('refine (SDEdit)', () => {
       message: 'Strength must be between 0.01 and 1',
     })
   })
+})
+
+describe('inpaint with GLIDE-mini (real ONNX models)', () => {
+  // Issue 15's patch: a flat sky inpainted with a feathered mask came back greyer with a darker
+  // rim. The same soft mask, hard mask and seed must now give the same seamless sky around the
+  // fill (on 7255267 the 8-px rim was 158,189,214 against 170,208,239).
+  it('gives a soft-edged mask the result of the hard one: the rim stays the sky', async () => {
+    const dir = fileURLToPath(new URL('../../../../native-models/glide-mini/', import.meta.url))
+    const base = await loadGlideUNet(join(dir, 'glide-mini-base'))
+    const upsampler = await loadGlideUNet(join(dir, 'glide-mini-upsample'))
+    const size = 128
+    const data = new Uint8Array(size * size * 4)
+    for (let i = 0; i < size * size; i++) data.set([168, 208, 240, 255], i * 4)
+    const keep = (soft: number) => {
+      const mask = new Float32Array(size * size).fill(1)
+      for (let y = 40; y < 88; y++) {
+        for (let x = 72; x < 120; x++) {
+          const depth = Math.min(x - 72, 119 - x, y - 40, 87 - y)
+          mask[y * size + x] = soft > 0 ? Math.max(0, 1 - (depth + 1) / soft) : 0
+        }
+      }
+      return mask
+    }
+    const run = (soft: number) =>
+      inpaint(
+        { base, upsampler },
+        {
+          ...generationDefaults.sampling,
+          prompt: 'a yellow star',
+          guidanceScale: 5,
+          baseRespacing: '20',
+          seed: 7,
+          image: { width: size, height: size, data },
+          keepMask: keep(soft),
+        },
+      )
+    const [hard] = await run(0)
+    const [soft] = await run(8)
+    expect(soft?.data).toEqual(hard?.data)
+    // The 8-px rim inside the square: the sky, not a darker ring.
+    const rim = [0, 0, 0]
+    let count = 0
+    for (let y = 40; y < 88; y++) {
+      for (let x = 72; x < 120; x++) {
+        if (Math.min(x - 72, 119 - x, y - 40, 87 - y) >= 8) continue
+        for (let c = 0; c < 3; c++)
+          rim[c] = (rim[c] ?? 0) + (soft?.data[(y * size + x) * 4 + c] ?? 0)
+        count++
+      }
+    }
+    const mean = rim.map((sum) => sum / count)
+    ;[168, 208, 240].forEach((sky, c) => expect(Math.abs((mean[c] ?? 0) - sky)).toBeLessThan(6))
+    await Promise.all([base.dispose(), upsampler.dispose()])
+  }, 120_000)
 })
