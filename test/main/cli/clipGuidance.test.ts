@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,11 +25,18 @@ const env = {
 }
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith(env, ...args)
+}
+
+function cliWith(
+  environment: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { env, timeout: 120_000 },
+      { env: environment, timeout: 120_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
       },
@@ -125,5 +134,41 @@ describe('glide-studio generate --clip-guidance', () => {
     )
     expect(result.code).not.toBe(0)
     expect(result.stderr).toContain('--clip-guidance')
+  })
+
+  it('models download clip takes the CLIP checkpoints through the download and the CLIP importer, refusing ones that are not the release', async () => {
+    // A local mirror serving clip-tiny under the official names: each download completes, the
+    // importer checks it against the released CLIP config and refuses it, leaving nothing behind.
+    const files: Record<string, Buffer> = {
+      '/clip_image_enc.pt': readFileSync(join(fixtures, 'clip-tiny', 'image_enc.pt')),
+      '/clip_text_enc.pt': readFileSync(join(fixtures, 'clip-tiny', 'text_enc.pt')),
+    }
+    const requested: string[] = []
+    const server = createServer((request, response) => {
+      requested.push(request.url ?? '')
+      const body = files[request.url ?? '']
+      response.writeHead(body ? 200 : 404, { 'Content-Length': body?.length ?? 0 })
+      response.end(body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    const downloadDir = join(work, 'clip-downloads')
+    try {
+      const result = await cliWith(
+        { ...env, GLIDE_STUDIO_MODEL_BASE_URL: mirror },
+        'models',
+        'download',
+        'clip',
+        '--models-dir',
+        downloadDir,
+      )
+      expect(requested).toEqual(['/clip_image_enc.pt'])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('(CHECKPOINT_MISMATCH)')
+      expect(result.stderr).toContain('blocks.input.w_t has shape [1000, 32]')
+      expect(readdirSync(downloadDir)).toEqual([])
+    } finally {
+      server.close()
+    }
   })
 })
