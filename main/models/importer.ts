@@ -32,10 +32,13 @@ import {
 import { writeGlideOnnx } from '../engine/onnx/glideGraphs'
 import { downloadFile } from './download'
 import { modelFolderPath, readModelFolder, writeManifest, type ModelFolder } from './modelFolder'
-import { officialModel } from './officialModels'
+import { fetchedFromRecord, officialDownloadChecks, officialModel } from './officialModels'
 import { syncDirectory } from '../storage/atomicWrite'
 
 export type ImportStage = 'checking' | 'hashing' | 'converting' | 'finishing'
+
+/** model.json's source.fetchedFrom: which official list entry, from which URL. */
+type OfficialFetch = NonNullable<ModelManifest['source']['fetchedFrom']>
 
 export interface ImportRequest {
   kind: UNetKind
@@ -52,6 +55,8 @@ export interface ImportRequest {
   license?: string
   /** The checkpoint's SHA-256 if already known (e.g. from the download); computed otherwise. */
   sha256?: string
+  /** Recorded in model.json's source when the app fetched the checkpoint from the official list. */
+  fetchedFrom?: OfficialFetch
   /** Written to the manifest; see zSamplingHints. */
   sampling?: SamplingHints
   onStage?: (stage: ImportStage) => void
@@ -149,6 +154,8 @@ interface CommonImport {
   outDir: string
   id?: string
   sha256?: string
+  /** Recorded in model.json's source when the app fetched the checkpoint from the official list. */
+  fetchedFrom?: OfficialFetch
   onStage?: (stage: ImportStage) => void
 }
 
@@ -198,6 +205,9 @@ async function importInto(request: CommonImport, convert: Conversion): Promise<M
       const sha256 = request.sha256 ?? (await sha256OfFile(checkpointPath))
       request.onStage?.('converting')
       manifest = await convert(checkpoint, temporary, sha256)
+      if (request.fetchedFrom) {
+        manifest = { ...manifest, source: { ...manifest.source, fetchedFrom: request.fetchedFrom } }
+      }
     } finally {
       await checkpoint.close()
     }
@@ -332,6 +342,7 @@ export async function installOfficialModel(request: InstallOfficialRequest): Pro
   const checkpointPath = join(downloads, official.fileName)
   request.onStage?.('downloading')
   const downloaded = await downloadFile(official.url, checkpointPath, {
+    ...officialDownloadChecks(official, request.env),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   })
@@ -341,6 +352,7 @@ export async function installOfficialModel(request: InstallOfficialRequest): Pro
     name: official.name,
     license: official.license,
     sha256: downloaded.sha256,
+    fetchedFrom: fetchedFromRecord(official),
     ...(request.onStage ? { onStage: request.onStage } : {}),
   }
   const kind = request.kind

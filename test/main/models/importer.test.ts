@@ -17,7 +17,7 @@ import {
 import { parseClipConfigText, releasedClipOptions } from '../../../main/engine/clip/clipOptions'
 import { loadClipTokenizer } from '../../../main/engine/tokenizer/clipTokenizer'
 import { listModels, readModelFolder } from '../../../main/models/modelFolder'
-import { modelBaseUrlEnv } from '../../../main/models/officialModels'
+import { isOfficialManifest, modelBaseUrlEnv } from '../../../main/models/officialModels'
 import { maxAbsDifference } from '../../helpers/npy'
 import { loadReferenceCase } from '../engine/onnx/referenceCases'
 
@@ -286,8 +286,11 @@ describe('installOfficialModel', () => {
       source: {
         checkpoint: 'base.pt',
         sha256: createHash('sha256').update(checkpointBytes).digest('hex'),
+        // What makes it official: fetched for the list's "base" entry, with the hash above.
+        fetchedFrom: { officialKey: 'base', url: `${env[modelBaseUrlEnv]}base.pt` },
       },
     })
+    expect(isOfficialManifest(folder.manifest)).toBe(true)
     expect(folder.manifest.license).toContain('MIT')
     expect(readdirSync(join(modelsDir, '.downloads'))).toEqual([])
     const { models, skipped } = await listModels(modelsDir)
