@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../contract/errors'
 import type { ModelManifest } from '../../../contract/model'
@@ -148,5 +149,48 @@ describe('model folders', () => {
     })
     // Names and ids are read as the folders say; nothing is called official for its id.
     expect(summaries.every((summary) => !summary.official)).toBe(true)
+  })
+
+  it('never fails the list for any odd model.json, and keeps the good model listed', async () => {
+    await makeModel('good')
+    const valid = baseManifest({ id: 'odd' })
+    const oddValue = fc.oneof(
+      fc.integer({ min: -1e9, max: 1e9 }),
+      fc.double(),
+      fc.string({ maxLength: 300 }),
+      fc.constant(null),
+      fc.boolean(),
+      fc.array(fc.integer(), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+    )
+    const field = fc.constantFrom('id', 'name', 'kind', 'format', 'files', 'source', 'tokenizer')
+    const option = fc.constantFrom('image_size', 'diffusion_steps', 'channel_mult', 'inpaint')
+    let tried = 0
+    await fc.assert(
+      fc.asyncProperty(
+        field,
+        option,
+        oddValue,
+        oddValue,
+        async (key, optionKey, value, optionValue) => {
+          tried += 1
+          const dir = join(modelsDir, 'odd')
+          rmSync(dir, { recursive: true, force: true })
+          mkdirSync(dir)
+          const manifest = {
+            ...valid,
+            [key]: value,
+            options: { ...valid.options, [optionKey]: optionValue },
+          }
+          writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest))
+          const summaries = await listModelSummaries(modelsDir)
+          for (const summary of summaries) zModelSummary.parse(summary)
+          expect(summaries.find((summary) => summary.id === 'good')?.problem).toBeUndefined()
+          expect(summaries.find((summary) => summary.id === 'odd')?.problem).toBeDefined()
+        },
+      ),
+      { numRuns: 60, seed: 17 },
+    )
+    expect(tried).toBe(60)
   })
 })
