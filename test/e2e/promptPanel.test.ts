@@ -278,6 +278,9 @@ describe('prompt panel, canvas preview and gallery', () => {
     await expect
       .poll(() => form.getByRole('alert').textContent())
       .toBe('Guidance must be between 0 and 50')
+    const guidance = form.getByLabel('Guidance', { exact: true })
+    await expect(guidance.getAttribute('aria-invalid')).resolves.toBe('true')
+    await expect(guidance.evaluate((input) => input === document.activeElement)).resolves.toBe(true)
     await page.screenshot({ path: join(shots, 'validation.png') })
     await form.getByLabel('Guidance', { exact: true }).fill('3')
     await form.getByLabel('Steps', { exact: true }).fill('0')

@@ -21,6 +21,7 @@ import {
   checkPromptValues,
   initialPromptValues,
   rememberedDefaults,
+  type PromptProblem,
   type PromptValues,
 } from '../prompt/promptValues'
 import { canvasFromRgba } from '../rgbaCanvas'
@@ -85,7 +86,11 @@ export function EditorView({ glide, state }: EditorViewProps) {
   const [values, setValues] = useState<PromptValues>(() =>
     initialPromptValues(state.settings?.defaults ?? null, randomSeed()),
   )
-  const [panelError, setPanelError] = useState<string | null>(null)
+  const [problem, setProblem] = useState<PromptProblem | null>(null)
+  const setPanelError = useCallback(
+    (message: string | null) => setProblem(message === null ? null : { message, field: null }),
+    [],
+  )
   const [notice, setNotice] = useState<string | null>(null)
   /** Every request this window queued, by job id: staging, previews and the gallery need it. */
   const requests = useRef(new Map<string, GenerationRequest>())
@@ -156,7 +161,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
     const run = values.newSeedEachRun ? { ...values, seed: String(randomSeed()) } : values
     const checked = checkPromptValues(run)
     if (!checked.ok) {
-      setPanelError(checked.message)
+      setProblem({ message: checked.message, field: checked.field })
       return
     }
     setPanelError(null)
@@ -176,13 +181,13 @@ export function EditorView({ glide, state }: EditorViewProps) {
         setPanelError((failure as Error).message)
       }
     })()
-  }, [editor, glide, setSettings, state.models, state.preferredModels, values])
+  }, [editor, glide, setPanelError, setSettings, state.models, state.preferredModels, values])
 
   const cancelJob = useCallback(
     (jobId: string) => {
       unwrap(glide.jobs.cancel({ jobId })).catch((failure: Error) => setPanelError(failure.message))
     },
-    [glide],
+    [glide, setPanelError],
   )
 
   /** A gallery result becomes a new layer (undoable) over the frame its job was queued with. */
@@ -250,7 +255,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
       if (summary.state !== 'done' || !summary.result) return
       editor.stageResults(request, summary.result.images.map(resultImage))
     })
-  }, [editor, glide])
+  }, [editor, glide, setPanelError])
 
   // Every step's preview of this editor's running job, drawn inside its frame.
   useEffect(() => {
@@ -329,7 +334,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
             models={state.models}
             preferredModels={state.preferredModels}
             action={actionText(values, maskPainted)}
-            error={panelError ?? state.error}
+            problem={problem ?? (state.error ? { message: state.error, field: null } : null)}
             notice={notice}
             queue={queue}
             onGenerate={generate}

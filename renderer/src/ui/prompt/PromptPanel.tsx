@@ -1,9 +1,9 @@
-import { useId, type KeyboardEvent } from 'react'
+import { useEffect, useId, type KeyboardEvent } from 'react'
 import { generationLimits, randomSeed } from '../../../../contract/generation'
 import type { ModelSummary } from '../../../../contract/ipc'
 import type { JobView, PreferredModels } from '../useGlideState'
 import { DiceIcon } from '../editor/Icons'
-import { noUpsampler, type PromptValues } from './promptValues'
+import { noUpsampler, type PromptProblem, type PromptValues } from './promptValues'
 import { QueueList } from './QueueList'
 
 export interface PromptPanelProps {
@@ -13,8 +13,8 @@ export interface PromptPanelProps {
   preferredModels: PreferredModels
   /** What Generate will do with the canvas as it is now, in a few words. */
   action: string
-  /** A refusal of the current values, or a failed submit, as a sentence. */
-  error: string | null
+  /** A refusal of the current values (with its field), or a failed job or submit, as a sentence. */
+  problem: PromptProblem | null
   /** How the last job ended when it did not give results (cancelled). */
   notice: string | null
   /** This session's queued and running jobs, oldest first. */
@@ -42,7 +42,7 @@ export function PromptPanel({
   models,
   preferredModels,
   action,
-  error,
+  problem,
   notice,
   queue,
   onGenerate,
@@ -61,6 +61,15 @@ export function PromptPanel({
   const clip = clipInstalled && values.guidanceMode === 'clip'
   const running = queue.find((job) => job.summary.state === 'running') ?? null
   const limits = generationLimits
+  const fieldId = (field: keyof PromptValues) => `${id}-${field}`
+  const errorId = `${id}-error`
+  const invalid = (field: keyof PromptValues) =>
+    problem?.field === field ? { 'aria-invalid': true, 'aria-errormessage': errorId } : {}
+
+  // A refused value gets the focus, so it can be corrected at once.
+  useEffect(() => {
+    if (problem?.field) document.getElementById(`${id}-${problem.field}`)?.focus()
+  }, [id, problem])
 
   return (
     <form
@@ -72,11 +81,12 @@ export function PromptPanel({
         onGenerate()
       }}
     >
-      <label className="prompt-label" htmlFor={`${id}-prompt`}>
+      <label className="prompt-label" htmlFor={fieldId('prompt')}>
         Prompt
       </label>
       <textarea
-        id={`${id}-prompt`}
+        id={fieldId('prompt')}
+        {...invalid('prompt')}
         rows={3}
         value={values.prompt}
         maxLength={limits.promptChars}
@@ -107,9 +117,9 @@ export function PromptPanel({
           Cancel
         </button>
       </div>
-      {error && (
-        <p role="alert" className="prompt-error">
-          {error}
+      {problem && (
+        <p role="alert" className="prompt-error" id={errorId}>
+          {problem.message}
         </p>
       )}
       {notice && (
@@ -120,9 +130,10 @@ export function PromptPanel({
       <QueueList jobs={queue} onCancel={onCancel} />
 
       <div className="prompt-grid">
-        <label htmlFor={`${id}-model`}>Model</label>
+        <label htmlFor={fieldId('modelId')}>Model</label>
         <select
-          id={`${id}-model`}
+          id={fieldId('modelId')}
+          {...invalid('modelId')}
           value={values.modelId}
           onChange={(event) => set('modelId', event.target.value)}
         >
@@ -133,9 +144,10 @@ export function PromptPanel({
             </option>
           ))}
         </select>
-        <label htmlFor={`${id}-upsampler`}>Upsampler</label>
+        <label htmlFor={fieldId('upsampleModelId')}>Upsampler</label>
         <select
-          id={`${id}-upsampler`}
+          id={fieldId('upsampleModelId')}
+          {...invalid('upsampleModelId')}
           value={values.upsampleModelId}
           onChange={(event) => set('upsampleModelId', event.target.value)}
         >
@@ -149,9 +161,10 @@ export function PromptPanel({
         </select>
         {clipInstalled && (
           <>
-            <label htmlFor={`${id}-guidance-mode`}>Guided by</label>
+            <label htmlFor={fieldId('guidanceMode')}>Guided by</label>
             <select
-              id={`${id}-guidance-mode`}
+              id={fieldId('guidanceMode')}
+              {...invalid('guidanceMode')}
               value={values.guidanceMode}
               onChange={(event) =>
                 set('guidanceMode', event.target.value === 'clip' ? 'clip' : 'classifier-free')
@@ -164,9 +177,10 @@ export function PromptPanel({
         )}
         {clip ? (
           <>
-            <label htmlFor={`${id}-clip-guidance`}>CLIP guidance</label>
+            <label htmlFor={fieldId('clipGuidanceScale')}>CLIP guidance</label>
             <input
-              id={`${id}-clip-guidance`}
+              id={fieldId('clipGuidanceScale')}
+              {...invalid('clipGuidanceScale')}
               type="number"
               min={limits.clipGuidanceScale.min}
               max={limits.clipGuidanceScale.max}
@@ -178,9 +192,10 @@ export function PromptPanel({
           </>
         ) : (
           <>
-            <label htmlFor={`${id}-guidance`}>Guidance</label>
+            <label htmlFor={fieldId('guidanceScale')}>Guidance</label>
             <input
-              id={`${id}-guidance`}
+              id={fieldId('guidanceScale')}
+              {...invalid('guidanceScale')}
               type="number"
               min={limits.guidanceScale.min}
               max={limits.guidanceScale.max}
@@ -191,9 +206,10 @@ export function PromptPanel({
             />
           </>
         )}
-        <label htmlFor={`${id}-steps`}>Steps</label>
+        <label htmlFor={fieldId('steps')}>Steps</label>
         <input
-          id={`${id}-steps`}
+          id={fieldId('steps')}
+          {...invalid('steps')}
           type="text"
           inputMode="numeric"
           value={values.steps}
@@ -202,9 +218,10 @@ export function PromptPanel({
           onKeyDown={keepKeys}
           onChange={(event) => set('steps', event.target.value)}
         />
-        <label htmlFor={`${id}-batch`}>Variations</label>
+        <label htmlFor={fieldId('batchSize')}>Variations</label>
         <input
-          id={`${id}-batch`}
+          id={fieldId('batchSize')}
+          {...invalid('batchSize')}
           type="number"
           min={limits.batchSize.min}
           max={limits.batchSize.max}
@@ -212,10 +229,11 @@ export function PromptPanel({
           onKeyDown={keepKeys}
           onChange={(event) => set('batchSize', event.target.value)}
         />
-        <label htmlFor={`${id}-seed`}>Seed</label>
+        <label htmlFor={fieldId('seed')}>Seed</label>
         <div className="seed-row">
           <input
-            id={`${id}-seed`}
+            id={fieldId('seed')}
+            {...invalid('seed')}
             type="text"
             inputMode="numeric"
             className="seed-input"
@@ -258,9 +276,10 @@ export function PromptPanel({
         </legend>
         {values.refine && (
           <div className="strength-row">
-            <label htmlFor={`${id}-strength`}>Strength</label>
+            <label htmlFor={fieldId('strength')}>Strength</label>
             <input
-              id={`${id}-strength`}
+              id={fieldId('strength')}
+              {...invalid('strength')}
               type="range"
               min={limits.strength.min}
               max={limits.strength.max}
@@ -269,16 +288,17 @@ export function PromptPanel({
               onKeyDown={keepKeys}
               onChange={(event) => set('strength', event.target.value)}
             />
-            <output htmlFor={`${id}-strength`}>{Number(values.strength).toFixed(2)}</output>
+            <output htmlFor={fieldId('strength')}>{Number(values.strength).toFixed(2)}</output>
           </div>
         )}
       </fieldset>
 
       <fieldset className="prompt-section prompt-grid">
         <legend>Mask</legend>
-        <label htmlFor={`${id}-feather`}>Feather (px)</label>
+        <label htmlFor={fieldId('featherPx')}>Feather (px)</label>
         <input
-          id={`${id}-feather`}
+          id={fieldId('featherPx')}
+          {...invalid('featherPx')}
           type="number"
           min={limits.featherPx.min}
           max={limits.featherPx.max}
@@ -300,18 +320,20 @@ export function PromptPanel({
       <details className="prompt-section">
         <summary>Upsampler settings</summary>
         <div className="prompt-grid">
-          <label htmlFor={`${id}-upsample-steps`}>Upsampler steps</label>
+          <label htmlFor={fieldId('upsampleSteps')}>Upsampler steps</label>
           <input
-            id={`${id}-upsample-steps`}
+            id={fieldId('upsampleSteps')}
+            {...invalid('upsampleSteps')}
             type="text"
             value={values.upsampleSteps}
             maxLength={limits.respacingChars}
             onKeyDown={keepKeys}
             onChange={(event) => set('upsampleSteps', event.target.value)}
           />
-          <label htmlFor={`${id}-temperature`}>Temperature</label>
+          <label htmlFor={fieldId('upsampleTemperature')}>Temperature</label>
           <input
-            id={`${id}-temperature`}
+            id={fieldId('upsampleTemperature')}
+            {...invalid('upsampleTemperature')}
             type="number"
             min={limits.upsampleTemperature.min}
             max={limits.upsampleTemperature.max}

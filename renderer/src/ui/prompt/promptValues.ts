@@ -73,8 +73,29 @@ export interface PromptSubmission {
   region: RegionSettings
 }
 
+/** A refusal: the sentence to show and the field it is about. */
+export interface PromptProblem {
+  message: string
+  field: keyof PromptValues | null
+}
+
 export type CheckedPrompt =
-  { ok: true; submission: PromptSubmission } | { ok: false; message: string }
+  { ok: true; submission: PromptSubmission } | ({ ok: false } & PromptProblem)
+
+/** The panel field each schema key is typed into. */
+const fieldOfKey: Record<string, keyof PromptValues> = {
+  prompt: 'prompt',
+  modelId: 'modelId',
+  upsampleModelId: 'upsampleModelId',
+  guidanceScale: 'guidanceScale',
+  clipGuidanceScale: 'clipGuidanceScale',
+  baseRespacing: 'steps',
+  upsampleRespacing: 'upsampleSteps',
+  upsampleTemperature: 'upsampleTemperature',
+  seed: 'seed',
+  batchSize: 'batchSize',
+  featherPx: 'featherPx',
+}
 
 /** '' and text that is not a number become NaN, which the schemas refuse with their message. */
 function numberFrom(text: string): number {
@@ -105,23 +126,31 @@ export function checkPromptValues(values: PromptValues): CheckedPrompt {
     seed: numberFrom(values.seed),
     batchSize: numberFrom(values.batchSize),
   })
-  if (!sampling.success) return { ok: false, message: firstMessage(sampling.error) }
+  if (!sampling.success) return refused(sampling.error)
   let strength: number | null = null
   if (values.refine) {
     const checked = zStrength.safeParse(numberFrom(values.strength))
-    if (!checked.success) return { ok: false, message: firstMessage(checked.error) }
+    if (!checked.success) return { ...refused(checked.error), field: 'strength' }
     strength = checked.data
   }
   const region = zRegionSettings.safeParse({
     featherPx: values.featherPx.trim() === '' ? null : numberFrom(values.featherPx),
     colourMatch: values.colourMatch,
   })
-  if (!region.success) return { ok: false, message: firstMessage(region.error) }
+  if (!region.success) return refused(region.error)
   return { ok: true, submission: { sampling: sampling.data, strength, region: region.data } }
 }
 
-function firstMessage(error: { issues: readonly { message: string }[] }): string {
-  return error.issues[0]?.message ?? 'These settings cannot be used'
+function refused(error: {
+  issues: readonly { message: string; path: readonly PropertyKey[] }[]
+}): { ok: false } & PromptProblem {
+  const issue = error.issues[0]
+  const key = issue?.path[0]
+  return {
+    ok: false,
+    message: issue?.message ?? 'These settings cannot be used',
+    field: typeof key === 'string' ? (fieldOfKey[key] ?? null) : null,
+  }
 }
 
 /** What the panel remembers for the next session (settings.update's defaults). */

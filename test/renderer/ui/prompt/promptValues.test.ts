@@ -17,6 +17,8 @@ const start = (changes: Partial<PromptValues> = {}): PromptValues => ({
 function refusal(changes: Partial<PromptValues>): string {
   const checked = checkPromptValues(start(changes))
   if (checked.ok) throw new Error('expected a refusal')
+  // The refusal names the field that was changed, so the panel can mark and focus it.
+  expect(Object.keys(changes)).toContain(checked.field)
   return checked.message
 }
 
