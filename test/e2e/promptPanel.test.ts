@@ -500,4 +500,22 @@ describe('prompt panel, canvas preview and gallery', () => {
     await panel().getByRole('checkbox', { name: 'Refine the frame' }).uncheck()
     expect(pageErrors).toEqual([])
   })
+
+  it('starts the next session from the settings used last', async () => {
+    const next = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    try {
+      await next.goto(mode.server.url)
+      const form = next.getByRole('form', { name: 'Prompt panel' })
+      // The last Generate ran 20 steps with one variation at guidance 3.
+      await expect.poll(() => form.getByLabel('Steps', { exact: true }).inputValue()).toBe('20')
+      await expect(form.getByLabel('Variations', { exact: true }).inputValue()).resolves.toBe('1')
+      await expect(form.getByLabel('Guidance', { exact: true }).inputValue()).resolves.toBe('3')
+      // The gallery holds the session's results in the new page too.
+      await expect
+        .poll(() => next.getByRole('region', { name: 'Gallery' }).getByRole('img').count())
+        .toBeGreaterThanOrEqual(5)
+    } finally {
+      await next.close()
+    }
+  })
 })
