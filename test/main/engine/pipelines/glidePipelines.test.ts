@@ -1,8 +1,15 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
 import { generationDefaults } from '../../../../contract/generation'
+import { blendOver } from '../../../../imaging/compositing'
+import { regionInputs, regionLayerPixels } from '../../../../imaging/region'
+import type { GlideUNet } from '../../../../main/engine/glideModel'
 import { betaSchedule, spaceTimesteps } from '../../../../main/engine/diffusion/schedules'
 import { resizePlanes } from '../../../../main/engine/images/resize'
 import {
@@ -12,6 +19,7 @@ import {
   type GenerationParams,
   type InpaintParams,
   type RefineParams,
+  type RgbaImage,
   type NoiseSource,
   type StepEvent,
 } from '../../../../main/engine/pipelines'
@@ -490,5 +498,151 @@ describe('inpaint with GLIDE-mini (real ONNX models)', () => {
     const mean = rim.map((sum) => sum / count)
     ;[168, 208, 240].forEach((sky, c) => expect(Math.abs((mean[c] ?? 0) - sky)).toBeLessThan(6))
     await Promise.all([base.dispose(), upsampler.dispose()])
+  }, 120_000)
+})
+
+describe('refine and outpaint with GLIDE-mini (real ONNX models, judged by the scene detector)', () => {
+  const dir = fileURLToPath(new URL('../../../../native-models/glide-mini/', import.meta.url))
+  const detectorDir = fileURLToPath(new URL('../../../../native-models/eval/', import.meta.url))
+  const work = mkdtempSync(join(tmpdir(), 'glide-refine-'))
+  const sky = [170, 210, 240, 255] as const
+  const red = [220, 40, 40, 255] as const
+  let models: { base: GlideUNet; upsampler: GlideUNet }
+
+  beforeAll(async () => {
+    models = {
+      base: await loadGlideUNet(join(dir, 'glide-mini-base')),
+      upsampler: await loadGlideUNet(join(dir, 'glide-mini-upsample')),
+    }
+  }, 60_000)
+  afterAll(() => Promise.all([models.base.dispose(), models.upsampler.dispose()]))
+
+  /** A red circle on a light-blue sky, drawn in a width×height picture. */
+  function circlePicture(width: number, height: number, cx: number, cy: number, r: number) {
+    const data = new Uint8Array(width * height * 4)
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 < r * r
+        data.set(inside ? red : sky, (y * width + x) * 4)
+      }
+    }
+    return { width, height, data }
+  }
+
+  /** [colour, shape, position] of each object the scene detector finds, largest first. */
+  async function detect(images: RgbaImage[]): Promise<string[][][]> {
+    const files = await Promise.all(
+      images.map(async (image, index) => {
+        const file = join(work, `detect-${Date.now()}-${index}.png`)
+        await sharp(Buffer.from(image.data), {
+          raw: { width: image.width, height: image.height, channels: 4 },
+        })
+          .png()
+          .toFile(file)
+        return file
+      }),
+    )
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(detectorDir)})`,
+      'import detector, numpy as np',
+      'from PIL import Image',
+      'found = [detector.detect(np.asarray(Image.open(p).convert("RGB")))["objects"] for p in sys.argv[1:]]',
+      'print(json.dumps([[[o["colour"], o["shape"], o["position"]] for o in objs] for objs in found]))',
+    ].join('\n')
+    const output = execFileSync('/usr/bin/python3', ['-c', script, ...files], { encoding: 'utf8' })
+    return JSON.parse(output) as string[][][]
+  }
+
+  const settings = {
+    ...generationDefaults.sampling,
+    prompt: 'a green square on the right',
+    baseRespacing: '25',
+  }
+
+  it('at strength 0.3 keeps the layout; at 1 the prompt decides', async () => {
+    const picture = circlePicture(128, 128, 32, 64, 23)
+    expect(await detect([picture])).toEqual([[['red', 'circle', 'left']]])
+    const results: RgbaImage[] = []
+    for (const strength of [0.3, 1]) {
+      for (const seed of [1, 2]) {
+        const [image] = await refine(models, { ...settings, seed, image: picture, strength })
+        if (image) results.push(image)
+      }
+    }
+    const found = await detect(results)
+    expect(found.slice(0, 2)).toEqual([[['red', 'circle', 'left']], [['red', 'circle', 'left']]])
+    for (const objects of found.slice(2)) {
+      expect(objects[0]).toEqual(['green', 'square', 'right'])
+      expect(objects.some(([colour]) => colour === 'red')).toBe(false)
+    }
+  }, 180_000)
+
+  it('outpaints: a 256×256 picture on a 384×256 canvas gets no holes and its sky continued', async () => {
+    const width = 384
+    const height = 256
+    const picture = circlePicture(256, 256, 100, 128, 40)
+    const canvas = new Uint8ClampedArray(width * height * 4)
+    for (let y = 0; y < height; y++) {
+      canvas.set(picture.data.subarray(y * 256 * 4, (y + 1) * 256 * 4), y * width * 4)
+    }
+    const frame = { x: 128, width: 256 }
+    const composite = { width: 256, height: 256, data: new Uint8ClampedArray(256 * 256 * 4) }
+    for (let y = 0; y < 256; y++) {
+      composite.data.set(
+        canvas.subarray((y * width + frame.x) * 4, (y * width + frame.x + frame.width) * 4),
+        y * 256 * 4,
+      )
+    }
+    const inputs = regionInputs(composite, null, { width: 128, height: 128 })
+    const [result] = await inpaint(models, {
+      ...settings,
+      prompt: 'a red circle on a light blue background',
+      guidanceScale: 5,
+      seed: 1,
+      image: { width: 128, height: 128, data: new Uint8Array(inputs.image.data) },
+      keepMask: Float32Array.from(inputs.keepMask, (value) => value / 255),
+    })
+    if (!result) throw new Error('no result')
+    const layer = regionLayerPixels(result, composite, inputs.regenerate, generationDefaults.region)
+    const after = new Uint8ClampedArray(canvas)
+    for (let y = 0; y < 256; y++) {
+      blendOver(
+        after.subarray((y * width + frame.x) * 4, (y * width + frame.x + frame.width) * 4),
+        layer.subarray(y * 256 * 4, (y + 1) * 256 * 4),
+        1,
+      )
+    }
+    let holes = 0
+    let black = 0
+    let changedPicture = 0
+    const skyDistance = [0, 0, 0]
+    let skyPixels = 0
+    let newPixels = 0
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 4
+        const pixel = [0, 1, 2].map((c) => after[i + c] ?? 0)
+        if (after[i + 3] !== 255) holes++
+        if (pixel.every((value) => value < 40)) black++
+        if (x < 256) {
+          if ([0, 1, 2, 3].some((c) => after[i + c] !== canvas[i + c])) changedPicture++
+          continue
+        }
+        newPixels++
+        const distance = pixel.map((value, c) => Math.abs(value - (sky[c] ?? 0)))
+        if (Math.max(...distance) > 30) continue
+        distance.forEach((d, c) => (skyDistance[c] = (skyDistance[c] ?? 0) + d))
+        skyPixels++
+      }
+    }
+    const skyMean = skyDistance.map((sum) => (sum / skyPixels).toFixed(2))
+    process.stderr.write(`outpaint: sky share ${skyPixels / newPixels}, sky |d| ${skyMean}\n`)
+    expect(holes).toBe(0)
+    expect(black).toBe(0)
+    expect(changedPicture).toBe(0)
+    // Most of the new part is sky, and that sky is the picture's.
+    expect(skyPixels / newPixels).toBeGreaterThan(0.6)
+    for (const sum of skyDistance) expect(sum / skyPixels).toBeLessThan(6)
   }, 120_000)
 })
