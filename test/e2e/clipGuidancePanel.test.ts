@@ -1,0 +1,102 @@
+/**
+ * The prompt panel with a noised CLIP installed (the tiny CLIP fixture imported the way users
+ * import checkpoints), in browser mode at 1440×900: the guidance mode appears, CLIP mode shows
+ * its own scale with the contract's default and limits, and a submit carries guidanceMode 'clip'
+ * with that scale to the queue.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generationDefaults } from '../../contract/generation'
+import type { JobSummary } from '../../contract/jobs'
+import { parseClipConfigText } from '../../main/engine/clip/clipOptions'
+import { importClipCheckpoint } from '../../main/models/importer'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+
+declare global {
+  interface Window {
+    __clipJobs: JobSummary[]
+  }
+}
+
+beforeAll(async () => {
+  const modelsDir = mkdtempSync(join(tmpdir(), 'glide-clip-panel-models-'))
+  const clipTiny = fileURLToPath(new URL('../fixtures/glide-reference/clip-tiny/', import.meta.url))
+  const options = parseClipConfigText(
+    await readFile(join(clipTiny, 'config.yaml'), 'utf8'),
+    'config.yaml',
+  )
+  for (const [kind, file] of [
+    ['clip-image', 'image_enc.pt'],
+    ['clip-text', 'text_enc.pt'],
+  ] as const) {
+    await importClipCheckpoint({
+      kind,
+      checkpointPath: join(clipTiny, file),
+      options,
+      outDir: join(modelsDir, kind),
+    })
+  }
+  mode = await startBrowserMode({
+    staticDir: await buildRenderer(),
+    modelsDir,
+    configDir: mkdtempSync(join(tmpdir(), 'glide-clip-panel-config-')),
+  })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+  await page.evaluate(() => {
+    window.__clipJobs = []
+    window.glide!.subscribe('job.updated', (job) => window.__clipJobs.push(job))
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+describe('prompt panel with a CLIP model installed', () => {
+  it('offers CLIP guidance with its own scale and submits it', async () => {
+    const form = page.getByRole('form', { name: 'Prompt panel' })
+    const guidedBy = form.getByLabel('Guided by', { exact: true })
+    await guidedBy.waitFor()
+    await expect(guidedBy.inputValue()).resolves.toBe('classifier-free')
+    await guidedBy.selectOption('clip')
+    const scale = form.getByLabel('CLIP guidance', { exact: true })
+    await expect(scale.inputValue()).resolves.toBe(String(generationDefaults.clipGuidanceScale))
+    await expect(form.getByLabel('Guidance', { exact: true }).count()).resolves.toBe(0)
+    mkdirSync('/tmp/shots/B', { recursive: true })
+    await page.screenshot({ path: '/tmp/shots/B/clip-mode.png' })
+
+    await scale.fill('80')
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toBe('CLIP guidance must be between 0 and 50')
+    await expect(scale.getAttribute('aria-invalid')).resolves.toBe('true')
+
+    await form.getByLabel('Prompt', { exact: true }).fill('a red cube')
+    await scale.fill('4.5')
+    await form.getByLabel('Steps', { exact: true }).fill('3')
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.waitForFunction(() => window.__clipJobs.length > 0, undefined, { timeout: 30_000 })
+    const [job] = await page.evaluate(() => window.__clipJobs)
+    expect(job?.settings).toMatchObject({
+      prompt: 'a red cube',
+      guidanceMode: 'clip',
+      clipGuidanceScale: 4.5,
+      baseRespacing: '3',
+    })
+  })
+})
