@@ -57,22 +57,32 @@ function extractBlobs(value: unknown, blobs: Uint8Array[], depth: number): unkno
   return value
 }
 
-/** One binary frame holding `value`; Uint8Arrays anywhere inside travel as raw bytes. */
-export function encodeWire(value: unknown): Uint8Array<ArrayBuffer> {
+/**
+ * A message as parts that, concatenated, make its frame: the header first, then each blob as the
+ * very array it was given (no copy), so a sender can stream a large message in fragments.
+ */
+export function encodeWireParts(value: unknown): Uint8Array[] {
   const blobs: Uint8Array[] = []
   const plain = extractBlobs(value, blobs, 0)
   const header = new TextEncoder().encode(
     JSON.stringify({ value: plain, blobs: blobs.map((blob) => blob.byteLength) }),
   )
-  let total = headerLengthBytes + header.byteLength
-  for (const blob of blobs) total += blob.byteLength
+  const head = new Uint8Array(headerLengthBytes + header.byteLength)
+  new DataView(head.buffer).setUint32(0, header.byteLength, true)
+  head.set(header, headerLengthBytes)
+  return [head, ...blobs.filter((blob) => blob.byteLength > 0)]
+}
+
+/** One binary frame holding `value`; Uint8Arrays anywhere inside travel as raw bytes. */
+export function encodeWire(value: unknown): Uint8Array<ArrayBuffer> {
+  const parts = encodeWireParts(value)
+  let total = 0
+  for (const part of parts) total += part.byteLength
   const frame = new Uint8Array(total)
-  new DataView(frame.buffer).setUint32(0, header.byteLength, true)
-  frame.set(header, headerLengthBytes)
-  let offset = headerLengthBytes + header.byteLength
-  for (const blob of blobs) {
-    frame.set(blob, offset)
-    offset += blob.byteLength
+  let offset = 0
+  for (const part of parts) {
+    frame.set(part, offset)
+    offset += part.byteLength
   }
   return frame
 }

@@ -9,10 +9,11 @@ import {
   type EventPayload,
   type SocketServerFrame,
 } from '../../contract/ipc'
-import { decodeWire, encodeWire } from '../../contract/wire'
+import { decodeWire } from '../../contract/wire'
 import { createRouter } from '../ipc/router'
 import type { Handlers } from '../ipc/services'
 import { mimeType, securityHeaders } from './csp'
+import { FrameSender } from './frameSender'
 import { readStaticFile } from './staticFiles'
 
 export interface BrowserServerOptions {
@@ -77,7 +78,7 @@ function cookieValue(request: IncomingMessage, name: string): string | null {
  */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(24).toString('base64url')
-  const sockets = new Set<WebSocket>()
+  const sockets = new Map<WebSocket, FrameSender>()
   const routeFor = (clientId: string) =>
     createRouter<{ authenticated: boolean }>(
       { ...options.handlers, ...options.clientHandlers?.(clientId) },
@@ -141,13 +142,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   })
 
   const send = (ws: WebSocket, frame: SocketServerFrame) => {
-    if (ws.readyState === ws.OPEN) ws.send(encodeWire(frame))
+    sockets.get(ws)?.send(frame)
   }
 
   const accept = (ws: WebSocket) => {
     const clientId = `client-${randomBytes(12).toString('base64url')}`
     const route = routeFor(clientId)
-    sockets.add(ws)
+    sockets.set(ws, new FrameSender(ws))
     ws.on('close', () => {
       sockets.delete(ws)
       options.onClientClosed?.(clientId)
@@ -190,13 +191,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     port,
     token,
     broadcast(event, payload) {
-      for (const ws of sockets) {
-        if (event === 'job.progress' && ws.bufferedAmount > slowClientBytes) continue
+      for (const [ws, sender] of sockets) {
+        if (event === 'job.progress' && sender.pendingBytes > slowClientBytes) continue
         send(ws, { type: 'event', event, payload })
       }
     },
     async close() {
-      for (const ws of sockets) ws.terminate()
+      for (const ws of sockets.keys()) ws.terminate()
       webSockets.close()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
