@@ -78,25 +78,26 @@ describe('IPC contract', () => {
         JSON.stringify(bad),
       ).toBe(false)
     }
-    for (const ok of ['100', 'fast27', 'ddim25', '10,10,3,2,2', '27'])
+    for (const ok of ['100', 'fast27', 'ddim25', '10,10,3,2,2', '27', ' 100'])
       expect(zRespacing.safeParse(ok).success).toBe(true)
-    for (const bad of ['', 'fast', '1e3', '10;rm', ' 100'])
+    for (const bad of ['', 'fast', '1e3', '10;rm', '0', '10,0', 'ddim0'])
       expect(zRespacing.safeParse(bad).success).toBe(false)
     expect(zSettingsPatch.safeParse({ modelsDir: '/tmp' }).success).toBe(false)
   })
 
   it('checks inpainting pixels against their declared size', () => {
-    const rgba = Buffer.alloc(4 * 4 * 4).toString('base64')
-    const keepMask = Buffer.alloc(4 * 4).toString('base64')
+    const rgba = new Uint8Array(4 * 4 * 4)
+    const keepMask = new Uint8Array(4 * 4)
     const job = { kind: 'inpaint', settings, image: { width: 4, height: 4, rgba }, keepMask }
     expect(zJobInput.safeParse(job).success).toBe(true)
     expect(zJobInput.safeParse({ ...job, image: { width: 5, height: 4, rgba } }).success).toBe(
       false,
     )
-    expect(
-      zJobInput.safeParse({ ...job, keepMask: Buffer.alloc(3).toString('base64') }).success,
-    ).toBe(false)
-    expect(zJobInput.safeParse({ ...job, keepMask: '!!!!' }).success).toBe(false)
+    expect(zJobInput.safeParse({ ...job, keepMask: new Uint8Array(3) }).success).toBe(false)
+    expect(zJobInput.safeParse({ ...job, keepMask: 'AAAA' }).success).toBe(false)
+    const refine = { ...job, kind: 'refine', strength: 0.3 }
+    expect(zJobInput.safeParse(refine).success).toBe(true)
+    expect(zJobInput.safeParse({ ...refine, strength: 0 }).success).toBe(false)
   })
 
   it('carries bytes raw in the browser-mode wire format (no base64: the frame is barely larger)', () => {

@@ -75,6 +75,9 @@ describe('model choice', () => {
     expect(chooseModels(both, 'generate', {}).base.id).toBe('plain')
     expect(chooseModels(both, 'inpaint', {}).base.id).toBe('official-inpaint')
     expect(chooseModels([model('plain', 'base')], 'inpaint', {}).base.id).toBe('plain')
+    // Refine keeps a known region like inpainting: the same preference.
+    expect(chooseModels(both, 'refine', {}).base.id).toBe('official-inpaint')
+    expect(chooseModels([model('plain', 'base')], 'refine', {}).base.id).toBe('plain')
   })
 
   it('pairs only an upsampler that makes 4× the base size', () => {
