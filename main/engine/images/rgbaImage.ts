@@ -1,4 +1,7 @@
 import { GlideError } from '../../../contract/errors'
+import { roundHalfEven } from '../../../imaging/rounding'
+
+export { roundHalfEven }
 /** 8-bit RGBA pixels, row-major, 4 bytes per pixel. */
 export interface RgbaImage {
   width: number
@@ -7,15 +10,6 @@ export interface RgbaImage {
 }
 
 const f32 = Math.fround
-
-/** Rounds to the nearest integer, halves to even (Python's round, torch.round, numpy.round). */
-export function roundHalfEven(value: number): number {
-  const floor = Math.floor(value)
-  const diff = value - floor
-  if (diff > 0.5) return floor + 1
-  if (diff < 0.5) return floor
-  return floor % 2 === 0 ? floor : floor + 1
-}
 
 /**
  * Row `row` of a [B, 3, H, W] tensor in [-1, 1] as RGBA, the way the GLIDE notebooks show samples:
