@@ -94,15 +94,17 @@ export function EditorView({ glide, state }: EditorViewProps) {
   const [notice, setNotice] = useState<string | null>(null)
   /** Every request this window queued, by job id: staging, previews and the gallery need it. */
   const requests = useRef(new Map<string, GenerationRequest>())
-  const [progress, setProgress] = useState<StepPreview | null>(null)
+  /** The latest step preview, with the document its job was queued from. */
+  const [progress, setProgress] = useState<{ documentId: string; preview: StepPreview } | null>(
+    null,
+  )
   const previewJob = useRef<string | null>(null)
   useEditorSnapshot(editor)
   const maskPainted = editor.document.mask.allocatedTileCount > 0
-  const ownJobs = state.jobs
+  const { jobs } = state
   const queue = useMemo(
-    () =>
-      ownJobs.filter((job) => job.summary.state === 'queued' || job.summary.state === 'running'),
-    [ownJobs],
+    () => jobs.filter((job) => job.summary.state === 'queued' || job.summary.state === 'running'),
+    [jobs],
   )
 
   const report = useCallback((pending: Promise<unknown>) => {
@@ -265,12 +267,15 @@ export function EditorView({ glide, state }: EditorViewProps) {
       previewJob.current = jobId
       const { frame } = request
       setProgress({
-        image: canvasFromRgba(preview, {
-          data: request.regenerate,
-          width: frame.width,
-          height: frame.height,
-        }),
-        rect: frame,
+        documentId: request.documentId,
+        preview: {
+          image: canvasFromRgba(preview, {
+            data: request.regenerate,
+            width: frame.width,
+            height: frame.height,
+          }),
+          rect: frame,
+        },
       })
     })
   }, [editor, glide])
@@ -346,14 +351,14 @@ export function EditorView({ glide, state }: EditorViewProps) {
             key={editor.document.id}
             editor={editor}
             onDropFiles={importFiles}
-            progress={progress}
+            progress={progress?.documentId === editor.document.id ? progress.preview : null}
           />
           <StagingBar editor={editor} />
           {helpOpen && <HelpPanel onClose={() => setHelpOpen(false)} />}
         </div>
         <aside className="editor-side">
           <LayersPanel editor={editor} onRecall={recall} />
-          <Gallery jobs={state.jobs} onPlace={placeResult} />
+          <Gallery jobs={jobs} onPlace={placeResult} />
         </aside>
       </div>
     </div>
