@@ -212,6 +212,8 @@ function unescapeXml(text: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&#(\d{1,7});/g, (entity, code: string) =>
+      Number(code) <= 0x10ffff ? String.fromCodePoint(Number(code)) : entity,
+    )
     .replace(/&amp;/g, '&')
 }

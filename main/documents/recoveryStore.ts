@@ -116,6 +116,8 @@ export class RecoveryStore {
     if (this.heartbeat) clearInterval(this.heartbeat)
     this.heartbeat = null
     await this.beating
+    // An autosave sent as the window closed is part of what the quit keeps.
+    await Promise.allSettled([...this.writing])
     await this.writeSession(true)
   }
 

@@ -110,7 +110,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       if (sameToken(token, queryToken)) {
         // Trade the token in the URL for a cookie, and drop it from the address bar and history.
         response.writeHead(303, {
-          Location: url.pathname,
+          // One leading slash only: "//host/" would send the browser to another site.
+          Location: `/${url.pathname.replace(/^[/\\]+/, '')}`,
           'Set-Cookie': `${sessionCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
           ...securityHeaders,
         })

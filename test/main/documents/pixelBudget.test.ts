@@ -196,3 +196,25 @@ describe('decoded-pixel budget for document reads', () => {
     })
   })
 })
+
+describe('OpenRaster names', () => {
+  it('keeps an out-of-range character reference as text instead of failing (issue 17, item 9)', async () => {
+    const xml = `<image w="4" h="4"><stack><layer name="a&#99999999;b" src="data/a.png" x="0" y="0"/></stack></image>`
+    const path = join(await tempDirectory(), 'names.ora')
+    const { encodePng } = await import('../../../main/documents/imageCodec')
+    await writeFile(
+      path,
+      writeZip([
+        { name: 'mimetype', data: Buffer.from('image/openraster'), method: 'stored' },
+        { name: 'stack.xml', data: Buffer.from(xml), method: 'deflate' },
+        {
+          name: 'data/a.png',
+          data: await encodePng(new Uint8Array(64), 4, 4, 4),
+          method: 'stored',
+        },
+      ]),
+    )
+    const project = await readOpenRaster(path, 'ora', 'names')
+    expect(project.layers[0]?.name).toBe('a&#99999999;b')
+  })
+})

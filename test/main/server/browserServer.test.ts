@@ -103,6 +103,11 @@ describe('browser mode server', () => {
     const landing = await get(`/?token=${server.token}`)
     expect(landing.status).toBe(303)
     expect(landing.headers.location).toBe('/')
+    // No open redirect (issue 17, item 9): "/.//evil.com/" must not become "//evil.com/".
+    for (const path of ['/.//evil.com/', '//evil.com/', '/\\evil.com/']) {
+      const redirected = await get(`${path}?token=${server.token}`)
+      expect(redirected.headers.location).toMatch(/^\/(?![/\\])/)
+    }
     expect(String(landing.headers['set-cookie'])).toContain('HttpOnly')
     const page = await get('/', { cookie })
     expect(page.status).toBe(200)
