@@ -57,7 +57,7 @@ try {
   )
   console.log(`idle:               ${summarise(await measure(pings))}`)
 
-  const panel = page.getByRole('form', { name: 'Generation settings' })
+  const panel = page.getByRole('form', { name: 'Prompt panel' })
   await panel.getByLabel('Prompt', { exact: true }).fill('latency under load')
   await panel.getByLabel('Steps', { exact: true }).fill(values.steps)
   await panel.getByRole('button', { name: 'Generate', exact: true }).click()

@@ -42,12 +42,16 @@ describe('desktop app', () => {
   })
 
   it('generates an image through the utility-process host', async () => {
-    const panel = page.getByRole('form', { name: 'Generation settings' })
+    const panel = page.getByRole('form', { name: 'Prompt panel' })
     await panel.getByLabel('Prompt', { exact: true }).fill('a red cube')
+    await panel.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
     await panel.getByLabel('Seed', { exact: true }).fill('7')
     await panel.getByLabel('Steps', { exact: true }).fill('5')
     await panel.getByRole('button', { name: 'Generate', exact: true }).click()
-    await page.getByRole('img', { name: 'Result: a red cube (1)' }).waitFor()
+    await page
+      .getByRole('region', { name: 'Gallery' })
+      .getByRole('img', { name: 'Result: a red cube (7)' })
+      .waitFor()
   })
 
   it('denies new windows', async () => {
