@@ -514,6 +514,16 @@ describe('prompt panel, canvas preview and gallery', () => {
       await expect
         .poll(() => next.getByRole('region', { name: 'Gallery' }).getByRole('img').count())
         .toBeGreaterThanOrEqual(5)
+      // A result of another page's job goes into this document's frame.
+      const seedOne = (await jobs()).find((job) => job.settings.prompt === 'seed one')!
+      const name = `seed one (${seedOne.settings.seed})`
+      await next
+        .getByRole('region', { name: 'Gallery' })
+        .getByRole('button', { name: `Put on canvas: ${name}` })
+        .click()
+      await expect
+        .poll(() => next.getByTestId('layers.item').first().getAttribute('aria-label'))
+        .toBe(name)
     } finally {
       await next.close()
     }
