@@ -1,5 +1,5 @@
 import { access, readFile, stat } from 'node:fs/promises'
-import { basename, extname, join } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import type { z } from 'zod'
 import type {
   DecodedImage,
@@ -11,7 +11,7 @@ import type {
 } from '../../contract/documents'
 import { maxEncodedImageBytes } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
-import { writeFileAtomic } from '../storage/atomicWrite'
+import { removeStaleTempFiles, writeFileAtomic } from '../storage/atomicWrite'
 import { suggestedFileName } from '../storage/fileNames'
 import { DocumentRegistry } from './documentRegistry'
 import { flattenProject, generationSummary, layerAtCanvasSize } from './flatten'
@@ -134,6 +134,8 @@ async function readUserFile(path: string): Promise<Uint8Array> {
 
 async function write(path: string, bytes: Uint8Array): Promise<{ fileName: string }> {
   try {
+    // A write to this file that was killed mid-way (a crash, power loss) left its temp behind.
+    await removeStaleTempFiles(dirname(path), undefined, undefined, basename(path))
     await writeFileAtomic(path, bytes)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code

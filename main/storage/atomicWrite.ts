@@ -73,7 +73,13 @@ export async function removeStaleTempFiles(
   directory: string,
   olderThanMs = 10 * 60_000,
   now = Date.now(),
+  /** only the temp files of this target name */
+  targetName?: string,
 ): Promise<number> {
+  const prefix =
+    targetName === undefined
+      ? ''
+      : `.${truncateUtf8(targetName, maxNameBytes - tempOverheadBytes)}.`
   let names: string[]
   try {
     names = await fsPromises.readdir(directory)
@@ -82,7 +88,7 @@ export async function removeStaleTempFiles(
   }
   let removed = 0
   for (const name of names) {
-    if (!isTempFileName(name)) continue
+    if (!isTempFileName(name) || !name.startsWith(prefix)) continue
     const path = join(directory, name)
     try {
       const info = await fsPromises.lstat(path)

@@ -226,6 +226,22 @@ describe('document services', () => {
     })
   })
 
+  it('saving over a file removes the temp a killed earlier save of it left behind (issue 17, item 7)', async () => {
+    const { services, directory } = await setup()
+    const project = sampleProject()
+    const leftover = join(directory, '.Harbour at dusk.glide.a1b2c3d4e5f6.tmp')
+    const other = join(directory, '.Other.glide.a1b2c3d4e5f6.tmp')
+    await writeFile(leftover, Buffer.alloc(2048))
+    await writeFile(other, Buffer.alloc(16))
+    const { utimes } = await import('node:fs/promises')
+    for (const path of [leftover, other]) await utimes(path, new Date(0), new Date(0))
+    await services['documents.saveProject']({ project, saveAs: false })
+    const names = await readdir(directory)
+    expect(names).not.toContain('.Harbour at dusk.glide.a1b2c3d4e5f6.tmp')
+    expect(names).toContain('.Other.glide.a1b2c3d4e5f6.tmp')
+    expect(names).toContain('Harbour at dusk.glide')
+  })
+
   it('validates project payloads at the contract', () => {
     const project = sampleProject()
     const input = documentChannels['documents.saveProject'].input

@@ -10,6 +10,8 @@ import { downloadBytes, isDocumentFile } from './download'
 /** An autosave follows this long after the last change, and at least every minute while dirty. */
 const autosaveDelayMs = 5_000
 const autosaveIntervalMs = 60_000
+/** Longer than main's stale-heartbeat limit (30 s). */
+const recoveryRecheckMs = 35_000
 
 export interface DocumentFilesOptions {
   glide: GlideApi
@@ -257,9 +259,21 @@ export function useDocumentFiles({
 
   // Offer the copies whose window went away: a crash, a quit with unsaved changes, a reload.
   useEffect(() => {
-    unwrap(glide.documents.listRecoveries({}))
-      .then(setRecoveries)
-      .catch(() => setRecoveries([]))
+    const seen = new Set<string>()
+    const list = () =>
+      unwrap(glide.documents.listRecoveries({}))
+        .then((entries) => {
+          // Only new ones: a copy the user already restored or discarded is not offered twice.
+          const fresh = entries.filter((entry) => !seen.has(entry.recoveryId))
+          for (const entry of fresh) seen.add(entry.recoveryId)
+          if (fresh.length > 0) setRecoveries((current) => [...current, ...fresh])
+        })
+        .catch(() => undefined)
+    void list()
+    // A session that crashed moments before this start still looks alive until its heartbeat
+    // goes stale; look once more after that.
+    const again = window.setTimeout(() => void list(), recoveryRecheckMs)
+    return () => window.clearTimeout(again)
   }, [glide])
 
   const restore = (entry: RecoveryEntry) =>
