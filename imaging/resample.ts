@@ -64,11 +64,30 @@ function reduceTaps(sourceSize: number, targetSize: number): Taps[] {
   })
 }
 
-function axisTaps(sourceSize: number, targetSize: number): Taps[] | null {
+/** Linear interpolation between the two nearest source centres (clamped at the borders). */
+function bilinearTaps(sourceSize: number, targetSize: number): Taps[] {
+  const scale = sourceSize / targetSize
+  return Array.from({ length: targetSize }, (_, i) => {
+    const centre = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), sourceSize - 1)
+    const left = Math.floor(centre)
+    const fraction = centre - left
+    if (fraction === 0) return { indices: [left], weights: [1] }
+    return {
+      indices: [left, Math.min(left + 1, sourceSize - 1)],
+      weights: [1 - fraction, fraction],
+    }
+  })
+}
+
+/** How planes are enlarged: Lanczos-3 (sharp), or bilinear where a model was trained on it. */
+export type EnlargeFilter = 'lanczos3' | 'bilinear'
+
+function axisTaps(sourceSize: number, targetSize: number, enlarge: EnlargeFilter): Taps[] | null {
   if (sourceSize === targetSize) return null
-  return targetSize > sourceSize
-    ? enlargeTaps(sourceSize, targetSize)
-    : reduceTaps(sourceSize, targetSize)
+  if (targetSize < sourceSize) return reduceTaps(sourceSize, targetSize)
+  return enlarge === 'bilinear'
+    ? bilinearTaps(sourceSize, targetSize)
+    : enlargeTaps(sourceSize, targetSize)
 }
 
 /**
@@ -82,6 +101,7 @@ export function resamplePlanes(
   height: number,
   targetWidth: number,
   targetHeight: number,
+  enlarge: EnlargeFilter = 'lanczos3',
 ): Float32Array {
   if (planes.length !== channels * width * height) {
     throw new RangeError(
@@ -89,8 +109,8 @@ export function resamplePlanes(
     )
   }
   if (!(targetWidth >= 1 && targetHeight >= 1)) throw new RangeError('empty target size')
-  const columns = axisTaps(width, targetWidth)
-  const rows = axisTaps(height, targetHeight)
+  const columns = axisTaps(width, targetWidth, enlarge)
+  const rows = axisTaps(height, targetHeight, enlarge)
   let horizontal: Float64Array | Float32Array = planes
   if (columns) {
     const out = new Float64Array(channels * height * targetWidth)
