@@ -296,6 +296,17 @@ describe('prompt panel, canvas preview and gallery', () => {
       .poll(() => form.getByRole('alert').textContent())
       .toBe('Seed must be a whole number')
     await form.getByRole('checkbox', { name: 'New seed each run' }).check()
+    // A refused value in the folded upsampler settings opens them and takes the focus.
+    await form.getByText('Upsampler settings').click()
+    await form.getByLabel('Upsampler steps', { exact: true }).fill('0')
+    await form.getByText('Upsampler settings').click()
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+    const upsampleSteps = form.getByLabel('Upsampler steps', { exact: true })
+    await expect.poll(() => upsampleSteps.isVisible()).toBe(true)
+    await expect(upsampleSteps.evaluate((input) => input === document.activeElement)).resolves.toBe(
+      true,
+    )
+    await upsampleSteps.fill('fast27')
     expect(await jobs()).toEqual([])
   })
 

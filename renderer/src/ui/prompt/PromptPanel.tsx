@@ -66,6 +66,9 @@ export function PromptPanel({
   const invalid = (field: keyof PromptValues) =>
     problem?.field === field ? { 'aria-invalid': true, 'aria-errormessage': errorId } : {}
 
+  const upsamplerProblem =
+    problem?.field === 'upsampleSteps' || problem?.field === 'upsampleTemperature'
+
   // A refused value gets the focus, so it can be corrected at once.
   useEffect(() => {
     if (problem?.field) document.getElementById(`${id}-${problem.field}`)?.focus()
@@ -317,7 +320,11 @@ export function PromptPanel({
         </label>
       </fieldset>
 
-      <details className="prompt-section">
+      <details
+        className="prompt-section"
+        // Opened for a refused value inside, so the message points at a field in view.
+        open={upsamplerProblem || undefined}
+      >
         <summary>Upsampler settings</summary>
         <div className="prompt-grid">
           <label htmlFor={fieldId('upsampleSteps')}>Upsampler steps</label>
