@@ -150,7 +150,11 @@ export async function refine(
   })
 }
 
-export function inpaintSource(image: RgbaImage, keepMask: Float32Array, what: string): InpaintSource {
+export function inpaintSource(
+  image: RgbaImage,
+  keepMask: Float32Array,
+  what: string,
+): InpaintSource {
   assertRgba(image, what)
   if (keepMask.length !== image.width * image.height) {
     throw new GlideError(
