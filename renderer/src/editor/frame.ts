@@ -1,42 +1,14 @@
-import type { Rect, Size } from './geometry'
+import { fitFrameAroundMask } from '../../../imaging/region'
+import type { Rect } from './geometry'
 
-export interface FrameFitOptions {
-  /** free space kept around the mask on each side, in document pixels */
-  readonly padding?: number
-  /** the smallest frame side; the models see 256 px, so smaller frames only upscale */
-  readonly minSide?: number
-}
+export type { FrameFitOptions } from '../../../imaging/region'
 
 /**
- * A square generation frame around `maskBounds` with padding, kept inside the canvas when the
- * canvas is large enough, centred on the canvas on an axis where it is not.
- *
- *   canvas ┌───────────────────────┐
- *          │   frame ┌────────┐    │
- *          │         │ ░mask░ │    │   side = max(mask w, mask h) + 2·padding, ≥ minSide,
- *          │         └────────┘    │          ≤ the canvas's longer side
- *          └───────────────────────┘
+ * A square generation frame around `maskBounds` with padding (imaging/region's one fit, shared
+ * with the CLI): at least minSide, no larger than the canvas's shorter side unless the mask is,
+ * centred on the mask and kept inside the canvas where it fits.
  */
-export function autoFitFrame(maskBounds: Rect, canvas: Size, options: FrameFitOptions = {}): Rect {
-  const padding = options.padding ?? 32
-  const minSide = options.minSide ?? 256
-  const longest = Math.max(canvas.width, canvas.height)
-  const wanted = Math.max(maskBounds.width, maskBounds.height) + 2 * padding
-  const side = Math.min(Math.max(wanted, Math.min(minSide, longest)), longest)
-  const centreX = maskBounds.x + maskBounds.width / 2
-  const centreY = maskBounds.y + maskBounds.height / 2
-  return {
-    x: placeAxis(centreX, side, canvas.width),
-    y: placeAxis(centreY, side, canvas.height),
-    width: side,
-    height: side,
-  }
-}
-
-function placeAxis(centre: number, side: number, extent: number): number {
-  if (side >= extent) return Math.floor((extent - side) / 2)
-  return Math.min(Math.max(Math.round(centre - side / 2), 0), extent - side)
-}
+export const autoFitFrame = fitFrameAroundMask
 
 export type FrameHandle = 'move' | 'nw' | 'ne' | 'sw' | 'se'
 
