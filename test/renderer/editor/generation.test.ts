@@ -46,6 +46,46 @@ describe('capturing a request (keep mask: 255 = keep)', () => {
   })
 })
 
+describe('what the models see (issue 15: no black "known" pixels, no soft mask values)', () => {
+  it('outpaints where the frame reaches past the picture: transparent is "to generate", not black', () => {
+    const editor = testEditor(256, 256)
+    editor.setFrame({ x: 128, y: 0, width: 256, height: 256 })
+    const request = editor.captureGeneration(settings)
+    expect(request.kind).toBe('inpaint')
+    const keep = request.keepMask ?? new Uint8Array(0)
+    expect(keep[128 * 256 + 200]).toBe(0)
+    expect(keep[128 * 256 + 40]).toBe(255)
+    for (let x = 128; x < 256; x++) {
+      const pixel = request.image.data.subarray((128 * 256 + x) * 4, (128 * 256 + x) * 4 + 4)
+      expect(pixel[3]).toBe(255)
+      expect(Math.max(pixel[0] ?? 0, pixel[1] ?? 0, pixel[2] ?? 0)).toBeGreaterThan(40)
+    }
+  })
+
+  it('sends a hard keep mask for a soft brush, regenerating everything the brush touched', () => {
+    const editor = testEditor(400, 400)
+    editor.setBrushSize(80)
+    editor.setBrushHardness(0)
+    drag(editor, [
+      [200, 200],
+      [220, 210],
+    ])
+    const request = editor.captureGeneration(settings)
+    const keep = request.keepMask ?? new Uint8Array(0)
+    expect(new Set(keep)).toEqual(new Set([0, 255]))
+    const { frame } = request
+    const painted = editor.document.mask.readRect(frame)
+    for (let y = 0; y < frame.height; y++) {
+      for (let x = 0; x < frame.width; x++) {
+        if ((painted[y * frame.width + x] ?? 0) === 0) continue
+        const mx = Math.floor((x * 256) / frame.width)
+        const my = Math.floor((y * 256) / frame.height)
+        expect(keep[my * 256 + mx]).toBe(0)
+      }
+    }
+  })
+})
+
 describe('compositing a result inside the mask', () => {
   it('never changes a pixel outside the mask and leaves alpha 0 there', () => {
     const editor = testEditor(700, 500)
