@@ -13,6 +13,7 @@ import { GlideError, serializeError } from '../../contract/errors'
 import { describeIssues } from '../../contract/issues'
 import {
   generationDefaults,
+  generationLimits,
   randomSeed,
   zRegionSettings,
   zSamplingSettings,
@@ -31,13 +32,16 @@ import { inpaintRegion, refineWholePicture, type PreparedRegion } from './region
 import { importCommand, downloadCommand } from './modelCommands'
 import { progressWriter } from './progressBar'
 
+const limits = generationLimits
+const defaults = generationDefaults
+
 export const usage = `Usage: glide-studio <command> [options]
 
 Commands:
   generate --prompt P --out FILE [sampling options]
-           [--init-image IMG --strength S]  (refine IMG: noise it to S·T, 0.01..1, and denoise)
+           [--init-image IMG --strength S]  (refine IMG: noise it to S·T, ${limits.strength.min}..${limits.strength.max}, and denoise)
   inpaint  --image IMG --mask MASK --prompt P --out FILE [sampling options]
-           [--feather PX] [--colour-match]
+           [--feather PX] [--colour-match]  (feather ${limits.featherPx.min}..${limits.featherPx.max}, default: automatic)
            (mask: the picture's size, white = regenerate, black = keep; transparent pixels of
             IMG are filled too; the output has IMG's size)
   import   --kind KIND --checkpoint FILE.pt [--options OPTIONS.json] --out DIR
@@ -51,13 +55,13 @@ FILE ends in .png (settings kept in a text chunk), .jpg/.jpeg or .webp.
 Sampling options:
   --model ID           base model (default: the best installed)
   --upsampler ID|none  upsampler (default: the best installed; none = base size)
-  --guidance S         classifier-free guidance scale (default 3; inpaint 5)
+  --guidance S         classifier-free guidance scale, ${limits.guidanceScale.min}..${limits.guidanceScale.max} (default ${defaults.guidanceByMode['text-to-image']}; inpaint ${defaults.guidanceByMode.inpaint})
   --clip-guidance S    CLIP guidance instead, at scale S (the notebook's 3; needs a CLIP model)
-  --steps R            base respacing, e.g. 100, 27, fast27 (default 100)
-  --upsample-steps R   upsampler respacing (default fast27)
-  --upsample-temp T    upsampler noise temperature (default 0.997)
-  --seed N             0..4294967295 (default: random)
-  --batch B            images per run (FILE-1.png, FILE-2.png, …)
+  --steps R            base respacing, e.g. 100, 27, fast27 (default ${defaults.sampling.baseRespacing})
+  --upsample-steps R   upsampler respacing (default ${defaults.sampling.upsampleRespacing})
+  --upsample-temp T    upsampler noise temperature (default ${defaults.sampling.upsampleTemperature})
+  --seed N             ${limits.seed.min}..${limits.seed.max} (default: random)
+  --batch B            images per run, up to ${limits.batchSize.max} (FILE-1.png, FILE-2.png, …)
   --models-dir DIR     where model folders live
 `
 
