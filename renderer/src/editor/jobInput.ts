@@ -1,6 +1,5 @@
 import type { SamplingSettings } from '../../../contract/generation'
 import type { JobInput } from '../../../contract/jobs'
-import { fromBase64 } from '../../../contract/wire'
 import type { GenerationRequest, GenerationSettings } from './generation'
 
 /** The sampling settings of the contract for the panel's settings. */
@@ -48,13 +47,4 @@ export function jobInputFor(request: GenerationRequest): JobInput {
         ...(keepMask ? { keepMask } : {}),
       }
   }
-}
-
-/** The bytes of a `data:…;base64,` URL. */
-export function bytesFromDataUrl(url: string): Uint8Array<ArrayBuffer> {
-  const comma = url.indexOf(',')
-  if (!url.startsWith('data:') || comma < 0 || !url.slice(0, comma).endsWith(';base64')) {
-    throw new Error('not a base64 data URL')
-  }
-  return fromBase64(url.slice(comma + 1))
 }
