@@ -44,6 +44,8 @@ export interface RecoveryStoreOptions {
    * holds Electron's single-instance lock): every other session's copies are then left behind.
    */
   readonly exclusive?: boolean
+  /** How long a listing waits for another page of this session that may be closing (reload). */
+  readonly closingGraceMs?: number
 }
 
 /**
@@ -59,6 +61,7 @@ export class RecoveryStore {
   private readonly heartbeatMs: number
   private readonly staleAfterMs: number
   private readonly exclusive: boolean
+  private readonly closingGraceMs: number
   private readonly liveClients = new Set<string>()
   private heartbeat: ReturnType<typeof setInterval> | null = null
   private beating: Promise<void> = Promise.resolve()
@@ -74,6 +77,7 @@ export class RecoveryStore {
     this.heartbeatMs = options.heartbeatMs ?? 10_000
     this.staleAfterMs = options.staleAfterMs ?? 3 * this.heartbeatMs
     this.exclusive = options.exclusive ?? false
+    this.closingGraceMs = options.closingGraceMs ?? 3_000
   }
 
   private get sessionsDirectory(): string {
@@ -238,8 +242,28 @@ export class RecoveryStore {
     return markers
   }
 
+  /**
+   * A reloaded page's socket may close a moment after the new page asks: copies held by other
+   * live pages of this session are given `closingGraceMs` to be let go before they are withheld.
+   */
+  private async settle(clientId: string): Promise<void> {
+    const deadline = Date.now() + this.closingGraceMs
+    for (;;) {
+      await Promise.allSettled([...this.writing])
+      const held = (await this.markers()).some(
+        (marker) =>
+          marker.sessionId === this.sessionId &&
+          marker.clientId !== undefined &&
+          marker.clientId !== clientId &&
+          this.liveClients.has(marker.clientId),
+      )
+      if (!held || Date.now() >= deadline) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
   private async offered(clientId: string): Promise<Marker[]> {
-    await Promise.allSettled([...this.writing])
+    await this.settle(clientId)
     const sessions = new Map((await this.sessions()).map((session) => [session.sessionId, session]))
     return (await this.markers()).filter((marker) => {
       if (marker.sessionId === this.sessionId) {

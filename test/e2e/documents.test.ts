@@ -74,6 +74,8 @@ afterAll(async () => {
 })
 
 const layerItems = () => page.getByTestId('layers.item')
+const recoveryCopies = async () =>
+  (await readdir(recoveryDir).catch(() => [] as string[])).filter((name) => name.endsWith('.glide'))
 const status = () => page.locator('.editor-banner[role="status"]')
 const button = (name: string) => page.getByRole('button', { name, exact: true })
 
@@ -218,6 +220,8 @@ describe('documents in browser mode', () => {
     await expect.poll(() => layerItems().count()).toBe(3)
     // A click gives the page the user activation browsers require before they guard a reload.
     await page.getByRole('toolbar', { name: 'Tools' }).click({ position: { x: 2, y: 2 } })
+    // The change is autosaved a few seconds later (a send while the page unloads is best effort).
+    await expect.poll(recoveryCopies, { timeout: 20_000 }).toHaveLength(1)
     const before = dialogs.length
     await page.reload()
     await page.getByTestId('editor.canvas').waitFor()
@@ -301,6 +305,8 @@ describe('documents in browser mode', () => {
     await expect.poll(() => layerItems().count()).toBe(2)
     const accepted = await layerItems().first().getAttribute('aria-label')
     expect(accepted).toMatch(/^a red circle \(\d+\)$/)
+    // Accepting autosaves at once.
+    await expect.poll(recoveryCopies, { timeout: 20_000 }).toHaveLength(1)
     const before = dialogs.length
     await page.reload()
     await page.getByTestId('editor.canvas').waitFor()

@@ -35,7 +35,7 @@ describe('recovery', () => {
     const directory = await tempDirectory()
     let clock = Date.parse('2026-11-25T10:00:00Z')
     const now = () => new Date(clock)
-    const running = new RecoveryStore(directory, { now, heartbeatMs: 10_000 })
+    const running = new RecoveryStore(directory, { now, heartbeatMs: 10_000, closingGraceMs: 0 })
     await running.start()
     running.clientOpened('tab-1')
     running.clientOpened('tab-2')
@@ -52,6 +52,19 @@ describe('recovery', () => {
     // The heartbeat stops (a crash): after the stale limit the other process is offered it.
     clock += 31_000
     expect((await other.list('x')).map((entry) => entry.recoveryId)).toEqual(['rec-a'])
+  })
+
+  it('gives a reloading page a moment to let go of its copy before listing', async () => {
+    const directory = await tempDirectory()
+    const store = new RecoveryStore(directory, { closingGraceMs: 5_000 })
+    await store.start()
+    store.clientOpened('old-page')
+    await store.save('rec-r', sampleProject(), 'old-page')
+    store.clientOpened('new-page')
+    // The new page asks before the old page's socket has closed; it closes a moment later.
+    setTimeout(() => store.clientClosed('old-page'), 300)
+    expect((await store.list('new-page')).map((entry) => entry.recoveryId)).toEqual(['rec-r'])
+    await store.stop()
   })
 
   it('keeps copies across a clean quit, and across a reused process id (issue 17, items 2 and 3)', async () => {
@@ -83,7 +96,7 @@ describe('recovery', () => {
     const crashed = new RecoveryStore(directory)
     await crashed.start()
     await crashed.save('rec-x', sampleProject(), 'window')
-    const next = new RecoveryStore(directory, { exclusive: true })
+    const next = new RecoveryStore(directory, { exclusive: true, closingGraceMs: 0 })
     await next.start()
     next.clientOpened('window-2')
     await next.restore('rec-x', 'window-2')

@@ -3,13 +3,15 @@ import type { ExportFormat, ProjectData, RecoveryEntry } from '../../../../contr
 import { maxDocumentSide } from '../../../../contract/documents'
 import type { GlideApi } from '../../../../contract/ipc'
 import { unwrap } from '../../bridge'
-import { Editor } from '../../editor/Editor'
+import { Editor, type EditorChange } from '../../editor/Editor'
 import { NewDocumentForm, RecoveryBanners, UnsavedChangesDialog } from './DocumentBanners'
 import { downloadBytes, isDocumentFile } from './download'
 
 /** An autosave follows this long after the last change, and at least every minute while dirty. */
 const autosaveDelayMs = 5_000
 const autosaveIntervalMs = 60_000
+/** Changes that leave the document as it was. */
+const viewOnlyChanges: ReadonlySet<EditorChange> = new Set(['viewport', 'tool', 'display'])
 /** Longer than main's stale-heartbeat limit (30 s). */
 const recoveryRecheckMs = 35_000
 
@@ -80,12 +82,10 @@ export function useDocumentFiles({
   useEffect(() => {
     let timer: number | undefined
     const unsubscribe = editor.subscribe((changes) => {
-      if (changes.has('accepted')) {
-        autosave()
-      } else if (editor.isDirty) {
-        window.clearTimeout(timer)
-        timer = window.setTimeout(autosave, autosaveDelayMs)
-      }
+      if (![...changes].some((change) => !viewOnlyChanges.has(change))) return
+      // Scheduled, not called: the revision moves after listeners hear of the change.
+      window.clearTimeout(timer)
+      timer = window.setTimeout(autosave, changes.has('accepted') ? 0 : autosaveDelayMs)
     })
     const interval = window.setInterval(autosave, autosaveIntervalMs)
     const beforeUnload = (event: BeforeUnloadEvent) => {
