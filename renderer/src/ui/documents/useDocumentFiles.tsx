@@ -3,15 +3,14 @@ import type { ExportFormat, ProjectData, RecoveryEntry } from '../../../../contr
 import { maxDocumentSide } from '../../../../contract/documents'
 import type { GlideApi } from '../../../../contract/ipc'
 import { unwrap } from '../../bridge'
-import { Editor, type EditorChange } from '../../editor/Editor'
+import { Editor } from '../../editor/Editor'
+import { AutosaveSchedule } from './autosaveSchedule'
 import { NewDocumentForm, RecoveryBanners, UnsavedChangesDialog } from './DocumentBanners'
 import { downloadBytes, isDocumentFile } from './download'
 
 /** An autosave follows this long after the last change, and at least every minute while dirty. */
 const autosaveDelayMs = 5_000
 const autosaveIntervalMs = 60_000
-/** Changes that leave the document as it was. */
-const viewOnlyChanges: ReadonlySet<EditorChange> = new Set(['viewport', 'tool', 'display'])
 /** Longer than main's stale-heartbeat limit (30 s). */
 const recoveryRecheckMs = 35_000
 
@@ -80,13 +79,8 @@ export function useDocumentFiles({
   }, [editor, glide, report])
 
   useEffect(() => {
-    let timer: number | undefined
-    const unsubscribe = editor.subscribe((changes) => {
-      if (![...changes].some((change) => !viewOnlyChanges.has(change))) return
-      // Scheduled, not called: the revision moves after listeners hear of the change.
-      window.clearTimeout(timer)
-      timer = window.setTimeout(autosave, changes.has('accepted') ? 0 : autosaveDelayMs)
-    })
+    const schedule = new AutosaveSchedule(autosave, autosaveDelayMs)
+    const unsubscribe = editor.subscribe((changes) => schedule.changed(changes))
     const interval = window.setInterval(autosave, autosaveIntervalMs)
     const beforeUnload = (event: BeforeUnloadEvent) => {
       if (!editor.isDirty) return
@@ -98,7 +92,7 @@ export function useDocumentFiles({
     window.addEventListener('beforeunload', beforeUnload)
     return () => {
       unsubscribe()
-      window.clearTimeout(timer)
+      schedule.dispose()
       window.clearInterval(interval)
       window.removeEventListener('beforeunload', beforeUnload)
     }
