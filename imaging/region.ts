@@ -59,6 +59,11 @@ export interface RegionInputs {
   readonly regenerate: Uint8ClampedArray
   /** Whether any pixel is to be regenerated (else there is nothing to inpaint). */
   readonly anyToGenerate: boolean
+  /**
+   * Whether any pixel is known (kept). With none, the frame is blank: there is nothing to inpaint
+   * around, so it is text to image, not an inpaint of the whole frame.
+   */
+  readonly anyKnown: boolean
 }
 
 /**
@@ -75,16 +80,19 @@ export function regionInputs(
   const { width, height, data } = composite
   const regenerate = new Uint8ClampedArray(width * height)
   let anyToGenerate = false
+  let anyKnown = false
   for (let i = 0; i < regenerate.length; i++) {
     const value = (data[i * 4 + 3] ?? 0) === 0 ? 255 : (painted?.[i] ?? 0)
     regenerate[i] = value
     if (value > 0) anyToGenerate = true
+    else anyKnown = true
   }
   return {
     image: opaqueModelImage(composite, model),
     keepMask: keepMaskAt(regenerate, width, height, model),
     regenerate,
     anyToGenerate,
+    anyKnown,
   }
 }
 

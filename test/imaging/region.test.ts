@@ -71,6 +71,18 @@ describe('regionInputs', () => {
     }
   })
 
+  it('reports whether any pixel is known: none in a blank frame, some beside a painted mask', () => {
+    const blank = { width: 20, height: 20, data: new Uint8ClampedArray(20 * 20 * 4) }
+    const empty = regionInputs(blank, null, { width: 10, height: 10 })
+    expect(empty.anyToGenerate).toBe(true)
+    expect(empty.anyKnown).toBe(false)
+    const painted = new Uint8ClampedArray(100 * 100).fill(255)
+    painted[0] = 0
+    const some = regionInputs(flat(100, 100), painted, { width: 50, height: 50 })
+    expect(some.anyKnown).toBe(true)
+    expect(regionInputs(flat(100, 100), null, { width: 50, height: 50 }).anyToGenerate).toBe(false)
+  })
+
   it('keeps a model pixel only when everything under it is kept, for soft masks too', () => {
     const painted = new Uint8ClampedArray(9 * 9)
     painted[4 * 9 + 4] = 3 // a faint dab

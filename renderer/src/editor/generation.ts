@@ -43,7 +43,10 @@ export interface GenerationSettings {
 export interface GenerationRequest {
   readonly id: string
   readonly documentId: string
-  /** Picked from the frame: inpaint when anything in it is painted or transparent. */
+  /**
+   * Picked from the frame: inpaint when some of it is painted or transparent and some is kept;
+   * text to image when nothing in it is kept (a blank frame).
+   */
   readonly kind: JobKind
   readonly settings: GenerationSettings
   readonly frame: Rect
@@ -65,7 +68,7 @@ export function readMaskRect(mask: TiledRaster, rect: Rect): Uint8ClampedArray {
 /**
  * Captures the inputs of a job from the current document state and picks its kind: refine when
  * the settings ask for it with a strength; inpaint (or outpaint) when the frame holds painted or
- * transparent pixels; text to image otherwise. `modelSide` is the size the models' output has
+ * transparent pixels next to known ones; text to image otherwise, a blank frame included. `modelSide` is the size the models' output has
  * (the upsampler's, e.g. 256 for GLIDE, 128 for GLIDE-mini); the frame is resampled to it.
  */
 export function captureGenerationRequest(
@@ -86,9 +89,11 @@ export function captureGenerationRequest(
   const painted = readMaskRect(document.mask, frame)
   const inputs = regionInputs(composite, painted, { width: modelSide, height: modelSide })
   const refine = settings.refineStrength !== undefined
-  const kind: JobKind = refine ? 'refine' : inputs.anyToGenerate ? 'inpaint' : 'generate'
+  // Inpaint only around known pixels: a frame with none (blank or all painted) is text to image.
+  const inpaint = inputs.anyToGenerate && inputs.anyKnown
+  const kind: JobKind = refine ? 'refine' : inpaint ? 'inpaint' : 'generate'
   // Refine changes what is painted, or the whole frame when nothing is.
-  const region = refine ? painted.some((value) => value > 0) : inputs.anyToGenerate
+  const region = refine ? painted.some((value) => value > 0) : inpaint
   return {
     id,
     documentId: document.id,

@@ -37,6 +37,27 @@ describe('capturing a request (keep mask: 255 = keep)', () => {
     expect(keep[0]).toBe(255)
   })
 
+  it('generates text to image on a blank canvas (nothing known in the frame), not an inpaint', () => {
+    const editor = Editor.blank(512, 512)
+    const request = editor.captureGeneration(settings)
+    expect(request.kind).toBe('generate')
+    expect(request.keepMask).toBeNull()
+    expect(request.regenerate.every((value) => value === 255)).toBe(true)
+    const full = resultLayerPixels(solidImage(256, 256, [10, 200, 30, 255]), request)
+    expect(full.every((value, i) => (i % 4 === 3 ? value === 255 : true))).toBe(true)
+  })
+
+  it('generates when the mask covers the whole frame, inpaints when any frame pixel is kept', () => {
+    const editor = testEditor(300, 300)
+    editor.setFrame({ x: 0, y: 0, width: 300, height: 300 })
+    editor.fillMaskRect({ x: 0, y: 0, width: 300, height: 300 })
+    expect(editor.captureGeneration(settings).kind).toBe('generate')
+    const partly = testEditor(300, 300)
+    partly.setFrame({ x: 0, y: 0, width: 300, height: 300 })
+    partly.fillMaskRect({ x: 0, y: 0, width: 300, height: 299 })
+    expect(partly.captureGeneration(settings).kind).toBe('inpaint')
+  })
+
   it('refines when asked with a strength, the whole frame when nothing is painted', () => {
     const editor = testEditor(600, 600)
     const request = editor.captureGeneration({ ...settings, refineStrength: 0.4 })
