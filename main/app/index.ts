@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, dialog, Menu, protocol, screen, session } from 'electron'
 import type { EventName, EventPayload } from '../../contract/ipc'
 import { electronChannels } from '../../contract/ipc'
-import { createDocumentService } from '../documents/documentServices'
+import { createDocumentService, pageScopedDocuments } from '../documents/documentServices'
 import { RecoveryStore } from '../documents/recoveryStore'
 import { InferenceHostClient } from '../inference/client/hostClient'
 import { registerElectronIpc } from '../ipc/electronIpc'
@@ -57,6 +57,7 @@ async function start(): Promise<void> {
     recovery: new RecoveryStore(recoveryDirectory, { exclusive: true }),
   })
   await documents.start()
+  const windowDocuments = pageScopedDocuments(documents)
   denyAllPermissions(session.defaultSession)
   protocol.handle(appScheme, createAppProtocolHandler(paths.renderer))
 
@@ -71,7 +72,7 @@ async function start(): Promise<void> {
     models: createNodeModelRegistry(() => settings.get().modelsDir),
     emit: broadcast,
     chooseDirectory,
-    documents: documents.forClient('window'),
+    documents: windowDocuments.handlers,
   })
   const unregisterIpc = registerElectronIpc(services.handlers)
   void host.ensureStarted()
@@ -87,6 +88,11 @@ async function start(): Promise<void> {
   const window = new BrowserWindow(windowOptions(paths.preload, bounds))
   mainWindow = window
   hardenWebContents(window.webContents)
+  // Each page load is a new client: a reload or a renderer crash hands its copies to the next page.
+  window.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) windowDocuments.newPage()
+  })
+  window.webContents.on('render-process-gone', () => windowDocuments.newPage())
   // The page's beforeunload guard holds unsaved changes: ask before the window closes or reloads.
   window.webContents.on('will-prevent-unload', (event) => {
     confirmUnsavedLeave(event, (options) => dialog.showMessageBoxSync(window, options))

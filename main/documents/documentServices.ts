@@ -371,3 +371,33 @@ export function folderDialogs(directory: string): DocumentDialogs {
     },
   }
 }
+
+/**
+ * The desktop window's document handlers, which follow its page: each load of the page (a reload,
+ * a renderer that crashed and came back) is a new client, so the copies the previous page left
+ * are offered to the next one, as a reloaded browser tab's are.
+ */
+export function pageScopedDocuments(service: DocumentService): {
+  readonly handlers: DocumentServices
+  /** Call when the window starts loading a new page. */
+  newPage(): void
+} {
+  let pages = 0
+  let clientId = `window-${pages}`
+  let current = service.forClient(clientId)
+  const handlers = Object.fromEntries(
+    Object.keys(current).map((channel) => [
+      channel,
+      (input: never) => (current[channel as DocumentChannel] as (input: never) => unknown)(input),
+    ]),
+  ) as unknown as DocumentServices
+  return {
+    handlers,
+    newPage() {
+      service.clientClosed(clientId)
+      pages += 1
+      clientId = `window-${pages}`
+      current = service.forClient(clientId)
+    },
+  }
+}

@@ -8,6 +8,7 @@ import {
   createDocumentService,
   createDocumentServices,
   folderDialogs,
+  pageScopedDocuments,
 } from '../../../main/documents/documentServices'
 import { RecoveryStore } from '../../../main/documents/recoveryStore'
 import { sameBytes, sampleProject, tempDirectory } from './fixtures'
@@ -240,6 +241,25 @@ describe('document services', () => {
     expect(names).not.toContain('.Harbour at dusk.glide.a1b2c3d4e5f6.tmp')
     expect(names).toContain('.Other.glide.a1b2c3d4e5f6.tmp')
     expect(names).toContain('Harbour at dusk.glide')
+  })
+
+  it('desktop: a reload or a renderer crash is a new page, offered what the last one left', async () => {
+    const recoveryDirectory = join(await tempDirectory(), 'recovery')
+    const service = createDocumentService({
+      recoveryDirectory,
+      dialogs: null,
+      recovery: new RecoveryStore(recoveryDirectory, { exclusive: true }),
+    })
+    const window = pageScopedDocuments(service)
+    await window.handlers['documents.autosave']({ project: sampleProject() })
+    expect(await window.handlers['documents.listRecoveries']({})).toEqual([])
+    window.newPage()
+    const [entry] = await window.handlers['documents.listRecoveries']({})
+    expect(entry?.title).toBe('Harbour at dusk')
+    const restored = await window.handlers['documents.restoreRecovery']({
+      recoveryId: entry!.recoveryId,
+    })
+    expect(restored.layers).toHaveLength(4)
   })
 
   it('validates project payloads at the contract', () => {
