@@ -96,6 +96,24 @@ export function regionInputs(
   }
 }
 
+/**
+ * Whether a frame has pixels to generate and pixels known, without resampling anything: what
+ * {@link regionInputs} reports, cheap enough to ask on every change of the canvas.
+ */
+export function regionCoverage(
+  composite: RgbaPixels,
+  painted: ArrayLike<number> | null,
+): { anyToGenerate: boolean; anyKnown: boolean } {
+  let anyToGenerate = false
+  let anyKnown = false
+  const pixels = composite.width * composite.height
+  for (let i = 0; i < pixels && !(anyToGenerate && anyKnown); i++) {
+    if ((composite.data[i * 4 + 3] ?? 0) === 0 || (painted?.[i] ?? 0) > 0) anyToGenerate = true
+    else anyKnown = true
+  }
+  return { anyToGenerate, anyKnown }
+}
+
 /** The mean colour of the fully opaque pixels (mid-grey when there are none). */
 function meanOpaqueColour(image: RgbaPixels): [number, number, number] {
   const sums = [0, 0, 0]

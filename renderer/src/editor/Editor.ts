@@ -1,8 +1,9 @@
 import type { ProjectData } from '../../../contract/documents'
+import type { GenerationMode } from '../../../contract/generation'
 import { ActionRegistry } from './actions'
 import type { Layer, RgbaImage } from './EditorDocument'
 import { EditorDocument } from './EditorDocument'
-import type { GenerationRequest, GenerationSettings } from './generation'
+import { generationModeOf, type GenerationRequest, type GenerationSettings } from './generation'
 import type { Point, Rect } from './geometry'
 import type { BrushSettings, MaskPaintMode } from './maskBrush'
 import type { CanvasAnchor } from './parts/CanvasOperations'
@@ -453,6 +454,11 @@ export class Editor {
    */
   captureGeneration(settings: GenerationSettings, modelSide = 256): GenerationRequest {
     return this.requests.capture(settings, modelSide)
+  }
+
+  /** What Generate does with the frame now (the kind {@link captureGeneration} picks). */
+  generationMode(refine: boolean): GenerationMode {
+    return generationModeOf(this.document, this.document.frame, refine)
   }
 
   get staging(): readonly StagedBatch[] {

@@ -1,11 +1,12 @@
 import type { GenerationInfo } from '../../../contract/documents'
 import {
   generationDefaults,
+  type GenerationMode,
   type RegionSettings,
   type SamplingSettings,
 } from '../../../contract/generation'
 import type { JobKind } from '../../../contract/jobs'
-import { regionInputs, regionLayerPixels } from '../../../imaging/region'
+import { regionCoverage, regionInputs, regionLayerPixels } from '../../../imaging/region'
 import { resampleRgba } from '../../../imaging/resample'
 import { compositeRect } from './compositing'
 import type { Layer, RgbaImage } from './EditorDocument'
@@ -65,6 +66,32 @@ export function readMaskRect(mask: TiledRaster, rect: Rect): Uint8ClampedArray {
   return mask.readRect(rect)
 }
 
+interface DocumentState {
+  readonly id: string
+  readonly width: number
+  readonly height: number
+  readonly layers: readonly Layer[]
+  readonly mask: TiledRaster
+}
+
+/**
+ * What Generate does with `frame` as the document is now: refine when asked; inpaint when some of
+ * the frame is painted or transparent and some is known; text to image when nothing is known (a
+ * blank frame, or one painted all over) or nothing is to generate.
+ */
+export function generationModeOf(
+  document: DocumentState,
+  frame: Rect,
+  refine: boolean,
+): GenerationMode {
+  if (refine) return 'refine'
+  const coverage = regionCoverage(
+    compositeRect(document.layers, document, frame),
+    readMaskRect(document.mask, frame),
+  )
+  return coverage.anyToGenerate && coverage.anyKnown ? 'inpaint' : 'text-to-image'
+}
+
 /**
  * Captures the inputs of a job from the current document state and picks its kind: refine when
  * the settings ask for it with a strength; inpaint (or outpaint) when the frame holds painted or
@@ -73,13 +100,7 @@ export function readMaskRect(mask: TiledRaster, rect: Rect): Uint8ClampedArray {
  */
 export function captureGenerationRequest(
   id: string,
-  document: {
-    readonly id: string
-    readonly width: number
-    readonly height: number
-    readonly layers: readonly Layer[]
-    readonly mask: TiledRaster
-  },
+  document: DocumentState,
   frame: Rect,
   settings: GenerationSettings,
   modelSide = 256,

@@ -47,6 +47,17 @@ describe('capturing a request (keep mask: 255 = keep)', () => {
     expect(full.every((value, i) => (i % 4 === 3 ? value === 255 : true))).toBe(true)
   })
 
+  it('names the mode the request will have, for the panel (guidance per mode)', () => {
+    const blank = Editor.blank(512, 512)
+    expect(blank.generationMode(false)).toBe('text-to-image')
+    expect(blank.generationMode(true)).toBe('refine')
+    const picture = testEditor(300, 300)
+    expect(picture.generationMode(false)).toBe('text-to-image')
+    picture.fillMaskRect({ x: 100, y: 100, width: 50, height: 50 })
+    expect(picture.generationMode(false)).toBe('inpaint')
+    expect(picture.captureGeneration(settings).kind).toBe('inpaint')
+  })
+
   it('generates when the mask covers the whole frame, inpaints when any frame pixel is kept', () => {
     const editor = testEditor(300, 300)
     editor.setFrame({ x: 0, y: 0, width: 300, height: 300 })

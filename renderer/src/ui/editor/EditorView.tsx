@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { GenerationInfo } from '../../../../contract/documents'
 import {
   randomSeed,
+  type GenerationMode,
   type RegionSettings,
   type SamplingSettings,
 } from '../../../../contract/generation'
@@ -49,15 +50,19 @@ function resultImage(image: JobImage): RgbaImage {
 }
 
 /** What Generate does with the canvas as it is now. */
-function actionText(values: PromptValues, maskPainted: boolean): string {
-  if (values.refine) {
-    return maskPainted
-      ? 'Refines the painted mask inside the frame.'
-      : 'Refines the whole frame (image to image).'
+function actionText(mode: GenerationMode, maskPainted: boolean): string {
+  switch (mode) {
+    case 'refine':
+      return maskPainted
+        ? 'Refines the painted mask inside the frame.'
+        : 'Refines the whole frame (image to image).'
+    case 'inpaint':
+      return maskPainted
+        ? 'Inpaints the painted mask inside the frame.'
+        : 'Outpaints the transparent part of the frame.'
+    case 'text-to-image':
+      return 'Fills the frame from the prompt (text to image).'
   }
-  return maskPainted
-    ? 'Inpaints the painted mask inside the frame.'
-    : 'Fills the frame; transparent parts of a picture are outpainted.'
 }
 
 function isTextInput(target: EventTarget | null): boolean {
@@ -99,8 +104,14 @@ export function EditorView({ glide, state }: EditorViewProps) {
     null,
   )
   const previewJob = useRef<string | null>(null)
-  useEditorSnapshot(editor)
+  const changeCount = useEditorSnapshot(editor)
   const maskPainted = editor.document.mask.allocatedTileCount > 0
+  const mode = useMemo(
+    () => editor.generationMode(values.refine),
+    // changeCount: the canvas, mask or frame changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [editor, changeCount, values.refine],
+  )
   const { jobs } = state
   const queue = useMemo(
     () => jobs.filter((job) => job.summary.state === 'queued' || job.summary.state === 'running'),
@@ -161,7 +172,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
   const { setSettings } = state
   const generate = useCallback(() => {
     const run = values.newSeedEachRun ? { ...values, seed: String(randomSeed()) } : values
-    const checked = checkPromptValues(run)
+    const checked = checkPromptValues(run, editor.generationMode(run.refine))
     if (!checked.ok) {
       setProblem({ message: checked.message, field: checked.field })
       return
@@ -170,7 +181,9 @@ export function EditorView({ glide, state }: EditorViewProps) {
     setNotice(null)
     setValues(run)
     const { sampling, strength, region } = checked.submission
-    unwrap(glide.settings.update({ defaults: rememberedDefaults(sampling) }))
+    unwrap(
+      glide.settings.update({ defaults: rememberedDefaults(sampling, run.guidanceFollowsMode) }),
+    )
       .then(setSettings)
       .catch(() => undefined)
     void (async () => {
@@ -230,6 +243,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
       seed: String(generation.seed),
       newSeedEachRun: false,
       guidanceScale: String(generation.guidanceScale),
+      guidanceFollowsMode: false,
       steps: generation.baseRespacing,
       upsampleSteps: generation.upsampleRespacing,
       upsampleTemperature: String(generation.upsampleTemperature),
@@ -338,7 +352,8 @@ export function EditorView({ glide, state }: EditorViewProps) {
             onChange={setValues}
             models={state.models}
             preferredModels={state.preferredModels}
-            action={actionText(values, maskPainted)}
+            action={actionText(mode, maskPainted)}
+            mode={mode}
             problem={problem ?? (state.error ? { message: state.error, field: null } : null)}
             notice={notice}
             queue={queue}

@@ -1,9 +1,14 @@
 import { useEffect, useId, type KeyboardEvent } from 'react'
-import { generationLimits, randomSeed } from '../../../../contract/generation'
+import {
+  generationDefaults,
+  generationLimits,
+  randomSeed,
+  type GenerationMode,
+} from '../../../../contract/generation'
 import type { ModelSummary } from '../../../../contract/ipc'
 import type { JobView, PreferredModels } from '../useGlideState'
 import { DiceIcon } from '../editor/Icons'
-import { noUpsampler, type PromptProblem, type PromptValues } from './promptValues'
+import { noUpsampler, shownGuidance, type PromptProblem, type PromptValues } from './promptValues'
 import { QueueList } from './QueueList'
 
 export interface PromptPanelProps {
@@ -13,6 +18,8 @@ export interface PromptPanelProps {
   preferredModels: PreferredModels
   /** What Generate will do with the canvas as it is now, in a few words. */
   action: string
+  /** The same as a mode: it picks the default guidance. */
+  mode: GenerationMode
   /** A refusal of the current values (with its field), or a failed job or submit, as a sentence. */
   problem: PromptProblem | null
   /** How the last job ended when it did not give results (cancelled). */
@@ -29,6 +36,12 @@ function bestInstalledLabel(models: readonly ModelSummary[], preferredId: string
   return preferred ? `Best installed: ${preferred.name}` : 'Best installed'
 }
 
+const modeNames: Record<GenerationMode, string> = {
+  'text-to-image': 'text to image',
+  inpaint: 'inpainting',
+  refine: 'refining',
+}
+
 /** Keys typed in a field stay there: the canvas shortcuts (Enter, Esc, B…) must not fire. */
 const keepKeys = (event: KeyboardEvent) => event.stopPropagation()
 
@@ -42,6 +55,7 @@ export function PromptPanel({
   models,
   preferredModels,
   action,
+  mode,
   problem,
   notice,
   queue,
@@ -203,10 +217,30 @@ export function PromptPanel({
               min={limits.guidanceScale.min}
               max={limits.guidanceScale.max}
               step={0.5}
-              value={values.guidanceScale}
+              value={shownGuidance(values, mode)}
+              aria-describedby={`${id}-guidance-note`}
               onKeyDown={keepKeys}
-              onChange={(event) => set('guidanceScale', event.target.value)}
+              onChange={(event) =>
+                onChange({
+                  ...values,
+                  guidanceScale: event.target.value,
+                  guidanceFollowsMode: false,
+                })
+              }
             />
+            <p className="prompt-hint" id={`${id}-guidance-note`}>
+              {values.guidanceFollowsMode ? (
+                `Default for ${modeNames[mode]}`
+              ) : (
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => set('guidanceFollowsMode', true)}
+                >
+                  Use the default for {modeNames[mode]} ({generationDefaults.guidanceByMode[mode]})
+                </button>
+              )}
+            </p>
           </>
         )}
         <label htmlFor={fieldId('steps')}>Steps</label>

@@ -3,6 +3,7 @@ import {
   zRegionSettings,
   zSamplingSettings,
   zStrength,
+  type GenerationMode,
   type RegionSettings,
   type SamplingSettings,
 } from '../../../../contract/generation'
@@ -24,7 +25,13 @@ export interface PromptValues {
   /** '' = the best installed upsampler, {@link noUpsampler} = none. */
   upsampleModelId: string
   guidanceMode: GuidanceMode
+  /** The user's own guidance; used only when {@link guidanceFollowsMode} is false. */
   guidanceScale: string
+  /**
+   * True until the user sets guidance: the job then gets the contract's default for what Generate
+   * does (5 for inpainting as in inpaint.ipynb, 3 for text to image and refine).
+   */
+  guidanceFollowsMode: boolean
   clipGuidanceScale: string
   steps: string
   upsampleSteps: string
@@ -39,7 +46,10 @@ export interface PromptValues {
   colourMatch: boolean
 }
 
-/** The panel's first values: the saved defaults (what was used last) or the contract's. */
+/**
+ * The panel's first values: the saved defaults (what was used last) or the contract's. Guidance
+ * follows the mode unless the saved guidance is the user's own (not the contract's default).
+ */
 export function initialPromptValues(saved: GenerationDefaults | null, seed: number): PromptValues {
   const sampling = saved ?? generationDefaults.sampling
   return {
@@ -48,6 +58,7 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
     upsampleModelId: '',
     guidanceMode: 'classifier-free',
     guidanceScale: String(sampling.guidanceScale),
+    guidanceFollowsMode: sampling.guidanceScale === generationDefaults.sampling.guidanceScale,
     clipGuidanceScale: String(generationDefaults.clipGuidanceScale),
     steps: sampling.baseRespacing,
     upsampleSteps: sampling.upsampleRespacing,
@@ -82,6 +93,13 @@ export interface PromptProblem {
 export type CheckedPrompt =
   { ok: true; submission: PromptSubmission } | ({ ok: false } & PromptProblem)
 
+/** The guidance a job gets in `mode`, as the guidance field shows it. */
+export function shownGuidance(values: PromptValues, mode: GenerationMode): string {
+  return values.guidanceFollowsMode
+    ? String(generationDefaults.guidanceByMode[mode])
+    : values.guidanceScale
+}
+
 /** The panel field each schema key is typed into. */
 const fieldOfKey: Record<string, keyof PromptValues> = {
   prompt: 'prompt',
@@ -104,9 +122,13 @@ function numberFrom(text: string): number {
 
 /**
  * Checks the fields with the contract's schemas and returns the job's settings, or the first
- * problem as a sentence ("Guidance must be between 0 and 50").
+ * problem as a sentence ("Guidance must be between 0 and 50"). `mode` is what Generate does with
+ * the canvas now; it picks the guidance while guidance follows the mode.
  */
-export function checkPromptValues(values: PromptValues): CheckedPrompt {
+export function checkPromptValues(
+  values: PromptValues,
+  mode: GenerationMode = 'text-to-image',
+): CheckedPrompt {
   const clip = values.guidanceMode === 'clip'
   const sampling = zSamplingSettings.safeParse({
     prompt: values.prompt,
@@ -116,7 +138,7 @@ export function checkPromptValues(values: PromptValues): CheckedPrompt {
       : values.upsampleModelId
         ? { upsampleModelId: values.upsampleModelId }
         : {}),
-    guidanceScale: numberFrom(values.guidanceScale),
+    guidanceScale: numberFrom(shownGuidance(values, mode)),
     baseRespacing: values.steps.trim(),
     upsampleRespacing: values.upsampleSteps.trim(),
     upsampleTemperature: numberFrom(values.upsampleTemperature),
@@ -153,9 +175,17 @@ function refused(error: {
   }
 }
 
-/** What the panel remembers for the next session (settings.update's defaults). */
-export function rememberedDefaults(sampling: SamplingSettings): GenerationDefaults {
-  const { guidanceScale, baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } =
-    sampling
+/**
+ * What the panel remembers for the next session (settings.update's defaults). Guidance that
+ * follows the mode is remembered as the contract's default, so the next session follows it too.
+ */
+export function rememberedDefaults(
+  sampling: SamplingSettings,
+  guidanceFollowsMode = false,
+): GenerationDefaults {
+  const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = sampling
+  const guidanceScale = guidanceFollowsMode
+    ? generationDefaults.sampling.guidanceScale
+    : sampling.guidanceScale
   return { guidanceScale, baseRespacing, upsampleRespacing, upsampleTemperature, batchSize }
 }

@@ -5,6 +5,7 @@ import {
   initialPromptValues,
   noUpsampler,
   rememberedDefaults,
+  shownGuidance,
   type PromptValues,
 } from '../../../../renderer/src/ui/prompt/promptValues'
 
@@ -36,7 +37,35 @@ describe('prompt panel values', () => {
       colourMatch: false,
     })
     const saved = { ...generationDefaults.sampling, guidanceScale: 9, baseRespacing: '40' }
-    expect(initialPromptValues(saved, 7)).toMatchObject({ guidanceScale: '9', steps: '40' })
+    expect(initialPromptValues(saved, 7)).toMatchObject({
+      guidanceScale: '9',
+      guidanceFollowsMode: false,
+      steps: '40',
+    })
+  })
+
+  it('give guidance per mode (5 to inpaint as inpaint.ipynb, 3 otherwise) until the user sets it', () => {
+    const values = start()
+    expect(values.guidanceFollowsMode).toBe(true)
+    const guidance = (mode: 'text-to-image' | 'inpaint' | 'refine', v = values) => {
+      const checked = checkPromptValues(v, mode)
+      if (!checked.ok) throw new Error(checked.message)
+      return checked.submission.sampling.guidanceScale
+    }
+    expect(guidance('inpaint')).toBe(5)
+    expect(guidance('text-to-image')).toBe(3)
+    expect(guidance('refine')).toBe(3)
+    expect(shownGuidance(values, 'inpaint')).toBe('5')
+    // The user's own value holds in every mode, and is what the next session starts from.
+    const own = { ...values, guidanceScale: '7.5', guidanceFollowsMode: false }
+    expect(guidance('inpaint', own)).toBe(7.5)
+    expect(guidance('text-to-image', own)).toBe(7.5)
+    expect(shownGuidance(own, 'inpaint')).toBe('7.5')
+    const checked = checkPromptValues(values, 'inpaint')
+    if (!checked.ok) throw new Error(checked.message)
+    const remembered = rememberedDefaults(checked.submission.sampling, true)
+    expect(remembered.guidanceScale).toBe(generationDefaults.sampling.guidanceScale)
+    expect(initialPromptValues(remembered, 1).guidanceFollowsMode).toBe(true)
   })
 
   it('give the job exactly the checked settings', () => {
@@ -85,8 +114,12 @@ describe('prompt panel values', () => {
   })
 
   it('refuse bad values with the contract message a person can read', () => {
-    expect(refusal({ guidanceScale: '60' })).toBe('Guidance must be between 0 and 50')
-    expect(refusal({ guidanceScale: '' })).toBe('Guidance must be a number')
+    expect(refusal({ guidanceScale: '60', guidanceFollowsMode: false })).toBe(
+      'Guidance must be between 0 and 50',
+    )
+    expect(refusal({ guidanceScale: '', guidanceFollowsMode: false })).toBe(
+      'Guidance must be a number',
+    )
     expect(refusal({ steps: '0' })).toMatch(/^Steps must be a whole number from 1 to 1000/)
     expect(refusal({ seed: '-1' })).toBe('Seed must be between 0 and 4294967295')
     expect(refusal({ seed: 'abc' })).toBe('Seed must be a whole number')
@@ -100,7 +133,9 @@ describe('prompt panel values', () => {
   })
 
   it('remember what the next session starts from', () => {
-    const checked = checkPromptValues(start({ guidanceScale: '4.5', batchSize: '2' }))
+    const checked = checkPromptValues(
+      start({ guidanceScale: '4.5', guidanceFollowsMode: false, batchSize: '2' }),
+    )
     if (!checked.ok) throw new Error(checked.message)
     expect(rememberedDefaults(checked.submission.sampling)).toEqual({
       guidanceScale: 4.5,
