@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { generationLimits } from './generation'
 
 /**
  * Documents: decoding images, projects (.glide), exports, autosave and recovery. Every channel is
@@ -30,15 +31,23 @@ export type RectData = z.infer<typeof zRect>
 
 export const zLayerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 
-/** What produced a generated layer; recallable into the prompt panel. */
+/**
+ * What produced a generated layer; recallable into the prompt panel. Limits are
+ * contract/generation's: every saved record came from a job those limits admitted (prompt ≤ 1000,
+ * guidance ≤ 50; older records also kept respacings ≤ 32 characters), so older files stay
+ * readable. Respacings are not re-checked as steps: a record from before steps ≥ 1 may hold "0".
+ */
 export const zGenerationInfo = z.strictObject({
   kind: z.enum(['inpaint', 'text-to-image', 'refine']),
-  prompt: z.string().max(2000),
+  prompt: z.string().max(generationLimits.promptChars),
   seed: z.number().int().min(0).max(0xffffffff),
   batchIndex: z.number().int().min(0).max(64),
-  guidanceScale: z.number().min(0).max(100),
-  baseRespacing: z.string().max(32),
-  upsampleRespacing: z.string().max(32),
+  guidanceScale: z
+    .number()
+    .min(generationLimits.guidanceScale.min)
+    .max(generationLimits.guidanceScale.max),
+  baseRespacing: z.string().max(generationLimits.respacingChars),
+  upsampleRespacing: z.string().max(generationLimits.respacingChars),
   upsampleTemperature: z.number().min(0).max(2),
   model: z.string().max(200),
   frame: zRect,
