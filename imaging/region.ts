@@ -12,6 +12,17 @@ import { toByte } from './rounding'
  *   3. regionLayerPixels: a result back at the frame's size, alpha only inside the feathered region.
  */
 
+/** The frame a new document starts with: the largest centred square up to 512 px. */
+export function defaultFrame(canvas: Size): Rect {
+  const side = Math.min(canvas.width, canvas.height, 512)
+  return {
+    x: Math.floor((canvas.width - side) / 2),
+    y: Math.floor((canvas.height - side) / 2),
+    width: side,
+    height: side,
+  }
+}
+
 export interface RgbaFrame {
   readonly width: number
   readonly height: number

@@ -1,5 +1,6 @@
 import type { ProjectData } from '../../../contract/documents'
 import type { GenerationMode } from '../../../contract/generation'
+import { defaultFrame } from '../../../imaging/region'
 import { ActionRegistry } from './actions'
 import type { Layer, RgbaImage } from './EditorDocument'
 import { EditorDocument } from './EditorDocument'
@@ -77,9 +78,20 @@ export class Editor {
     return new Editor(document)
   }
 
+  /**
+   * A saved frame somewhere else than a new document's was placed (by hand or around a mask) and
+   * stays where it is; a frame at the default place (an opened picture, a project never masked)
+   * follows the mask like a new document's, so the first mask drawn is inside it.
+   */
   static fromProjectData(project: ProjectData): Editor {
     const editor = new Editor(documentFromProjectData(project))
-    editor.frameFollowsMask = false
+    const fresh = defaultFrame(project)
+    const { frame } = project
+    editor.frameFollowsMask =
+      frame.x === fresh.x &&
+      frame.y === fresh.y &&
+      frame.width === fresh.width &&
+      frame.height === fresh.height
     return editor
   }
 

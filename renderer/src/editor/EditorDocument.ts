@@ -1,4 +1,5 @@
 import type { GenerationInfo } from '../../../contract/documents'
+import { defaultFrame } from '../../../imaging/region'
 import type { Rect } from './geometry'
 import { TiledRaster } from './TiledRaster'
 
@@ -61,13 +62,7 @@ export class EditorDocument {
     this.canvasWidth = width
     this.canvasHeight = height
     this.maskRaster = new TiledRaster(width, height, 1)
-    const side = Math.min(width, height, 512)
-    this.frame = {
-      x: Math.floor((width - side) / 2),
-      y: Math.floor((height - side) / 2),
-      width: side,
-      height: side,
-    }
+    this.frame = defaultFrame({ width, height })
   }
 
   get width(): number {

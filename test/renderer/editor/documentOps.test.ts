@@ -75,6 +75,29 @@ describe('document operations', () => {
     expect(editor.layers.at(-1)).toBe(layer)
   })
 
+  it('an opened picture (frame at the default place) fits the frame around the first mask', () => {
+    // The Show case: a 640×448 picture opened from a file, a square masked on the right. A frame
+    // left where it was would cut the fill (and the star in it) at its edge.
+    const opened = Editor.fromProjectData(
+      Editor.fromImage(solidImage(640, 448, [168, 208, 240, 255]), 'sky').toProjectData(),
+    )
+    expect(opened.frameFollowsMask).toBe(true)
+    opened.fillMaskRect({ x: 440, y: 144, width: 160, height: 160 })
+    const { frame } = opened.document
+    expect(frame.x).toBeLessThanOrEqual(440)
+    expect(frame.x + frame.width).toBeGreaterThanOrEqual(600)
+    expect(frame.y).toBeLessThanOrEqual(144)
+    expect(frame.y + frame.height).toBeGreaterThanOrEqual(304)
+
+    // A frame the user placed stays where it was saved.
+    const placed = testEditor(640, 448)
+    placed.setFrame({ x: 0, y: 0, width: 300, height: 300 })
+    const reopened = Editor.fromProjectData(placed.toProjectData())
+    expect(reopened.frameFollowsMask).toBe(false)
+    reopened.fillMaskRect({ x: 440, y: 144, width: 160, height: 160 })
+    expect(reopened.document.frame).toEqual({ x: 0, y: 0, width: 300, height: 300 })
+  })
+
   it('round-trips through the project data the contract carries', () => {
     const editor = testEditor(300, 280)
     editor.addImageLayer(patternImage(50, 60, 128), 'Half', { x: 260, y: 10 })
