@@ -2,6 +2,7 @@
 // the main process (out/main/app.cjs), the inference host (out/main/host.cjs) and the sandboxed
 // preload (out/preload/preload.cjs). Native modules stay external and load from node_modules.
 import console from 'node:console'
+import { cpSync, rmSync } from 'node:fs'
 import process from 'node:process'
 import { build } from 'esbuild'
 import { build as viteBuild } from 'vite'
@@ -14,6 +15,15 @@ const importMetaUrl = {
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__importMetaUrl' },
 }
+
+/**
+ * Files the code reads beside its source with `new URL('./…', import.meta.url)`. Bundled, that URL
+ * is the bundle's own (out/main/*.cjs), so each is copied to the same place beside the bundles.
+ */
+export const bundledAssets = [
+  // The CLIP tokenizer's merge list (main/engine/tokenizer/clipTokenizer.ts) and its licence.
+  { from: 'main/engine/tokenizer/clip-bpe', to: 'out/main/clip-bpe' },
+]
 
 const common = {
   absWorkingDir: root,
@@ -55,6 +65,10 @@ export async function buildAll({ renderer = true } = {}) {
       external: ['electron'],
     }),
   ])
+  for (const { from, to } of bundledAssets) {
+    rmSync(`${root}/${to}`, { recursive: true, force: true })
+    cpSync(`${root}/${from}`, `${root}/${to}`, { recursive: true })
+  }
   return Date.now() - started
 }
 

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { defaultClipBpePath, loadClipTokenizer } from '../../main/engine/tokenizer/clipTokenizer'
 // @ts-expect-error scripts/build.js is plain JavaScript without types
 import { buildAll } from '../../scripts/build.js'
 
@@ -30,5 +32,23 @@ describe('scripts/build.js bundles', () => {
 
   it('bundles the sandboxed preload so that it requires nothing but electron', () => {
     expect(requiredModules(out('preload/preload.cjs'))).toEqual(['electron'])
+  })
+
+  it('carries the CLIP merge list to where the bundled host looks for it', async () => {
+    // The host runs CLIP guidance. Bundled, clipTokenizer's `new URL('./clip-bpe/…', import.meta.url)` is the bundle's own URL.
+    const relative = './clip-bpe/bpe_simple_vocab_16e6.txt.gz'
+    expect(out('main/host.cjs')).toContain(relative)
+    const builtUrl = new URL(relative, new URL('../../out/main/host.cjs', import.meta.url))
+    const built = fileURLToPath(builtUrl)
+    expect(existsSync(built)).toBe(true)
+    expect(existsSync(fileURLToPath(new URL('LICENSE', builtUrl)))).toBe(true)
+    // The copy is the merge list itself: it tokenizes as the source's does.
+    const caption = 'a yellow star on a light-blue sky'
+    const [fromBuild, fromSource] = await Promise.all([
+      loadClipTokenizer(built),
+      loadClipTokenizer(defaultClipBpePath),
+    ])
+    expect(fromBuild.encode(caption)).toEqual(fromSource.encode(caption))
+    expect(fromBuild.encode(caption).length).toBeGreaterThan(5)
   })
 })
