@@ -9,6 +9,8 @@ import { app, BrowserWindow, dialog, Menu, protocol, screen, session } from 'ele
 import type { EventName, EventPayload } from '../../contract/ipc'
 import { electronChannels } from '../../contract/ipc'
 import { createDocumentService, pageScopedDocuments } from '../documents/documentServices'
+import { DocumentDecoderClient } from '../documents/decoder/decoderClient'
+import { decoderRoleFlag } from '../documents/decoder/protocol'
 import { RecoveryStore } from '../documents/recoveryStore'
 import { InferenceHostClient } from '../inference/client/hostClient'
 import { registerElectronIpc } from '../ipc/electronIpc'
@@ -19,7 +21,7 @@ import { SettingsStore } from '../settings/settingsStore'
 import { appSchemePrivileges, createAppProtocolHandler } from './appProtocol'
 import { chooseDirectory, electronDialogs } from './electronDialogs'
 import { menuTemplate } from './menu'
-import { utilityHostLauncher } from './utilityHostLauncher'
+import { utilityChildLauncher, utilityHostLauncher } from './utilityHostLauncher'
 import {
   denyAllPermissions,
   hardenWebContents,
@@ -50,11 +52,16 @@ function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): voi
 async function start(): Promise<void> {
   const settings = await SettingsStore.open(app.getPath('userData'))
   const recoveryDirectory = join(app.getPath('userData'), 'recovery')
+  // Untrusted images and projects are decoded in a utility process of their own, never here.
+  const decoder = new DocumentDecoderClient(
+    utilityChildLauncher(paths.host, [decoderRoleFlag], 'Glide Studio document decoder'),
+  )
   // The single-instance lock is held: no other session can be writing to this recovery folder.
   const documents = createDocumentService({
     recoveryDirectory,
     dialogs: electronDialogs(),
     recovery: new RecoveryStore(recoveryDirectory, { exclusive: true }),
+    decoder,
   })
   await documents.start()
   const windowDocuments = pageScopedDocuments(documents)
@@ -114,6 +121,7 @@ async function start(): Promise<void> {
     services.queue.cancelAll()
     unregisterIpc()
     host.dispose()
+    decoder.dispose()
     // A clean quit: the copies of documents with unsaved changes (the user was asked when the
     // window closed) stay, and are offered on the next start.
     event.preventDefault()

@@ -2,7 +2,6 @@ import { access, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import type { z } from 'zod'
 import type {
-  DecodedImage,
   DocumentChannel,
   documentChannels,
   DocumentOutput,
@@ -15,12 +14,15 @@ import { removeStaleTempFiles, writeFileAtomic } from '../storage/atomicWrite'
 import { suggestedFileName } from '../storage/fileNames'
 import { DocumentRegistry } from './documentRegistry'
 import { flattenProject, generationSummary, layerAtCanvasSize } from './flatten'
-import { decodeImage, encodePng, sniffImageFormat } from './imageCodec'
-import { defaultFrame, readOpenRaster, withTempFile, writeOpenRaster } from './openRaster'
+import { inProcessDecoder, type DocumentDecoder } from './decoder/documentDecoder'
+import { encodePng } from './imageCodec'
+import { writeOpenRaster } from './openRaster'
 import { addPngTextChunks } from './pngText'
-import { readProjectFile, writeProjectFile } from './projectFile'
+import { writeProjectFile } from './projectFile'
 import { writePsd } from './psd'
 import { RecoveryStore } from './recoveryStore'
+
+export { projectFromImage, readDocumentBytes } from './readDocument'
 
 export type FileKind = 'image' | 'project' | ExportFormat
 
@@ -41,6 +43,11 @@ export interface DocumentServicesOptions {
    */
   readonly dialogs: DocumentDialogs | null
   readonly recovery?: RecoveryStore
+  /**
+   * Where untrusted files are decoded: the desktop app and browser mode pass the decoder process
+   * (decoder/decoderClient.ts); by default (CLI, tests) it happens in this process.
+   */
+  readonly decoder?: DocumentDecoder
 }
 
 type DocumentHandler<C extends DocumentChannel> = (
@@ -74,43 +81,12 @@ const imageExtensions = new Set([
   '.avif',
 ])
 
-/** A new document holding one image as its only layer (File → Open on a picture). */
-export function projectFromImage(image: DecodedImage, title: string): ProjectData {
-  const { width, height } = image
-  return {
-    documentId: `doc-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`,
-    title: title.slice(0, 200) || 'Untitled',
-    width,
-    height,
-    frame: defaultFrame(width, height),
-    layers: [
-      {
-        id: 'image',
-        name: title.slice(0, 200) || 'Image',
-        visible: true,
-        opacity: 1,
-        locked: false,
-        pixels: { bounds: { x: 0, y: 0, width, height }, data: image.data },
-      },
-    ],
-    mask: null,
-  }
-}
-
 const extensions: Record<'project' | ExportFormat, string> = {
   project: '.glide',
   png: '.png',
   'layer-png': '.png',
   ora: '.ora',
   psd: '.psd',
-}
-
-function isZip(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04
-}
-
-function titleOf(fileName: string): string {
-  return basename(fileName, extname(fileName)).slice(0, 200) || 'Untitled'
 }
 
 async function readUserFile(path: string): Promise<Uint8Array> {
@@ -188,41 +164,12 @@ async function exportBytes(
   }
 }
 
-/**
- * A document from a file's bytes, whatever it is: a .glide or .ora (both zips, told apart by
- * their contents) or an image, which becomes a document of its size.
- */
-export async function readDocumentBytes(bytes: Uint8Array, fileName: string): Promise<ProjectData> {
-  const name = basename(fileName)
-  const title = titleOf(name)
-  if (isZip(bytes)) {
-    return withTempFile(bytes, async (path) => {
-      const extension = extname(name).toLowerCase()
-      try {
-        return extension === '.ora'
-          ? await readOpenRaster(path, 'ora-opened', title)
-          : await readProjectFile(path, name)
-      } catch (error) {
-        // A zip without a manifest may still be OpenRaster under another name.
-        if (extension !== '.ora' && (error as GlideError).code === 'PROJECT_INVALID') {
-          const ora = await readOpenRaster(path, 'ora-opened', title).catch(() => null)
-          if (ora) return ora
-        }
-        throw error
-      }
-    })
-  }
-  if (!sniffImageFormat(bytes) && /\.(glide|ora)$/i.test(name)) {
-    throw new GlideError('PROJECT_INVALID', `${name} is not a Glide Studio or OpenRaster file.`)
-  }
-  return projectFromImage(await decodeImage(bytes, name), title)
-}
-
 /** The handlers of every `documents.*` channel, per page; inputs arrive validated by the router. */
 export function createDocumentService(options: DocumentServicesOptions): DocumentService {
   const recovery = options.recovery ?? new RecoveryStore(options.recoveryDirectory)
   const registry = new DocumentRegistry()
   const { dialogs } = options
+  const decoder = options.decoder ?? inProcessDecoder
 
   function suggestedName(project: ProjectData, suffix: string, kind: 'project' | ExportFormat) {
     return suggestedFileName(project.title, suffix, extensions[kind])
@@ -251,10 +198,10 @@ export function createDocumentService(options: DocumentServicesOptions): Documen
     recovery.clientOpened(clientId)
     return {
       'documents.decodeImage': async ({ fileName, bytes }) =>
-        decodeImage(bytes, basename(fileName)),
+        decoder.decodeImage(bytes, basename(fileName)),
 
       'documents.openFile': async ({ fileName, bytes }) =>
-        registry.adopt(clientId, await readDocumentBytes(bytes, fileName)),
+        registry.adopt(clientId, await decoder.readDocument(bytes, fileName)),
 
       'documents.close': async ({ documentId }) => {
         const entry = registry.find(clientId, documentId)
@@ -267,7 +214,7 @@ export function createDocumentService(options: DocumentServicesOptions): Documen
       'documents.openImage': async () => {
         const path = await dialogs?.chooseOpenPath('image')
         if (!path) return null
-        return decodeImage(await readUserFile(path), basename(path))
+        return decoder.decodeImage(await readUserFile(path), basename(path))
       },
 
       'documents.openProject': async () => {
@@ -275,10 +222,15 @@ export function createDocumentService(options: DocumentServicesOptions): Documen
         if (!path) return null
         const extension = extname(path).toLowerCase()
         if (imageExtensions.has(extension) || extension === '.ora') {
-          return registry.adopt(clientId, await readDocumentBytes(await readUserFile(path), path))
+          return registry.adopt(
+            clientId,
+            await decoder.readDocument(await readUserFile(path), basename(path)),
+          )
         }
         // Save writes back to this file without asking.
-        return registry.adopt(clientId, await readProjectFile(path, basename(path)), { path })
+        return registry.adopt(clientId, await decoder.readProjectFile(path, basename(path)), {
+          path,
+        })
       },
 
       'documents.saveProject': async ({ project, saveAs }) => {

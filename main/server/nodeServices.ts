@@ -5,7 +5,9 @@ import { removeStaleTempFiles } from '../storage/atomicWrite'
 import type { Emit, Services } from '../ipc/services'
 import { createServices } from '../ipc/services'
 import { InferenceHostClient } from '../inference/client/hostClient'
-import { nodeHostLauncher } from '../inference/client/nodeHostLauncher'
+import { nodeDecoderLauncher, nodeHostLauncher } from '../inference/client/nodeHostLauncher'
+import { DocumentDecoderClient } from '../documents/decoder/decoderClient'
+import type { DecoderMessage } from '../documents/decoder/protocol'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
 import { defaultConfigDir, SettingsStore } from '../settings/settingsStore'
 
@@ -44,8 +46,11 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
   const recoveryDirectory = join(configDir, 'recovery')
   // Earlier versions wrote browser-mode exports here; clean up after writes killed mid-way.
   await removeStaleTempFiles(join(configDir, 'exports'))
+  // Untrusted files are decoded in a child process: a crash or a bomb fails that request only,
+  // and the server's event loop never waits on a decoder.
+  const decoder = new DocumentDecoderClient(nodeDecoderLauncher<DecoderMessage>())
   // Without native dialogs, saves and exports come back as bytes and the page downloads them.
-  const documents = createDocumentService({ recoveryDirectory, dialogs: null })
+  const documents = createDocumentService({ recoveryDirectory, dialogs: null, decoder })
   const keepsRecovery = options.mode === 'browser'
   if (keepsRecovery) await documents.start()
   const host = new InferenceHostClient(nodeHostLauncher(), {
@@ -71,6 +76,7 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     async dispose() {
       services.queue.cancelAll()
       host.dispose()
+      decoder.dispose()
       if (keepsRecovery) await documents.stop()
     },
   }

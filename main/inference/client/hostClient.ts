@@ -3,9 +3,9 @@ import { describeIssues } from '../../../contract/issues'
 import type { ExecutionProviderName } from '../../../contract/jobs'
 import { zFromHost, type FromHost, type HostImage, type HostJob, type ToHost } from '../protocol'
 
-/** A started host process, whatever runs it (utilityProcess or child_process.fork). */
-export interface HostProcess {
-  send(message: ToHost): void
+/** A started helper process, whatever runs it (utilityProcess or child_process.fork). */
+export interface ChildProcessHandle<Message> {
+  send(message: Message): void
   kill(): void
 }
 
@@ -14,7 +14,11 @@ export interface HostProcessHandlers {
   onExit(code: number | null): void
 }
 
-export type HostLauncher = (handlers: HostProcessHandlers) => HostProcess
+export type ChildLauncher<Message> = (handlers: HostProcessHandlers) => ChildProcessHandle<Message>
+
+/** The inference host's process. */
+export type HostProcess = ChildProcessHandle<ToHost>
+export type HostLauncher = ChildLauncher<ToHost>
 
 export type HostState = 'starting' | 'ready' | 'restarting' | 'stopped'
 

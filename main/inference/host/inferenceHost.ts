@@ -1,7 +1,7 @@
 /**
  * The inference host: ONNX Runtime sessions and the sampling loop, in their own process so that
  * session.run never blocks main. Started by main/inference/client as an Electron utilityProcess or
- * a Node child process; one job at a time, loaded models cached by id.
+ * a Node child process (entry: hostMain.ts); one job at a time, loaded models cached by id.
  */
 import { GlideError, serializeError } from '../../../contract/errors'
 import { generationDefaults } from '../../../contract/generation'
@@ -20,34 +20,7 @@ import {
 } from '../../engine/pipelines/index'
 import { zToHost, type FromHost, type HostJob } from '../protocol'
 import { ModelCache } from './modelCache'
-
-interface ParentChannel {
-  post(message: FromHost): void
-  onMessage(listener: (raw: unknown) => void): void
-}
-
-interface UtilityParentPort {
-  postMessage(message: unknown): void
-  on(event: 'message', listener: (event: { data: unknown }) => void): void
-}
-
-function connectToParent(): ParentChannel {
-  const parentPort = (process as { parentPort?: UtilityParentPort }).parentPort
-  if (parentPort) {
-    return {
-      post: (message) => parentPort.postMessage(message),
-      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data)),
-    }
-  }
-  const send = process.send?.bind(process)
-  if (!send) throw new Error('the inference host must be started by main (no IPC channel)')
-  // The parent owns this process: when it goes, so do we.
-  process.on('disconnect', () => process.exit(0))
-  return {
-    post: (message) => void send(message),
-    onMessage: (listener) => process.on('message', listener),
-  }
-}
+import type { ParentChannel } from './parentChannel'
 
 /** Lets queued messages (a cancel) in before every network call; session.run holds the thread. */
 function yieldingUNet(unet: GlideUNet, isCancelled: () => boolean): GlideUNet {
@@ -70,7 +43,7 @@ function yieldingUNet(unet: GlideUNet, isCancelled: () => boolean): GlideUNet {
   }
 }
 
-const parent = connectToParent()
+let parent: ParentChannel<FromHost>
 const models = new ModelCache()
 const cancelled = new Set<string>()
 let runningJobId: string | null = null
@@ -93,7 +66,7 @@ async function run(jobId: string, job: HostJob): Promise<void> {
         now - lastPreviewAt >= job.previewIntervalMs
       if (wantsPreview) lastPreviewAt = now
       const { preview } = event
-      parent.post({
+      void parent.post({
         type: 'step',
         jobId,
         stage: event.stage,
@@ -116,7 +89,7 @@ async function run(jobId: string, job: HostJob): Promise<void> {
   const images = clip
     ? await runClipGuided(job, unets, yieldingClip(clip, isCancelled), hooks)
     : await runPipeline(job, unets, hooks)
-  parent.post({
+  void parent.post({
     type: 'done',
     jobId,
     provider: base.provider,
@@ -187,7 +160,14 @@ function runPipeline(job: HostJob, unets: GlideModels, hooks: PipelineHooks): Pr
   )
 }
 
-parent.onMessage((raw) => {
+/** Serves jobs from main over `channel` until the process ends. */
+export function runInferenceHost(channel: ParentChannel<FromHost>): void {
+  parent = channel
+  parent.onMessage(receive)
+  void parent.post({ type: 'ready', pid: process.pid })
+}
+
+function receive(raw: unknown): void {
   const parsed = zToHost.safeParse(raw)
   if (!parsed.success) {
     process.stderr.write(
@@ -201,7 +181,7 @@ parent.onMessage((raw) => {
     return
   }
   if (runningJobId !== null) {
-    parent.post({
+    void parent.post({
       type: 'failed',
       jobId: message.jobId,
       error: { code: 'INTERNAL', message: 'The inference host is busy with another job.' },
@@ -211,12 +191,10 @@ parent.onMessage((raw) => {
   runningJobId = message.jobId
   run(message.jobId, message.job)
     .catch((error: unknown) => {
-      parent.post({ type: 'failed', jobId: message.jobId, error: serializeError(error) })
+      void parent.post({ type: 'failed', jobId: message.jobId, error: serializeError(error) })
     })
     .finally(() => {
       cancelled.delete(message.jobId)
       runningJobId = null
     })
-})
-
-parent.post({ type: 'ready', pid: process.pid })
+}

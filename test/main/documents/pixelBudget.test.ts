@@ -5,106 +5,17 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { readDocumentBytes } from '../../../main/documents/documentServices'
 import { readOpenRaster } from '../../../main/documents/openRaster'
 import { maxDocumentPixels, PixelBudget, pngDimensions } from '../../../main/documents/pixelBudget'
-import { projectFormat, readProjectFile } from '../../../main/documents/projectFile'
+import { readProjectFile } from '../../../main/documents/projectFile'
 import { writeZip } from '../../../main/documents/zip/zipWriter'
+import { bombPng, bombSide, glideBomb, oraBomb } from '../../helpers/hostileFiles'
 import { tempDirectory } from './fixtures'
 
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff
-  for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff]! ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4)
-  length.writeUInt32BE(data.length)
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(body))
-  return Buffer.concat([length, body, crc])
-}
-
-/** A 1-bit greyscale PNG of side² pixels: a few KB that decode to side² × 4 bytes of RGBA. */
-function bombPng(side: number): Buffer {
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(side, 0)
-  header.writeUInt32BE(side, 4)
-  header.set([1, 0, 0, 0, 0], 8)
-  const rows = Buffer.alloc(side * (1 + Math.ceil(side / 8)))
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
-}
-
-const side = 8192
+const side = bombSide
 const bomb = bombPng(side)
-
-function glideBomb(layerCount: number, shared: boolean): Uint8Array {
-  const layers = Array.from({ length: layerCount }, (_, index) => ({
-    id: `l${index}`,
-    name: `Layer ${index}`,
-    visible: true,
-    opacity: 1,
-    locked: false,
-    image: {
-      file: shared ? 'layers/a.png' : `layers/l${index}.png`,
-      bounds: { x: 0, y: 0, width: side, height: side },
-    },
-  }))
-  const manifest = {
-    format: projectFormat,
-    documentId: 'doc-bomb',
-    title: 'bomb',
-    width: side,
-    height: side,
-    frame: { x: 0, y: 0, width: 512, height: 512 },
-    savedAt: '2026-01-01T00:00:00.000Z',
-    layers,
-    mask: null,
-  }
-  const files = shared
-    ? [{ name: 'layers/a.png', data: bomb, method: 'stored' as const }]
-    : layers.map((layer) => ({ name: layer.image.file, data: bomb, method: 'stored' as const }))
-  return writeZip([
-    { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)), method: 'deflate' },
-    ...files,
-  ])
-}
-
-function oraBomb(layerCount: number, shared: boolean): Uint8Array {
-  const tags = Array.from(
-    { length: layerCount },
-    (_, index) =>
-      `<layer name="L${index}" src="${shared ? 'data/a.png' : `data/l${index}.png`}" x="0" y="0" />`,
-  )
-  const xml = `<?xml version="1.0"?><image w="${side}" h="${side}"><stack>${tags.join('')}</stack></image>`
-  const files = shared
-    ? [{ name: 'data/a.png', data: bomb, method: 'stored' as const }]
-    : tags.map((_, index) => ({
-        name: `data/l${index}.png`,
-        data: bomb,
-        method: 'stored' as const,
-      }))
-  return writeZip([
-    { name: 'mimetype', data: Buffer.from('image/openraster'), method: 'stored' },
-    { name: 'stack.xml', data: Buffer.from(xml), method: 'deflate' },
-    ...files,
-  ])
-}
 
 async function refusedWithFlatMemory(
   open: () => Promise<unknown>,
