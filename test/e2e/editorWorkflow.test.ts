@@ -1,0 +1,393 @@
+/**
+ * Issue 15's Show cases through the editor, as a user does them in browser mode (Chromium at
+ * 1440×900, the built renderer, main's services and job queue, the inference host running the
+ * bundled GLIDE-mini): open a picture with the Open file picker, mask with the Rectangle mask tool
+ * or move the generation frame, Generate, Accept, Export PNG as a browser download, and judge the
+ * downloaded file. Refine is judged by GLIDE-mini's scene detector (native-models/eval/detector.py,
+ * run with /usr/bin/python3). Steps are cut to 20–25 so each generation is seconds of CPU.
+ */
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generationDefaults } from '../../contract/generation'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+const shots = '/tmp/shots/G'
+const work = mkdtempSync(join(tmpdir(), 'glide-workflow-e2e-'))
+const detectorDir = fileURLToPath(new URL('../../native-models/eval/', import.meta.url))
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  // An empty models dir: the only models are the bundled GLIDE-mini ones.
+  mode = await startBrowserMode({
+    staticDir: await buildRenderer(),
+    modelsDir: mkdtempSync(join(tmpdir(), 'glide-workflow-models-')),
+    configDir: join(work, 'config'),
+  })
+  browser = await launchChromium()
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+/** A fresh page: a new blank document (each case opens its own picture). */
+async function freshPage(): Promise<void> {
+  await page?.close()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+}
+
+const button = (name: string) => page.getByRole('button', { name, exact: true })
+const panel = () => page.getByRole('form', { name: 'Prompt panel' })
+const layerItems = () => page.getByTestId('layers.item')
+
+interface Picture {
+  width: number
+  height: number
+  data: Buffer
+}
+
+async function writePicture(name: string, picture: Picture): Promise<string> {
+  const path = join(work, name)
+  await sharp(picture.data, { raw: { width: picture.width, height: picture.height, channels: 3 } })
+    .png()
+    .toFile(path)
+  return path
+}
+
+function flatPicture(width: number, height: number, rgb: readonly number[]): Picture {
+  const data = Buffer.alloc(width * height * 3)
+  for (let i = 0; i < width * height; i++) data.set(rgb, i * 3)
+  return { width, height, data }
+}
+
+const sky = [170, 210, 240] as const
+const red = [220, 40, 40] as const
+
+/** A red circle on a light-blue sky. */
+function circlePicture(width: number, height: number, cx: number, cy: number, r: number): Picture {
+  const picture = flatPicture(width, height, sky)
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 < r * r)
+        picture.data.set(red, (y * width + x) * 3)
+    }
+  }
+  return picture
+}
+
+/**
+ * Opens a picture through the toolbar's Open, as a user picks it in the file picker, and waits
+ * for the document it becomes: one layer named after the file.
+ */
+async function openThroughPicker(path: string): Promise<void> {
+  const chooser = page.waitForEvent('filechooser')
+  await button('Open').click()
+  await (await chooser).setFiles(path)
+  const name = basename(path).replace(/\.[^.]+$/, '')
+  const layerNames = () =>
+    layerItems().evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')))
+  await expect.poll(layerNames, { timeout: 30_000 }).toEqual([name])
+}
+
+/** Export PNG, downloaded by the browser; a copy goes to the screenshots folder. */
+async function exportPng(name: string): Promise<{ width: number; height: number; data: Buffer }> {
+  const pending = page.waitForEvent('download')
+  await button('Export PNG').click()
+  const download = await pending
+  const path = join(work, `${Date.now()}-${download.suggestedFilename()}`)
+  await download.saveAs(path)
+  copyFileSync(path, join(shots, `${name}.png`))
+  const { data, info } = await sharp(path).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { width: info.width, height: info.height, data }
+}
+
+/** Where document pixel (0, 0) is on the page, read from the canvas as shown (zoom 100 %). */
+async function documentOrigin(picture: Picture): Promise<{ x: number; y: number }> {
+  await button('100%').click()
+  await page.mouse.move(2, 2)
+  await page.evaluate(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+  )
+  const canvas = page.getByTestId('editor.canvas')
+  const box = (await canvas.boundingBox())!
+  const png = await canvas.screenshot()
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  const colour = [...picture.data.subarray(0, 3)]
+  const matches = (x: number, y: number) =>
+    [0, 1, 2].every((c) => Math.abs(data[(y * info.width + x) * 3 + c]! - colour[c]!) <= 2)
+  // The middle row finds the left edge; a column just inside it (left of the frame) the top.
+  const row = Math.round(info.height / 2)
+  let x0 = 0
+  while (x0 < info.width && !matches(x0, row)) x0++
+  let y0 = 0
+  while (y0 < info.height && !matches(x0 + 3, y0)) y0++
+  expect(x0).toBeLessThan(info.width)
+  // At 100 % the document is centred on whole pixels.
+  expect(x0).toBe(Math.round((info.width - picture.width) / 2))
+  expect(y0).toBe(Math.round((info.height - picture.height) / 2))
+  return { x: box.x + x0, y: box.y + y0 }
+}
+
+/** Drags from document point `from` to `to` with the tool named `tool` (zoom 100 %). */
+async function dragOnDocument(
+  origin: { x: number; y: number },
+  tool: string,
+  from: { x: number; y: number },
+  to: { x: number; y: number },
+): Promise<void> {
+  await button(tool).click()
+  // A quarter pixel in: the tools round to the nearest document pixel.
+  await page.mouse.move(origin.x + from.x + 0.25, origin.y + from.y + 0.25)
+  await page.mouse.down()
+  await page.mouse.move(origin.x + to.x + 0.25, origin.y + to.y + 0.25, { steps: 8 })
+  await page.mouse.up()
+}
+
+/** Prompt, steps, one variation, a fixed seed; Generate; waits for the staged result. */
+async function generate(prompt: string, steps: number, seed: number): Promise<void> {
+  const form = panel()
+  await form.getByLabel('Prompt', { exact: true }).fill(prompt)
+  await form.getByLabel('Steps', { exact: true }).fill(String(steps))
+  await form.getByLabel('Variations', { exact: true }).fill('1')
+  await form.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
+  await form.getByLabel('Seed', { exact: true }).fill(String(seed))
+  await form.getByRole('button', { name: 'Generate', exact: true }).click()
+  await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 240_000 })
+}
+
+/** [colour, shape, position] of each object GLIDE-mini's scene detector finds, largest first. */
+function detect(files: string[]): string[][][] {
+  const script = [
+    'import json, sys',
+    `sys.path.insert(0, ${JSON.stringify(detectorDir)})`,
+    'import detector, numpy as np',
+    'from PIL import Image',
+    'found = [detector.detect(np.asarray(Image.open(p).convert("RGB")))["objects"] for p in sys.argv[1:]]',
+    'print(json.dumps([[[o["colour"], o["shape"], o["position"]] for o in objs] for objs in found]))',
+  ].join('\n')
+  const output = execFileSync('/usr/bin/python3', ['-c', script, ...files], { encoding: 'utf8' })
+  return JSON.parse(output) as string[][][]
+}
+
+describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
+  it('inpaints a yellow star into a flat sky: size kept, outside unchanged, fill and rim match', async () => {
+    await freshPage()
+    const background = [168, 208, 240] as const
+    const picture = flatPicture(640, 448, background)
+    await openThroughPicker(await writePicture('sky.png', picture))
+    const origin = await documentOrigin(picture)
+    const square = { x: 440, y: 144, side: 160 }
+    await dragOnDocument(
+      origin,
+      'Rectangle mask',
+      { x: square.x, y: square.y },
+      { x: square.x + square.side, y: square.y + square.side },
+    )
+    await expect
+      .poll(() => panel().getByText('Inpaints the painted mask inside the frame.').count())
+      .toBe(1)
+    // Guidance follows the mode: inpainting's default, as the panel says.
+    const guidance = panel().getByLabel('Guidance', { exact: true })
+    await expect(guidance.inputValue()).resolves.toBe(
+      String(generationDefaults.guidanceByMode.inpaint),
+    )
+    await expect(panel().getByText('Default for inpainting').count()).resolves.toBe(1)
+    await generate('a yellow star', 20, 3)
+    await page.screenshot({ path: join(shots, '01-star-staged.png') })
+
+    // The names a screen reader (and these tests) find the controls by.
+    await panel().getByRole('checkbox', { name: 'Refine the frame' }).check()
+    for (const [role, name] of [
+      ['textbox', 'Prompt'],
+      ['button', 'Generate'],
+      ['button', 'Cancel'],
+      ['button', 'Accept'],
+      ['button', 'Discard'],
+      ['button', 'Open'],
+      ['button', 'Save'],
+      ['button', 'Export PNG'],
+      ['button', 'Rectangle mask'],
+      ['button', 'Brush'],
+      ['button', 'Move'],
+      ['slider', 'Strength'],
+      ['checkbox', 'New seed each run'],
+    ] as const) {
+      const count = await page.getByRole(role, { name, exact: true }).count()
+      expect(count, `${role} "${name}"`).toBeGreaterThanOrEqual(1)
+    }
+    await panel().getByRole('checkbox', { name: 'Refine the frame' }).uncheck()
+
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    await page.screenshot({ path: join(shots, '02-star-accepted.png') })
+    const exported = await exportPng('03-star-exported')
+    expect([exported.width, exported.height]).toEqual([640, 448])
+
+    let changedOutside = 0
+    let untouchedInside = 0
+    let starPixels = 0
+    let fillCount = 0
+    let bandCount = 0
+    const fill = [0, 0, 0]
+    const band = [0, 0, 0]
+    for (let y = 0; y < 448; y++) {
+      for (let x = 0; x < 640; x++) {
+        const i = (y * 640 + x) * 4
+        const pixel = [0, 1, 2].map((c) => exported.data[i + c]!)
+        const inside =
+          x >= square.x && x < square.x + square.side && y >= square.y && y < square.y + square.side
+        if (!inside) {
+          if (pixel.some((value, c) => value !== background[c]) || exported.data[i + 3] !== 255)
+            changedOutside++
+          continue
+        }
+        if (pixel.every((value, c) => value === background[c])) untouchedInside++
+        const distance = pixel.map((value, c) => Math.abs(value - background[c]!))
+        // The star: clearly not the sky (yellow is ~200 away in blue).
+        if (Math.max(...distance) > 30) {
+          starPixels++
+          continue
+        }
+        distance.forEach((d, c) => (fill[c]! += d))
+        fillCount++
+        const edge = Math.min(
+          x - square.x,
+          square.x + square.side - 1 - x,
+          y - square.y,
+          square.y + square.side - 1 - y,
+        )
+        if (edge < 8) {
+          distance.forEach((d, c) => (band[c]! += d))
+          bandCount++
+        }
+      }
+    }
+    const fillMean = fill.map((sum) => sum / fillCount)
+    const bandMean = band.map((sum) => sum / bandCount)
+    process.stderr.write(
+      `star: star pixels ${starPixels}, fill |d| ${fillMean.map((v) => v.toFixed(2))}, ` +
+        `band |d| ${bandMean.map((v) => v.toFixed(2))} (${bandCount} px), outside changed ${changedOutside}, ` +
+        `inside exactly the sky ${untouchedInside}\n`,
+    )
+    expect(changedOutside).toBe(0)
+    // The whole mask was regenerated: a frame that left part of it out keeps that part exactly
+    // the sky, and cuts the fill (and the star) with a straight edge.
+    expect(untouchedInside).toBeLessThan(0.05 * square.side * square.side)
+    // There is a star (the 160 px square holds 25,600 pixels).
+    expect(starPixels).toBeGreaterThan(1500)
+    for (const value of fillMean) expect(value).toBeLessThan(6)
+    for (const value of bandMean) expect(value).toBeLessThan(8)
+    expect(pageErrors).toEqual([])
+  }, 420_000)
+
+  it('outpaints a 256×256 picture on a 384×256 canvas: no holes, the sky continued', async () => {
+    await freshPage()
+    const picture = circlePicture(256, 256, 100, 128, 40)
+    await openThroughPicker(await writePicture('circle-256.png', picture))
+
+    await button('Canvas size').click()
+    const form = page.getByRole('form', { name: 'Canvas size' })
+    await form.getByLabel('Width').fill('384')
+    await form.getByLabel('Picture at').selectOption('left')
+    await form.getByRole('button', { name: 'Apply' }).click()
+    // The generation frame (256², over the picture) moves 128 px right onto the empty part. At
+    // 100 % the 384×256 canvas is centred, so the frame's centre is 64 px left of the middle.
+    await button('100%').click()
+    const box = (await page.getByTestId('editor.canvas').boundingBox())!
+    const middle = { x: box.x + box.width / 2, y: box.y + box.height / 2 }
+    await dragOnDocument(middle, 'Generation frame', { x: -64, y: 0 }, { x: 64, y: 0 })
+    await expect
+      .poll(() => panel().getByText('Outpaints the transparent part of the frame.').count())
+      .toBe(1)
+    await generate('a red circle on a light blue background', 25, 1)
+    await page.screenshot({ path: join(shots, '04-outpaint-staged.png') })
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const exported = await exportPng('05-outpaint-exported')
+    expect([exported.width, exported.height]).toEqual([384, 256])
+
+    let holes = 0
+    let black = 0
+    let changedPicture = 0
+    let newPixels = 0
+    let skyPixels = 0
+    const skyDistance = [0, 0, 0]
+    for (let y = 0; y < 256; y++) {
+      for (let x = 0; x < 384; x++) {
+        const i = (y * 384 + x) * 4
+        const pixel = [0, 1, 2].map((c) => exported.data[i + c]!)
+        if (exported.data[i + 3] !== 255) holes++
+        if (pixel.every((value) => value < 40)) black++
+        if (x < 256) {
+          const old = picture.data.subarray((y * 256 + x) * 3, (y * 256 + x) * 3 + 3)
+          if (pixel.some((value, c) => value !== old[c])) changedPicture++
+          continue
+        }
+        newPixels++
+        const distance = pixel.map((value, c) => Math.abs(value - sky[c]!))
+        if (Math.max(...distance) > 30) continue
+        distance.forEach((d, c) => (skyDistance[c]! += d))
+        skyPixels++
+      }
+    }
+    const skyMean = skyDistance.map((sum) => sum / skyPixels)
+    process.stderr.write(
+      `outpaint: holes ${holes}, black ${black}, sky share ${(skyPixels / newPixels).toFixed(3)}, ` +
+        `sky |d| ${skyMean.map((v) => v.toFixed(2))}\n`,
+    )
+    expect(holes).toBe(0)
+    expect(black).toBe(0)
+    expect(changedPicture).toBe(0)
+    // Most of the new part is sky, and that sky is the picture's.
+    expect(skyPixels / newPixels).toBeGreaterThan(0.6)
+    for (const value of skyMean) expect(value).toBeLessThan(6)
+    expect(pageErrors).toEqual([])
+  }, 420_000)
+
+  it('refines: at strength 0.3 the layout stays, at 1.0 the prompt decides (scene detector)', async () => {
+    const picture = circlePicture(128, 128, 32, 64, 23)
+    const path = await writePicture('circle-128.png', picture)
+    expect(detect([path])).toEqual([[['red', 'circle', 'left']]])
+    const files: string[] = []
+    for (const strength of [0.3, 1]) {
+      await freshPage()
+      await openThroughPicker(path)
+      await panel().getByRole('checkbox', { name: 'Refine the frame' }).check()
+      await panel().getByRole('slider', { name: 'Strength' }).fill(String(strength))
+      await expect
+        .poll(() => panel().getByText('Refines the whole frame (image to image).').count())
+        .toBe(1)
+      await generate('a green square on the right', 25, 1)
+      await page.screenshot({ path: join(shots, `06-refine-${strength}-staged.png`) })
+      await button('Accept').click()
+      await expect.poll(() => layerItems().count()).toBe(2)
+      const name = `07-refine-${strength}-exported`
+      const exported = await exportPng(name)
+      expect([exported.width, exported.height]).toEqual([128, 128])
+      files.push(join(shots, `${name}.png`))
+    }
+    const [kept, decided] = detect(files)
+    process.stderr.write(
+      `refine: 0.3 → ${JSON.stringify(kept)}, 1.0 → ${JSON.stringify(decided)}\n`,
+    )
+    expect(kept).toEqual([['red', 'circle', 'left']])
+    expect(decided?.[0]).toEqual(['green', 'square', 'right'])
+    expect(decided?.some(([colour]) => colour === 'red')).toBe(false)
+    expect(pageErrors).toEqual([])
+  }, 600_000)
+})
