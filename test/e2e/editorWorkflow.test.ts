@@ -207,6 +207,12 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
       String(generationDefaults.guidanceByMode.inpaint),
     )
     await expect(panel().getByText('Default for inpainting').count()).resolves.toBe(1)
+    // A value of one's own holds until the default is asked for again.
+    await guidance.fill('7')
+    const useDefault = panel().getByRole('button', { name: 'Use the default for inpainting (5)' })
+    await expect(useDefault.count()).resolves.toBe(1)
+    await useDefault.click()
+    await expect(guidance.inputValue()).resolves.toBe('5')
     await generate('a yellow star', 20, 3)
     await page.screenshot({ path: join(shots, '01-star-staged.png') })
 
