@@ -3,8 +3,14 @@
  * model folders (the same code paths as the CLI and the editor), then scores every image against
  * its caption with the scene-parsing detector (native-models/eval/score.py, Debian's python3).
  *
- *   npm run eval:mini -- [--samples 4] [--guidance 1,2,3,5] [--steps 100] [--inpaint 16]
- *                        [--models-dir native-models/glide-mini] [--out DIR] [--json result.json]
+ *   npm run eval:mini -- [--samples 4] [--guidance 1,2,3,5] [--clip-guidance 0,1,3,5] [--steps 100]
+ *                        [--inpaint 16] [--models-dir native-models/glide-mini] [--out DIR]
+ *                        [--json result.json]
+ *
+ * The CLIP-guided rows (`c<scale>` in the guidance column) sample the base without classifier-free
+ * guidance, steered by the noised CLIP of the models dir (a clip-image and a clip-text folder) at
+ * each scale, then upsample as usual; same prompts and seeds as the classifier-free rows.
+ * `--clip-guidance ""` leaves them out; they are left out with a note when no CLIP is installed.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -14,8 +20,15 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import type { GlideUNet } from '../../main/engine/glideModel'
-import { inpaint, textToImage, type RgbaImage } from '../../main/engine/pipelines'
+import type { NoisedClip } from '../../main/engine/clip/noisedClip'
+import {
+  clipGuidedTextToImage,
+  inpaint,
+  textToImage,
+  type RgbaImage,
+} from '../../main/engine/pipelines'
 import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
+import { loadNoisedClip } from '../../main/inference/host/onnxNoisedClip'
 import { listModels } from '../../main/models/modelFolder'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -25,6 +38,7 @@ const { values } = parseArgs({
   options: {
     samples: { type: 'string', default: '4' },
     guidance: { type: 'string', default: '1,2,3,5' },
+    'clip-guidance': { type: 'string', default: '0,1,3,5' },
     steps: { type: 'string', default: '100' },
     'upsample-steps': { type: 'string', default: 'fast27' },
     inpaint: { type: 'string', default: '16' },
@@ -35,7 +49,14 @@ const { values } = parseArgs({
   },
 })
 const samples = Number(values.samples)
-const guidances = values.guidance.split(',').map(Number)
+const guidances = values.guidance
+  .split(',')
+  .filter((scale) => scale.trim() !== '')
+  .map(Number)
+const clipScales = values['clip-guidance']
+  .split(',')
+  .filter((scale) => scale.trim() !== '')
+  .map(Number)
 const outDir = values.out
 mkdirSync(outDir, { recursive: true })
 
@@ -44,14 +65,26 @@ function run(command: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`)
 }
 
-async function loadModels(): Promise<{ base: GlideUNet; upsampler?: GlideUNet }> {
+async function loadModels(): Promise<{
+  base: GlideUNet
+  upsampler?: GlideUNet
+  clip?: NoisedClip
+}> {
   const { models } = await listModels(values['models-dir'])
   const dirOf = (kind: string) => models.find((model) => model.manifest.kind === kind)?.dir
   const baseDir = dirOf('base-inpaint') ?? dirOf('base')
   if (!baseDir) throw new Error(`No base model in ${values['models-dir']}`)
   const upsampleDir = dirOf('upsample-inpaint') ?? dirOf('upsample')
+  const clipImageDir = dirOf('clip-image')
+  const clipTextDir = dirOf('clip-text')
   const base = await loadGlideUNet(baseDir)
-  return upsampleDir ? { base, upsampler: await loadGlideUNet(upsampleDir) } : { base }
+  return {
+    base,
+    ...(upsampleDir ? { upsampler: await loadGlideUNet(upsampleDir) } : {}),
+    ...(clipImageDir && clipTextDir && clipScales.length > 0
+      ? { clip: await loadNoisedClip(clipImageDir, clipTextDir) }
+      : {}),
+  }
 }
 
 async function savePng(image: RgbaImage, name: string): Promise<string> {
@@ -108,6 +141,40 @@ for (const guidance of guidances) {
   console.error(`guidance ${guidance}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
 }
 
+const { clip } = models
+if (clipScales.length > 0 && !clip) {
+  console.error(`No clip-image and clip-text models in ${values['models-dir']}: no CLIP rows.`)
+}
+for (const scale of clipScales) {
+  if (!clip) break
+  for (const [index, prompt] of cases.prompts.entries()) {
+    const seed = 1000 + index
+    const images = await clipGuidedTextToImage(
+      { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
+      {
+        ...common,
+        prompt: prompt.caption,
+        batchSize: samples,
+        guidanceScale: 1,
+        clipGuidanceScale: scale,
+        seed,
+      },
+    )
+    for (const [sample, image] of images.entries()) {
+      const name = await savePng(image, `clip${scale}-p${index}-s${sample}.png`)
+      items.push({
+        image: name,
+        caption: prompt.caption,
+        kind: 'text2im',
+        mode: 'clip',
+        guidance: scale,
+        group: prompt.group,
+      })
+    }
+  }
+  console.error(`CLIP guidance ${scale}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
+}
+
 const inpaintGuidance = Number(values['inpaint-guidance'])
 for (const [index, item] of cases.inpaint.entries()) {
   const source = await readRgba(join(outDir, item.source))
@@ -154,4 +221,4 @@ run(python, [
   join(outDir, 'items.json'),
   ...(values.json ? ['--json', values.json] : []),
 ])
-await Promise.all([models.base.dispose(), models.upsampler?.dispose()])
+await Promise.all([models.base.dispose(), models.upsampler?.dispose(), models.clip?.dispose()])
