@@ -15,7 +15,12 @@ await runUNetStepBenchmarks()
 await runClipGradientBenchmark()
 
 /** The browser benchmarks are scripts of their own (each starts Chromium and a server). */
-for (const script of ['ipcLatency.ts', 'editorBrush.ts', 'openLargePicture.ts']) {
+for (const script of [
+  'ipcLatency.ts',
+  'editorBrush.ts',
+  'openLargePicture.ts',
+  'documentDecoder.ts',
+]) {
   console.log(`\n${script}`)
   const result = spawnSync(
     process.execPath,

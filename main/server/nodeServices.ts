@@ -7,7 +7,7 @@ import { createServices } from '../ipc/services'
 import { InferenceHostClient } from '../inference/client/hostClient'
 import { nodeDecoderLauncher, nodeHostLauncher } from '../inference/client/nodeHostLauncher'
 import { DocumentDecoderClient } from '../documents/decoder/decoderClient'
-import type { DecoderMessage } from '../documents/decoder/protocol'
+import type { ToDecoder } from '../documents/decoder/protocol'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
 import { defaultConfigDir, SettingsStore } from '../settings/settingsStore'
 
@@ -48,7 +48,7 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
   await removeStaleTempFiles(join(configDir, 'exports'))
   // Untrusted files are decoded in a child process: a crash or a bomb fails that request only,
   // and the server's event loop never waits on a decoder.
-  const decoder = new DocumentDecoderClient(nodeDecoderLauncher<DecoderMessage>())
+  const decoder = new DocumentDecoderClient(nodeDecoderLauncher<ToDecoder>())
   // Without native dialogs, saves and exports come back as bytes and the page downloads them.
   const documents = createDocumentService({ recoveryDirectory, dialogs: null, decoder })
   const keepsRecovery = options.mode === 'browser'

@@ -1,4 +1,7 @@
-import { extname } from 'node:path'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { extname, join } from 'node:path'
 import type { DecodedImage, ProjectData } from '../../../contract/documents'
 import { maxImagePixels } from '../../../contract/documents'
 import { GlideError, type ErrorCode } from '../../../contract/errors'
@@ -7,13 +10,14 @@ import type { ChildLauncher, ChildProcessHandle } from '../../inference/client/h
 import { maxDocumentPixels } from '../pixelBudget'
 import type { DocumentDecoder } from './documentDecoder'
 import {
-  FrameAssembler,
-  sendFramed,
+  readFrameFile,
+  replyPathFor,
+  writeFrameFile,
   zDecodeReply,
-  zDecoderMessage,
+  zFromDecoder,
   type DecodeReply,
   type DecodeRequest,
-  type DecoderMessage,
+  type ToDecoder,
 } from './protocol'
 
 export interface DecoderClientOptions {
@@ -24,6 +28,7 @@ export interface DecoderClientOptions {
 interface Running {
   readonly id: number
   readonly request: DecodeRequest
+  readonly requestPath: string
   resolve(reply: DecodeReply): void
   reject(error: GlideError): void
 }
@@ -50,9 +55,10 @@ function failureCode(request: DecodeRequest): ErrorCode {
  * checked again here: the contract's shapes and the document pixel budget.
  */
 export class DocumentDecoderClient implements DocumentDecoder {
-  private child: ChildProcessHandle<DecoderMessage> | null = null
+  private child: ChildProcessHandle<ToDecoder> | null = null
   private ready: Promise<void> | null = null
-  private frames = new FrameAssembler()
+  /** Private folder (0700) where request and reply frames are handed over. */
+  private transferDir: string | null = null
   private running: Running | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private nextId = 1
@@ -60,7 +66,7 @@ export class DocumentDecoderClient implements DocumentDecoder {
   private childPid: number | null = null
 
   constructor(
-    private readonly launch: ChildLauncher<DecoderMessage>,
+    private readonly launch: ChildLauncher<ToDecoder>,
     private readonly options: DecoderClientOptions = {},
   ) {}
 
@@ -87,6 +93,8 @@ export class DocumentDecoderClient implements DocumentDecoder {
     this.disposed = true
     this.child?.kill()
     this.child = null
+    if (this.transferDir) rmSync(this.transferDir, { recursive: true, force: true })
+    this.transferDir = null
   }
 
   private project(reply: DecodeReply, name: string): ProjectData {
@@ -122,10 +130,14 @@ export class DocumentDecoderClient implements DocumentDecoder {
     await this.start()
     const child = this.child
     if (!child) throw this.stopped(request, null)
+    this.transferDir ??= mkdtempSync(join(tmpdir(), 'glide-decode-'))
     const id = this.nextId++
+    const requestPath = join(this.transferDir, `request-${id}.frame`)
     const reply = new Promise<DecodeReply>((resolve, reject) => {
-      this.running = { id, request, resolve, reject }
+      this.running = { id, request, requestPath, resolve, reject }
     })
+    // The reply may fail (the decoder died) while the request is still being written.
+    reply.catch(() => undefined)
     const timer = setTimeout(() => {
       const running = this.running
       if (running?.id !== id) return
@@ -138,27 +150,20 @@ export class DocumentDecoderClient implements DocumentDecoder {
       )
       child.kill()
     }, this.options.timeoutMs ?? 120_000)
-    // The reply may fail (the decoder died) while the request is still being sent.
-    reply.catch(() => undefined)
     try {
-      await sendFramed(
-        (message) => {
-          if (this.running?.id !== id) throw new Error('the request ended while it was sent')
-          child.send(message)
-        },
-        id,
-        request,
-      ).catch(() => undefined)
+      const totalBytes = await writeFrameFile(requestPath, request)
+      if (this.running?.id === id) child.send({ type: 'frame', id, path: requestPath, totalBytes })
       return await reply
     } finally {
       clearTimeout(timer)
       if (this.running?.id === id) this.running = null
+      await rm(requestPath, { force: true })
+      await rm(replyPathFor(requestPath, id), { force: true })
     }
   }
 
   private start(): Promise<void> {
     if (this.child && this.ready) return this.ready
-    this.frames = new FrameAssembler()
     let started!: () => void
     let failed!: (error: GlideError) => void
     this.ready = new Promise<void>((resolve, reject) => {
@@ -198,7 +203,7 @@ export class DocumentDecoderClient implements DocumentDecoder {
 
   /** A message from the decoder; anything off protocol ends it (the request fails, typed). */
   private receive(raw: unknown, started: () => void): void {
-    const parsed = zDecoderMessage.safeParse(raw)
+    const parsed = zFromDecoder.safeParse(raw)
     const fault = (why: string) => {
       console.error(`document decoder: ${why}`)
       this.child?.kill()
@@ -210,25 +215,28 @@ export class DocumentDecoderClient implements DocumentDecoder {
       started()
       return
     }
-    let complete: { id: number; value: unknown } | undefined
-    try {
-      complete = this.frames.accept(message)
-    } catch (error) {
-      return fault((error as Error).message)
-    }
-    if (!complete) return
     const running = this.running
-    if (running?.id !== complete.id) return
-    const reply = zDecodeReply.safeParse(complete.value)
-    this.running = null
-    if (reply.success) running.resolve(reply.data)
-    else {
-      running.reject(
-        new GlideError(
-          'INTERNAL',
-          `The document decoder's reply was malformed (${describeIssues(reply.error, 1, 'reply')}).`,
-        ),
-      )
-    }
+    if (running?.id !== message.id) return fault(`a reply to ${message.id}, which was not asked`)
+    // The reply's path is main's own choice, whatever the decoder might claim.
+    void readFrameFile(replyPathFor(running.requestPath, running.id), message.totalBytes).then(
+      (value) => {
+        if (this.running !== running) return
+        this.running = null
+        const reply = zDecodeReply.safeParse(value)
+        if (reply.success) running.resolve(reply.data)
+        else {
+          running.reject(
+            new GlideError(
+              'INTERNAL',
+              `The document decoder's reply was malformed (${describeIssues(reply.error, 1, 'reply')}).`,
+            ),
+          )
+        }
+      },
+      (error: unknown) => {
+        if (this.running !== running) return
+        fault(`unreadable reply (${(error as Error).message})`)
+      },
+    )
   }
 }

@@ -3,13 +3,14 @@ import { serializeError } from '../../../contract/errors'
 import type { ParentChannel } from '../../inference/host/parentChannel'
 import { inProcessDecoder } from './documentDecoder'
 import {
-  FrameAssembler,
-  sendFramed,
+  readFrameFile,
+  replyPathFor,
+  writeFrameFile,
   zDecodeRequest,
-  zDecoderMessage,
+  zToDecoder,
   type DecodeReply,
   type DecodeRequest,
-  type DecoderMessage,
+  type FromDecoder,
 } from './protocol'
 
 async function answer(request: DecodeRequest): Promise<DecodeReply> {
@@ -37,42 +38,40 @@ async function answer(request: DecodeRequest): Promise<DecodeReply> {
 }
 
 /**
- * The document decoder's side: requests arrive framed from main, are decoded one at a time (the
- * pixel budget bounds one document, not several at once) and answered under the same id.
- * Anything main sends out of order ends this process; main starts a fresh one.
+ * The document decoder's side: each request's frame is read from the file main names, decoded
+ * one at a time (the pixel budget bounds one document, not several at once), and the reply is
+ * written beside it under main's name for it. A message off protocol ends this process; main
+ * starts a fresh one.
  */
-export function serveDocumentDecoding(parent: ParentChannel<DecoderMessage>): void {
-  const frames = new FrameAssembler()
+export function serveDocumentDecoding(parent: ParentChannel<FromDecoder>): void {
   let queue = Promise.resolve()
-  const fail = (why: string): never => {
-    process.stderr.write(`document decoder: ${why}\n`)
-    process.exit(70)
-  }
   parent.onMessage((raw) => {
-    const parsed = zDecoderMessage.safeParse(raw)
-    if (!parsed.success) fail(`malformed message (${describeIssues(parsed.error, 1, 'message')})`)
-    const message = parsed.data as DecoderMessage
-    if (message.type === 'ready') return fail('unexpected ready')
-    let complete: { id: number; value: unknown } | undefined
-    try {
-      complete = frames.accept(message)
-    } catch (error) {
-      fail((error as Error).message)
+    const parsed = zToDecoder.safeParse(raw)
+    if (!parsed.success) {
+      process.stderr.write(
+        `document decoder: malformed message (${describeIssues(parsed.error, 1, 'message')})\n`,
+      )
+      process.exit(70)
     }
-    if (!complete) return
-    const { id, value } = complete
+    const { id, path, totalBytes } = parsed.data
     queue = queue.then(async () => {
-      const request = zDecodeRequest.safeParse(value)
-      const reply: DecodeReply = request.success
-        ? await answer(request.data)
-        : {
-            kind: 'failed',
-            error: {
-              code: 'INVALID_PAYLOAD',
-              message: describeIssues(request.error, 3, 'request'),
-            },
-          }
-      await sendFramed((outgoing) => parent.post(outgoing), id, reply)
+      let reply: DecodeReply
+      try {
+        const request = zDecodeRequest.safeParse(await readFrameFile(path, totalBytes))
+        reply = request.success
+          ? await answer(request.data)
+          : {
+              kind: 'failed',
+              error: {
+                code: 'INVALID_PAYLOAD',
+                message: describeIssues(request.error, 3, 'request'),
+              },
+            }
+      } catch (error) {
+        reply = { kind: 'failed', error: serializeError(error) }
+      }
+      const replyBytes = await writeFrameFile(replyPathFor(path, id), reply)
+      await parent.post({ type: 'frame', id, totalBytes: replyBytes })
     })
   })
   void parent.post({ type: 'ready', pid: process.pid })

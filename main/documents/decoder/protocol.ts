@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import {
   maxEncodedImageBytes,
@@ -11,35 +13,40 @@ import { maxDocumentPixels } from '../pixelBudget'
 
 /**
  * Messages between main and the document decoder (the helper process started with
- * `--document-decoder`). A request or a reply is one contract/wire frame, sent as `begin`, its
- * bytes in `chunk`s of at most 4 MiB, and `end`: neither side ever clones or parses a whole
- * 200 MB message at once, so main's event loop keeps turning while pixels arrive.
+ * `--document-decoder`). A request or a reply is one contract/wire frame written to a file in a
+ * private folder of main's making; the message only says that it is there. Reading a 200 MB
+ * picture back is then a few reads on libuv's threads into one buffer: no structured clone of
+ * the pixels, no chunk garbage for the collector, so main's event loop keeps turning.
  */
 export const decoderRoleFlag = '--document-decoder'
 
-export const transferChunkBytes = 4 << 20
-
 /** Every layer at the document budget's limit, its mask, and the frame's header. */
-const maxFrameBytes = maxDocumentPixels * 4 + maxImagePixels + (16 << 20)
+export const maxFrameBytes = maxDocumentPixels * 4 + maxImagePixels + (16 << 20)
 
 const zTransferId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const zBytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected bytes')
+const zTotalBytes = z.number().int().nonnegative().max(maxFrameBytes)
 
-export const zDecoderMessage = z.discriminatedUnion('type', [
+/** Main to the decoder: a request's frame lies at `path`. */
+export const zToDecoder = z.strictObject({
+  type: z.literal('frame'),
+  id: zTransferId,
+  path: z.string().min(1).max(4096),
+  totalBytes: zTotalBytes,
+})
+export type ToDecoder = z.infer<typeof zToDecoder>
+
+/** The decoder to main: started, or the reply to request `id` lies beside its request. */
+export const zFromDecoder = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready'), pid: z.number().int() }),
-  z.strictObject({
-    type: z.literal('begin'),
-    id: zTransferId,
-    totalBytes: z.number().int().nonnegative().max(maxFrameBytes),
-  }),
-  z.strictObject({
-    type: z.literal('chunk'),
-    id: zTransferId,
-    bytes: zBytes.refine((bytes) => bytes.byteLength <= transferChunkBytes, 'chunk too large'),
-  }),
-  z.strictObject({ type: z.literal('end'), id: zTransferId }),
+  z.strictObject({ type: z.literal('frame'), id: zTransferId, totalBytes: zTotalBytes }),
 ])
-export type DecoderMessage = z.infer<typeof zDecoderMessage>
+export type FromDecoder = z.infer<typeof zFromDecoder>
+
+/** Where the reply to the request at `requestPath` goes: the same folder, named by main. */
+export function replyPathFor(requestPath: string, id: number): string {
+  return join(dirname(requestPath), `reply-${id}.frame`)
+}
 
 const zFileName = z.string().max(255)
 const zEncodedBytes = zBytes.refine(
@@ -70,59 +77,55 @@ export const zDecodeReply = z.discriminatedUnion('kind', [
 export type DecodeReply = z.infer<typeof zDecodeReply>
 
 /**
- * Sends `value` as one frame in chunks; `post` may return a promise (the message has left the
- * process), and a turn of the event loop is given between chunks either way.
+ * Reads and writes go in pieces this large: one huge read into fresh memory faults its pages in
+ * while holding the process's memory map lock, which stalls main's own allocations (measured:
+ * 64 MiB pieces let the event loop wait 50 ms, 4 MiB pieces under 10 ms).
  */
-export async function sendFramed(
-  post: (message: DecoderMessage) => void | Promise<void>,
-  id: number,
-  value: unknown,
-): Promise<void> {
+const ioPieceBytes = 4 << 20
+
+/** Writes `value` as one wire frame to `path`; resolves to its length. */
+export async function writeFrameFile(path: string, value: unknown): Promise<number> {
   const parts = encodeWireParts(value)
+  const file = await open(path, 'wx', 0o600)
   let totalBytes = 0
-  for (const part of parts) totalBytes += part.byteLength
-  await post({ type: 'begin', id, totalBytes })
-  for (const part of parts) {
-    for (let offset = 0; offset < part.byteLength; offset += transferChunkBytes) {
-      // A copy of the chunk alone: a structured clone of a view may carry its whole buffer.
-      await post({ type: 'chunk', id, bytes: part.slice(offset, offset + transferChunkBytes) })
-      await new Promise<void>((resolve) => setImmediate(resolve))
+  try {
+    for (const part of parts) {
+      let written = 0
+      while (written < part.byteLength) {
+        const { bytesWritten } = await file.write(
+          part,
+          written,
+          Math.min(part.byteLength - written, ioPieceBytes),
+        )
+        written += bytesWritten
+      }
+      totalBytes += part.byteLength
     }
+  } finally {
+    await file.close()
   }
-  await post({ type: 'end', id })
+  return totalBytes
 }
 
-/** Collects framed messages; throws on anything out of order (the caller ends the exchange). */
-export class FrameAssembler {
-  private readonly frames = new Map<number, { bytes: Uint8Array; filled: number }>()
-
-  /** The frame's value once `end` arrives, else undefined. */
-  accept(
-    message: Exclude<DecoderMessage, { type: 'ready' }>,
-  ): { id: number; value: unknown } | undefined {
-    const { id } = message
-    if (message.type === 'begin') {
-      if (this.frames.has(id)) throw new Error(`transfer ${id} began twice`)
-      this.frames.set(id, { bytes: new Uint8Array(message.totalBytes), filled: 0 })
-      return undefined
+/** Reads the frame at `path`, which must be exactly `totalBytes` long, and decodes it. */
+export async function readFrameFile(path: string, totalBytes: number): Promise<unknown> {
+  const file = await open(path, 'r')
+  try {
+    const { size } = await file.stat()
+    if (size !== totalBytes) throw new Error(`the frame is ${size} bytes, not ${totalBytes}`)
+    const frame = new Uint8Array(totalBytes)
+    let filled = 0
+    while (filled < totalBytes) {
+      const { bytesRead } = await file.read(
+        frame,
+        filled,
+        Math.min(totalBytes - filled, ioPieceBytes),
+      )
+      if (bytesRead === 0) throw new Error('the frame ends early')
+      filled += bytesRead
     }
-    const frame = this.frames.get(id)
-    if (!frame) throw new Error(`transfer ${id} was never begun`)
-    if (message.type === 'chunk') {
-      if (frame.filled + message.bytes.byteLength > frame.bytes.byteLength) {
-        throw new Error(`transfer ${id} runs past its length`)
-      }
-      frame.bytes.set(message.bytes, frame.filled)
-      frame.filled += message.bytes.byteLength
-      return undefined
-    }
-    this.frames.delete(id)
-    if (frame.filled !== frame.bytes.byteLength) throw new Error(`transfer ${id} ended short`)
-    return { id, value: decodeWire(frame.bytes) }
-  }
-
-  /** Drops every transfer in flight (the other side went away). */
-  clear(): void {
-    this.frames.clear()
+    return decodeWire(frame)
+  } finally {
+    await file.close()
   }
 }

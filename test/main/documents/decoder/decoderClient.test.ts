@@ -7,15 +7,15 @@ import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DocumentDecoderClient } from '../../../../main/documents/decoder/decoderClient'
 import { inProcessDecoder } from '../../../../main/documents/decoder/documentDecoder'
-import type { DecoderMessage } from '../../../../main/documents/decoder/protocol'
-import { sendFramed } from '../../../../main/documents/decoder/protocol'
+import type { ToDecoder } from '../../../../main/documents/decoder/protocol'
+import { replyPathFor, writeFrameFile } from '../../../../main/documents/decoder/protocol'
 import { writeProjectFile } from '../../../../main/documents/projectFile'
 import { nodeDecoderLauncher } from '../../../../main/inference/client/nodeHostLauncher'
 import type { ChildLauncher } from '../../../../main/inference/client/hostClient'
 import { glideBomb } from '../../../helpers/hostileFiles'
 import { noise, sampleProject } from '../fixtures'
 
-const decoder = new DocumentDecoderClient(nodeDecoderLauncher<DecoderMessage>())
+const decoder = new DocumentDecoderClient(nodeDecoderLauncher<ToDecoder>())
 afterAll(() => decoder.dispose())
 
 async function pngOf(width: number, height: number, seed: number): Promise<Buffer> {
@@ -47,7 +47,7 @@ describe('document decoder process', () => {
     }
   }, 60_000)
 
-  it('answers a 48 MB result in chunks that reassemble byte for byte', async () => {
+  it('hands a 48 MB result back byte for byte', async () => {
     const png = await pngOf(4000, 3000, 3)
     const image = await decoder.decodeImage(png, 'large.png')
     expect(image.data.byteLength).toBe(4000 * 3000 * 4)
@@ -83,19 +83,21 @@ describe('document decoder process', () => {
 })
 
 /** A stand-in decoder that answers every request with `reply` (main's own checks on replies). */
-function fakeDecoder(reply: (id: number) => unknown): ChildLauncher<DecoderMessage> {
+function fakeDecoder(reply: (id: number) => unknown): ChildLauncher<ToDecoder> {
   return (handlers) => {
     let exited = false
     setImmediate(() => handlers.onMessage({ type: 'ready', pid: 1 }))
     return {
       send(message) {
-        if (message.type !== 'end' || exited) return
+        if (exited) return
         const answer = reply(message.id)
         if (answer === 'garbage') {
-          handlers.onMessage({ type: 'chunk', id: 99, bytes: new Uint8Array(3) })
+          handlers.onMessage({ type: 'frame', id: message.id + 1, totalBytes: 3 })
           return
         }
-        void sendFramed((outgoing) => handlers.onMessage(outgoing), message.id, answer)
+        void writeFrameFile(replyPathFor(message.path, message.id), answer).then((totalBytes) =>
+          handlers.onMessage({ type: 'frame', id: message.id, totalBytes }),
+        )
       },
       kill() {
         if (exited) return
