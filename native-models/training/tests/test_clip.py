@@ -13,6 +13,7 @@ from . import _paths  # noqa: F401
 from ._paths import REF
 
 import clip_eval  # noqa: E402
+import publish_clip  # noqa: E402
 import train_clip  # noqa: E402
 from clip_model import ClipPair, config_yaml, read_config  # noqa: E402
 from clip_tokenizer import ClipTokenizer  # noqa: E402
@@ -160,6 +161,15 @@ class TestShippedClip(unittest.TestCase):
         accuracy = clip_eval.retrieval(self.model, self.tokenizer, n=64, timesteps=(0, 500), seed=9101)
         self.assertGreater(accuracy[0], 0.6)  # chance: 1 in 32
         self.assertGreater(accuracy[500], 0.3)
+
+    def test_parity_case_is_this_checkpoints(self):
+        # parity.json is what test/native-models/glideMiniClip.test.ts holds the app's folders to
+        with open(os.path.join(CHECKPOINT, "parity.json")) as f:
+            saved = json.load(f)
+        fresh = publish_clip.parity_case(self.model, self.tokenizer)
+        self.assertEqual(saved["tokens"], fresh["tokens"])
+        for key in ("x", "text_emb", "image_emb", "grad"):
+            np.testing.assert_allclose(saved[key], fresh[key], atol=1e-6, err_msg=key)
 
     def test_guidance_gradient_raises_the_similarity_to_its_caption(self):
         result = clip_eval.gradient_check(self.model, self.tokenizer, n=16, seed=9102)
