@@ -59,11 +59,11 @@ console.log(
 )
 const rows: Record<string, { ms: number; max: number; gc: number }[]> = {
   'in main': [],
-  'decoder process': [],
+  'in the decoder process': [],
 }
 for (let index = 0; index < 3; index++) {
   rows['in main']!.push(await round(inProcessDecoder))
-  rows['decoder process']!.push(await round(decoderProcess))
+  rows['in the decoder process']!.push(await round(decoderProcess))
 }
 decoderProcess.dispose()
 for (const [name, results] of Object.entries(rows)) {

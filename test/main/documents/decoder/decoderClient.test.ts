@@ -91,6 +91,7 @@ function fakeDecoder(reply: (id: number) => unknown): ChildLauncher<ToDecoder> {
       send(message) {
         if (exited) return
         const answer = reply(message.id)
+        if (answer === 'silent') return
         if (answer === 'garbage') {
           handlers.onMessage({ type: 'frame', id: message.id + 1, totalBytes: 3 })
           return
@@ -136,6 +137,15 @@ describe('main checks what the decoder answers', () => {
     )
     await expect(wrongKind.readDocument(new Uint8Array(4), 'a.glide')).rejects.toMatchObject({
       code: 'INTERNAL',
+    })
+    // A decoder that never answers (a hang, a bomb it chews on) is stopped, the request typed.
+    const hung = new DocumentDecoderClient(
+      fakeDecoder(() => 'silent'),
+      { timeoutMs: 50 },
+    )
+    await expect(hung.readDocument(new Uint8Array(4), 'slow.ora')).rejects.toMatchObject({
+      code: 'PROJECT_INVALID',
+      message: 'slow.ora took too long to decode; it was abandoned.',
     })
     const garbage = new DocumentDecoderClient(fakeDecoder(() => 'garbage'))
     await expect(garbage.decodeImage(new Uint8Array(4), 'a.png')).rejects.toMatchObject({
