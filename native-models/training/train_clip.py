@@ -29,8 +29,8 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scenes  # noqa: E402
-from clip_eval import evaluate  # noqa: E402
-from clip_model import ClipPair, config_yaml, count_parameters  # noqa: E402
+from clip_eval import evaluate, one_word_changed  # noqa: E402
+from clip_model import ClipPair, config_yaml, count_parameters, read_config  # noqa: E402
 from clip_tokenizer import ClipTokenizer  # noqa: E402
 from diffusion import GaussianDiffusion  # noqa: E402
 
@@ -46,9 +46,10 @@ MAX_LOGIT_SCALE = 100.0
 class PairBatches(torch.utils.data.IterableDataset):
     """Endless batches of (images [N,3,32,32] in [-1, 1], tokens [N,L], lens [N], caption keys)."""
 
-    def __init__(self, seed, batch, relation_share):
+    def __init__(self, seed, batch, relation_share, hard_negatives=False):
         super().__init__()
         self.seed, self.batch, self.relation_share = seed, batch, relation_share
+        self.hard_negatives = hard_negatives
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -62,20 +63,30 @@ class PairBatches(torch.utils.data.IterableDataset):
             lens = torch.tensor([p[1] for p in pairs])
             tokens = torch.tensor([p[0] for p in pairs])[:, :int(lens.max())]
             keys = [s["caption"].lower() for s in sc]
-            yield images, tokens, lens, keys
+            if not self.hard_negatives:
+                yield images, tokens, lens, keys
+                continue
+            changed = [one_word_changed(s["caption"], rng) for s in sc]
+            changed = [c for c in changed if c is not None]
+            pairs = [tokenizer.padded_tokens_and_len(c) for c in changed]
+            hard_lens = torch.tensor([p[1] for p in pairs])
+            hard_tokens = torch.tensor([p[0] for p in pairs])[:, :int(hard_lens.max())]
+            yield images, tokens, lens, keys, hard_tokens, hard_lens, changed
 
 
-def batches(seed, batch, relation_share, workers):
-    data = PairBatches(seed, batch, relation_share)
+def batches(seed, batch, relation_share, workers, hard_negatives=False):
+    data = PairBatches(seed, batch, relation_share, hard_negatives)
     if workers == 0:
         return iter(data)
     return iter(torch.utils.data.DataLoader(data, batch_size=None, num_workers=workers, prefetch_factor=4,
                                             persistent_workers=True))
 
 
-def contrastive_loss(z_image, z_text, log_scale, keys):
+def contrastive_loss(z_image, z_text, log_scale, keys, z_hard=None, hard_keys=()):
     """Symmetric cross-entropy over the batch's image-caption similarities; a pair with the same
-    caption as the row's own is left out of that row's negatives."""
+    caption as the row's own is left out of that row's negatives. z_hard: extra captions (each a
+    scene caption with one word changed) that every image must rank below its own; they join the
+    image-to-text side only."""
     logits = log_scale.exp() * z_image @ z_text.T
     n = len(keys)
     ids = {key: i for i, key in enumerate(keys)}
@@ -83,17 +94,28 @@ def contrastive_loss(z_image, z_text, log_scale, keys):
     same = (caption_id[:, None] == caption_id[None, :]) & ~torch.eye(n, dtype=torch.bool)
     logits = logits.masked_fill(same, float("-inf"))
     target = torch.arange(n)
-    loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
-    accuracy = float((logits.argmax(1) == target).float().mean())
+    image_side = logits
+    if z_hard is not None and len(hard_keys):
+        hard = log_scale.exp() * z_image @ z_hard.T
+        hard_id = torch.tensor([ids.get(key.lower(), -1) for key in hard_keys])
+        hard = hard.masked_fill(caption_id[:, None] == hard_id[None, :], float("-inf"))
+        image_side = torch.cat([logits, hard], dim=1)
+    loss = (F.cross_entropy(image_side, target) + F.cross_entropy(logits.T, target)) / 2
+    accuracy = float((image_side.argmax(1) == target).float().mean())
     return loss, accuracy
 
 
 def training_step(model, log_scale, diffusion, batch, generator):
-    images, tokens, lens, keys = batch
+    images, tokens, lens, keys = batch[:4]
     t = torch.randint(0, diffusion.num_timesteps, (images.shape[0],), generator=generator)
     noise = torch.randn(images.shape, generator=generator)
     xt = diffusion.q_sample(images, t, noise)
-    return contrastive_loss(model.image_embeddings(xt, t), model.text_embeddings(tokens, lens), log_scale, keys)
+    z_hard, hard_keys = None, ()
+    if len(batch) > 4:
+        hard_tokens, hard_lens, hard_keys = batch[4:]
+        z_hard = model.text_embeddings(hard_tokens, hard_lens)
+    return contrastive_loss(model.image_embeddings(xt, t), model.text_embeddings(tokens, lens), log_scale, keys,
+                            z_hard, hard_keys)
 
 
 def save_pair(model, out, prefix, logit_scale):
@@ -121,8 +143,11 @@ def main():
     ap.add_argument("--eval-n", type=int, default=256)
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="config overrides (integers), e.g. patch_size=8")
+    ap.add_argument("--init", default="", help="a run or checkpoint folder to go on from (its config wins)")
+    ap.add_argument("--hard-negatives", action="store_true",
+                    help="each caption with one word changed (colour, shape or side) as an extra negative")
     args = ap.parse_args()
-    config = dict(MINI_CONFIG)
+    config = dict(MINI_CONFIG) if not args.init else read_config(os.path.join(args.init, "config.yaml"))
     for item in args.set:
         key, _, value = item.partition("=")
         if key not in config or not isinstance(config[key], int):
@@ -133,14 +158,18 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model = ClipPair(config)
+    if args.init:
+        model.image_encoder.load_state_dict(torch.load(os.path.join(args.init, "image_enc.pt")))
+        model.text_encoder.load_state_dict(torch.load(os.path.join(args.init, "text_enc.pt")))
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
-    log_scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    start_scale = read_config(os.path.join(args.init, "config.yaml"))["logit_scale"] if args.init else 1 / 0.07
+    log_scale = torch.nn.Parameter(torch.tensor(math.log(start_scale)))
     diffusion = GaussianDiffusion.create(config["beta_schedule"], config["n_timesteps"])
     optimizer = torch.optim.AdamW(list(model.parameters()) + [log_scale], lr=args.lr, weight_decay=0.0)
     generator = torch.Generator().manual_seed(args.seed)
-    stream = batches(args.seed, args.batch, args.relation_share, args.workers)
+    stream = batches(args.seed, args.batch, args.relation_share, args.workers, args.hard_negatives)
 
     log = open(os.path.join(args.out, "train.log"), "a")
     loss_csv = open(os.path.join(args.out, "loss.csv"), "w")
@@ -153,6 +182,7 @@ def main():
         log.flush()
 
     recipe = {"command": "train_clip.py " + " ".join(sys.argv[1:]), "seed": args.seed, "batch": args.batch,
+              "init": args.init, "hard_negatives": args.hard_negatives,
               "lr": args.lr, "warmup": args.warmup, "ema": args.ema, "relation_share": args.relation_share,
               "lr_schedule": "linear warmup, then cosine over the budget down to 10%",
               "objective": "symmetric contrastive image-caption loss on x_t, t uniform over 0..999 "

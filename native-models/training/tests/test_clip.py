@@ -112,6 +112,30 @@ class TestClipTraining(unittest.TestCase):
                     torch.nn.functional.cross_entropy(logits.T, target)) / 2
         self.assertAlmostEqual(float(with_duplicate), float(expected), places=5)
 
+    def test_hard_negatives_join_the_image_side_only(self):
+        z = torch.nn.functional.normalize(torch.randn(4, 8, generator=torch.Generator().manual_seed(2)), dim=1)
+        scale = torch.tensor(1.0)
+        keys = ["a", "b", "c", "d"]
+        plain, _ = train_clip.contrastive_loss(z, z, scale, keys)
+        close = torch.nn.functional.normalize(z + 0.01, dim=1)
+        harder, _ = train_clip.contrastive_loss(z, z, scale, keys, close, ["a x", "b x", "c x", "d x"])
+        self.assertGreater(float(harder), float(plain))
+        # a "changed" caption that is some row's own caption is not that row's negative
+        masked, _ = train_clip.contrastive_loss(z, z, torch.tensor(0.0), keys, z[:1], ["A"])
+        logits = z @ z.T
+        extra = (z @ z[:1].T)
+        extra[0, 0] = float("-inf")
+        target = torch.arange(4)
+        expected = (torch.nn.functional.cross_entropy(torch.cat([logits, extra], 1), target) +
+                    torch.nn.functional.cross_entropy(logits.T, target)) / 2
+        self.assertAlmostEqual(float(masked), float(expected), places=5)
+
+    def test_hard_negative_batches_carry_changed_captions(self):
+        images, tokens, lens, keys, hard_tokens, hard_lens, changed = next(train_clip.batches(6, 8, 0.5, 0, True))
+        self.assertEqual(len(changed), hard_tokens.shape[0])
+        self.assertGreater(len(changed), 0)
+        self.assertTrue(all(c not in keys for c in changed))
+
     def test_few_steps_lower_the_loss_on_a_fixed_batch(self):
         torch.manual_seed(0)
         model = ClipPair(TINY)
