@@ -3,11 +3,11 @@ import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import type { DecodedImage, ProjectData } from '../../../contract/documents'
-import { maxImagePixels } from '../../../contract/documents'
+import { maxDocumentSide, maxImagePixels } from '../../../contract/documents'
 import { GlideError, type ErrorCode } from '../../../contract/errors'
 import { describeIssues } from '../../../contract/issues'
 import type { ChildLauncher, ChildProcessHandle } from '../../inference/client/hostClient'
-import { maxDocumentPixels } from '../pixelBudget'
+import { maxDocumentPixels, pngDimensions } from '../pixelBudget'
 import type { DocumentDecoder } from './documentDecoder'
 import {
   readFrameFile,
@@ -36,6 +36,23 @@ interface Running {
 /** The file a request reads, for messages. */
 function nameOf(request: DecodeRequest): string {
   return request.task === 'projectFile' ? request.label : request.fileName
+}
+
+/**
+ * The one budget check main makes before sending: a PNG's header says its size in plain bytes, so
+ * a picture past the editor's limits never reaches the decoder. Everything else (other formats,
+ * every layer of a project) the decoder checks before decoding, and main checks its answer.
+ */
+function refuseOversizedPng(bytes: Uint8Array, fileName: string): void {
+  const size = pngDimensions(bytes)
+  if (!size) return
+  const { width, height } = size
+  if (width > maxDocumentSide || height > maxDocumentSide || width * height > maxImagePixels) {
+    throw new GlideError(
+      'IMAGE_TOO_LARGE',
+      `${fileName} is ${width}×${height}; images may be at most ${maxDocumentSide} pixels a side.`,
+    )
+  }
 }
 
 /** What a request that the decoder could not finish reports: the kind of file it was. */
@@ -76,12 +93,14 @@ export class DocumentDecoderClient implements DocumentDecoder {
   }
 
   async decodeImage(bytes: Uint8Array, fileName: string): Promise<DecodedImage> {
+    refuseOversizedPng(bytes, fileName)
     const reply = await this.request({ task: 'image', fileName, bytes })
     if (reply.kind !== 'image') throw this.malformed(fileName)
     return reply.image
   }
 
   async readDocument(bytes: Uint8Array, fileName: string): Promise<ProjectData> {
+    refuseOversizedPng(bytes, fileName)
     return this.project(await this.request({ task: 'document', fileName, bytes }), fileName)
   }
 

@@ -12,7 +12,7 @@ import { replyPathFor, writeFrameFile } from '../../../../main/documents/decoder
 import { writeProjectFile } from '../../../../main/documents/projectFile'
 import { nodeDecoderLauncher } from '../../../../main/inference/client/nodeHostLauncher'
 import type { ChildLauncher } from '../../../../main/inference/client/hostClient'
-import { glideBomb } from '../../../helpers/hostileFiles'
+import { bombPng, glideBomb } from '../../../helpers/hostileFiles'
 import { noise, sampleProject } from '../fixtures'
 
 const decoder = new DocumentDecoderClient(nodeDecoderLauncher<ToDecoder>())
@@ -110,6 +110,21 @@ function fakeDecoder(reply: (id: number) => unknown): ChildLauncher<ToDecoder> {
 }
 
 describe('main checks what the decoder answers', () => {
+  it('refuses a PNG whose header is past the limits before any decoder starts', async () => {
+    const never = new DocumentDecoderClient(() => {
+      throw new Error('no decoder may start for this')
+    })
+    for (const png of [bombPng(8193, 1), bombPng(1, 9000)]) {
+      await expect(never.decodeImage(png, 'huge.png')).rejects.toMatchObject({
+        code: 'IMAGE_TOO_LARGE',
+        message: expect.stringMatching(/^huge\.png is \d+×\d+; images may be at most 8192/),
+      })
+      await expect(never.readDocument(png, 'huge.png')).rejects.toMatchObject({
+        code: 'IMAGE_TOO_LARGE',
+      })
+    }
+  })
+
   it('refuses a project over the pixel budget, a wrong shape and protocol garbage, typed', async () => {
     const layers = Array.from({ length: 10 }, (_, index) => ({
       id: `l${index}`,
