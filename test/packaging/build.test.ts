@@ -1,7 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
+import { DocumentDecoderClient } from '../../main/documents/decoder/decoderClient'
+import { decoderRoleFlag, type ToDecoder } from '../../main/documents/decoder/protocol'
+import { nodeChildLauncher } from '../../main/inference/client/nodeHostLauncher'
 import { defaultClipBpePath, loadClipTokenizer } from '../../main/engine/tokenizer/clipTokenizer'
 // @ts-expect-error scripts/build.js is plain JavaScript without types
 import { buildAll } from '../../scripts/build.js'
@@ -28,6 +32,31 @@ describe('scripts/build.js bundles', () => {
       expect(['onnxruntime-node', 'sharp']).toContain(name)
     expect(outside('main/host.cjs')).toContain('onnxruntime-node')
     expect(outside('main/host.cjs')).not.toContain('electron')
+  })
+
+  it('runs the bundled host.cjs as the document decoder when started with its flag', async () => {
+    // The desktop app starts out/main/host.cjs twice: as the inference host, and with
+    // --document-decoder (Electron's utilityProcess here is a Node child of the same file).
+    const entry = fileURLToPath(new URL('../../out/main/host.cjs', import.meta.url))
+    const decoder = new DocumentDecoderClient(
+      nodeChildLauncher<ToDecoder>(entry, [decoderRoleFlag]),
+    )
+    try {
+      const png = await sharp({
+        create: { width: 6, height: 5, channels: 4, background: '#c0ffee' },
+      })
+        .png()
+        .toBuffer()
+      const image = await decoder.decodeImage(png, 'bundled.png')
+      expect([image.width, image.height]).toEqual([6, 5])
+      expect([...image.data.subarray(0, 4)]).toEqual([0xc0, 0xff, 0xee, 255])
+      expect(decoder.pid).not.toBe(process.pid)
+      await expect(
+        decoder.decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'v.svg'),
+      ).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT' })
+    } finally {
+      decoder.dispose()
+    }
   })
 
   it('bundles the sandboxed preload so that it requires nothing but electron', () => {
