@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listModels } from '../../main/models/modelFolder'
 import { loadNoisedClip, type OnnxNoisedClip } from '../../main/inference/host/onnxNoisedClip'
@@ -86,5 +90,53 @@ describe('GLIDE-mini noised CLIP (shipped folders)', () => {
     )
     expect(maxAbs(parity.grad)).toBeGreaterThan(0)
     expect(maxDifference(grad, parity.grad)).toBeLessThan(1e-3 * maxAbs(parity.grad))
+  })
+})
+
+describe('CLIP guidance offline with GLIDE-mini', () => {
+  const bin = fileURLToPath(new URL('../../bin/glide-studio.js', import.meta.url))
+  const work = mkdtempSync(join(tmpdir(), 'glide-mini-clip-'))
+  // A fresh install: no models dir of the user's, so the only models are the bundled ones.
+  const env = {
+    ...process.env,
+    GLIDE_STUDIO_CONFIG_DIR: join(work, 'config'),
+    GLIDE_STUDIO_MODELS_DIR: join(work, 'models'),
+  }
+
+  function generate(scale: string, out: string): Promise<{ code: number; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          bin,
+          'generate',
+          '--prompt',
+          'a green triangle above a yellow star',
+          '--clip-guidance',
+          scale,
+        ].concat(['--seed', '1', '--out', out]),
+        { env, timeout: 120_000 },
+        (error, _stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr })
+        },
+      )
+    })
+  }
+
+  it('generates with the bundled CLIP, and the guidance changes the picture', async () => {
+    const guided = await generate('3', join(work, 'guided.png'))
+    expect(guided.code).toBe(0)
+    expect(guided.stderr).toContain('glide-mini-clip-image + glide-mini-clip-text')
+    const unguided = await generate('0', join(work, 'unguided.png'))
+    expect(unguided.code).toBe(0)
+    const read = (name: string) =>
+      sharp(join(work, name)).raw().toBuffer({ resolveWithObject: true })
+    const [a, b] = await Promise.all([read('guided.png'), read('unguided.png')])
+    expect([a.info.width, a.info.height]).toEqual([128, 128])
+    let changed = 0
+    for (let index = 0; index < a.data.length; index++) {
+      if (Math.abs((a.data[index] ?? 0) - (b.data[index] ?? 0)) > 16) changed++
+    }
+    expect(changed / a.data.length).toBeGreaterThan(0.01)
   })
 })
