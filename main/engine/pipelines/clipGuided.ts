@@ -4,19 +4,17 @@ import { createSampler } from '../diffusion/samplers'
 import { runSamplingLoop } from '../diffusion/samplingLoop'
 import { isInpaintKind } from '../glideOptions'
 import type { GlideUNet, TextConditioning } from '../glideModel'
-import { quantizeTo8Bit, tensorToRgba, type RgbaImage } from '../images/rgbaImage'
+import { tensorToRgba, type RgbaImage } from '../images/rgbaImage'
 import { SeededNoise } from '../random/noise'
 import {
   diffusionFor,
   encodeCaptions,
   inpaintInputs,
   inpaintSource,
-  noisedAtFirstStep,
   PIPELINE_SAMPLERS,
   replaceKnownRegion,
-  resizeRows,
   toImages,
-  upsampleStageModel,
+  upsampleStage,
   type GenerationParams,
   type InpaintInputs,
   type InpaintSource,
@@ -184,41 +182,13 @@ async function clipGuidedGenerate(
   const upsampler = models.upsampler
   if (!upsampler) return toImages(samples, rows, baseSize)
   if (isCancelled()) throw new GlideError('CANCELLED', 'The generation was cancelled.')
-
-  // The usual upsampler: N rows, no guidance, conditioned on the 8-bit quantised base samples.
-  const upSize = upsampler.options.image_size
-  const lowResSize = upSize / 4
-  const lowRes = quantizeTo8Bit(resizeRows(samples, rows, baseSize, lowResSize))
-  const startAt = upsampler.sampling?.upsampleFromLowResAt
-  const upDiffusion = diffusionFor(upsampler, params.upsampleRespacing, startAt)
-  const upText = await encodeCaptions(upsampler, new Array<string>(rows).fill(params.prompt))
-  const upInpaint = inpaintInputs(source, upSize, rows)
-  const upNoise = noise.normal(rows * 3 * upSize * upSize)
-  let upXT: Float32Array
-  if (startAt === undefined) {
-    const temperature = Math.fround(params.upsampleTemperature)
-    upXT = upNoise.map((value) => Math.fround(value * temperature))
-  } else {
-    const start = resizeRows(lowRes, rows, lowResSize, upSize)
-    if (source) replaceKnownRegion(upInpaint, upSize)(start)
-    upXT = noisedAtFirstStep(upDiffusion, start, upNoise)
-  }
-  const upSamples = await runSamplingLoop({
-    diffusion: upDiffusion,
-    sampler: createSampler(samplers.upsample),
-    shape: { batch: rows, channels: 3, height: upSize, width: upSize },
-    xT: upXT,
+  // The usual upsampler, exactly as in text to image (or inpainting).
+  return upsampleStage(upsampler, params, hooks, {
+    samples,
+    rows,
+    baseSize,
+    sampler: samplers.upsample,
+    source,
     noise,
-    model: upsampleStageModel(upsampler, upText, lowRes, upInpaint),
-    ...(source ? { denoisedFn: replaceKnownRegion(upInpaint, upSize) } : {}),
-    onStep: (step) =>
-      hooks.onStep?.({
-        stage: 'upsample',
-        step: step.step,
-        totalSteps: step.totalSteps,
-        preview: tensorToRgba(step.predXstart, 0, upSize, upSize),
-      }),
-    isCancelled,
   })
-  return toImages(upSamples, rows, upSize)
 }

@@ -403,8 +403,35 @@ async function generate(
   const upsampler = models.upsampler
   if (!upsampler) return toImages(samples, rows, baseSize)
   if (isCancelled()) throw new GlideError('CANCELLED', 'The generation was cancelled.')
+  return upsampleStage(upsampler, params, hooks, {
+    samples,
+    rows,
+    baseSize,
+    sampler: samplers.upsample,
+    source,
+    noise,
+  })
+}
 
-  // Upsampler stage: N rows, no guidance, conditioned on the 8-bit quantised base samples.
+/** The base stage's samples as the upsampler stage takes them, and how it samples. */
+export interface UpsampleStageInput {
+  samples: Float32Array
+  rows: number
+  baseSize: number
+  sampler: SamplerName
+  source: InpaintSource | undefined
+  /** The generation's noise source, already advanced past the base stage. */
+  noise: NoiseSource
+}
+
+/** Upsampler stage: N rows, no guidance, conditioned on the 8-bit quantised base samples. */
+export async function upsampleStage(
+  upsampler: GlideUNet,
+  params: GenerationParams,
+  hooks: PipelineHooks,
+  { samples, rows, baseSize, sampler, source, noise }: UpsampleStageInput,
+): Promise<RgbaImage[]> {
+  const isCancelled = (): boolean => hooks.isCancelled?.() ?? false
   const upSize = upsampler.options.image_size
   const lowResSize = upSize / 4
   const upPlane = 3 * upSize * upSize
@@ -425,7 +452,7 @@ async function generate(
   }
   const upSamples = await runSamplingLoop({
     diffusion: upDiffusion,
-    sampler: createSampler(samplers.upsample),
+    sampler: createSampler(sampler),
     shape: { batch: rows, channels: 3, height: upSize, width: upSize },
     xT: upXT,
     noise,
