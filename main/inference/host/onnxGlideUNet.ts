@@ -179,6 +179,49 @@ export function isMemoryError(error: unknown): boolean {
   return /bad_alloc|Failed to allocate|out of memory/i.test(String(error))
 }
 
+type OpenedSession = Awaited<ReturnType<typeof createSession>>
+
+/** One ONNX file to open: its path and its cache folder (see createSession). */
+export interface SessionFile {
+  path: string
+  cacheDir: string | null
+}
+
+/**
+ * Opens two sessions on the first provider that starts both (the first is released when the second
+ * fails). Running out of memory stops at once as OUT_OF_MEMORY naming `modelName`; any other
+ * failure moves on to the next provider, and the last one is returned when none starts.
+ */
+export async function openSessionPairOnFirstProvider(
+  files: [SessionFile, SessionFile],
+  providers: readonly ExecutionProviderName[],
+  threads: number | undefined,
+  modelName: string,
+): Promise<
+  | { provider: ExecutionProviderName; sessions: [OpenedSession, OpenedSession] }
+  | { lastError: unknown }
+> {
+  const [firstFile, secondFile] = files
+  let lastError: unknown
+  for (const provider of providers) {
+    let first: OpenedSession | null = null
+    try {
+      first = await createSession(firstFile.path, provider, threads, firstFile.cacheDir)
+      const second = await createSession(secondFile.path, provider, threads, secondFile.cacheDir)
+      return { provider, sessions: [first, second] }
+    } catch (error) {
+      await first?.session.release().catch(() => undefined)
+      if (isMemoryError(error)) {
+        throw new GlideError('OUT_OF_MEMORY', `Not enough memory to load ${modelName}.`, {
+          cause: error,
+        })
+      }
+      lastError = error
+    }
+  }
+  return { lastError }
+}
+
 /** cacheDir: a folder writableCacheDir has made and checked, or null for no cache. */
 export async function createSession(
   modelPath: string,
@@ -399,35 +442,32 @@ export async function loadGlideUNet(
     : [...(options.executionProviders ?? ['cpu'])]
   if (!options.executionProvider && !providers.includes('cpu')) providers.push('cpu')
 
-  let lastError: unknown
-  for (const provider of providers) {
-    let text: { session: ort.InferenceSession; fromCache: boolean } | null = null
-    try {
-      text = await createSession(textPath, provider, options.intraOpNumThreads, cacheDir)
-      const unet = await createSession(unetPath, provider, options.intraOpNumThreads, cacheDir)
-      return new OnnxGlideUNetImpl(
-        model.id,
-        model.kind,
-        model.options,
-        provider,
-        {
-          textEncoder: text.fromCache,
-          unet: unet.fromCache,
-        },
-        text.session,
-        unet.session,
-        model.sampling,
-      )
-    } catch (error) {
-      await text?.session.release().catch(() => undefined)
-      if (isMemoryError(error)) {
-        throw new GlideError('OUT_OF_MEMORY', `Not enough memory to load ${model.id}.`, {
-          cause: error,
-        })
-      }
-      lastError = error
-    }
+  const opened = await openSessionPairOnFirstProvider(
+    [
+      { path: textPath, cacheDir },
+      { path: unetPath, cacheDir },
+    ],
+    providers,
+    options.intraOpNumThreads,
+    model.id,
+  )
+  if ('sessions' in opened) {
+    const [text, unet] = opened.sessions
+    return new OnnxGlideUNetImpl(
+      model.id,
+      model.kind,
+      model.options,
+      opened.provider,
+      {
+        textEncoder: text.fromCache,
+        unet: unet.fromCache,
+      },
+      text.session,
+      unet.session,
+      model.sampling,
+    )
   }
+  const { lastError } = opened
   // CPU always starts, so CPU failing means the files themselves are unusable.
   const code = providers.includes('cpu') ? 'MODEL_INVALID' : 'EP_UNAVAILABLE'
   throw new GlideError(

@@ -12,7 +12,7 @@ import {
 } from '../../../contract/model'
 import type { NoisedClip } from '../../engine/clip/noisedClip'
 import { loadClipTokenizer, type ClipTokenizer } from '../../engine/tokenizer/clipTokenizer'
-import { createSession, isMemoryError, runError, writableCacheDir } from './onnxGlideUNet'
+import { openSessionPairOnFirstProvider, runError, writableCacheDir } from './onnxGlideUNet'
 
 /**
  * The noised CLIP over a clip-image and a clip-text model folder: image_grad.onnx for guidance
@@ -178,35 +178,29 @@ export async function loadNoisedClip(
   const textCache = await writableCacheDir(textDir, text.id, cacheOptions)
   const providers: ExecutionProviderName[] = [...(options.executionProviders ?? ['cpu'])]
   if (!providers.includes('cpu')) providers.push('cpu')
-  let lastError: unknown
-  for (const provider of providers) {
-    let grad: ort.InferenceSession | null = null
-    try {
-      grad = (await createSession(gradPath, provider, options.intraOpNumThreads, imageCache))
-        .session
-      const textSession = (
-        await createSession(textPath, provider, options.intraOpNumThreads, textCache)
-      ).session
-      return new OnnxNoisedClipImpl(
-        image.id,
-        text.id,
-        image.options,
-        text.options,
-        tokenizer,
-        provider,
-        grad,
-        textSession,
-      )
-    } catch (error) {
-      await grad?.release().catch(() => undefined)
-      if (isMemoryError(error)) {
-        throw new GlideError('OUT_OF_MEMORY', `Not enough memory to load ${image.id}.`, {
-          cause: error,
-        })
-      }
-      lastError = error
-    }
+  const opened = await openSessionPairOnFirstProvider(
+    [
+      { path: gradPath, cacheDir: imageCache },
+      { path: textPath, cacheDir: textCache },
+    ],
+    providers,
+    options.intraOpNumThreads,
+    image.id,
+  )
+  if ('sessions' in opened) {
+    const [grad, textSession] = opened.sessions
+    return new OnnxNoisedClipImpl(
+      image.id,
+      text.id,
+      image.options,
+      text.options,
+      tokenizer,
+      opened.provider,
+      grad.session,
+      textSession.session,
+    )
   }
+  const { lastError } = opened
   throw new GlideError(
     'MODEL_INVALID',
     `ONNX Runtime could not load ${image.id} and ${text.id}: ${String(lastError)}`,
