@@ -1,47 +1,37 @@
 import Konva from 'konva'
 import type { Editor, EditorChange } from '../../editor/Editor'
-import type { Rect } from '../../editor/geometry'
-import { intersectRects } from '../../editor/geometry'
-import { tileSize } from '../../editor/TiledRaster'
+import type { CanvasModule } from './canvas/CanvasModule'
+import { CheckerboardModule } from './canvas/CheckerboardModule'
+import { CursorModule } from './canvas/CursorModule'
+import { FrameModule } from './canvas/FrameModule'
+import { LayerTilesModule } from './canvas/LayerTilesModule'
+import { MaskOverlayModule } from './canvas/MaskOverlayModule'
+import { ProgressPreviewModule, type StepPreview } from './canvas/ProgressPreviewModule'
+import { RectPreviewModule } from './canvas/RectPreviewModule'
+import { StagingModule } from './canvas/StagingModule'
 
-/** Colour of the painted mask overlay (straight RGBA; alpha scales with the mask). */
-const maskColour = [255, 64, 96] as const
-const maskOpacity = 0.55
+export type { StepPreview } from './canvas/ProgressPreviewModule'
 
-/** A step preview: the model's current guess, drawn over the frame its job was queued with. */
-export interface StepPreview {
-  readonly image: HTMLCanvasElement
-  readonly rect: Rect
+/** A Konva layer and the modules drawn in it, bottom to top. */
+interface LayerGroup {
+  readonly layer: Konva.Layer
+  readonly modules: readonly CanvasModule[]
 }
 
 /**
- * Draws an {@link Editor} with Konva. Each canvas module owns its nodes and is fed plain data:
- *
- * - composite layer: one bitmap per 256² tile of the flattened visible layers, rebuilt only for
- *   tiles the engine marks dirty (so a 20-layer document costs one bitmap per tile, not twenty);
- * - mask layer: one bitmap per painted mask tile; a brush stroke re-uploads the few tiles it
- *   touched and redraws only this Konva layer;
- * - overlay layer: generation frame, rectangle preview, brush cursor and the staged result.
- *
- * Only tiles in view are drawn. `destroy()` releases the stage, bitmaps and subscriptions.
+ * Draws an {@link Editor} with Konva. The renderer owns the stage and three layers (document
+ * tiles, mask overlay, overlays) and the canvas modules in them (`canvas/`), each owning its own
+ * nodes and bitmaps. Editor changes are collected and applied once per animation frame: the stage
+ * follows the viewport, every module updates, and only layers whose modules changed are redrawn.
+ * `destroy()` destroys the modules, then the stage, and drops the editor subscription.
  */
 export class CanvasRenderer {
   readonly stage: Konva.Stage
-  private readonly compositeLayer = new Konva.Layer({ listening: false })
-  private readonly maskLayer = new Konva.Layer({ listening: false })
-  private readonly overlayLayer = new Konva.Layer({ listening: false })
-  private readonly compositeTiles = new Map<number, HTMLCanvasElement>()
-  private readonly maskTiles = new Map<number, HTMLCanvasElement>()
-  private readonly emptyComposite = new Set<number>()
-  private readonly scratch = new Uint8ClampedArray(tileSize * tileSize * 4)
-  private readonly scratchImage: ImageData
-  private readonly frameRect: Konva.Rect
-  private readonly frameHandles: Konva.Rect[]
-  private readonly rectPreview: Konva.Rect
-  private readonly cursor: Konva.Circle
-  private readonly staged: Konva.Image
-  private stagedSource: object | null = null
-  private readonly progress: Konva.Image
+  private readonly layerTiles: LayerTilesModule
+  private readonly maskOverlay: MaskOverlayModule
+  private readonly progress = new ProgressPreviewModule()
+  private readonly cursor: CursorModule
+  private readonly groups: readonly LayerGroup[]
   private readonly pending = new Set<EditorChange>()
   private frameRequest = 0
   private readonly unsubscribe: () => void
@@ -61,76 +51,27 @@ export class CanvasRenderer {
       height: size.height,
       listening: false,
     })
-    this.scratchImage = new ImageData(this.scratch, tileSize, tileSize)
-    this.compositeLayer.add(
-      new Konva.Rect({
-        name: 'checkerboard',
-        x: 0,
-        y: 0,
-        width: editor.document.width,
-        height: editor.document.height,
-        // Konva types the pattern as an image; createPattern takes a canvas just as well.
-        fillPatternImage: checkerboard() as unknown as HTMLImageElement,
-        fillPatternScale: { x: 1, y: 1 },
-        listening: false,
-        perfectDrawEnabled: false,
-      }),
-      new Konva.Shape({
-        listening: false,
-        perfectDrawEnabled: false,
-        sceneFunc: (context) => this.drawTiles(context._context, this.compositeTiles, true),
-      }),
-    )
-    this.maskLayer.add(
-      new Konva.Shape({
-        listening: false,
-        perfectDrawEnabled: false,
-        opacity: maskOpacity,
-        sceneFunc: (context) => this.drawTiles(context._context, this.maskTiles, false),
-      }),
-    )
-    this.staged = new Konva.Image({ image: undefined, listening: false, visible: false })
-    this.progress = new Konva.Image({
-      image: undefined,
-      listening: false,
-      visible: false,
-    })
-    this.frameRect = new Konva.Rect({
-      stroke: '#4cc2ff',
-      strokeWidth: 2,
-      strokeScaleEnabled: false,
-      dash: [8, 6],
-      listening: false,
-      perfectDrawEnabled: false,
-    })
-    this.frameHandles = [0, 1, 2, 3].map(
-      () => new Konva.Rect({ fill: '#4cc2ff', listening: false, perfectDrawEnabled: false }),
-    )
-    this.rectPreview = new Konva.Rect({
-      stroke: '#ffffff',
-      strokeWidth: 1,
-      strokeScaleEnabled: false,
-      dash: [4, 4],
-      visible: false,
-      listening: false,
-    })
-    this.cursor = new Konva.Circle({
-      stroke: '#ffffff',
-      strokeWidth: 1,
-      strokeScaleEnabled: false,
-      visible: false,
-      listening: false,
-      perfectDrawEnabled: false,
-    })
-    this.overlayLayer.add(
-      this.staged,
-      this.progress,
-      this.frameRect,
-      ...this.frameHandles,
-      this.rectPreview,
-      this.cursor,
-    )
-    this.stage.add(this.compositeLayer, this.maskLayer, this.overlayLayer)
+    this.layerTiles = new LayerTilesModule(editor)
+    this.maskOverlay = new MaskOverlayModule(editor)
+    this.cursor = new CursorModule(editor)
+    this.groups = [
+      { layer: newLayer(), modules: [new CheckerboardModule(editor), this.layerTiles] },
+      { layer: newLayer(), modules: [this.maskOverlay] },
+      {
+        layer: newLayer(),
+        modules: [
+          new StagingModule(editor),
+          this.progress,
+          new FrameModule(editor),
+          new RectPreviewModule(editor),
+          this.cursor,
+        ],
+      },
+    ]
+    for (const { layer, modules } of this.groups) {
+      for (const module of modules) module.mount(layer)
+      this.stage.add(layer)
+    }
     this.unsubscribe = editor.subscribe((changes) => this.schedule(changes))
     this.schedule(new Set(['viewport', 'pixels', 'mask', 'frame', 'staging', 'tool']))
   }
@@ -142,14 +83,7 @@ export class CanvasRenderer {
 
   /** The brush outline follows the pointer (screen coordinates; null hides it). */
   showCursor(screen: { x: number; y: number } | null): void {
-    const tool = this.editor.toolId
-    const visible = screen !== null && (tool === 'brush' || tool === 'eraser')
-    this.cursor.visible(visible)
-    if (visible && screen) {
-      const point = this.editor.viewport.toDocument(screen)
-      this.cursor.position(point)
-      this.cursor.radius(this.editor.brush.size / 2)
-    }
+    this.cursor.showAt(screen)
     this.schedule(new Set(['tool']))
   }
 
@@ -158,8 +92,7 @@ export class CanvasRenderer {
    * it was queued with; null hides it.
    */
   showProgress(preview: StepPreview | null): void {
-    if (preview) this.progress.setAttrs({ image: preview.image, ...preview.rect, visible: true })
-    else this.progress.setAttrs({ image: undefined, visible: false })
+    this.progress.show(preview)
     this.schedule(new Set(['staging']))
   }
 
@@ -174,193 +107,35 @@ export class CanvasRenderer {
     const changes = new Set(this.pending)
     this.pending.clear()
     const dirty = this.editor.takeDirtyTiles()
-    const viewport = this.editor.viewport
-    let redrawComposite = false
-    let redrawMask = false
     if (changes.has('viewport')) {
+      const viewport = this.editor.viewport
       this.stage.scale({ x: viewport.scale, y: viewport.scale })
       this.stage.position({ x: viewport.offsetX, y: viewport.offsetY })
-      redrawComposite = redrawMask = true
     }
-    if (changes.has('canvas')) {
-      const { width, height } = this.editor.document
-      this.compositeLayer.findOne('.checkerboard')?.size({ width, height })
+    for (const { layer, modules } of this.groups) {
+      let redraw = false
+      for (const module of modules) redraw = module.update({ changes, dirty }) || redraw
+      if (!redraw) continue
+      if (this.options.synchronousDraw) layer.draw()
+      else layer.batchDraw()
     }
-    if (this.maskLayer.visible() !== this.editor.maskOverlayVisible) {
-      this.maskLayer.visible(this.editor.maskOverlayVisible)
-      redrawMask = true
-    }
-    if (dirty.all) {
-      this.compositeTiles.clear()
-      this.emptyComposite.clear()
-      this.maskTiles.clear()
-      redrawComposite = redrawMask = true
-    }
-    for (const key of dirty.composite) {
-      this.compositeTiles.delete(key)
-      this.emptyComposite.delete(key)
-      redrawComposite = true
-    }
-    for (const key of dirty.mask) {
-      this.uploadMaskTile(key)
-      redrawMask = true
-    }
-    const draw = (layer: Konva.Layer) =>
-      this.options.synchronousDraw ? layer.draw() : layer.batchDraw()
-    if (redrawComposite) draw(this.compositeLayer)
-    if (redrawMask) draw(this.maskLayer)
-    this.updateOverlay()
-    draw(this.overlayLayer)
     this.framesDrawn += 1
-  }
-
-  private visibleTileKeys(): number[] {
-    const document = this.editor.document
-    const view = this.editor.viewport.visibleDocumentRect()
-    const rect: Rect = {
-      x: Math.floor(view.x),
-      y: Math.floor(view.y),
-      width: Math.ceil(view.width) + 1,
-      height: Math.ceil(view.height) + 1,
-    }
-    return intersectRects(rect, document.bounds) ? document.mask.tileKeysIn(rect) : []
-  }
-
-  private drawTiles(
-    context: CanvasRenderingContext2D,
-    tiles: Map<number, HTMLCanvasElement>,
-    composite: boolean,
-  ): void {
-    const raster = this.editor.document.mask
-    context.imageSmoothingEnabled = this.editor.viewport.scale < 1
-    for (const key of this.visibleTileKeys()) {
-      let tile = tiles.get(key)
-      if (!tile && composite && !this.emptyComposite.has(key)) tile = this.uploadCompositeTile(key)
-      if (!tile && !composite && raster.getTile(key)) tile = this.uploadMaskTile(key)
-      if (!tile) continue
-      const rect = raster.tileRect(key)
-      context.drawImage(
-        tile,
-        0,
-        0,
-        rect.width,
-        rect.height,
-        rect.x,
-        rect.y,
-        rect.width,
-        rect.height,
-      )
-    }
-  }
-
-  private uploadCompositeTile(key: number): HTMLCanvasElement | undefined {
-    const pixels = this.editor.compositeTileAt(key, { cache: false, into: this.scratch })
-    if (!pixels) {
-      this.emptyComposite.add(key)
-      return undefined
-    }
-    if (pixels !== this.scratch) this.scratch.set(pixels)
-    const canvas = this.compositeTiles.get(key) ?? newTileCanvas()
-    canvas.getContext('2d')?.putImageData(this.scratchImage, 0, 0)
-    this.compositeTiles.set(key, canvas)
-    return canvas
-  }
-
-  private uploadMaskTile(key: number): HTMLCanvasElement | undefined {
-    const tile = this.editor.document.mask.getTile(key)
-    if (!tile) {
-      this.maskTiles.delete(key)
-      return undefined
-    }
-    const out = this.scratch
-    const [r, g, b] = maskColour
-    for (let i = 0, o = 0; i < tile.length; i++, o += 4) {
-      out[o] = r
-      out[o + 1] = g
-      out[o + 2] = b
-      out[o + 3] = tile[i] ?? 0
-    }
-    const canvas = this.maskTiles.get(key) ?? newTileCanvas()
-    canvas.getContext('2d')?.putImageData(this.scratchImage, 0, 0)
-    this.maskTiles.set(key, canvas)
-    return canvas
-  }
-
-  private updateOverlay(): void {
-    const editor = this.editor
-    const scale = editor.viewport.scale
-    const frame = editor.document.frame
-    this.frameRect.setAttrs({ x: frame.x, y: frame.y, width: frame.width, height: frame.height })
-    const handle = 8 / scale
-    const corners = [
-      [frame.x, frame.y],
-      [frame.x + frame.width, frame.y],
-      [frame.x, frame.y + frame.height],
-      [frame.x + frame.width, frame.y + frame.height],
-    ] as const
-    this.frameHandles.forEach((node, index) => {
-      const [x, y] = corners[index] ?? [0, 0]
-      node.setAttrs({ x: x - handle / 2, y: y - handle / 2, width: handle, height: handle })
-      node.visible(editor.toolId === 'frame')
-    })
-    const preview = editor.rectPreview
-    this.rectPreview.visible(preview !== null)
-    if (preview) this.rectPreview.setAttrs(preview)
-    if (this.cursor.visible()) this.cursor.radius(editor.brush.size / 2)
-    const candidate = editor.stagedCandidate
-    if (candidate !== this.stagedSource) {
-      this.stagedSource = candidate ?? null
-      if (candidate) {
-        const canvas = document.createElement('canvas')
-        canvas.width = candidate.rect.width
-        canvas.height = candidate.rect.height
-        canvas
-          .getContext('2d')
-          ?.putImageData(
-            new ImageData(candidate.pixels.slice(), candidate.rect.width, candidate.rect.height),
-            0,
-            0,
-          )
-        this.staged.setAttrs({ image: canvas, ...candidate.rect, visible: true })
-      } else {
-        this.staged.setAttrs({ image: undefined, visible: false })
-      }
-    }
   }
 
   /** Bitmaps currently held (for the memory figure of the benchmark). */
   get bitmapCount(): { composite: number; mask: number } {
-    return { composite: this.compositeTiles.size, mask: this.maskTiles.size }
+    return { composite: this.layerTiles.bitmapCount, mask: this.maskOverlay.bitmapCount }
   }
 
   destroy(): void {
     cancelAnimationFrame(this.frameRequest)
+    this.frameRequest = 0
     this.unsubscribe()
-    this.compositeTiles.clear()
-    this.maskTiles.clear()
+    for (const { modules } of this.groups) for (const module of modules) module.destroy()
     this.stage.destroy()
   }
 }
 
-function newTileCanvas(): HTMLCanvasElement {
-  const canvas = document.createElement('canvas')
-  canvas.width = tileSize
-  canvas.height = tileSize
-  return canvas
-}
-
-/** The transparency pattern under the canvas (the surroundings stay a flat colour). */
-function checkerboard(): HTMLCanvasElement {
-  const canvas = document.createElement('canvas')
-  canvas.width = 16
-  canvas.height = 16
-  const context = canvas.getContext('2d')
-  if (context) {
-    context.fillStyle = '#8a8a8a'
-    context.fillRect(0, 0, 16, 16)
-    context.fillStyle = '#b4b4b4'
-    context.fillRect(0, 0, 8, 8)
-    context.fillRect(8, 8, 8, 8)
-  }
-  return canvas
+function newLayer(): Konva.Layer {
+  return new Konva.Layer({ listening: false })
 }
