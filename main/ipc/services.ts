@@ -146,7 +146,10 @@ export function createServices(options: ServicesOptions): Services {
       const installed = await models.list()
       const choice = chooseModels(installed, input.kind, input.settings)
       const location = (model: InstalledModel) => ({ modelsDir: model.modelsDir, id: model.id })
-      const clip = input.settings.guidanceMode === 'clip' ? chooseClipModels(installed) : null
+      const clip =
+        input.settings.guidanceMode === 'clip'
+          ? chooseClipModels(installed, choice.base.imageSize)
+          : null
       if (clip && input.kind === 'refine') {
         throw new GlideError(
           'INVALID_ARGUMENT',
