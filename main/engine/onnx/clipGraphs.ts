@@ -1,7 +1,6 @@
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { GlideError } from '../../../contract/errors'
 import type { ClipOptions } from '../../../contract/model'
 import {
   clipArchitecture,
@@ -330,22 +329,7 @@ export async function writeClipOnnx(
       const planned = weights.planned.get(name)
       if (!planned) throw new Error(`unplanned tensor ${name}`)
       const data = await tensors.read(name)
-      const expectedLength = planned.dims.reduce((product, size) => product * size, 1)
-      if (data.length !== expectedLength) {
-        throw new GlideError(
-          'CHECKPOINT_CORRUPT',
-          `Tensor ${name} holds ${data.length} values; its shape needs ${expectedLength}.`,
-        )
-      }
-      const { offset, length } = await dataFile.append(
-        planned.transform ? planned.transform(data) : data,
-      )
-      stored.push({
-        name,
-        dataType: 'float',
-        dims: planned.dims,
-        data: { external: { location: dataName, offset, length } },
-      })
+      stored.push(await dataFile.appendWeight(name, data, planned, dataName))
     }
     await dataFile.close()
     dataFile = undefined

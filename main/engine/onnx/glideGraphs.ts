@@ -490,6 +490,36 @@ export class ExternalDataFile {
     return { offset, length: bytes.length }
   }
 
+  /**
+   * Appends a checkpoint tensor as the float weight `name` of shape `dims` (refusing data whose
+   * length does not fit the shape, as a corrupt checkpoint), folding in `transform` first; returns
+   * its initializer, stored at `location` (this file's name beside the graph).
+   */
+  async appendWeight(
+    name: string,
+    data: Float32Array,
+    planned: {
+      dims: readonly number[]
+      transform?: ((data: Float32Array) => Float32Array) | undefined
+    },
+    location: string,
+  ): Promise<TensorSpec> {
+    const expectedLength = planned.dims.reduce((product, size) => product * size, 1)
+    if (data.length !== expectedLength) {
+      throw new GlideError(
+        'CHECKPOINT_CORRUPT',
+        `Tensor ${name} holds ${data.length} values; its shape needs ${expectedLength}.`,
+      )
+    }
+    const { offset, length } = await this.append(planned.transform ? planned.transform(data) : data)
+    return {
+      name,
+      dataType: 'float',
+      dims: planned.dims,
+      data: { external: { location, offset, length } },
+    }
+  }
+
   async close(): Promise<void> {
     await this.handle.sync()
     await this.handle.close()
@@ -542,22 +572,9 @@ export async function writeGlideOnnx(
       const dataFile = planned && dataFiles[planned.role]
       if (!planned || !dataFile) throw new Error(`unplanned tensor ${name}`)
       const data = await tensors.read(name)
-      const expectedLength = planned.dims.reduce((product, size) => product * size, 1)
-      if (data.length !== expectedLength) {
-        throw new GlideError(
-          'CHECKPOINT_CORRUPT',
-          `Tensor ${name} holds ${data.length} values; its shape needs ${expectedLength}.`,
-        )
-      }
-      const { offset, length } = await dataFile.append(
-        planned.transform ? planned.transform(data) : data,
+      stored[planned.role].push(
+        await dataFile.appendWeight(name, data, planned, `${fileNames[planned.role]}.data`),
       )
-      stored[planned.role].push({
-        name,
-        dataType: 'float',
-        dims: planned.dims,
-        data: { external: { location: `${fileNames[planned.role]}.data`, offset, length } },
-      })
     }
     for (const role of ['textEncoder', 'unet'] as const) {
       await dataFiles[role]?.close()
