@@ -1,4 +1,4 @@
-import { useEffect, useId, type KeyboardEvent } from 'react'
+import { useEffect, useId, type InputHTMLAttributes, type KeyboardEvent } from 'react'
 import {
   generationDefaults,
   generationLimits,
@@ -45,6 +45,54 @@ const modeNames: Record<GenerationMode, string> = {
 /** Keys typed in a field stay there: the canvas shortcuts (Enter, Esc, B…) must not fire. */
 const keepKeys = (event: KeyboardEvent) => event.stopPropagation()
 
+interface TextInputFieldProps extends Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'id' | 'value' | 'onChange' | 'onKeyDown'
+> {
+  label: string
+  id: string
+  value: string
+  onValue(value: string): void
+}
+
+/** A labelled text or number field of the panel's grid; typed keys stay in it. */
+function TextInputField({ label, id, value, onValue, ...input }: TextInputFieldProps) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        {...input}
+        value={value}
+        onKeyDown={keepKeys}
+        onChange={(event) => onValue(event.target.value)}
+      />
+    </>
+  )
+}
+
+/** A checkbox with its text, as the panel shows its on/off settings. */
+function CheckboxField({
+  label,
+  checked,
+  onChecked,
+}: {
+  label: string
+  checked: boolean
+  onChecked(checked: boolean): void
+}) {
+  return (
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={checked}
+        onChange={(event) => onChecked(event.target.checked)}
+      />
+      {label}
+    </label>
+  )
+}
+
 /**
  * The one prompt panel: the prompt and every setting of a generation in the frame, Generate and
  * Cancel, and the queue. Limits come from contract/generation; values are checked at Generate.
@@ -79,6 +127,16 @@ export function PromptPanel({
   const errorId = `${id}-error`
   const invalid = (field: keyof PromptValues) =>
     problem?.field === field ? { 'aria-invalid': true, 'aria-errormessage': errorId } : {}
+
+  type TextFieldName = {
+    [K in keyof PromptValues]: PromptValues[K] extends string ? K : never
+  }[keyof PromptValues]
+  const textField = (field: TextFieldName) => ({
+    id: fieldId(field),
+    ...invalid(field),
+    value: values[field],
+    onValue: (value: string) => set(field, value),
+  })
 
   const upsamplerProblem =
     problem?.field === 'upsampleSteps' || problem?.field === 'upsampleTemperature'
@@ -194,17 +252,13 @@ export function PromptPanel({
         )}
         {clip ? (
           <>
-            <label htmlFor={fieldId('clipGuidanceScale')}>CLIP guidance</label>
-            <input
-              id={fieldId('clipGuidanceScale')}
-              {...invalid('clipGuidanceScale')}
+            <TextInputField
+              label="CLIP guidance"
+              {...textField('clipGuidanceScale')}
               type="number"
               min={limits.clipGuidanceScale.min}
               max={limits.clipGuidanceScale.max}
               step={0.5}
-              value={values.clipGuidanceScale}
-              onKeyDown={keepKeys}
-              onChange={(event) => set('clipGuidanceScale', event.target.value)}
             />
           </>
         ) : (
@@ -243,28 +297,20 @@ export function PromptPanel({
             </p>
           </>
         )}
-        <label htmlFor={fieldId('steps')}>Steps</label>
-        <input
-          id={fieldId('steps')}
-          {...invalid('steps')}
+        <TextInputField
+          label="Steps"
+          {...textField('steps')}
           type="text"
           inputMode="numeric"
-          value={values.steps}
           maxLength={limits.respacingChars}
           title={`Sampler steps of the base model: ${limits.steps.min} to ${limits.steps.max}, or fast27, ddimN`}
-          onKeyDown={keepKeys}
-          onChange={(event) => set('steps', event.target.value)}
         />
-        <label htmlFor={fieldId('batchSize')}>Variations</label>
-        <input
-          id={fieldId('batchSize')}
-          {...invalid('batchSize')}
+        <TextInputField
+          label="Variations"
+          {...textField('batchSize')}
           type="number"
           min={limits.batchSize.min}
           max={limits.batchSize.max}
-          value={values.batchSize}
-          onKeyDown={keepKeys}
-          onChange={(event) => set('batchSize', event.target.value)}
         />
         <label htmlFor={fieldId('seed')}>Seed</label>
         <div className="seed-row">
@@ -290,40 +336,30 @@ export function PromptPanel({
             <DiceIcon />
           </button>
         </div>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={values.newSeedEachRun}
-            onChange={(event) => set('newSeedEachRun', event.target.checked)}
-          />
-          New seed each run
-        </label>
+        <CheckboxField
+          label="New seed each run"
+          checked={values.newSeedEachRun}
+          onChecked={(checked) => set('newSeedEachRun', checked)}
+        />
       </div>
 
       <fieldset className="prompt-section">
         <legend>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={values.refine}
-              onChange={(event) => set('refine', event.target.checked)}
-            />
-            Refine the frame
-          </label>
+          <CheckboxField
+            label="Refine the frame"
+            checked={values.refine}
+            onChecked={(checked) => set('refine', checked)}
+          />
         </legend>
         {values.refine && (
           <div className="strength-row">
-            <label htmlFor={fieldId('strength')}>Strength</label>
-            <input
-              id={fieldId('strength')}
-              {...invalid('strength')}
+            <TextInputField
+              label="Strength"
+              {...textField('strength')}
               type="range"
               min={limits.strength.min}
               max={limits.strength.max}
               step={0.01}
-              value={values.strength}
-              onKeyDown={keepKeys}
-              onChange={(event) => set('strength', event.target.value)}
             />
             <output htmlFor={fieldId('strength')}>{Number(values.strength).toFixed(2)}</output>
           </div>
@@ -332,26 +368,19 @@ export function PromptPanel({
 
       <fieldset className="prompt-section prompt-grid">
         <legend>Mask</legend>
-        <label htmlFor={fieldId('featherPx')}>Feather (px)</label>
-        <input
-          id={fieldId('featherPx')}
-          {...invalid('featherPx')}
+        <TextInputField
+          label="Feather (px)"
+          {...textField('featherPx')}
           type="number"
           min={limits.featherPx.min}
           max={limits.featherPx.max}
           placeholder="Auto"
-          value={values.featherPx}
-          onKeyDown={keepKeys}
-          onChange={(event) => set('featherPx', event.target.value)}
         />
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={values.colourMatch}
-            onChange={(event) => set('colourMatch', event.target.checked)}
-          />
-          Colour match
-        </label>
+        <CheckboxField
+          label="Colour match"
+          checked={values.colourMatch}
+          onChecked={(checked) => set('colourMatch', checked)}
+        />
       </fieldset>
 
       <details
@@ -361,27 +390,19 @@ export function PromptPanel({
       >
         <summary>Upsampler settings</summary>
         <div className="prompt-grid">
-          <label htmlFor={fieldId('upsampleSteps')}>Upsampler steps</label>
-          <input
-            id={fieldId('upsampleSteps')}
-            {...invalid('upsampleSteps')}
+          <TextInputField
+            label="Upsampler steps"
+            {...textField('upsampleSteps')}
             type="text"
-            value={values.upsampleSteps}
             maxLength={limits.respacingChars}
-            onKeyDown={keepKeys}
-            onChange={(event) => set('upsampleSteps', event.target.value)}
           />
-          <label htmlFor={fieldId('upsampleTemperature')}>Temperature</label>
-          <input
-            id={fieldId('upsampleTemperature')}
-            {...invalid('upsampleTemperature')}
+          <TextInputField
+            label="Temperature"
+            {...textField('upsampleTemperature')}
             type="number"
             min={limits.upsampleTemperature.min}
             max={limits.upsampleTemperature.max}
             step={0.001}
-            value={values.upsampleTemperature}
-            onKeyDown={keepKeys}
-            onChange={(event) => set('upsampleTemperature', event.target.value)}
           />
         </div>
       </details>
