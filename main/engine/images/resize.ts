@@ -14,13 +14,5 @@ export function resizePlanes(
   targetWidth: number,
   targetHeight: number,
 ): Float32Array {
-  if (width === targetWidth && height === targetHeight) {
-    if (planes.length !== channels * width * height) {
-      throw new RangeError(
-        `${channels} planes of ${width}×${height} need ${channels * width * height} values`,
-      )
-    }
-    return Float32Array.from(planes)
-  }
   return resamplePlanes(planes, channels, width, height, targetWidth, targetHeight, 'bilinear')
 }
