@@ -172,32 +172,28 @@ export async function downloadCommand(args: string[]): Promise<void> {
       },
     })
     process.stderr.write('\n')
+    const importRequest = {
+      checkpointPath: downloaded.path,
+      outDir: join(modelsDir, model.id),
+      id: model.id,
+      name: model.name,
+      license: model.license,
+      sha256: downloaded.sha256,
+      fetchedFrom: fetchedFromRecord(model),
+      onStage: stageReporter(model.id),
+    }
     try {
       if (model.kind === 'clip-image' || model.kind === 'clip-text') {
         await importClipCheckpoint({
           kind: model.kind,
-          checkpointPath: downloaded.path,
-          outDir: join(modelsDir, model.id),
-          id: model.id,
-          name: model.name,
-          license: model.license,
-          sha256: downloaded.sha256,
-          fetchedFrom: fetchedFromRecord(model),
+          ...importRequest,
           ...(model.clipConfig ? { options: model.clipConfig } : {}),
-          onStage: stageReporter(model.id),
         })
       } else if (unetKind.success) {
         await importCheckpoint({
           kind: unetKind.data as UNetKind,
-          checkpointPath: downloaded.path,
-          outDir: join(modelsDir, model.id),
-          id: model.id,
-          name: model.name,
-          license: model.license,
-          sha256: downloaded.sha256,
-          fetchedFrom: fetchedFromRecord(model),
+          ...importRequest,
           ...(model.options ? { options: model.options } : {}),
-          onStage: stageReporter(model.id),
         })
       }
     } finally {
