@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { RecoveryEntry } from '../../../../contract/documents'
+import { PixelSideField } from '../PixelSideField'
 
 export interface RecoveryBannersProps {
   entries: readonly RecoveryEntry[]
@@ -100,26 +101,18 @@ export function NewDocumentForm({
         onCreate(size)
       }}
     >
-      <label>
-        Width
-        <input
-          type="number"
-          min={1}
-          max={maxSide}
-          value={size.width}
-          onChange={(event) => setSize({ ...size, width: clamp(event.target.value) })}
-        />
-      </label>
-      <label>
-        Height
-        <input
-          type="number"
-          min={1}
-          max={maxSide}
-          value={size.height}
-          onChange={(event) => setSize({ ...size, height: clamp(event.target.value) })}
-        />
-      </label>
+      <PixelSideField
+        label="Width"
+        max={maxSide}
+        value={size.width}
+        onValue={(value) => setSize({ ...size, width: clamp(value) })}
+      />
+      <PixelSideField
+        label="Height"
+        max={maxSide}
+        value={size.height}
+        onValue={(value) => setSize({ ...size, height: clamp(value) })}
+      />
       <button type="submit">Create</button>
       <button type="button" onClick={onFromImage}>
         From image…

@@ -5,6 +5,7 @@ import type { EditorAction } from '../../editor/actions'
 import type { CanvasAnchor, Editor } from '../../editor/Editor'
 import { maxDocumentSide } from '../../editor/EditorDocument'
 import { canvasAnchors } from '../../editor/parts/CanvasOperations'
+import { PixelSideField } from '../PixelSideField'
 import { useEditorSnapshot } from './useEditor'
 import './editorActions.css'
 
@@ -206,28 +207,8 @@ function CanvasSizeForm({ editor, onClose }: { editor: Editor; onClose(): void }
         if (event.key === 'Escape') onClose()
       }}
     >
-      <label>
-        Width
-        <input
-          type="number"
-          min={1}
-          max={maxDocumentSide}
-          step={1}
-          value={width}
-          onChange={(event) => setWidth(event.target.value)}
-        />
-      </label>
-      <label>
-        Height
-        <input
-          type="number"
-          min={1}
-          max={maxDocumentSide}
-          step={1}
-          value={height}
-          onChange={(event) => setHeight(event.target.value)}
-        />
-      </label>
+      <PixelSideField label="Width" max={maxDocumentSide} value={width} onValue={setWidth} />
+      <PixelSideField label="Height" max={maxDocumentSide} value={height} onValue={setHeight} />
       <label>
         Picture at
         <select value={anchor} onChange={(event) => setAnchor(event.target.value as CanvasAnchor)}>
