@@ -12,20 +12,11 @@ import { DocumentDecoderClient } from '../main/documents/decoder/decoderClient'
 import { inProcessDecoder, type DocumentDecoder } from '../main/documents/decoder/documentDecoder'
 import type { ToDecoder } from '../main/documents/decoder/protocol'
 import { nodeDecoderLauncher } from '../main/inference/client/nodeHostLauncher'
+import { noisyPhotoJpeg } from './noisyPhoto'
 
 const width = 8000
 const height = 6000
-const photo = await sharp({
-  create: {
-    width,
-    height,
-    channels: 3,
-    background: '#6688aa',
-    noise: { type: 'gaussian', mean: 120, sigma: 40 },
-  },
-})
-  .jpeg({ quality: 85 })
-  .toBuffer()
+const photo = await noisyPhotoJpeg(width, height)
 const decoderProcess = new DocumentDecoderClient(nodeDecoderLauncher<ToDecoder>())
 // Started before timing: the app starts it on the first file.
 await decoderProcess.decodeImage(

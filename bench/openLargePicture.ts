@@ -15,9 +15,9 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import sharp from 'sharp'
 import { startBrowserMode } from '../main/server/browserMode'
 import { buildRenderer, launchChromium } from '../test/helpers/browser'
+import { noisyPhotoJpeg } from './noisyPhoto'
 
 const { values } = parseArgs({
   options: {
@@ -31,21 +31,7 @@ const width = Number(values.width)
 const height = Number(values.height)
 const work = mkdtempSync(join(tmpdir(), 'glide-bench-open-'))
 const photo = join(work, 'photo.jpg')
-if (!values.serve)
-  await writeFile(
-    photo,
-    await sharp({
-      create: {
-        width,
-        height,
-        channels: 3,
-        background: '#6688aa',
-        noise: { type: 'gaussian', mean: 120, sigma: 40 },
-      },
-    })
-      .jpeg({ quality: 85 })
-      .toBuffer(),
-  )
+if (!values.serve) await writeFile(photo, await noisyPhotoJpeg(width, height))
 
 if (values.serve) {
   // The server's own process: Playwright's traffic with Chromium must not count against its loop.
