@@ -4,7 +4,7 @@ import { createSampler } from '../diffusion/samplers'
 import { runSamplingLoop } from '../diffusion/samplingLoop'
 import { isInpaintKind } from '../glideOptions'
 import type { GlideUNet, TextConditioning } from '../glideModel'
-import { tensorToRgba, type RgbaImage } from '../images/rgbaImage'
+import type { RgbaImage } from '../images/rgbaImage'
 import { SeededNoise } from '../random/noise'
 import {
   diffusionFor,
@@ -13,6 +13,7 @@ import {
   inpaintSource,
   PIPELINE_SAMPLERS,
   replaceKnownRegion,
+  reportSteps,
   toImages,
   upsampleStage,
   type GenerationParams,
@@ -169,13 +170,7 @@ async function clipGuidedGenerate(
     model: plainStageModel(base, baseText, baseInpaint),
     condFn: clipCondFn(clip, textEmb, rows, params.clipGuidanceScale),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
-    onStep: (step) =>
-      hooks.onStep?.({
-        stage: 'base',
-        step: step.step,
-        totalSteps: step.totalSteps,
-        preview: tensorToRgba(step.predXstart, 0, baseSize, baseSize),
-      }),
+    onStep: reportSteps(hooks, 'base', baseSize),
     isCancelled,
   })
 

@@ -3,7 +3,7 @@ import { zSamplingSettings, zStrength } from '../../../contract/generation'
 import { GaussianDiffusion, type DenoisedFn } from '../diffusion/gaussianDiffusion'
 import { applyGuidance, guidedModelInput } from '../diffusion/guidance'
 import { createSampler, type SamplerName } from '../diffusion/samplers'
-import { runSamplingLoop } from '../diffusion/samplingLoop'
+import { runSamplingLoop, type LoopStep } from '../diffusion/samplingLoop'
 import { respacedSchedule } from '../diffusion/schedules'
 import { isInpaintKind, isUpsampleKind } from '../glideOptions'
 import type { GlideUNet, TextConditioning } from '../glideModel'
@@ -389,13 +389,7 @@ async function generate(
     noise,
     model: guidedStageModel(base, baseText, params.guidanceScale, baseInpaint),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
-    onStep: (step) =>
-      hooks.onStep?.({
-        stage: 'base',
-        step: step.step,
-        totalSteps: step.totalSteps,
-        preview: tensorToRgba(step.predXstart, 0, baseSize, baseSize),
-      }),
+    onStep: reportSteps(hooks, 'base', baseSize),
     isCancelled,
   })
   const samples = baseSamples.slice(0, rows * basePlane)
@@ -458,16 +452,25 @@ export async function upsampleStage(
     noise,
     model: upsampleStageModel(upsampler, upText, lowRes, upInpaint),
     ...(source ? { denoisedFn: replaceKnownRegion(upInpaint, upSize) } : {}),
-    onStep: (step) =>
-      hooks.onStep?.({
-        stage: 'upsample',
-        step: step.step,
-        totalSteps: step.totalSteps,
-        preview: tensorToRgba(step.predXstart, 0, upSize, upSize),
-      }),
+    onStep: reportSteps(hooks, 'upsample', upSize),
     isCancelled,
   })
   return toImages(upSamples, rows, upSize)
+}
+
+/** Passes each loop step to hooks.onStep, previewing the first sample's pred_x0 at `size`. */
+export function reportSteps(
+  hooks: PipelineHooks,
+  stage: StepEvent['stage'],
+  size: number,
+): (step: LoopStep) => void {
+  return (step) =>
+    hooks.onStep?.({
+      stage,
+      step: step.step,
+      totalSteps: step.totalSteps,
+      preview: tensorToRgba(step.predXstart, 0, size, size),
+    })
 }
 
 function repeatRows(row: Float32Array, rows: number): Float32Array {
