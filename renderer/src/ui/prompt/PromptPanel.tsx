@@ -1,4 +1,11 @@
-import { useEffect, useId, type InputHTMLAttributes, type KeyboardEvent } from 'react'
+import {
+  useEffect,
+  useId,
+  type InputHTMLAttributes,
+  type KeyboardEvent,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from 'react'
 import {
   generationDefaults,
   generationLimits,
@@ -90,6 +97,44 @@ function CheckboxField({
       />
       {label}
     </label>
+  )
+}
+
+/**
+ * A labelled choice of model: '' for the best installed (named by `bestInstalled`), then any
+ * `children` options, then each of `models`.
+ */
+function ModelSelectField({
+  label,
+  id,
+  value,
+  onValue,
+  bestInstalled,
+  models,
+  children,
+  ...select
+}: {
+  label: string
+  id: string
+  value: string
+  onValue(value: string): void
+  bestInstalled: string
+  models: readonly ModelSummary[]
+  children?: ReactNode
+} & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange' | 'children'>) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...select} value={value} onChange={(event) => onValue(event.target.value)}>
+        <option value="">{bestInstalled}</option>
+        {children}
+        {models.map((model) => (
+          <option key={model.id} value={model.id}>
+            {model.name}
+          </option>
+        ))}
+      </select>
+    </>
   )
 }
 
@@ -205,35 +250,20 @@ export function PromptPanel({
       <QueueList jobs={queue} onCancel={onCancel} />
 
       <div className="prompt-grid">
-        <label htmlFor={fieldId('modelId')}>Model</label>
-        <select
-          id={fieldId('modelId')}
-          {...invalid('modelId')}
-          value={values.modelId}
-          onChange={(event) => set('modelId', event.target.value)}
+        <ModelSelectField
+          label="Model"
+          {...textField('modelId')}
+          bestInstalled={bestInstalledLabel(models, preferredModels.base)}
+          models={baseModels}
+        />
+        <ModelSelectField
+          label="Upsampler"
+          {...textField('upsampleModelId')}
+          bestInstalled={bestInstalledLabel(models, preferredModels.upsample)}
+          models={upsamplers}
         >
-          <option value="">{bestInstalledLabel(models, preferredModels.base)}</option>
-          {baseModels.map((model) => (
-            <option key={model.id} value={model.id}>
-              {model.name}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={fieldId('upsampleModelId')}>Upsampler</label>
-        <select
-          id={fieldId('upsampleModelId')}
-          {...invalid('upsampleModelId')}
-          value={values.upsampleModelId}
-          onChange={(event) => set('upsampleModelId', event.target.value)}
-        >
-          <option value="">{bestInstalledLabel(models, preferredModels.upsample)}</option>
           <option value={noUpsampler}>None (base size)</option>
-          {upsamplers.map((model) => (
-            <option key={model.id} value={model.id}>
-              {model.name}
-            </option>
-          ))}
-        </select>
+        </ModelSelectField>
         {clipInstalled && (
           <>
             <label htmlFor={fieldId('guidanceMode')}>Guided by</label>
