@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -21,7 +21,7 @@ import {
 } from '../main/engine/clip/clipOptions'
 import { writeClipOnnx } from '../main/engine/onnx/clipGraphs'
 import { SeededTensorSource } from '../main/engine/seededTensorSource'
-import { intraOpThreads } from '../main/inference/host/executionProviders'
+import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import { loadNoisedClip } from '../main/inference/host/onnxNoisedClip'
 import { writeManifest } from '../main/models/modelFolder'
 
@@ -99,7 +99,7 @@ async function writeFolder(kind: ClipEncoderKind, dir: string): Promise<void> {
 function loadAsTheApp(root: string) {
   return loadNoisedClip(join(root, 'bench-clip-image'), join(root, 'bench-clip-text'), {
     executionProviders: ['cpu'],
-    intraOpNumThreads: intraOpThreads(cpus().length),
+    intraOpNumThreads: appIntraOpThreads(),
   })
 }
 

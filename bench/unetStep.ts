@@ -15,6 +15,7 @@ import { officialOptions, type UNetKind } from '../main/engine/glideOptions'
 import { expectedTensors, glideArchitecture } from '../main/engine/onnx/glideArchitecture'
 import { writeGlideOnnx } from '../main/engine/onnx/glideGraphs'
 import { SeededTensorSource } from '../main/engine/seededTensorSource'
+import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import { loadGlideUNet } from '../main/inference/host/onnxGlideUNet'
 
 /** What the first process measures: writing the model folder and the first (optimising) load. */
@@ -61,6 +62,15 @@ function modelInfo(kind: UNetKind) {
   return { id: `bench-${kind}`, kind, options: officialOptions(kind), files: {} }
 }
 
+/** Loads as the app's host does: CPU, the app's thread policy, the host's session options. */
+function loadAsTheApp(kind: UNetKind, modelDir: string) {
+  return loadGlideUNet(modelDir, {
+    model: modelInfo(kind),
+    executionProviders: ['cpu'],
+    intraOpNumThreads: appIntraOpThreads(),
+  })
+}
+
 export async function prepareModel(kind: UNetKind, modelDir: string): Promise<PrepareResult> {
   const options = officialOptions(kind)
   const tensors = expectedTensors(glideArchitecture(kind, options))
@@ -72,7 +82,7 @@ export async function prepareModel(kind: UNetKind, modelDir: string): Promise<Pr
   await writeGlideOnnx(kind, options, new SeededTensorSource(tensors), modelDir)
   const writeSeconds = seconds(start)
   start = performance.now()
-  const unet = await loadGlideUNet(modelDir, { model: modelInfo(kind) })
+  const unet = await loadAsTheApp(kind, modelDir)
   const firstLoadSeconds = seconds(start)
   await unet.dispose()
   return {
@@ -91,7 +101,7 @@ export async function measureSteps(
 ): Promise<StepResult> {
   const options = officialOptions(kind)
   let start = performance.now()
-  const unet = await loadGlideUNet(modelDir, { model: modelInfo(kind) })
+  const unet = await loadAsTheApp(kind, modelDir)
   const secondLoadSeconds = seconds(start)
 
   const ctx = options.text_ctx
@@ -173,7 +183,7 @@ export async function runUNetStepBenchmarks(timedRuns = 3): Promise<void> {
         runChild<StepResult>(['steps', kind, modelDir, String(batch), String(timedRuns)])
       if (!prepared || !steps) continue
       console.log(
-        `unet step ${kind} (batch ${batch}, ${format(prepared.parametersMillions)} M params, random weights): ` +
+        `unet step ${kind} (batch ${batch}, ${format(prepared.parametersMillions)} M params, random weights, ${appIntraOpThreads()} threads): ` +
           `step ${format(steps.meanStepSeconds)} s (runs ${steps.stepSeconds.map(format).join(', ')}; target ≤ ${target} s; ${format(steps.cpuSecondsPerStep)} CPU-s per step); ` +
           `load ${format(prepared.firstLoadSeconds)} s first, ${format(steps.secondLoadSeconds)} s second ` +
           `(${steps.secondLoadFromCache ? 'optimised-graph cache hit' : 'cache MISSED'}; target ≤ 10 s); ` +

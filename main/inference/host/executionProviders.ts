@@ -1,3 +1,5 @@
+import { cpus } from 'node:os'
+
 import type { ExecutionProviderName } from '../../../contract/jobs'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
 
@@ -27,4 +29,9 @@ export function providerPreference(
 export function intraOpThreads(cores: number): number {
   const whole = Math.max(1, Math.floor(cores))
   return whole >= 4 ? whole - 1 : whole
+}
+
+/** The app's thread policy on this machine: every ONNX Runtime session gets this many intra-op threads. */
+export function appIntraOpThreads(): number {
+  return intraOpThreads(cpus().length)
 }

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderName } from '../../../contract/jobs'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
 import type { GlideUNet } from '../../engine/glideModel'
 import { listSupportedBackends } from 'onnxruntime-node'
 import { defaultCacheDir } from '../../models/paths'
-import { intraOpThreads, providerPreference } from './executionProviders'
+import { appIntraOpThreads, providerPreference } from './executionProviders'
 import { loadGlideUNet } from './onnxGlideUNet'
 import { loadNoisedClip, type OnnxNoisedClip } from './onnxNoisedClip'
 
@@ -87,7 +86,7 @@ export class ModelCache {
             provider === 'cpu' ||
             (!this.failedProviders.has(provider) && providerAvailable(provider)),
         ),
-        intraOpNumThreads: intraOpThreads(cpus().length),
+        intraOpNumThreads: appIntraOpThreads(),
         userCacheDir: this.userCacheDir,
       })
       entry.catch(() => this.loadedClips.delete(key))
@@ -104,7 +103,7 @@ export class ModelCache {
     // The loader tries the providers in order and falls back to CPU when none starts.
     const unet = await loadGlideUNet(modelDir, {
       executionProviders: candidates,
-      intraOpNumThreads: intraOpThreads(cpus().length),
+      intraOpNumThreads: appIntraOpThreads(),
       userCacheDir: this.userCacheDir,
     })
     for (const provider of candidates) {
