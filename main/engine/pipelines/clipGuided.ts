@@ -14,7 +14,6 @@ import {
   PIPELINE_SAMPLERS,
   replaceKnownRegion,
   reportSteps,
-  toImages,
   upsampleStage,
   type GenerationParams,
   type InpaintInputs,
@@ -174,11 +173,8 @@ async function clipGuidedGenerate(
     isCancelled,
   })
 
-  const upsampler = models.upsampler
-  if (!upsampler) return toImages(samples, rows, baseSize)
-  if (isCancelled()) throw new GlideError('CANCELLED', 'The generation was cancelled.')
   // The usual upsampler, exactly as in text to image (or inpainting).
-  return upsampleStage(upsampler, params, hooks, {
+  return upsampleStage(models.upsampler, params, hooks, {
     samples,
     rows,
     baseSize,

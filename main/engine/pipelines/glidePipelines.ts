@@ -394,10 +394,7 @@ async function generate(
   })
   const samples = baseSamples.slice(0, rows * basePlane)
 
-  const upsampler = models.upsampler
-  if (!upsampler) return toImages(samples, rows, baseSize)
-  if (isCancelled()) throw new GlideError('CANCELLED', 'The generation was cancelled.')
-  return upsampleStage(upsampler, params, hooks, {
+  return upsampleStage(models.upsampler, params, hooks, {
     samples,
     rows,
     baseSize,
@@ -418,14 +415,19 @@ export interface UpsampleStageInput {
   noise: NoiseSource
 }
 
-/** Upsampler stage: N rows, no guidance, conditioned on the 8-bit quantised base samples. */
+/**
+ * Upsampler stage: N rows, no guidance, conditioned on the 8-bit quantised base samples. Without
+ * an upsampler the base samples are the images.
+ */
 export async function upsampleStage(
-  upsampler: GlideUNet,
+  upsampler: GlideUNet | undefined,
   params: GenerationParams,
   hooks: PipelineHooks,
   { samples, rows, baseSize, sampler, source, noise }: UpsampleStageInput,
 ): Promise<RgbaImage[]> {
+  if (!upsampler) return toImages(samples, rows, baseSize)
   const isCancelled = (): boolean => hooks.isCancelled?.() ?? false
+  if (isCancelled()) throw new GlideError('CANCELLED', 'The generation was cancelled.')
   const upSize = upsampler.options.image_size
   const lowResSize = upSize / 4
   const upPlane = 3 * upSize * upSize
@@ -494,7 +496,7 @@ export function resizeRows(
   return result
 }
 
-export function toImages(tensor: Float32Array, rows: number, size: number): RgbaImage[] {
+function toImages(tensor: Float32Array, rows: number, size: number): RgbaImage[] {
   return Array.from({ length: rows }, (_, row) => tensorToRgba(tensor, row, size, size))
 }
 
