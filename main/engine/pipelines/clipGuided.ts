@@ -2,8 +2,7 @@ import { GlideError } from '../../../contract/errors'
 import type { NoisedClip } from '../clip/noisedClip'
 import { createSampler } from '../diffusion/samplers'
 import { runSamplingLoop } from '../diffusion/samplingLoop'
-import { isInpaintKind } from '../glideOptions'
-import type { GlideUNet, TextConditioning } from '../glideModel'
+import type { GlideUNet } from '../glideModel'
 import type { RgbaImage } from '../images/rgbaImage'
 import { SeededNoise } from '../random/noise'
 import {
@@ -14,12 +13,11 @@ import {
   PIPELINE_SAMPLERS,
   replaceKnownRegion,
   reportSteps,
+  unguidedStageModel,
   upsampleStage,
   type GenerationParams,
-  type InpaintInputs,
   type InpaintSource,
   type PipelineHooks,
-  type StageModel,
 } from './glidePipelines'
 
 /**
@@ -75,21 +73,6 @@ function check(models: ClipGuidedModels, params: ClipGuidedParams): void {
   if (!Number.isInteger(params.batchSize) || params.batchSize < 1) {
     throw invalid('The batch size must be a positive integer.')
   }
-}
-
-/** The base without guidance: every row conditioned on the caption. */
-function plainStageModel(
-  unet: GlideUNet,
-  text: TextConditioning,
-  known: InpaintInputs,
-): StageModel {
-  return (x, timestep) =>
-    unet.denoise({
-      x,
-      timesteps: new Array<number>(text.batch).fill(timestep),
-      text,
-      ...(isInpaintKind(unet.kind) ? { inpaintImage: known.image, inpaintMask: known.mask } : {}),
-    })
 }
 
 /** The text embedding of the caption on each row, tokenized by CLIP's BPE. */
@@ -166,7 +149,7 @@ async function clipGuidedGenerate(
     shape: { batch: rows, channels: 3, height: baseSize, width: baseSize },
     xT: noise.normal(rows * 3 * baseSize * baseSize),
     noise,
-    model: plainStageModel(base, baseText, baseInpaint),
+    model: unguidedStageModel(base, baseText, baseInpaint),
     condFn: clipCondFn(clip, textEmb, rows, params.clipGuidanceScale),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
     onStep: reportSteps(hooks, 'base', baseSize),

@@ -284,30 +284,32 @@ export function guidedStageModel(
   known: InpaintInputs,
 ): StageModel {
   const size = unet.options.image_size
-  return async (x, timestep) => {
-    const output = await unet.denoise({
-      x: guidedModelInput(x, 3 * size * size),
-      timesteps: new Array<number>(text.batch).fill(timestep),
-      text,
-      ...(isInpaintKind(unet.kind) ? { inpaintImage: known.image, inpaintMask: known.mask } : {}),
-    })
-    return applyGuidance(output, 3, size * size, guidanceScale)
-  }
+  const model = unguidedStageModel(unet, text, known)
+  return async (x, timestep) =>
+    applyGuidance(
+      await model(guidedModelInput(x, 3 * size * size), timestep),
+      3,
+      size * size,
+      guidanceScale,
+    )
 }
 
-/** The stage model of the upsampler: no guidance, conditioned on low_res. */
-export function upsampleStageModel(
+/**
+ * A stage model without classifier-free guidance: every row conditioned on its caption, the known
+ * region for inpainting models, and low_res for upsamplers.
+ */
+export function unguidedStageModel(
   unet: GlideUNet,
   text: TextConditioning,
-  lowRes: Float32Array,
   known: InpaintInputs,
+  lowRes?: Float32Array,
 ): StageModel {
   return (x, timestep) =>
     unet.denoise({
       x,
       timesteps: new Array<number>(text.batch).fill(timestep),
       text,
-      lowRes,
+      ...(lowRes ? { lowRes } : {}),
       ...(isInpaintKind(unet.kind) ? { inpaintImage: known.image, inpaintMask: known.mask } : {}),
     })
 }
@@ -452,7 +454,7 @@ export async function upsampleStage(
     shape: { batch: rows, channels: 3, height: upSize, width: upSize },
     xT: upXT,
     noise,
-    model: upsampleStageModel(upsampler, upText, lowRes, upInpaint),
+    model: unguidedStageModel(upsampler, upText, upInpaint, lowRes),
     ...(source ? { denoisedFn: replaceKnownRegion(upInpaint, upSize) } : {}),
     onStep: reportSteps(hooks, 'upsample', upSize),
     isCancelled,

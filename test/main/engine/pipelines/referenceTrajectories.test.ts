@@ -9,7 +9,7 @@ import {
   guidedStageModel,
   replaceKnownRegion,
   textToImage,
-  upsampleStageModel,
+  unguidedStageModel,
   type InpaintInputs,
 } from '../../../../main/engine/pipelines'
 import { RecordedNoise } from '../../../../main/engine/random/noise'
@@ -277,7 +277,7 @@ describe('GLIDE reference trajectories', () => {
       rows: 1,
       xT: float32('sampler-upsample/x_T.npy').data,
       stepNoise: [],
-      model: upsampleStageModel(upsampler, text, lowRes, noKnownRegion(1, 256)),
+      model: unguidedStageModel(upsampler, text, noKnownRegion(1, 256), lowRes),
       expectedTimestepMap: testCase.timestep_map,
     })
     const samples = perStep(float32('sampler-upsample/samples_at.npy'))
@@ -302,11 +302,11 @@ describe('GLIDE reference trajectories', () => {
       {
         x: fromReference,
         t: 25,
-        modelOutput: await upsampleStageModel(
+        modelOutput: await unguidedStageModel(
           upsampler,
           text,
-          lowRes,
           noKnownRegion(1, 256),
+          lowRes,
         )(fromReference, trajectory.diffusion.modelTimestep(25)),
         shape: { batch: 1, channels: 3, height: 256, width: 256 },
       },
