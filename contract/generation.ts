@@ -21,6 +21,10 @@ export const generationLimits = {
   /** Total sampler steps of one stage. */
   steps: { min: 1, max: 1000 },
   respacingChars: 64,
+  /** Fraction of the diffusion (t / T) below which guidance is skipped. */
+  guidanceCutoff: { min: 0, max: 1 },
+  /** Fraction of the diffusion (t / T) the upsampler starts from. */
+  upsampleStart: { min: 0.05, max: 1 },
 } as const
 
 const between = (name: string, range: { min: number; max: number }) =>
@@ -67,6 +71,16 @@ export const zSeed = z
   .min(generationLimits.seed.min, between('Seed', generationLimits.seed))
   .max(generationLimits.seed.max, between('Seed', generationLimits.seed))
 
+/**
+ * The samplers a stage can run (main/engine/diffusion/samplers.ts): GLIDE's ancestral p_sample,
+ * DDIM (eta 0) and DPM-Solver++(2M), a deterministic multistep solver that needs far fewer steps.
+ */
+export const samplerNames = ['ancestral', 'ddim', 'dpm++2m'] as const
+export const zSamplerName = z.enum(samplerNames, {
+  error: `Sampler must be one of ${samplerNames.join(', ')}`,
+})
+export type SamplerName = z.infer<typeof zSamplerName>
+
 /** The settings every generation shares (text to image, inpaint, outpaint, refine). */
 export const zSamplingSettings = z.strictObject({
   prompt: z
@@ -110,6 +124,44 @@ export const zSamplingSettings = z.strictObject({
     .max(
       generationLimits.clipGuidanceScale.max,
       between('CLIP guidance', generationLimits.clipGuidanceScale),
+    )
+    .optional(),
+  /** The base stage's sampler; omitted = the notebooks' (ancestral). */
+  baseSampler: zSamplerName.optional(),
+  /**
+   * The upsampler's sampler; omitted = the notebooks' for the mode (DDIM for text to image,
+   * ancestral for inpainting and refining).
+   */
+  upsampleSampler: zSamplerName.optional(),
+  /**
+   * Guidance interval: classifier-free guidance runs only at timesteps t ≥ guidanceCutoff · T; below
+   * it the base runs the conditional rows alone (half the rows). Omitted or 0 = every step.
+   */
+  guidanceCutoff: z
+    .number({ error: 'Guidance cutoff must be a number' })
+    .min(
+      generationLimits.guidanceCutoff.min,
+      between('Guidance cutoff', generationLimits.guidanceCutoff),
+    )
+    .max(
+      generationLimits.guidanceCutoff.max,
+      between('Guidance cutoff', generationLimits.guidanceCutoff),
+    )
+    .optional(),
+  /**
+   * The upsampler starts from the low-res image noised to t = upsampleStart · T (SDEdit-style, the
+   * content is fixed by the low-res image) and upsampleRespacing counts the steps it runs from there.
+   * Omitted = the upsampler's own hint (model.json sampling.upsampleFromLowResAt) or pure noise.
+   */
+  upsampleStart: z
+    .number({ error: 'Upsampler start must be a number' })
+    .min(
+      generationLimits.upsampleStart.min,
+      between('Upsampler start', generationLimits.upsampleStart),
+    )
+    .max(
+      generationLimits.upsampleStart.max,
+      between('Upsampler start', generationLimits.upsampleStart),
     )
     .optional(),
   seed: zSeed,
@@ -170,4 +222,78 @@ export const generationDefaults = {
 /** A seed drawn uniformly from the whole range. */
 export function randomSeed(random: () => number = Math.random): number {
   return Math.floor(random() * (generationLimits.seed.max + 1))
+}
+
+/**
+ * Speed presets. Quality is the notebooks' settings: every field below absent (null here), so its
+ * output is the same, byte for byte, as before presets existed. Fast trades sampler steps for a
+ * high-order solver, skips the unconditional rows late in the base stage, and starts the upsampler
+ * from the noised low-res image; native-models/eval measures what that costs in accuracy.
+ */
+export const presetNames = ['quality', 'fast'] as const
+export type PresetName = (typeof presetNames)[number]
+export const zPresetName = z.enum(presetNames, {
+  error: `Preset must be one of ${presetNames.join(', ')}`,
+})
+
+/** The settings a preset decides; null = absent from the settings (the notebooks' behaviour). */
+export interface PresetSettings {
+  baseSampler: SamplerName | null
+  baseRespacing: string
+  guidanceCutoff: number | null
+  upsampleSampler: SamplerName | null
+  upsampleRespacing: string
+  upsampleStart: number | null
+}
+
+export const generationPresets: Record<PresetName, { label: string; settings: PresetSettings }> = {
+  quality: {
+    label: 'Quality',
+    settings: {
+      baseSampler: null,
+      baseRespacing: generationDefaults.sampling.baseRespacing,
+      guidanceCutoff: null,
+      upsampleSampler: null,
+      upsampleRespacing: generationDefaults.sampling.upsampleRespacing,
+      upsampleStart: null,
+    },
+  },
+  fast: {
+    label: 'Fast',
+    settings: {
+      baseSampler: 'dpm++2m',
+      baseRespacing: '20',
+      guidanceCutoff: 0.3,
+      upsampleSampler: 'ddim',
+      upsampleRespacing: '6',
+      upsampleStart: 0.5,
+    },
+  },
+}
+
+type PresetFields = keyof PresetSettings
+
+/** `settings` with the preset's fields set (and its null fields removed). */
+export function applyPreset<T extends Partial<Record<PresetFields, unknown>>>(
+  settings: T,
+  name: PresetName,
+): T {
+  const result: Record<string, unknown> = { ...settings }
+  for (const [field, value] of Object.entries(generationPresets[name].settings)) {
+    if (value === null) delete result[field]
+    else result[field] = value
+  }
+  return result as T
+}
+
+/** The preset whose fields `settings` has exactly, or null for a custom combination. */
+export function presetOf(settings: Partial<Record<PresetFields, unknown>>): PresetName | null {
+  for (const name of presetNames) {
+    const matches = Object.entries(generationPresets[name].settings).every(([field, value]) => {
+      const actual = settings[field as PresetFields]
+      return value === null ? actual === undefined : actual === value
+    })
+    if (matches) return name
+  }
+  return null
 }

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+
+import {
+  applyPreset,
+  generationDefaults,
+  generationPresets,
+  presetOf,
+  zSamplingSettings,
+} from '../../contract/generation'
+
+const notebookSettings = {
+  prompt: 'a red circle',
+  seed: 1,
+  ...generationDefaults.sampling,
+  guidanceScale: 3,
+}
+
+describe('generation presets', () => {
+  it('recognises the notebook defaults as Quality, and Quality adds no field', () => {
+    expect(presetOf(notebookSettings)).toBe('quality')
+    expect(applyPreset(notebookSettings, 'quality')).toEqual(notebookSettings)
+  })
+
+  it('Fast sets every field it decides, and the result passes the one schema', () => {
+    const fast = applyPreset(notebookSettings, 'fast')
+    expect(presetOf(fast)).toBe('fast')
+    expect(fast.baseSampler).toBe(generationPresets.fast.settings.baseSampler)
+    expect(zSamplingSettings.safeParse(fast).success).toBe(true)
+  })
+
+  it('going back from Fast to Quality removes the Fast-only fields', () => {
+    const back = applyPreset(applyPreset(notebookSettings, 'fast'), 'quality')
+    expect(back).toEqual(notebookSettings)
+    expect('guidanceCutoff' in back).toBe(false)
+  })
+
+  it('a changed field makes the combination custom', () => {
+    expect(presetOf({ ...applyPreset(notebookSettings, 'fast'), baseRespacing: '30' })).toBeNull()
+    expect(presetOf({ ...notebookSettings, baseSampler: 'ddim' })).toBeNull()
+  })
+
+  it('refuses out-of-range interval and start values with readable messages', () => {
+    const cutoff = zSamplingSettings.safeParse({ ...notebookSettings, guidanceCutoff: 1.5 })
+    expect(cutoff.error?.issues[0]?.message).toBe('Guidance cutoff must be between 0 and 1')
+    const start = zSamplingSettings.safeParse({ ...notebookSettings, upsampleStart: 0 })
+    expect(start.error?.issues[0]?.message).toBe('Upsampler start must be between 0.05 and 1')
+    const sampler = zSamplingSettings.safeParse({ ...notebookSettings, baseSampler: 'euler' })
+    expect(sampler.error?.issues[0]?.message).toMatch(/^Sampler must be one of ancestral, ddim/)
+  })
+})
