@@ -1,3 +1,4 @@
+import type { SamplerName } from '../../../contract/generation'
 import {
   coefficient,
   elementCount,
@@ -36,7 +37,7 @@ export interface StepResult {
   predXstart: Float32Array
 }
 
-export type SamplerName = 'ancestral' | 'ddim' | 'dpm++2m'
+export type { SamplerName }
 
 export interface Sampler {
   readonly name: SamplerName
@@ -103,7 +104,7 @@ export class DdimSampler implements Sampler {
   step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult {
     const { x, t } = input
     if (input.meanGradient)
-      throw new Error('DDIM takes no mean gradient (condition_score is not implemented)')
+      throw new Error('DDIM takes no mean gradient (the loop applies cond_fn to eps instead)')
     const { predXstart } = pMeanVariance(diffusion, x, t, input.modelOutput, input.shape, options)
     const eps = epsFromXstart(diffusion, x, t, predXstart)
     const alphaBar = coefficient(diffusion.alphasCumprod, t)
@@ -158,7 +159,11 @@ export class DpmSolverPlusPlus2MSampler implements Sampler {
 
   step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult {
     const { x, t } = input
-    if (input.meanGradient) throw new Error('DPM-Solver++ takes no mean gradient')
+    if (input.meanGradient) {
+      throw new Error(
+        'DPM-Solver++ takes no mean gradient (the loop applies cond_fn to eps instead)',
+      )
+    }
     const { predXstart } = pMeanVariance(diffusion, x, t, input.modelOutput, input.shape, options)
     const alphaBar = diffusionValue(diffusion.alphasCumprod, t)
     const alphaBarNext = diffusionValue(diffusion.alphasCumprodPrev, t)

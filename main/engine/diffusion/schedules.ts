@@ -207,3 +207,23 @@ export function respacedSchedule(
     maxTimestep === undefined ? kept : kept.filter((t) => t <= maxTimestep),
   )
 }
+
+/**
+ * A chain that starts at `lastTimestep` (an image noised to that step): the respacing is spaced over
+ * the timesteps 0..lastTimestep, so "6" runs 6 steps, the noisiest of them at lastTimestep itself.
+ */
+export function respacedScheduleFrom(
+  noiseSchedule: NoiseScheduleName,
+  diffusionSteps: number,
+  respacing: string,
+  lastTimestep: number,
+): RespacedSchedule {
+  if (!Number.isInteger(lastTimestep) || lastTimestep < 0 || lastTimestep >= diffusionSteps) {
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      `A chain cannot start at timestep ${lastTimestep} of ${diffusionSteps}.`,
+    )
+  }
+  const betas = betaSchedule(noiseSchedule, diffusionSteps)
+  return respaceSchedule(betas, spaceTimesteps(lastTimestep + 1, respacing))
+}

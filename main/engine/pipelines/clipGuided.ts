@@ -13,6 +13,7 @@ import {
   PIPELINE_SAMPLERS,
   replaceKnownRegion,
   reportSteps,
+  stageSamplers,
   unguidedStageModel,
   upsampleStage,
   type GenerationParams,
@@ -26,6 +27,8 @@ import {
  * mean moved by variance · scale · ∇x [exp(logit_scale)·text_emb·image_emb(x_t, t)] from the
  * noised CLIP, evaluated at x_t and the step's original timestep. The text embedding is computed
  * once per generation. The usual upsampler follows, as in text to image (or inpainting).
+ * With a deterministic base sampler (baseSampler 'ddim' or 'dpm++2m') the same gradient enters
+ * the eps instead (GLIDE's condition_score, in the sampling loop).
  *
  * Noise order (fixed, so a seed reproduces the same pixels): base x_T (N rows), each base step's
  * ancestral noise, then the upsampler's x_T and step noise exactly as in glidePipelines.
@@ -135,7 +138,10 @@ async function clipGuidedGenerate(
   const noise = hooks.noise ?? new SeededNoise(params.seed)
   const isCancelled = (): boolean => hooks.isCancelled?.() ?? false
   const rows = params.batchSize
-  const samplers = source ? PIPELINE_SAMPLERS.inpaint : PIPELINE_SAMPLERS.textToImage
+  const samplers = stageSamplers(
+    params,
+    source ? PIPELINE_SAMPLERS.inpaint : PIPELINE_SAMPLERS.textToImage,
+  )
 
   const { base, clip } = models
   const baseSize = base.options.image_size
@@ -145,7 +151,7 @@ async function clipGuidedGenerate(
   const baseInpaint = inpaintInputs(source, baseSize, rows)
   const samples = await runSamplingLoop({
     diffusion: baseDiffusion,
-    sampler: createSampler('ancestral'),
+    sampler: createSampler(samplers.base),
     shape: { batch: rows, channels: 3, height: baseSize, width: baseSize },
     xT: noise.normal(rows * 3 * baseSize * baseSize),
     noise,

@@ -1,10 +1,10 @@
 import { GlideError } from '../../../contract/errors'
-import { zSamplingSettings, zStrength } from '../../../contract/generation'
+import { zSamplingSettings, zStrength, type SamplerName } from '../../../contract/generation'
 import { GaussianDiffusion, type DenoisedFn } from '../diffusion/gaussianDiffusion'
 import { applyGuidance, guidedModelInput } from '../diffusion/guidance'
-import { createSampler, type SamplerName } from '../diffusion/samplers'
+import { createSampler } from '../diffusion/samplers'
 import { runSamplingLoop, type LoopStep } from '../diffusion/samplingLoop'
-import { respacedSchedule } from '../diffusion/schedules'
+import { respacedSchedule, respacedScheduleFrom } from '../diffusion/schedules'
 import { isInpaintKind, isUpsampleKind } from '../glideOptions'
 import type { GlideUNet, TextConditioning } from '../glideModel'
 import {
@@ -27,10 +27,13 @@ import { tokenize } from '../tokenizer/gpt2Tokenizer'
  * SeededNoise(params.seed), drawn in this order —
  *   1. base x_T: 2N rows [cond…, uncond…] × 3 × S × S;
  *   2. after each base model call, ancestral noise of the same size (every step, the last one too);
- *   3. upsampler x_T: N rows × 3 × 4S × 4S, multiplied by the temperature (or, for an upsampler
- *      whose manifest says `upsampleFromLowResAt`, the noise that x_T adds to the low-res image);
+ *   3. upsampler x_T: N rows × 3 × 4S × 4S, multiplied by the temperature (or, with upsampleStart
+ *      or for an upsampler whose manifest says `upsampleFromLowResAt`, the noise that x_T adds to
+ *      the low-res image);
  *   4. after each upsampler model call, its step noise when the sampler draws any (ancestral: every
- *      step; DDIM with eta 0: none).
+ *      step; DDIM with eta 0 and DPM-Solver++: none).
+ * The optional settings change how much work each step does, never what is drawn: below the
+ * guidance cutoff the base still draws noise for all 2N rows.
  *
  * Inpainting models get the known region (image × mask) as input; with a plain base or upsample
  * model `inpaint` falls back on the replacement of pred_x0 alone. An inpainting model used for text
@@ -68,6 +71,21 @@ export interface GenerationParams {
   upsampleTemperature: number
   /** uint32 */
   seed: number
+  /** The base stage's sampler; omitted = the notebooks' (PIPELINE_SAMPLERS). */
+  baseSampler?: SamplerName
+  /** The upsampler's sampler; omitted = the notebooks' for the mode (PIPELINE_SAMPLERS). */
+  upsampleSampler?: SamplerName
+  /**
+   * Guidance interval: at base steps whose original timestep is below guidanceCutoff · T the model
+   * runs the N conditional rows alone. Omitted or 0 = guidance at every step.
+   */
+  guidanceCutoff?: number
+  /**
+   * The upsampler starts from the low-res image noised to round(upsampleStart · T) − 1, and
+   * upsampleRespacing is spaced over the timesteps up to there. Omitted = the upsampler's manifest
+   * hint (upsampleFromLowResAt) or pure noise.
+   */
+  upsampleStart?: number
 }
 
 export interface InpaintParams extends GenerationParams {
@@ -100,7 +118,20 @@ export const PIPELINE_SAMPLERS = {
   textToImage: { base: 'ancestral', upsample: 'ddim' },
   inpaint: { base: 'ancestral', upsample: 'ancestral' },
   refine: { base: 'ancestral', upsample: 'ancestral' },
-} as const satisfies Record<string, { base: SamplerName; upsample: SamplerName }>
+} as const satisfies Record<string, StageSamplers>
+
+export interface StageSamplers {
+  base: SamplerName
+  upsample: SamplerName
+}
+
+/** The params' samplers where set, the mode's notebook samplers otherwise. */
+export function stageSamplers(params: GenerationParams, notebook: StageSamplers): StageSamplers {
+  return {
+    base: params.baseSampler ?? notebook.base,
+    upsample: params.upsampleSampler ?? notebook.upsample,
+  }
+}
 
 export async function textToImage(
   models: GlideModels,
@@ -108,7 +139,8 @@ export async function textToImage(
   hooks: PipelineHooks = {},
 ): Promise<RgbaImage[]> {
   validate(models, params)
-  return generate(models, params, hooks, PIPELINE_SAMPLERS.textToImage, undefined, undefined)
+  const samplers = stageSamplers(params, PIPELINE_SAMPLERS.textToImage)
+  return generate(models, params, hooks, samplers, undefined, undefined)
 }
 
 /** The frame's kept pixels are forced into every pred_x0 at both sizes. */
@@ -119,7 +151,7 @@ export async function inpaint(
 ): Promise<RgbaImage[]> {
   validate(models, params)
   const source = inpaintSource(params.image, params.keepMask, 'The image to inpaint')
-  return generate(models, params, hooks, PIPELINE_SAMPLERS.inpaint, source, undefined)
+  return generate(models, params, hooks, stageSamplers(params, PIPELINE_SAMPLERS.inpaint), source)
 }
 
 /**
@@ -142,7 +174,7 @@ export async function refine(
     ? inpaintSource(params.image, params.keepMask, 'The image to refine')
     : undefined
   const startTimestep = Math.round(strength.data * models.base.options.diffusion_steps) - 1
-  return generate(models, params, hooks, PIPELINE_SAMPLERS.refine, source, {
+  return generate(models, params, hooks, stageSamplers(params, PIPELINE_SAMPLERS.refine), source, {
     image: rgbaToTensor(params.image),
     width: params.image.width,
     height: params.image.height,
@@ -276,22 +308,55 @@ export function replaceKnownRegion(inputs: InpaintInputs, size: number): Denoise
   }
 }
 
-/** The stage model of the base: classifier-free guidance over [cond…, uncond…] rows. */
+/**
+ * The stage model of the base: classifier-free guidance over [cond…, uncond…] rows. Below the
+ * guidance cutoff (original timestep < guidanceCutoff · T) the model runs the N conditional rows
+ * alone and their output stands for both halves, so the sampler still sees 2N rows.
+ */
 export function guidedStageModel(
   unet: GlideUNet,
   text: TextConditioning,
   guidanceScale: number,
   known: InpaintInputs,
+  guidanceCutoff = 0,
 ): StageModel {
   const size = unet.options.image_size
   const model = unguidedStageModel(unet, text, known)
-  return async (x, timestep) =>
-    applyGuidance(
+  const unguidedBelow = guidanceCutoff * unet.options.diffusion_steps
+  const conditional =
+    unguidedBelow > 0
+      ? unguidedStageModel(unet, conditionalText(text), {
+          image: firstHalf(known.image),
+          mask: firstHalf(known.mask),
+        })
+      : undefined
+  return async (x, timestep) => {
+    if (conditional && timestep < unguidedBelow) {
+      const output = await conditional(firstHalf(x), timestep)
+      const both = new Float32Array(2 * output.length)
+      both.set(output, 0)
+      both.set(output, output.length)
+      return both
+    }
+    return applyGuidance(
       await model(guidedModelInput(x, 3 * size * size), timestep),
       3,
       size * size,
       guidanceScale,
     )
+  }
+}
+
+/** The first half of a [2N, …] row-major tensor (a copy: the models take whole buffers). */
+function firstHalf(tensor: Float32Array): Float32Array {
+  if (tensor.length % 2 !== 0) throw new RangeError('a guided batch has an even number of rows')
+  return tensor.slice(0, tensor.length / 2)
+}
+
+/** The conditional half of the [cond…, uncond…] captions' encoding. */
+function conditionalText(text: TextConditioning): TextConditioning {
+  if (text.batch % 2 !== 0) throw new RangeError('a guided batch has an even number of rows')
+  return { batch: text.batch / 2, xfProj: firstHalf(text.xfProj), xfOut: firstHalf(text.xfOut) }
 }
 
 /**
@@ -337,6 +402,30 @@ export function diffusionFor(
   )
 }
 
+/**
+ * The upsampler's chain when it starts from the noised low-res image at round(start · T) − 1
+ * (at least 0): the respacing spaced over the timesteps up to there.
+ */
+export function diffusionFromStart(
+  model: GlideUNet,
+  respacing: string,
+  start: number,
+): GaussianDiffusion {
+  const { noise_schedule, diffusion_steps } = model.options
+  return new GaussianDiffusion(
+    respacedScheduleFrom(
+      noise_schedule,
+      diffusion_steps,
+      respacing,
+      upsampleStartTimestep(start, diffusion_steps),
+    ),
+  )
+}
+
+export function upsampleStartTimestep(start: number, diffusionSteps: number): number {
+  return Math.max(0, Math.round(start * diffusionSteps) - 1)
+}
+
 /** q_sample at the chain's noisiest step: √ᾱ·image + √(1 − ᾱ)·noise. */
 export function noisedAtFirstStep(
   diffusion: GaussianDiffusion,
@@ -353,9 +442,9 @@ async function generate(
   models: GlideModels,
   params: GenerationParams,
   hooks: PipelineHooks,
-  samplers: { base: SamplerName; upsample: SamplerName },
+  samplers: StageSamplers,
   source: InpaintSource | undefined,
-  start: RefineStart | undefined,
+  start?: RefineStart,
 ): Promise<RgbaImage[]> {
   const noise = hooks.noise ?? new SeededNoise(params.seed)
   const isCancelled = (): boolean => hooks.isCancelled?.() ?? false
@@ -389,7 +478,13 @@ async function generate(
     shape: baseShape,
     xT: baseXT,
     noise,
-    model: guidedStageModel(base, baseText, params.guidanceScale, baseInpaint),
+    model: guidedStageModel(
+      base,
+      baseText,
+      params.guidanceScale,
+      baseInpaint,
+      params.guidanceCutoff,
+    ),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
     onStep: reportSteps(hooks, 'base', baseSize),
     isCancelled,
@@ -435,12 +530,15 @@ export async function upsampleStage(
   const upPlane = 3 * upSize * upSize
   const lowRes = quantizeTo8Bit(resizeRows(samples, rows, baseSize, lowResSize))
   const startAt = upsampler.sampling?.upsampleFromLowResAt
-  const upDiffusion = diffusionFor(upsampler, params.upsampleRespacing, startAt)
+  const upDiffusion =
+    params.upsampleStart === undefined
+      ? diffusionFor(upsampler, params.upsampleRespacing, startAt)
+      : diffusionFromStart(upsampler, params.upsampleRespacing, params.upsampleStart)
   const upText = await encodeCaptions(upsampler, new Array<string>(rows).fill(params.prompt))
   const upInpaint = inpaintInputs(source, upSize, rows)
   const upNoise = noise.normal(rows * upPlane)
   let upXT: Float32Array
-  if (startAt === undefined) {
+  if (startAt === undefined && params.upsampleStart === undefined) {
     const temperature = Math.fround(params.upsampleTemperature)
     upXT = upNoise.map((value) => Math.fround(value * temperature))
   } else {
@@ -511,6 +609,10 @@ const zPipelineSettings = zSamplingSettings.pick({
   upsampleRespacing: true,
   upsampleTemperature: true,
   seed: true,
+  baseSampler: true,
+  upsampleSampler: true,
+  guidanceCutoff: true,
+  upsampleStart: true,
 })
 
 function validate(models: GlideModels, params: GenerationParams): void {
@@ -534,6 +636,10 @@ function validate(models: GlideModels, params: GenerationParams): void {
     upsampleRespacing: params.upsampleRespacing,
     upsampleTemperature: params.upsampleTemperature,
     seed: params.seed,
+    baseSampler: params.baseSampler,
+    upsampleSampler: params.upsampleSampler,
+    guidanceCutoff: params.guidanceCutoff,
+    upsampleStart: params.upsampleStart,
   })
   if (!checked.success) invalid(checked.error.issues[0]?.message ?? 'Invalid settings.')
   for (const [name, respacing] of [
@@ -543,7 +649,13 @@ function validate(models: GlideModels, params: GenerationParams): void {
     const model = name === 'base' ? models.base : models.upsampler
     if (!model) continue
     try {
-      respacedSchedule(model.options.noise_schedule, model.options.diffusion_steps, respacing)
+      const { noise_schedule, diffusion_steps } = model.options
+      if (name === 'upsampler' && params.upsampleStart !== undefined) {
+        const last = upsampleStartTimestep(params.upsampleStart, diffusion_steps)
+        respacedScheduleFrom(noise_schedule, diffusion_steps, respacing, last)
+      } else {
+        respacedSchedule(noise_schedule, diffusion_steps, respacing)
+      }
     } catch (error) {
       invalid(`The ${name} step setting "${respacing}" is invalid: ${(error as Error).message}`)
     }
