@@ -3,9 +3,18 @@
  * model folders (the same code paths as the CLI and the editor), then scores every image against
  * its caption with the scene-parsing detector (native-models/eval/score.py, Debian's python3).
  *
- *   npm run eval:mini -- [--samples 4] [--guidance 1,2,3,5] [--clip-guidance 0,1,3,5] [--steps 100]
- *                        [--inpaint 16] [--models-dir native-models/glide-mini] [--out DIR]
- *                        [--json result.json]
+ *   npm run eval:mini -- [--preset quality|fast] [--samples 4] [--guidance 1,2,3,5]
+ *                        [--clip-guidance 0,1,3,5] [--inpaint 16] [--inpaint-guidance 5]
+ *                        [--models-dir native-models/glide-mini] [--out DIR] [--json result.json]
+ *                        [--steps N] [--upsample-steps N] [--base-sampler NAME]
+ *                        [--guidance-cutoff C] [--upsample-sampler NAME] [--upsample-start S]
+ *
+ * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
+ * and inpaint run; quality (the default) is the notebooks' settings, so the default run is the one
+ * the release tables were made with. The flags after it override one field of the preset each (for
+ * tuning). Every U-Net call is counted (rows: the batch of each denoise call, both stages) and the
+ * totals per section and per image are printed after the accuracy table and written to
+ * OUT/unet-evaluations.json.
  *
  * The CLIP-guided rows (`c<scale>` in the guidance column) sample the base without classifier-free
  * guidance, steered by the noised CLIP of the models dir (a clip-image and a clip-text folder) at
@@ -19,6 +28,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
+import {
+  applyPreset,
+  zPresetName,
+  zSamplerName,
+  type PresetName,
+  type SamplingSettings,
+} from '../../contract/generation'
 import type { GlideUNet } from '../../main/engine/glideModel'
 import type { NoisedClip } from '../../main/engine/clip/noisedClip'
 import {
@@ -39,8 +55,13 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '4' },
     guidance: { type: 'string', default: '1,2,3,5' },
     'clip-guidance': { type: 'string', default: '0,1,3,5' },
-    steps: { type: 'string', default: '100' },
-    'upsample-steps': { type: 'string', default: 'fast27' },
+    preset: { type: 'string', default: 'quality' },
+    steps: { type: 'string' },
+    'upsample-steps': { type: 'string' },
+    'base-sampler': { type: 'string' },
+    'guidance-cutoff': { type: 'string' },
+    'upsample-sampler': { type: 'string' },
+    'upsample-start': { type: 'string' },
     inpaint: { type: 'string', default: '16' },
     'inpaint-guidance': { type: 'string', default: '5' },
     'models-dir': { type: 'string', default: join(here, '..', 'glide-mini') },
@@ -59,6 +80,112 @@ const clipScales = values['clip-guidance']
   .map(Number)
 const outDir = values.out
 mkdirSync(outDir, { recursive: true })
+const preset: PresetName = zPresetName.parse(values.preset)
+
+/** The fields a preset decides, plus the upsampler temperature every run uses. */
+type StageSettings = Pick<
+  SamplingSettings,
+  | 'baseRespacing'
+  | 'upsampleRespacing'
+  | 'upsampleTemperature'
+  | 'baseSampler'
+  | 'upsampleSampler'
+  | 'guidanceCutoff'
+  | 'upsampleStart'
+>
+
+function stageSettings(): StageSettings {
+  const settings: StageSettings = applyPreset(
+    { baseRespacing: '', upsampleRespacing: '', upsampleTemperature: 0.997 } as StageSettings,
+    preset,
+  )
+  if (values.steps !== undefined) settings.baseRespacing = values.steps
+  if (values['upsample-steps'] !== undefined) settings.upsampleRespacing = values['upsample-steps']
+  if (values['base-sampler'] !== undefined) {
+    settings.baseSampler = zSamplerName.parse(values['base-sampler'])
+  }
+  if (values['upsample-sampler'] !== undefined) {
+    settings.upsampleSampler = zSamplerName.parse(values['upsample-sampler'])
+  }
+  if (values['guidance-cutoff'] !== undefined) {
+    settings.guidanceCutoff = Number(values['guidance-cutoff'])
+  }
+  if (values['upsample-start'] !== undefined) {
+    settings.upsampleStart = Number(values['upsample-start'])
+  }
+  return settings
+}
+
+/** U-Net rows (the batch of every denoise call) of one section of the run. */
+interface EvaluationCount {
+  section: string
+  images: number
+  baseRows: number
+  upsampleRows: number
+  seconds: number
+}
+
+const evaluationCounts: EvaluationCount[] = []
+const liveRows = { base: 0, upsample: 0 }
+
+/** The same model, counting the rows of every denoise call into liveRows[stage]. */
+function countingUNet(unet: GlideUNet, stage: keyof typeof liveRows): GlideUNet {
+  return {
+    id: unet.id,
+    kind: unet.kind,
+    options: unet.options,
+    ...(unet.sampling ? { sampling: unet.sampling } : {}),
+    encodeText: (tokens, mask) => unet.encodeText(tokens, mask),
+    denoise: (inputs) => {
+      liveRows[stage] += inputs.timesteps.length
+      return unet.denoise(inputs)
+    },
+    dispose: () => unet.dispose(),
+  }
+}
+
+/** Runs one section of generations and records its U-Net rows and wall time. */
+async function counted(section: string, generateSection: () => Promise<number>): Promise<void> {
+  liveRows.base = 0
+  liveRows.upsample = 0
+  const sectionStarted = performance.now()
+  const images = await generateSection()
+  evaluationCounts.push({
+    section,
+    images,
+    baseRows: liveRows.base,
+    upsampleRows: liveRows.upsample,
+    seconds: (performance.now() - sectionStarted) / 1000,
+  })
+}
+
+function evaluationTable(settings: StageSettings): string {
+  const perImage = (rows: number, images: number) => (images > 0 ? rows / images : 0).toFixed(1)
+  const lines = [
+    `U-Net evaluations, preset ${preset}: ${JSON.stringify(settings)}`,
+    `${'section'.padEnd(14)} ${'images'.padStart(6)} ${'base rows'.padStart(10)} ${'up rows'.padStart(9)} ${'total'.padStart(9)} ${'base/img'.padStart(9)} ${'up/img'.padStart(7)} ${'total/img'.padStart(9)} ${'seconds'.padStart(8)} ${'s/img'.padStart(6)}`,
+  ]
+  const all: EvaluationCount = {
+    section: 'all',
+    images: 0,
+    baseRows: 0,
+    upsampleRows: 0,
+    seconds: 0,
+  }
+  for (const count of [...evaluationCounts, all]) {
+    if (count !== all) {
+      all.images += count.images
+      all.baseRows += count.baseRows
+      all.upsampleRows += count.upsampleRows
+      all.seconds += count.seconds
+    }
+    const total = count.baseRows + count.upsampleRows
+    lines.push(
+      `${count.section.padEnd(14)} ${String(count.images).padStart(6)} ${String(count.baseRows).padStart(10)} ${String(count.upsampleRows).padStart(9)} ${String(total).padStart(9)} ${perImage(count.baseRows, count.images).padStart(9)} ${perImage(count.upsampleRows, count.images).padStart(7)} ${perImage(total, count.images).padStart(9)} ${count.seconds.toFixed(0).padStart(8)} ${(count.images > 0 ? count.seconds / count.images : 0).toFixed(2).padStart(6)}`,
+    )
+  }
+  return lines.join('\n')
+}
 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { stdio: 'inherit' })
@@ -77,10 +204,12 @@ async function loadModels(): Promise<{
   const upsampleDir = dirOf('upsample-inpaint') ?? dirOf('upsample')
   const clipImageDir = dirOf('clip-image')
   const clipTextDir = dirOf('clip-text')
-  const base = await loadGlideUNet(baseDir)
+  const base = countingUNet(await loadGlideUNet(baseDir), 'base')
   return {
     base,
-    ...(upsampleDir ? { upsampler: await loadGlideUNet(upsampleDir) } : {}),
+    ...(upsampleDir
+      ? { upsampler: countingUNet(await loadGlideUNet(upsampleDir), 'upsample') }
+      : {}),
     ...(clipImageDir && clipTextDir && clipScales.length > 0
       ? { clip: await loadNoisedClip(clipImageDir, clipTextDir) }
       : {}),
@@ -109,35 +238,36 @@ interface Cases {
 run(python, [join(here, 'cases.py'), outDir, '--inpaint', values.inpaint])
 const cases = JSON.parse(readFileSync(join(outDir, 'cases.json'), 'utf8')) as Cases
 const models = await loadModels()
-const common = {
-  baseRespacing: values.steps,
-  upsampleRespacing: values['upsample-steps'],
-  upsampleTemperature: 0.997,
-}
+const common = stageSettings()
 const items: object[] = []
 const started = performance.now()
 
 for (const guidance of guidances) {
-  for (const [index, prompt] of cases.prompts.entries()) {
-    const seed = 1000 + index
-    const images = await textToImage(models, {
-      ...common,
-      prompt: prompt.caption,
-      batchSize: samples,
-      guidanceScale: guidance,
-      seed,
-    })
-    for (const [sample, image] of images.entries()) {
-      const name = await savePng(image, `g${guidance}-p${index}-s${sample}.png`)
-      items.push({
-        image: name,
-        caption: prompt.caption,
-        kind: 'text2im',
-        guidance,
-        group: prompt.group,
+  await counted(`text2im g${guidance}`, async () => {
+    let generated = 0
+    for (const [index, prompt] of cases.prompts.entries()) {
+      const seed = 1000 + index
+      const images = await textToImage(models, {
+        ...common,
+        prompt: prompt.caption,
+        batchSize: samples,
+        guidanceScale: guidance,
+        seed,
       })
+      for (const [sample, image] of images.entries()) {
+        const name = await savePng(image, `g${guidance}-p${index}-s${sample}.png`)
+        items.push({
+          image: name,
+          caption: prompt.caption,
+          kind: 'text2im',
+          guidance,
+          group: prompt.group,
+        })
+        generated++
+      }
     }
-  }
+    return generated
+  })
   console.error(`guidance ${guidance}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
 }
 
@@ -147,61 +277,69 @@ if (clipScales.length > 0 && !clip) {
 }
 for (const scale of clipScales) {
   if (!clip) break
-  for (const [index, prompt] of cases.prompts.entries()) {
-    const seed = 1000 + index
-    const images = await clipGuidedTextToImage(
-      { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
-      {
-        ...common,
-        prompt: prompt.caption,
-        batchSize: samples,
-        guidanceScale: 1,
-        clipGuidanceScale: scale,
-        seed,
-      },
-    )
-    for (const [sample, image] of images.entries()) {
-      const name = await savePng(image, `clip${scale}-p${index}-s${sample}.png`)
-      items.push({
-        image: name,
-        caption: prompt.caption,
-        kind: 'text2im',
-        mode: 'clip',
-        guidance: scale,
-        group: prompt.group,
-      })
+  await counted(`clip c${scale}`, async () => {
+    let generated = 0
+    for (const [index, prompt] of cases.prompts.entries()) {
+      const seed = 1000 + index
+      const images = await clipGuidedTextToImage(
+        { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
+        {
+          ...common,
+          prompt: prompt.caption,
+          batchSize: samples,
+          guidanceScale: 1,
+          clipGuidanceScale: scale,
+          seed,
+        },
+      )
+      for (const [sample, image] of images.entries()) {
+        const name = await savePng(image, `clip${scale}-p${index}-s${sample}.png`)
+        items.push({
+          image: name,
+          caption: prompt.caption,
+          kind: 'text2im',
+          mode: 'clip',
+          guidance: scale,
+          group: prompt.group,
+        })
+        generated++
+      }
     }
-  }
+    return generated
+  })
   console.error(`CLIP guidance ${scale}: ${((performance.now() - started) / 1000).toFixed(0)} s`)
 }
 
 const inpaintGuidance = Number(values['inpaint-guidance'])
-for (const [index, item] of cases.inpaint.entries()) {
-  const source = await readRgba(join(outDir, item.source))
-  const mask = await readRgba(join(outDir, item.mask))
-  const keepMask = new Float32Array(source.width * source.height)
-  for (let pixel = 0; pixel < keepMask.length; pixel++) {
-    keepMask[pixel] = (mask.data[pixel * 4] ?? 0) / 255
+await counted(`inpaint g${inpaintGuidance}`, async () => {
+  for (const [index, item] of cases.inpaint.entries()) {
+    const source = await readRgba(join(outDir, item.source))
+    const mask = await readRgba(join(outDir, item.mask))
+    const keepMask = new Float32Array(source.width * source.height)
+    for (let pixel = 0; pixel < keepMask.length; pixel++) {
+      keepMask[pixel] = (mask.data[pixel * 4] ?? 0) / 255
+    }
+    const [image] = await inpaint(models, {
+      ...common,
+      prompt: item.caption,
+      batchSize: 1,
+      guidanceScale: inpaintGuidance,
+      seed: 2000 + index,
+      image: source,
+      keepMask,
+    })
+    if (!image) throw new Error('inpaint returned nothing')
+    const resized =
+      image.width === source.width ? image : await resizeTo(image, source.width, source.height)
+    items.push({
+      ...item,
+      image: await savePng(resized, `inpaint-${index}.png`),
+      kind: 'inpaint',
+      guidance: inpaintGuidance,
+    })
   }
-  const [image] = await inpaint(models, {
-    ...common,
-    prompt: item.caption,
-    batchSize: 1,
-    guidanceScale: inpaintGuidance,
-    seed: 2000 + index,
-    image: source,
-    keepMask,
-  })
-  if (!image) throw new Error('inpaint returned nothing')
-  const resized =
-    image.width === source.width ? image : await resizeTo(image, source.width, source.height)
-  items.push({
-    ...item,
-    image: await savePng(resized, `inpaint-${index}.png`),
-    kind: 'inpaint',
-    guidance: inpaintGuidance,
-  })
-}
+  return cases.inpaint.length
+})
 
 async function resizeTo(image: RgbaImage, width: number, height: number): Promise<RgbaImage> {
   const data = await sharp(Buffer.from(image.data), {
@@ -221,4 +359,10 @@ run(python, [
   join(outDir, 'items.json'),
   ...(values.json ? ['--json', values.json] : []),
 ])
+const evaluations = evaluationTable(common)
+console.log(`\n${evaluations}`)
+writeFileSync(
+  join(outDir, 'unet-evaluations.json'),
+  JSON.stringify({ preset, settings: common, sections: evaluationCounts }, null, 1),
+)
 await Promise.all([models.base.dispose(), models.upsampler?.dispose(), models.clip?.dispose()])

@@ -11,6 +11,7 @@ items.json: a JSON list of
    "mode": "classifier-free" | "clip"}    # optional (default classifier-free); CLIP-guided rows
                                           #   show their CLIP guidance scale as "c<scale>"
 Paths are relative to the JSON file's folder unless absolute. Images: PNG (or .npy).
+--json writes one object per row: the shares, n, and "counts" {column: [claims that hold, claims]}.
 
 Prints one row per group: the share of caption claims that hold (colour, shape, size,
 position, relation, background), the share of images whose object count is right and whose
@@ -146,7 +147,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump([{"kind": k[0], "group": k[1], "mode": k[2], "guidance": k[3], **{c: (v[0] / v[1] if isinstance(v, list) and v[1] else v)
-                        for c, v in agg.items()}} for k, agg in rows.items()], f, indent=1)
+                        for c, v in agg.items()},
+                        "counts": {c: v for c, v in agg.items() if isinstance(v, list)}} for k, agg in rows.items()], f, indent=1)
 
 
 if __name__ == "__main__":

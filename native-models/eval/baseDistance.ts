@@ -1,0 +1,212 @@
+/**
+ * How far a base-stage setting moves GLIDE-mini's 32 px samples, for tuning the Fast preset:
+ *
+ *   npx tsx native-models/eval/baseDistance.ts [--rows 4] [--seeds 1] [--guidance 3]
+ *     [--cutoffs 0.1,0.2,0.3,0.5] [--cutoff-steps 20] [--fast dpm++2m:20:0.3,dpm++2m:15:0.3]
+ *     [--reference-steps 1000] [--models-dir native-models/glide-mini]
+ *
+ * For each prompt and seed the base samples `rows` images from the seed's x_T (the first noise draw,
+ * as the pipelines do) with classifier-free guidance, and prints the distance in 8-bit levels
+ * (RMS over pixels and channels, mean over images) between:
+ *   - the guidance interval: DPM-Solver++(2M) at `--cutoff-steps` with guidance only at
+ *     t ≥ c·T, against the same sampler and steps with c = 0;
+ *   - the 1000-step DDIM sample (deterministic, the probability-flow ODE's solution from x_T), and
+ *     each `--fast` setting (sampler:steps:cutoff), and Quality (ancestral "100", c = 0).
+ * For scale it prints the distance between two different images of the reference (other rows of
+ * the same prompt): the size of "a different picture".
+ * Below the cutoff the base runs the N conditional rows alone, so the U-Net rows are counted too.
+ */
+import { parseArgs } from 'node:util'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { zSamplerName, type SamplerName } from '../../contract/generation'
+import { createSampler } from '../../main/engine/diffusion/samplers'
+import { runSamplingLoop } from '../../main/engine/diffusion/samplingLoop'
+import {
+  diffusionFor,
+  encodeCaptions,
+  guidedStageModel,
+  inpaintInputs,
+  unguidedStageModel,
+} from '../../main/engine/pipelines/glidePipelines'
+import { SeededNoise } from '../../main/engine/random/noise'
+import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
+import { listModels } from '../../main/models/modelFolder'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '4' },
+    seeds: { type: 'string', default: '1' },
+    guidance: { type: 'string', default: '3' },
+    cutoffs: { type: 'string', default: '0.1,0.2,0.3,0.5' },
+    'cutoff-steps': { type: 'string', default: '20' },
+    fast: { type: 'string', default: 'dpm++2m:20:0.3' },
+    'reference-steps': { type: 'string', default: '1000' },
+    prompts: {
+      type: 'string',
+      default:
+        'a red circle on the left|a green triangle above a yellow star|a large blue square at the bottom|a purple heart on a black background',
+    },
+    'models-dir': { type: 'string', default: join(here, '..', 'glide-mini') },
+  },
+})
+
+const rows = Number(values.rows)
+const seeds = values.seeds.split(',').map(Number)
+const guidance = Number(values.guidance)
+const prompts = values.prompts.split('|')
+
+interface BaseSetting {
+  sampler: SamplerName
+  respacing: string
+  cutoff: number
+}
+
+function parseSetting(text: string): BaseSetting {
+  const [sampler = '', respacing = '', cutoff = '0'] = text.split(':')
+  return { sampler: zSamplerName.parse(sampler), respacing, cutoff: Number(cutoff) }
+}
+
+const { models } = await listModels(values['models-dir'])
+const baseDir =
+  models.find((model) => model.manifest.kind === 'base-inpaint')?.dir ??
+  models.find((model) => model.manifest.kind === 'base')?.dir
+if (!baseDir) throw new Error(`No base model in ${values['models-dir']}`)
+const unet = await loadGlideUNet(baseDir)
+const size = unet.options.image_size
+const plane = 3 * size * size
+let unetRows = 0
+
+/** The conditional rows of one guided base run: [rows, 3, S, S] in [-1, 1]. */
+async function baseSamples(prompt: string, seed: number, setting: BaseSetting) {
+  const diffusion = diffusionFor(unet, setting.respacing)
+  const pairedText = await encodeCaptions(unet, [
+    ...new Array<string>(rows).fill(prompt),
+    ...new Array<string>(rows).fill(''),
+  ])
+  const conditionalText = await encodeCaptions(unet, new Array<string>(rows).fill(prompt))
+  const guided = guidedStageModel(
+    unet,
+    pairedText,
+    guidance,
+    inpaintInputs(undefined, size, 2 * rows),
+  )
+  const conditional = unguidedStageModel(
+    unet,
+    conditionalText,
+    inpaintInputs(undefined, size, rows),
+  )
+  const cutoffTimestep = setting.cutoff * unet.options.diffusion_steps
+  const noise = new SeededNoise(seed)
+  const xT = noise.normal(2 * rows * plane)
+  let calls = 0
+  const samples = await runSamplingLoop({
+    diffusion,
+    sampler: createSampler(setting.sampler),
+    shape: { batch: 2 * rows, channels: 3, height: size, width: size },
+    xT,
+    noise,
+    model: async (x, timestep) => {
+      calls++
+      if (timestep >= cutoffTimestep) {
+        unetRows += 2 * rows
+        return guided(x, timestep)
+      }
+      unetRows += rows
+      const output = await conditional(x.slice(0, rows * plane), timestep)
+      const both = new Float32Array(2 * output.length)
+      both.set(output, 0)
+      both.set(output, output.length)
+      return both
+    },
+  })
+  return { samples: samples.slice(0, rows * plane), calls }
+}
+
+/** RMS distance of two images in 8-bit levels, after rounding each to 8 bits. */
+function distance(a: Float32Array, b: Float32Array, rowA: number, rowB: number): number {
+  const level = (value: number) => Math.round(Math.min(Math.max((value + 1) * 127.5, 0), 255))
+  let sum = 0
+  for (let i = 0; i < plane; i++) {
+    const d = level(a[rowA * plane + i] ?? 0) - level(b[rowB * plane + i] ?? 0)
+    sum += d * d
+  }
+  return Math.sqrt(sum / plane)
+}
+
+function meanDistance(a: Float32Array, b: Float32Array): number {
+  let total = 0
+  for (let row = 0; row < rows; row++) total += distance(a, b, row, row)
+  return total / rows
+}
+
+const cutoffs = values.cutoffs.split(',').map(Number)
+const cutoffSteps = values['cutoff-steps']
+const fastSettings = values.fast.split(',').map(parseSetting)
+const quality: BaseSetting = { sampler: 'ancestral', respacing: '100', cutoff: 0 }
+const reference: BaseSetting = {
+  sampler: 'ddim',
+  respacing: values['reference-steps'],
+  cutoff: 0,
+}
+
+const label = (setting: BaseSetting) =>
+  `${setting.sampler} "${setting.respacing}" cutoff ${setting.cutoff}`
+const results = new Map<string, { distance: number; images: number; rows: number }>()
+function record(name: string, value: number, rowsUsed: number) {
+  const entry = results.get(name) ?? { distance: 0, images: 0, rows: rowsUsed }
+  entry.distance += value * rows
+  entry.images += rows
+  results.set(name, entry)
+}
+
+const started = performance.now()
+for (const seed of seeds) {
+  for (const prompt of prompts) {
+    const measure = async (setting: BaseSetting) => {
+      const before = unetRows
+      const result = await baseSamples(prompt, seed, setting)
+      return { ...result, rowsPerImage: (unetRows - before) / rows }
+    }
+    const noCutoff = await measure({ sampler: 'dpm++2m', respacing: cutoffSteps, cutoff: 0 })
+    record(`cutoff 0 (dpm++2m "${cutoffSteps}"): vs itself`, 0, noCutoff.rowsPerImage)
+    for (const cutoff of cutoffs) {
+      const withCutoff = await measure({ sampler: 'dpm++2m', respacing: cutoffSteps, cutoff })
+      record(
+        `cutoff ${cutoff} (dpm++2m "${cutoffSteps}"): vs cutoff 0`,
+        meanDistance(withCutoff.samples, noCutoff.samples),
+        withCutoff.rowsPerImage,
+      )
+    }
+    const referenceRun = await measure(reference)
+    let between = 0
+    for (let row = 0; row < rows; row++) {
+      between += distance(referenceRun.samples, referenceRun.samples, row, (row + 1) % rows)
+    }
+    record('different images of the reference (scale)', between / rows, referenceRun.rowsPerImage)
+    for (const setting of [quality, ...fastSettings]) {
+      const run = await measure(setting)
+      record(
+        `${label(setting)}: vs ddim "${reference.respacing}"`,
+        meanDistance(run.samples, referenceRun.samples),
+        run.rowsPerImage,
+      )
+    }
+    console.error(
+      `seed ${seed} "${prompt}": ${((performance.now() - started) / 1000).toFixed(0)} s, ${unetRows} U-Net rows so far`,
+    )
+  }
+}
+
+console.log(
+  `GLIDE-mini base (${size} px), guidance ${guidance}, ${prompts.length} prompts × ${seeds.length} seeds × ${rows} rows; distance = RMS in 8-bit levels, mean over images`,
+)
+console.log(`${'comparison'.padEnd(62)} ${'distance'.padStart(9)} ${'U-Net rows/img'.padStart(15)}`)
+for (const [name, entry] of results) {
+  console.log(
+    `${name.padEnd(62)} ${(entry.distance / entry.images).toFixed(2).padStart(9)} ${String(entry.rows).padStart(15)}`,
+  )
+}
+console.log(`${((performance.now() - started) / 1000).toFixed(0)} s`)
+await unet.dispose()
