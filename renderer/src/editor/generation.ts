@@ -30,6 +30,11 @@ export interface GenerationSettings {
   readonly upsampleModel?: string | null
   readonly guidanceMode?: SamplingSettings['guidanceMode']
   readonly clipGuidanceScale?: number
+  /** The speed settings (contract/generation); absent = the notebooks' behaviour. */
+  readonly baseSampler?: SamplingSettings['baseSampler']
+  readonly guidanceCutoff?: number
+  readonly upsampleSampler?: SamplingSettings['upsampleSampler']
+  readonly upsampleStart?: number
   /** Set to refine the frame (SDEdit, t = strength · T) instead of generating or inpainting. */
   readonly refineStrength?: number
   /** How results go back into the picture (default: contract/generation's). */

@@ -18,6 +18,10 @@ export function samplingSettingsFor(settings: GenerationSettings): SamplingSetti
     ...(settings.clipGuidanceScale !== undefined
       ? { clipGuidanceScale: settings.clipGuidanceScale }
       : {}),
+    ...(settings.baseSampler ? { baseSampler: settings.baseSampler } : {}),
+    ...(settings.upsampleSampler ? { upsampleSampler: settings.upsampleSampler } : {}),
+    ...(settings.guidanceCutoff !== undefined ? { guidanceCutoff: settings.guidanceCutoff } : {}),
+    ...(settings.upsampleStart !== undefined ? { upsampleStart: settings.upsampleStart } : {}),
   }
 }
 

@@ -56,4 +56,28 @@ describe('jobInputFor', () => {
     const masked = jobInputFor(editor.captureGeneration({ ...settings, refineStrength: 0.3 }))
     expect(masked.kind === 'refine' && masked.keepMask?.includes(0)).toBe(true)
   })
+
+  it('carries the speed settings to the job only when they are set (Quality adds no field)', () => {
+    const editor = testEditor(300, 300)
+    const quality = jobInputFor(editor.captureGeneration(settings))
+    for (const field of ['baseSampler', 'upsampleSampler', 'guidanceCutoff', 'upsampleStart']) {
+      expect(quality.settings).not.toHaveProperty(field)
+    }
+    const fast = jobInputFor(
+      editor.captureGeneration({
+        ...settings,
+        baseSampler: 'dpm++2m',
+        guidanceCutoff: 0.3,
+        upsampleSampler: 'ddim',
+        upsampleStart: 0.5,
+      }),
+    )
+    expect(zJobInput.safeParse(fast).success).toBe(true)
+    expect(fast.settings).toMatchObject({
+      baseSampler: 'dpm++2m',
+      guidanceCutoff: 0.3,
+      upsampleSampler: 'ddim',
+      upsampleStart: 0.5,
+    })
+  })
 })

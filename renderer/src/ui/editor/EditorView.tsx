@@ -409,6 +409,10 @@ function captureRequest(
       ...(sampling.clipGuidanceScale !== undefined
         ? { clipGuidanceScale: sampling.clipGuidanceScale }
         : {}),
+      ...(sampling.baseSampler ? { baseSampler: sampling.baseSampler } : {}),
+      ...(sampling.upsampleSampler ? { upsampleSampler: sampling.upsampleSampler } : {}),
+      ...(sampling.guidanceCutoff !== undefined ? { guidanceCutoff: sampling.guidanceCutoff } : {}),
+      ...(sampling.upsampleStart !== undefined ? { upsampleStart: sampling.upsampleStart } : {}),
       ...(strength !== null ? { refineStrength: strength } : {}),
       region,
     },

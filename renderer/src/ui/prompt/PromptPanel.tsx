@@ -9,14 +9,28 @@ import {
 import {
   generationDefaults,
   generationLimits,
+  generationPresets,
+  presetNames,
   randomSeed,
+  samplerNames,
   type GenerationMode,
+  type SamplerName,
 } from '../../../../contract/generation'
 import type { ModelSummary } from '../../../../contract/ipc'
 import type { JobView, PreferredModels } from '../useGlideState'
 import { DiceIcon } from '../editor/Icons'
-import { noUpsampler, shownGuidance, type PromptProblem, type PromptValues } from './promptValues'
+import {
+  noUpsampler,
+  presetOfValues,
+  shownGuidance,
+  speedSettingsOf,
+  withPreset,
+  type PromptProblem,
+  type PromptValues,
+} from './promptValues'
 import { QueueList } from './QueueList'
+import { describePreset, describeSpeed, notebookSampler, samplerLabels } from './speedDescription'
+import './promptPanel.css'
 
 export interface PromptPanelProps {
   values: PromptValues
@@ -139,6 +153,105 @@ function ModelSelectField({
 }
 
 /**
+ * A labelled choice of sampler: '' for the notebook's (named: `notebook`), then each sampler.
+ */
+function SamplerSelectField({
+  label,
+  id,
+  value,
+  onValue,
+  notebook,
+  ...select
+}: {
+  label: string
+  id: string
+  value: SamplerName | ''
+  onValue(value: SamplerName | ''): void
+  notebook: SamplerName
+} & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange' | 'children'>) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        {...select}
+        value={value}
+        onChange={(event) =>
+          onValue(samplerNames.find((name) => name === event.target.value) ?? '')
+        }
+      >
+        <option value="">Notebook ({samplerLabels[notebook]})</option>
+        {samplerNames.map((name) => (
+          <option key={name} value={name}>
+            {samplerLabels[name]}
+          </option>
+        ))}
+      </select>
+    </>
+  )
+}
+
+/**
+ * The speed presets as one choice (Quality, Fast, and Custom when the sampler settings are the
+ * user's own), with what the chosen one sets in words under it.
+ */
+function SpeedField({
+  id,
+  values,
+  mode,
+  onChange,
+}: {
+  id: string
+  values: PromptValues
+  mode: GenerationMode
+  onChange(values: PromptValues): void
+}) {
+  const preset = presetOfValues(values)
+  const upsampling = values.upsampleModelId !== noUpsampler
+  const labelId = `${id}-speed-label`
+  const noteId = `${id}-speed-note`
+  const option = (key: string, label: string, selected: boolean, choose: (() => void) | null) => (
+    <label key={key} className={selected ? 'speed-option selected' : 'speed-option'}>
+      <input
+        type="radio"
+        name={`${id}-speed`}
+        value={key}
+        checked={selected}
+        disabled={!choose}
+        onKeyDown={keepKeys}
+        onChange={() => choose?.()}
+      />
+      {label}
+    </label>
+  )
+  return (
+    <>
+      <span className="prompt-grid-label" id={labelId}>
+        Speed
+      </span>
+      <div
+        className="speed-choice"
+        role="radiogroup"
+        aria-labelledby={labelId}
+        aria-describedby={noteId}
+      >
+        {presetNames.map((name) =>
+          option(name, generationPresets[name].label, preset === name, () =>
+            onChange(withPreset(values, name)),
+          ),
+        )}
+        {option('custom', 'Custom', preset === null, null)}
+      </div>
+      <p className="prompt-hint speed-note" id={noteId}>
+        {preset
+          ? describePreset(preset, mode, upsampling)
+          : describeSpeed(speedSettingsOf(values), mode, upsampling)}
+      </p>
+    </>
+  )
+}
+
+/**
  * The one prompt panel: the prompt and every setting of a generation in the frame, Generate and
  * Cancel, and the queue. Limits come from contract/generation; values are checked at Generate.
  */
@@ -174,7 +287,7 @@ export function PromptPanel({
     problem?.field === field ? { 'aria-invalid': true, 'aria-errormessage': errorId } : {}
 
   type TextFieldName = {
-    [K in keyof PromptValues]: PromptValues[K] extends string ? K : never
+    [K in keyof PromptValues]: string extends PromptValues[K] ? K : never
   }[keyof PromptValues]
   const textField = (field: TextFieldName) => ({
     id: fieldId(field),
@@ -183,8 +296,15 @@ export function PromptPanel({
     onValue: (value: string) => set(field, value),
   })
 
-  const upsamplerProblem =
-    problem?.field === 'upsampleSteps' || problem?.field === 'upsampleTemperature'
+  const foldedFields: readonly (keyof PromptValues)[] = [
+    'baseSampler',
+    'guidanceCutoff',
+    'upsampleSampler',
+    'upsampleSteps',
+    'upsampleStart',
+    'upsampleTemperature',
+  ]
+  const foldedProblem = problem?.field ? foldedFields.includes(problem.field) : false
 
   // A refused value gets the focus, so it can be corrected at once.
   useEffect(() => {
@@ -264,6 +384,7 @@ export function PromptPanel({
         >
           <option value={noUpsampler}>None (base size)</option>
         </ModelSelectField>
+        <SpeedField id={id} values={values} mode={mode} onChange={onChange} />
         {clipInstalled && (
           <>
             <label htmlFor={fieldId('guidanceMode')}>Guided by</label>
@@ -416,15 +537,51 @@ export function PromptPanel({
       <details
         className="prompt-section"
         // Opened for a refused value inside, so the message points at a field in view.
-        open={upsamplerProblem || undefined}
+        open={foldedProblem || undefined}
       >
-        <summary>Upsampler settings</summary>
+        <summary>Sampler and upsampler settings</summary>
         <div className="prompt-grid">
+          <SamplerSelectField
+            label="Base sampler"
+            id={fieldId('baseSampler')}
+            {...invalid('baseSampler')}
+            value={values.baseSampler}
+            onValue={(sampler) => set('baseSampler', sampler)}
+            notebook={notebookSampler('base', mode)}
+          />
+          <TextInputField
+            label="Guidance cutoff"
+            {...textField('guidanceCutoff')}
+            type="number"
+            min={limits.guidanceCutoff.min}
+            max={limits.guidanceCutoff.max}
+            step={0.05}
+            placeholder="Every step"
+            title={`Guidance only at t ≥ cutoff · T (${limits.guidanceCutoff.min} to ${limits.guidanceCutoff.max}); empty = every step`}
+          />
+          <SamplerSelectField
+            label="Upsampler sampler"
+            id={fieldId('upsampleSampler')}
+            {...invalid('upsampleSampler')}
+            value={values.upsampleSampler}
+            onValue={(sampler) => set('upsampleSampler', sampler)}
+            notebook={notebookSampler('upsample', mode)}
+          />
           <TextInputField
             label="Upsampler steps"
             {...textField('upsampleSteps')}
             type="text"
             maxLength={limits.respacingChars}
+          />
+          <TextInputField
+            label="Upsampler start"
+            {...textField('upsampleStart')}
+            type="number"
+            min={limits.upsampleStart.min}
+            max={limits.upsampleStart.max}
+            step={0.05}
+            placeholder="Model's own"
+            title={`Start from the low-res image noised to t = start · T (${limits.upsampleStart.min} to ${limits.upsampleStart.max}); empty = the upsampler's own start`}
           />
           <TextInputField
             label="Temperature"

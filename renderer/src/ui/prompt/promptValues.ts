@@ -1,10 +1,15 @@
 import {
+  applyPreset,
   generationDefaults,
+  presetOf,
   zRegionSettings,
   zSamplingSettings,
   zStrength,
   type GenerationMode,
+  type PresetName,
+  type PresetSettings,
   type RegionSettings,
+  type SamplerName,
   type SamplingSettings,
 } from '../../../../contract/generation'
 import type { GenerationDefaults } from '../../../../contract/settings'
@@ -36,6 +41,13 @@ export interface PromptValues {
   steps: string
   upsampleSteps: string
   upsampleTemperature: string
+  /** '' = absent from the job: the notebooks' sampler for the stage. */
+  baseSampler: SamplerName | ''
+  upsampleSampler: SamplerName | ''
+  /** '' = absent from the job: guidance at every step. */
+  guidanceCutoff: string
+  /** '' = absent from the job: the upsampler's own start (its hint, or pure noise). */
+  upsampleStart: string
   seed: string
   newSeedEachRun: boolean
   batchSize: string
@@ -63,6 +75,10 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
     steps: sampling.baseRespacing,
     upsampleSteps: sampling.upsampleRespacing,
     upsampleTemperature: String(sampling.upsampleTemperature),
+    baseSampler: '',
+    upsampleSampler: '',
+    guidanceCutoff: '',
+    upsampleStart: '',
     seed: String(seed),
     newSeedEachRun: generationDefaults.newSeedEachRun,
     batchSize: String(sampling.batchSize),
@@ -110,6 +126,10 @@ const fieldOfKey: Record<string, keyof PromptValues> = {
   baseRespacing: 'steps',
   upsampleRespacing: 'upsampleSteps',
   upsampleTemperature: 'upsampleTemperature',
+  baseSampler: 'baseSampler',
+  upsampleSampler: 'upsampleSampler',
+  guidanceCutoff: 'guidanceCutoff',
+  upsampleStart: 'upsampleStart',
   seed: 'seed',
   batchSize: 'batchSize',
   featherPx: 'featherPx',
@@ -142,6 +162,7 @@ export function checkPromptValues(
     baseRespacing: values.steps.trim(),
     upsampleRespacing: values.upsampleSteps.trim(),
     upsampleTemperature: numberFrom(values.upsampleTemperature),
+    ...speedFields(values),
     ...(clip
       ? { guidanceMode: 'clip', clipGuidanceScale: numberFrom(values.clipGuidanceScale) }
       : {}),
@@ -188,4 +209,47 @@ export function rememberedDefaults(
     ? generationDefaults.sampling.guidanceScale
     : sampling.guidanceScale
   return { guidanceScale, baseRespacing, upsampleRespacing, upsampleTemperature, batchSize }
+}
+
+/** The settings a speed preset decides, in the contract's form (absent = the notebooks'). */
+export type SpeedSettings = Pick<SamplingSettings, keyof PresetSettings>
+
+/** The panel's speed fields as the job gets them: an empty field is absent from the job. */
+function speedFields(
+  values: PromptValues,
+): Omit<SpeedSettings, 'baseRespacing' | 'upsampleRespacing'> {
+  return {
+    ...(values.baseSampler ? { baseSampler: values.baseSampler } : {}),
+    ...(values.guidanceCutoff.trim() ? { guidanceCutoff: numberFrom(values.guidanceCutoff) } : {}),
+    ...(values.upsampleSampler ? { upsampleSampler: values.upsampleSampler } : {}),
+    ...(values.upsampleStart.trim() ? { upsampleStart: numberFrom(values.upsampleStart) } : {}),
+  }
+}
+
+/** What the panel's fields set of a preset's settings, as a job would get them. */
+export function speedSettingsOf(values: PromptValues): SpeedSettings {
+  return {
+    baseRespacing: values.steps.trim(),
+    upsampleRespacing: values.upsampleSteps.trim(),
+    ...speedFields(values),
+  }
+}
+
+/** The preset the panel's values are exactly, or null when the user has made them custom. */
+export function presetOfValues(values: PromptValues): PresetName | null {
+  return presetOf(speedSettingsOf(values))
+}
+
+/** The panel's values with a preset's settings applied (its absent fields emptied). */
+export function withPreset(values: PromptValues, name: PresetName): PromptValues {
+  const settings = applyPreset(speedSettingsOf(values), name)
+  return {
+    ...values,
+    steps: settings.baseRespacing,
+    upsampleSteps: settings.upsampleRespacing,
+    baseSampler: settings.baseSampler ?? '',
+    guidanceCutoff: settings.guidanceCutoff === undefined ? '' : String(settings.guidanceCutoff),
+    upsampleSampler: settings.upsampleSampler ?? '',
+    upsampleStart: settings.upsampleStart === undefined ? '' : String(settings.upsampleStart),
+  }
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { generationDefaults } from '../../../../contract/generation'
+import { generationDefaults, generationPresets } from '../../../../contract/generation'
 import {
   checkPromptValues,
   initialPromptValues,
   noUpsampler,
+  presetOfValues,
   rememberedDefaults,
   shownGuidance,
+  withPreset,
   type PromptValues,
 } from '../../../../renderer/src/ui/prompt/promptValues'
 
@@ -130,6 +132,9 @@ describe('prompt panel values', () => {
       'CLIP guidance must be between 0 and 50',
     )
     expect(refusal({ prompt: 'x'.repeat(1001) })).toBe('The prompt must be at most 1000 characters')
+    expect(refusal({ guidanceCutoff: '1.5' })).toBe('Guidance cutoff must be between 0 and 1')
+    expect(refusal({ guidanceCutoff: 'soon' })).toBe('Guidance cutoff must be a number')
+    expect(refusal({ upsampleStart: '0' })).toBe('Upsampler start must be between 0.05 and 1')
   })
 
   it('remember what the next session starts from', () => {
@@ -143,6 +148,73 @@ describe('prompt panel values', () => {
       upsampleRespacing: 'fast27',
       upsampleTemperature: 0.997,
       batchSize: 2,
+    })
+  })
+})
+
+describe('speed presets in the panel', () => {
+  const sampling = (values: PromptValues) => {
+    const checked = checkPromptValues(values)
+    if (!checked.ok) throw new Error(checked.message)
+    return checked.submission.sampling
+  }
+
+  it('start at Quality, whose job is exactly the settings from before presets (no new field)', () => {
+    const values = start()
+    expect(presetOfValues(values)).toBe('quality')
+    expect(withPreset(values, 'quality')).toEqual(values)
+    expect(Object.keys(sampling(values)).sort()).toEqual(
+      [
+        'prompt',
+        'guidanceScale',
+        'baseRespacing',
+        'upsampleRespacing',
+        'upsampleTemperature',
+        'seed',
+        'batchSize',
+      ].sort(),
+    )
+  })
+
+  it("apply Fast's settings from the contract, and go back to Quality's exactly", () => {
+    const fast = withPreset(start(), 'fast')
+    expect(presetOfValues(fast)).toBe('fast')
+    const preset = generationPresets.fast.settings
+    const job = sampling(fast)
+    for (const [field, value] of Object.entries(preset)) {
+      if (value === null) expect(job).not.toHaveProperty(field)
+      else expect(job).toHaveProperty(field, value)
+    }
+    const back = withPreset(fast, 'quality')
+    expect(presetOfValues(back)).toBe('quality')
+    expect(sampling(back)).toEqual(sampling(start()))
+    // The preset changes only its own fields.
+    const custom = withPreset(start({ guidanceScale: '6', guidanceFollowsMode: false }), 'fast')
+    expect(custom).toMatchObject({ guidanceScale: '6', prompt: 'a lighthouse' })
+  })
+
+  it('are Custom once a field they set is edited, and match again when it is put back', () => {
+    const fast = withPreset(start(), 'fast')
+    // A value other than the preset's, whatever the eval tunes Fast to.
+    const other = <T>(value: T, first: T, second: T) => (value === first ? second : first)
+    const edits: Partial<PromptValues>[] = [
+      { baseSampler: other(fast.baseSampler, 'ddim', 'ancestral') },
+      { steps: other(fast.steps, '7', '8') },
+      { guidanceCutoff: other(fast.guidanceCutoff, '0.25', '0.35') },
+      { upsampleSampler: other(fast.upsampleSampler, 'ddim', 'ancestral') },
+      { upsampleSteps: other(fast.upsampleSteps, '7', '8') },
+      { upsampleStart: other(fast.upsampleStart, '0.75', '0.8') },
+    ]
+    for (const edit of edits) expect(presetOfValues({ ...fast, ...edit })).toBeNull()
+    expect(presetOfValues({ ...start(), baseSampler: 'dpm++2m' })).toBeNull()
+    expect(presetOfValues({ ...start(), steps: '20' })).toBeNull()
+    // Typed as text: the same number with spaces around is still the preset.
+    const typed = { ...fast, guidanceCutoff: ` ${fast.guidanceCutoff} `, steps: ` ${fast.steps}` }
+    expect(presetOfValues(typed)).toBe('fast')
+    // A custom cutoff and start reach the job as numbers.
+    expect(sampling({ ...start(), guidanceCutoff: '0.4', upsampleStart: '0.7' })).toMatchObject({
+      guidanceCutoff: 0.4,
+      upsampleStart: 0.7,
     })
   })
 })

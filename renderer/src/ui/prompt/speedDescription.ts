@@ -1,0 +1,60 @@
+import {
+  applyPreset,
+  respacingStepCount,
+  type GenerationMode,
+  type PresetName,
+  type SamplerName,
+} from '../../../../contract/generation'
+import type { SpeedSettings } from './promptValues'
+
+export const samplerLabels: Record<SamplerName, string> = {
+  ancestral: 'Ancestral',
+  ddim: 'DDIM',
+  'dpm++2m': 'DPM-Solver++(2M)',
+}
+
+/**
+ * The sampler a stage runs when the job leaves it out (contract/generation): the notebooks',
+ * ancestral for the base, DDIM for the text-to-image upsampler and ancestral to inpaint or refine.
+ */
+export function notebookSampler(stage: 'base' | 'upsample', mode: GenerationMode): SamplerName {
+  return stage === 'upsample' && mode === 'text-to-image' ? 'ddim' : 'ancestral'
+}
+
+/** "100 base steps", "27 steps (fast27)": the count, with the respacing when it is not a count. */
+function stepWords(respacing: string, noun: string): string {
+  const count = respacingStepCount(respacing)
+  if (count === null) return `${noun} "${respacing}"`
+  return /^\d+$/.test(respacing) ? `${count} ${noun}` : `${count} ${noun} (${respacing})`
+}
+
+/**
+ * The speed settings in words, e.g. "DPM-Solver++(2M), 20 base steps, guidance above t = 0.3 T;
+ * upsampler DDIM, 6 steps from the low-res image at t = 0.5 T". `upsampling` false: the job
+ * stops at the base size, so the upsampler's settings do nothing.
+ */
+export function describeSpeed(
+  settings: SpeedSettings,
+  mode: GenerationMode,
+  upsampling = true,
+): string {
+  const base = samplerLabels[settings.baseSampler ?? notebookSampler('base', mode)]
+  const guidance = settings.guidanceCutoff
+    ? `guidance above t = ${settings.guidanceCutoff} T`
+    : 'guidance at every step'
+  const baseWords = `${base}, ${stepWords(settings.baseRespacing, 'base steps')}, ${guidance}`
+  if (!upsampling) return `${baseWords}; no upsampler`
+  const upsampler = samplerLabels[settings.upsampleSampler ?? notebookSampler('upsample', mode)]
+  const start =
+    settings.upsampleStart === undefined
+      ? ''
+      : ` from the low-res image at t = ${settings.upsampleStart} T`
+  return `${baseWords}; upsampler ${upsampler}, ${stepWords(settings.upsampleRespacing, 'steps')}${start}`
+}
+
+/** What a preset sets, in words (from contract/generation's generationPresets). */
+export function describePreset(name: PresetName, mode: GenerationMode, upsampling = true): string {
+  const settings = applyPreset<SpeedSettings>({ baseRespacing: '', upsampleRespacing: '' }, name)
+  const words = describeSpeed(settings, mode, upsampling)
+  return name === 'quality' ? `GLIDE's notebook: ${words}` : words
+}

@@ -1,0 +1,227 @@
+/**
+ * The speed presets as a user meets them, in browser mode at 1440×900 with the bundled GLIDE-mini
+ * (an empty models dir): the panel starts at Quality, Fast shows what it sets in words, a Fast job
+ * runs the preset's step counts (seen in the queue's progress) and its result lands on the canvas,
+ * the folded sampler settings make the choice Custom, and Quality gives back the notebooks'
+ * settings exactly. Expected words and numbers come from contract/generation's presets, so the test
+ * holds when Fast is retuned.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  generationDefaults,
+  generationPresets,
+  respacingStepCount,
+} from '../../contract/generation'
+import type { JobProgress, JobSummary } from '../../contract/jobs'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { describePreset } from '../../renderer/src/ui/prompt/speedDescription'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+const shots = '/tmp/shots/ui'
+const fast = generationPresets.fast.settings
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+declare global {
+  interface Window {
+    __presetJobs: Map<string, JobSummary>
+    __presetProgress: JobProgress[]
+    /** Every text the queue's progress line showed. */
+    __progressTexts: string[]
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  mode = await startBrowserMode({
+    staticDir: await buildRenderer(),
+    modelsDir: mkdtempSync(join(tmpdir(), 'glide-presets-models-')),
+    configDir: mkdtempSync(join(tmpdir(), 'glide-presets-config-')),
+  })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+  await page.evaluate(() => {
+    window.__presetJobs = new Map()
+    window.__presetProgress = []
+    window.__progressTexts = []
+    window.glide!.subscribe('job.updated', (job) => window.__presetJobs.set(job.id, job))
+    window.glide!.subscribe('job.progress', (progress) => window.__presetProgress.push(progress))
+    new MutationObserver(() => {
+      for (const line of document.querySelectorAll('[data-testid="progress-text"]')) {
+        const text = line.textContent ?? ''
+        if (window.__progressTexts.at(-1) !== text) window.__progressTexts.push(text)
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+const panel = () => page.getByRole('form', { name: 'Prompt panel' })
+const speed = () => panel().getByRole('radiogroup', { name: 'Speed' })
+const speedWords = async () =>
+  (await speed().evaluate(
+    (group) => document.getElementById(group.getAttribute('aria-describedby')!)!.textContent,
+  )) ?? ''
+const checkedSpeed = () =>
+  speed().evaluate(
+    (group) =>
+      group.querySelector<HTMLInputElement>('input:checked')?.parentElement?.textContent ?? null,
+  )
+
+async function jobByPrompt(prompt: string): Promise<JobSummary> {
+  await page.waitForFunction(
+    (wanted) =>
+      [...window.__presetJobs.values()].some(
+        (job) =>
+          job.settings.prompt === wanted && job.state !== 'queued' && job.state !== 'running',
+      ),
+    prompt,
+    { timeout: 240_000 },
+  )
+  const jobs = await page.evaluate(() => [...window.__presetJobs.values()])
+  return jobs.find((job) => job.settings.prompt === prompt)!
+}
+
+/** Prompt, one variation; Generate; waits for the staged result and returns the finished job. */
+async function generate(prompt: string): Promise<JobSummary> {
+  const form = panel()
+  await form.getByLabel('Prompt', { exact: true }).fill(prompt)
+  await form.getByLabel('Variations', { exact: true }).fill('1')
+  await form.getByRole('button', { name: 'Generate', exact: true }).click()
+  const job = await jobByPrompt(prompt)
+  expect(job.state).toBe('done')
+  await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 30_000 })
+  return job
+}
+
+/** The canvas as shown, RGB bytes. */
+async function canvasPixels(): Promise<Buffer> {
+  const png = await page.getByTestId('editor.canvas').screenshot()
+  return sharp(png).removeAlpha().raw().toBuffer()
+}
+
+describe('speed presets in the prompt panel (GLIDE-mini)', () => {
+  it('starts at Quality and shows in words what each preset sets', async () => {
+    await speed().waitFor()
+    await expect(checkedSpeed()).resolves.toBe('Quality')
+    await expect(speedWords()).resolves.toBe(describePreset('quality', 'text-to-image'))
+    const form = panel()
+    await expect(form.getByLabel('Steps', { exact: true }).inputValue()).resolves.toBe(
+      generationDefaults.sampling.baseRespacing,
+    )
+    await page.screenshot({ path: join(shots, 'quality.png') })
+
+    await speed().getByRole('radio', { name: 'Fast' }).check()
+    await expect(checkedSpeed()).resolves.toBe('Fast')
+    await expect(speedWords()).resolves.toBe(describePreset('fast', 'text-to-image'))
+    await expect(form.getByLabel('Steps', { exact: true }).inputValue()).resolves.toBe(
+      fast.baseRespacing,
+    )
+    // The words fit the panel: no part of them is clipped.
+    const fits = await speed().evaluate((group) => {
+      const note = document.getElementById(group.getAttribute('aria-describedby')!)!
+      const right = group.closest('form')!.getBoundingClientRect().right
+      const segments = [...group.querySelectorAll('label')]
+      return (
+        note.scrollWidth <= note.clientWidth &&
+        note.getBoundingClientRect().right <= right &&
+        segments.every(
+          (segment) =>
+            segment.scrollWidth <= segment.clientWidth &&
+            segment.getBoundingClientRect().right <= right,
+        )
+      )
+    })
+    expect(fits).toBe(true)
+    await page.screenshot({ path: join(shots, 'fast.png') })
+  })
+
+  it("runs a Fast job at the preset's step counts and puts its result on the canvas", async () => {
+    const before = await canvasPixels()
+    const job = await generate('a red circle on a blue sky')
+    const expected = Object.fromEntries(Object.entries(fast).filter(([, value]) => value !== null))
+    expect(job.settings).toMatchObject(expected)
+    const progress = await page.evaluate(() =>
+      window.__presetProgress.map(({ jobId, stage, totalSteps }) => ({ jobId, stage, totalSteps })),
+    )
+    const totals = (stage: string) =>
+      new Set(
+        progress
+          .filter((entry) => entry.jobId === job.id && entry.stage === stage)
+          .map((entry) => entry.totalSteps),
+      )
+    expect(totals('base')).toEqual(new Set([respacingStepCount(fast.baseRespacing)]))
+    expect(totals('upsample')).toEqual(new Set([respacingStepCount(fast.upsampleRespacing)]))
+    const texts = await page.evaluate(() => window.__progressTexts)
+    expect(texts).toContain(`Sampling: step 1 of ${respacingStepCount(fast.baseRespacing)}`)
+    await page.screenshot({ path: join(shots, 'fast-staged.png') })
+
+    await page.getByRole('button', { name: 'Accept', exact: true }).click()
+    await expect
+      .poll(() => page.getByTestId('layers.item').first().getAttribute('aria-label'))
+      .toBe(`a red circle on a blue sky (${job.settings.seed})`)
+    const after = await canvasPixels()
+    let changed = 0
+    for (let i = 0; i < after.length; i += 3) {
+      if (Math.abs(after[i]! - before[i]!) + Math.abs(after[i + 1]! - before[i + 1]!) > 24)
+        changed++
+    }
+    // The frame (a quarter of a blank document's area, minus margins) now holds the result.
+    expect(changed / (after.length / 3)).toBeGreaterThan(0.05)
+    await page.screenshot({ path: join(shots, 'fast-accepted.png') })
+  })
+
+  it('turns Custom when a sampler setting is edited, and Quality restores the defaults', async () => {
+    const form = panel()
+    await form.getByText('Sampler and upsampler settings').click()
+    const cutoff = form.getByLabel('Guidance cutoff', { exact: true })
+    await expect(cutoff.inputValue()).resolves.toBe(String(fast.guidanceCutoff ?? ''))
+    await cutoff.fill('0.45')
+    await expect(checkedSpeed()).resolves.toBe('Custom')
+    await expect(speedWords()).resolves.toContain('guidance above t = 0.45 T')
+    await form.getByLabel('Temperature', { exact: true }).scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'custom-advanced.png') })
+
+    await form.getByLabel('Upsampler start', { exact: true }).fill('3')
+    await form.getByLabel('Prompt', { exact: true }).fill('a refused start')
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toBe('Upsampler start must be between 0.05 and 1')
+
+    await speed().getByRole('radio', { name: 'Quality' }).check()
+    await expect(checkedSpeed()).resolves.toBe('Quality')
+    await expect(form.getByLabel('Base sampler', { exact: true }).inputValue()).resolves.toBe('')
+    await expect(cutoff.inputValue()).resolves.toBe('')
+    await expect(form.getByLabel('Upsampler steps', { exact: true }).inputValue()).resolves.toBe(
+      generationDefaults.sampling.upsampleRespacing,
+    )
+    const job = await generate('a quality job')
+    const { prompt, seed, ...rest } = job.settings
+    expect(prompt).toBe('a quality job')
+    expect(typeof seed).toBe('number')
+    expect(rest).toEqual({
+      guidanceScale: generationDefaults.guidanceByMode['text-to-image'],
+      baseRespacing: generationDefaults.sampling.baseRespacing,
+      upsampleRespacing: generationDefaults.sampling.upsampleRespacing,
+      upsampleTemperature: generationDefaults.sampling.upsampleTemperature,
+      batchSize: 1,
+    })
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+    expect(pageErrors).toEqual([])
+  })
+})

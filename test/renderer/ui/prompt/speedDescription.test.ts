@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { generationPresets, respacingStepCount } from '../../../../contract/generation'
+import {
+  describePreset,
+  describeSpeed,
+  samplerLabels,
+} from '../../../../renderer/src/ui/prompt/speedDescription'
+
+describe('speed settings in words', () => {
+  it("name Quality as GLIDE's notebook with its samplers and steps", () => {
+    expect(describePreset('quality', 'text-to-image')).toBe(
+      "GLIDE's notebook: Ancestral, 100 base steps, guidance at every step; upsampler DDIM, 27 steps (fast27)",
+    )
+    // The notebooks' upsampler sampler depends on the mode: ancestral to inpaint.
+    expect(describePreset('quality', 'inpaint')).toContain('upsampler Ancestral, 27 steps')
+    expect(describePreset('quality', 'text-to-image', false)).toBe(
+      "GLIDE's notebook: Ancestral, 100 base steps, guidance at every step; no upsampler",
+    )
+  })
+
+  it("say what Fast sets, from the contract's preset", () => {
+    const fast = generationPresets.fast.settings
+    const words = describePreset('fast', 'text-to-image')
+    expect(words).toContain(`${respacingStepCount(fast.baseRespacing)} base steps`)
+    if (fast.baseSampler) expect(words.startsWith(samplerLabels[fast.baseSampler])).toBe(true)
+    if (fast.guidanceCutoff) expect(words).toContain(`guidance above t = ${fast.guidanceCutoff} T`)
+    if (fast.upsampleSampler) {
+      expect(words).toContain(`upsampler ${samplerLabels[fast.upsampleSampler]}`)
+    }
+    if (fast.upsampleStart !== null) {
+      expect(words).toContain(`from the low-res image at t = ${fast.upsampleStart} T`)
+    }
+  })
+
+  it('describe any combination, respacings by their step count', () => {
+    expect(
+      describeSpeed(
+        {
+          baseSampler: 'dpm++2m',
+          baseRespacing: '20',
+          guidanceCutoff: 0.3,
+          upsampleSampler: 'ddim',
+          upsampleRespacing: '6',
+          upsampleStart: 0.5,
+        },
+        'text-to-image',
+      ),
+    ).toBe(
+      'DPM-Solver++(2M), 20 base steps, guidance above t = 0.3 T; upsampler DDIM, 6 steps from the low-res image at t = 0.5 T',
+    )
+    expect(describeSpeed({ baseRespacing: '10,10,5', upsampleRespacing: 'ddim12' }, 'refine')).toBe(
+      'Ancestral, 25 base steps (10,10,5), guidance at every step; upsampler Ancestral, 12 steps (ddim12)',
+    )
+    // A respacing the contract refuses is shown as typed (Generate names the problem).
+    expect(describeSpeed({ baseRespacing: 'abc', upsampleRespacing: '6' }, 'inpaint')).toContain(
+      'base steps "abc"',
+    )
+  })
+})
