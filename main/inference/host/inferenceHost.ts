@@ -1,7 +1,8 @@
 /**
  * The inference host: ONNX Runtime sessions and the sampling loop, in their own process so that
  * session.run never blocks main. Started by main/inference/client as an Electron utilityProcess or
- * a Node child process (entry: hostMain.ts); one job at a time, loaded models cached by id.
+ * a Node child process (entry: hostMain.ts); one job at a time, loaded models cached by id (see
+ * ModelCache.getMakingRoom for when they are released).
  */
 import { GlideError, serializeError } from '../../../contract/errors'
 import { generationDefaults } from '../../../contract/generation'
@@ -50,11 +51,13 @@ let runningJobId: string | null = null
 
 async function run(jobId: string, job: HostJob): Promise<void> {
   const isCancelled = () => cancelled.has(jobId)
-  const base = await models.get(job.baseModel, job.executionProvider)
+  // Nothing of this job is loaded yet: when memory is short, the last job's models make way.
+  const base = await models.getMakingRoom(job.baseModel, job.executionProvider)
+  // The upsampler opens when its stage starts, releasing the base first when memory is short.
   const upsampler = job.upsampleModel
-    ? await models.get(job.upsampleModel, job.executionProvider)
+    ? await models.onDemand(job.upsampleModel, job.executionProvider)
     : null
-  const modelIds = [base.unet.id, ...(upsampler ? [upsampler.unet.id] : [])]
+  const modelIds = [base.unet.id, ...(upsampler ? [upsampler.id] : [])]
   let lastPreviewAt = 0
   const hooks: PipelineHooks = {
     isCancelled,
@@ -80,7 +83,7 @@ async function run(jobId: string, job: HostJob): Promise<void> {
   }
   const unets = {
     base: yieldingUNet(base.unet, isCancelled),
-    ...(upsampler ? { upsampler: yieldingUNet(upsampler.unet, isCancelled) } : {}),
+    ...(upsampler ? { upsampler: yieldingUNet(upsampler, isCancelled) } : {}),
   }
   const clip = job.clipModels
     ? await models.getClip(job.clipModels.image, job.clipModels.text, job.executionProvider)

@@ -85,7 +85,8 @@ function sessionOptions(
   }
 }
 
-async function readModelInfo(modelDir: string): Promise<GlideUNetModelInfo> {
+/** A U-Net folder's manifest: what loading needs, and all a pipeline reads before running it. */
+export async function readGlideUNetModelInfo(modelDir: string): Promise<GlideUNetModelInfo> {
   let raw: unknown
   try {
     raw = JSON.parse(await readFile(join(modelDir, manifestFileName), 'utf8'))
@@ -418,6 +419,31 @@ class OnnxGlideUNetImpl implements OnnxGlideUNet {
 }
 
 /**
+ * A U-Net folder's two ONNX files, checked to exist, and the bytes of their weights (each graph
+ * and its external data file): what a session holds in memory, give or take its working buffers.
+ */
+export async function glideUNetFiles(
+  modelDir: string,
+  model: Pick<GlideUNetModelInfo, 'files'>,
+): Promise<{ textPath: string; unetPath: string; weightsBytes: number }> {
+  const textPath = join(modelDir, model.files.text_encoder ?? 'text_encoder.onnx')
+  const unetPath = join(modelDir, model.files.unet ?? 'unet.onnx')
+  let weightsBytes = 0
+  for (const path of [textPath, unetPath]) {
+    const graph = await stat(path).catch(() => null)
+    if (!graph?.isFile()) {
+      throw new GlideError(
+        'MODEL_INVALID',
+        `The model folder ${basename(modelDir)} lacks ${basename(path)}.`,
+      )
+    }
+    const data = await stat(`${path}.data`).catch(() => null)
+    weightsBytes += graph.size + (data?.isFile() ? data.size : 0)
+  }
+  return { textPath, unetPath, weightsBytes }
+}
+
+/**
  * Opens a model folder's text_encoder.onnx and unet.onnx (by path, so weights are never copied
  * through the JS heap) as a GlideUNet on the first execution provider that starts.
  */
@@ -425,17 +451,8 @@ export async function loadGlideUNet(
   modelDir: string,
   options: LoadGlideUNetOptions = {},
 ): Promise<OnnxGlideUNet> {
-  const model = options.model ?? (await readModelInfo(modelDir))
-  const textPath = join(modelDir, model.files.text_encoder ?? 'text_encoder.onnx')
-  const unetPath = join(modelDir, model.files.unet ?? 'unet.onnx')
-  for (const path of [textPath, unetPath]) {
-    if (!(await stat(path).catch(() => null))?.isFile()) {
-      throw new GlideError(
-        'MODEL_INVALID',
-        `The model folder ${basename(modelDir)} lacks ${basename(path)}.`,
-      )
-    }
-  }
+  const model = options.model ?? (await readGlideUNetModelInfo(modelDir))
+  const { textPath, unetPath } = await glideUNetFiles(modelDir, model)
   const cacheDir = await writableCacheDir(modelDir, model.id, options)
   const providers: ExecutionProviderName[] = options.executionProvider
     ? [options.executionProvider]
