@@ -199,17 +199,34 @@ function refused(error: {
 /**
  * What the panel remembers for the next session (settings.update's defaults). Guidance that
  * follows the mode is remembered as the contract's default, so the next session follows it too.
+ * The saved defaults cannot hold the samplers, cutoff or upsampler start, so the step counts of a
+ * run that set any of them are not remembered either: the next session starts from step counts
+ * that go with the notebooks' samplers, never from Fast's 20 steps on the ancestral sampler.
  */
 export function rememberedDefaults(
   sampling: SamplingSettings,
   guidanceFollowsMode = false,
-): GenerationDefaults {
+): Partial<GenerationDefaults> {
   const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = sampling
   const guidanceScale = guidanceFollowsMode
     ? generationDefaults.sampling.guidanceScale
     : sampling.guidanceScale
-  return { guidanceScale, baseRespacing, upsampleRespacing, upsampleTemperature, batchSize }
+  const notebookSamplers = speedFieldNames.every((field) => sampling[field] === undefined)
+  return {
+    guidanceScale,
+    ...(notebookSamplers ? { baseRespacing, upsampleRespacing } : {}),
+    upsampleTemperature,
+    batchSize,
+  }
 }
+
+/** The speed settings beside the step counts: absent in a notebook (Quality) job. */
+const speedFieldNames = [
+  'baseSampler',
+  'guidanceCutoff',
+  'upsampleSampler',
+  'upsampleStart',
+] as const
 
 /** The settings a speed preset decides, in the contract's form (absent = the notebooks'). */
 export type SpeedSettings = Pick<SamplingSettings, keyof PresetSettings>

@@ -67,7 +67,8 @@ describe('prompt panel values', () => {
     if (!checked.ok) throw new Error(checked.message)
     const remembered = rememberedDefaults(checked.submission.sampling, true)
     expect(remembered.guidanceScale).toBe(generationDefaults.sampling.guidanceScale)
-    expect(initialPromptValues(remembered, 1).guidanceFollowsMode).toBe(true)
+    const saved = { ...generationDefaults.sampling, ...remembered }
+    expect(initialPromptValues(saved, 1).guidanceFollowsMode).toBe(true)
   })
 
   it('give the job exactly the checked settings', () => {
@@ -216,5 +217,19 @@ describe('speed presets in the panel', () => {
       guidanceCutoff: 0.4,
       upsampleStart: 0.7,
     })
+  })
+
+  it('start the next session from a preset, never from Fast step counts on notebook samplers', () => {
+    // The settings store merges what is remembered over what it holds (SettingsStore.applyPatch).
+    const saved = { ...generationDefaults.sampling }
+    const fast = withPreset(start({ batchSize: '2' }), 'fast')
+    const afterFast = { ...saved, ...rememberedDefaults(sampling(fast)) }
+    expect(afterFast).toEqual({ ...saved, batchSize: 2 })
+    expect(presetOfValues(initialPromptValues(afterFast, 1))).toBe('quality')
+    // A notebook run's own step counts are remembered as before.
+    const own = sampling(withPreset({ ...fast, steps: '50' }, 'quality'))
+    expect(rememberedDefaults(own)).toMatchObject({ baseRespacing: '100' })
+    const fifty = { ...own, baseRespacing: '50' }
+    expect({ ...saved, ...rememberedDefaults(fifty) }).toMatchObject({ baseRespacing: '50' })
   })
 })
