@@ -12,13 +12,19 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { GlideError, serializeError } from '../../contract/errors'
 import { describeIssues } from '../../contract/issues'
 import {
+  applyPreset,
   generationDefaults,
   generationLimits,
+  generationPresets,
+  presetNames,
   randomSeed,
+  samplerNames,
+  zPresetName,
   zRegionSettings,
   zSamplingSettings,
   zStrength,
   type GenerationMode,
+  type PresetSettings,
   type RegionSettings,
   type SamplingSettings,
 } from '../../contract/generation'
@@ -34,6 +40,31 @@ import { progressWriter } from './progressBar'
 
 const limits = generationLimits
 const defaults = generationDefaults
+
+const presetFlags: Record<keyof PresetSettings, string> = {
+  baseSampler: '--sampler',
+  baseRespacing: '--steps',
+  guidanceCutoff: '--guidance-cutoff',
+  upsampleSampler: '--upsample-sampler',
+  upsampleRespacing: '--upsample-steps',
+  upsampleStart: '--upsample-start',
+}
+
+/** The usage lines of each preset: the flags it sets, three to a line. */
+function presetLines(): string {
+  return presetNames
+    .map((name) => {
+      const entries = Object.entries(generationPresets[name].settings)
+      const flags = entries
+        .filter(([, value]) => value !== null)
+        .map(([field, value]) => `${presetFlags[field as keyof PresetSettings]} ${String(value)}`)
+      if (flags.length < entries.length) flags.push("the rest as the notebooks'")
+      const lines: string[] = []
+      for (let i = 0; i < flags.length; i += 3) lines.push(flags.slice(i, i + 3).join(', '))
+      return lines.map((line, i) => `  ${(i === 0 ? name : '').padEnd(9)}${line}`).join('\n')
+    })
+    .join('\n')
+}
 
 export const usage = `Usage: glide-studio <command> [options]
 
@@ -52,6 +83,9 @@ Commands:
 
 FILE ends in .png (settings kept in a text chunk), .jpg/.jpeg or .webp.
 
+Presets (--preset P sets these):
+${presetLines()}
+
 Sampling options:
   --model ID           base model (default: the best installed)
   --upsampler ID|none  upsampler (default: the best installed; none = base size)
@@ -60,6 +94,12 @@ Sampling options:
   --steps R            base respacing, e.g. 100, 27, fast27 (default ${defaults.sampling.baseRespacing})
   --upsample-steps R   upsampler respacing (default ${defaults.sampling.upsampleRespacing})
   --upsample-temp T    upsampler noise temperature (default ${defaults.sampling.upsampleTemperature})
+  --preset P           ${presetNames.join(' or ')} (default quality); flags given as well override it
+  --sampler S          base sampler: ${samplerNames.join(', ')} (default ancestral)
+  --upsample-sampler S upsampler sampler (default ddim; inpaint and refine: ancestral)
+  --guidance-cutoff F  skip the unconditional rows below F·T, ${limits.guidanceCutoff.min}..${limits.guidanceCutoff.max} (default 0: guide every step)
+  --upsample-start F   start the upsampler from the low-res image noised to F·T, ${limits.upsampleStart.min}..${limits.upsampleStart.max};
+                       --upsample-steps then counts the steps from there (default: the model's own)
   --seed N             ${limits.seed.min}..${limits.seed.max} (default: random)
   --batch B            images per run, up to ${limits.batchSize.max} (FILE-1.png, FILE-2.png, …)
   --models-dir DIR     where model folders live
@@ -74,6 +114,11 @@ const samplingOptions = {
   steps: { type: 'string' },
   'upsample-steps': { type: 'string' },
   'upsample-temp': { type: 'string' },
+  preset: { type: 'string' },
+  sampler: { type: 'string' },
+  'upsample-sampler': { type: 'string' },
+  'guidance-cutoff': { type: 'string' },
+  'upsample-start': { type: 'string' },
   seed: { type: 'string' },
   batch: { type: 'string' },
   'models-dir': { type: 'string' },
@@ -86,7 +131,7 @@ const samplingOptions = {
   'colour-match': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options']
 
-type SamplingValues = ReturnType<
+export type SamplingValues = ReturnType<
   typeof parseArgs<{ options: typeof samplingOptions; strict: true }>
 >['values']
 
@@ -114,23 +159,45 @@ const flagOfSetting: Record<string, string> = {
   prompt: '--prompt',
   guidanceScale: '--guidance',
   clipGuidanceScale: '--clip-guidance',
-  baseRespacing: '--steps',
-  upsampleRespacing: '--upsample-steps',
   upsampleTemperature: '--upsample-temp',
   seed: '--seed',
   batchSize: '--batch',
   modelId: '--model',
   upsampleModelId: '--upsampler',
+  ...presetFlags,
 }
 
-/** The checked sampling settings, with contract/generation's defaults and messages. */
-function samplingSettings(values: SamplingValues, mode: GenerationMode): SamplingSettings {
+/** An optional number flag: absent stays absent. */
+function optionalNumber(value: string | undefined, name: string): number | undefined {
+  return value === undefined ? undefined : number(value, name, 0)
+}
+
+/**
+ * The checked sampling settings, with contract/generation's defaults and messages: the preset's
+ * settings (quality by default, the notebooks'), then every flag given explicitly over them.
+ */
+export function samplingSettings(values: SamplingValues, mode: GenerationMode): SamplingSettings {
   const defaults = generationDefaults.sampling
+  const preset = zPresetName.safeParse(values.preset ?? 'quality')
+  if (!preset.success) {
+    throw new UsageError(`--preset: ${preset.error.issues[0]?.message ?? 'unknown preset'}`)
+  }
+  const explicit: Partial<Record<keyof PresetSettings, unknown>> = {
+    baseSampler: values.sampler,
+    baseRespacing: values.steps,
+    guidanceCutoff: optionalNumber(values['guidance-cutoff'], 'guidance-cutoff'),
+    upsampleSampler: values['upsample-sampler'],
+    upsampleRespacing: values['upsample-steps'],
+    upsampleStart: optionalNumber(values['upsample-start'], 'upsample-start'),
+  }
+  const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset({}, preset.data)
+  for (const [field, value] of Object.entries(explicit)) {
+    if (value !== undefined) stageSettings[field as keyof PresetSettings] = value
+  }
   const settings = {
     prompt: required(values.prompt, 'prompt'),
     guidanceScale: number(values.guidance, 'guidance', generationDefaults.guidanceByMode[mode]),
-    baseRespacing: values.steps ?? defaults.baseRespacing,
-    upsampleRespacing: values['upsample-steps'] ?? defaults.upsampleRespacing,
+    ...stageSettings,
     upsampleTemperature: number(
       values['upsample-temp'],
       'upsample-temp',

@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import {
+  generationDefaults,
+  generationPresets,
+  presetOf,
+  respacingStepCount,
+} from '../../../contract/generation'
+import { samplingSettings, usage, type SamplingValues } from '../../../main/cli/index'
+import { readPngTextChunks } from '../../../main/documents/pngText'
+
+// Parse level: the flags of the speed settings and presets, as generateCommand turns them into the
+// settings it submits (and writes into the PNG's text chunk).
+
+const base: SamplingValues = { prompt: 'a red cube', seed: '7' }
+
+function settingsOf(values: SamplingValues) {
+  return samplingSettings({ ...base, ...values }, 'text-to-image')
+}
+
+describe('CLI presets and speed flags', () => {
+  it('without --preset, and with --preset quality, gives exactly the settings of before presets', () => {
+    const today = {
+      prompt: 'a red cube',
+      seed: 7,
+      guidanceScale: 3,
+      baseRespacing: '100',
+      upsampleRespacing: 'fast27',
+      upsampleTemperature: generationDefaults.sampling.upsampleTemperature,
+      batchSize: 1,
+    }
+    expect(settingsOf({})).toEqual(today)
+    expect(settingsOf({ preset: 'quality' })).toEqual(today)
+    expect(presetOf(settingsOf({}))).toBe('quality')
+  })
+
+  it('--preset fast sets the Fast preset’s fields', () => {
+    const fast = settingsOf({ preset: 'fast' })
+    const preset = generationPresets.fast.settings
+    expect(fast).toMatchObject({
+      baseSampler: preset.baseSampler,
+      baseRespacing: preset.baseRespacing,
+      guidanceCutoff: preset.guidanceCutoff,
+      upsampleSampler: preset.upsampleSampler,
+      upsampleRespacing: preset.upsampleRespacing,
+      upsampleStart: preset.upsampleStart,
+    })
+    expect(presetOf(fast)).toBe('fast')
+  })
+
+  it('lets explicit flags override the preset', () => {
+    const custom = settingsOf({
+      preset: 'fast',
+      steps: '30',
+      sampler: 'ddim',
+      'upsample-sampler': 'ancestral',
+      'guidance-cutoff': '0.1',
+      'upsample-start': '0.7',
+      'upsample-steps': '8',
+    })
+    expect(custom).toMatchObject({
+      baseSampler: 'ddim',
+      baseRespacing: '30',
+      guidanceCutoff: 0.1,
+      upsampleSampler: 'ancestral',
+      upsampleRespacing: '8',
+      upsampleStart: 0.7,
+    })
+    expect(presetOf(custom)).toBeNull()
+    // Without a preset, one flag adds one field to the notebook settings.
+    expect(settingsOf({ sampler: 'dpm++2m' })).toMatchObject({
+      baseSampler: 'dpm++2m',
+      baseRespacing: '100',
+    })
+    expect(settingsOf({ sampler: 'dpm++2m' })).not.toHaveProperty('guidanceCutoff')
+  })
+
+  it('refuses bad values with the schema’s message and the flag’s name', () => {
+    expect(() => settingsOf({ preset: 'turbo' })).toThrow(
+      '--preset: Preset must be one of quality, fast',
+    )
+    expect(() => settingsOf({ sampler: 'euler' })).toThrow(
+      '--sampler: Sampler must be one of ancestral, ddim, dpm++2m',
+    )
+    expect(() => settingsOf({ 'upsample-sampler': 'plms' })).toThrow(
+      '--upsample-sampler: Sampler must be one of ancestral, ddim, dpm++2m',
+    )
+    expect(() => settingsOf({ 'guidance-cutoff': '1.5' })).toThrow(
+      '--guidance-cutoff: Guidance cutoff must be between 0 and 1',
+    )
+    expect(() => settingsOf({ 'upsample-start': '0' })).toThrow(
+      '--upsample-start: Upsampler start must be between 0.05 and 1',
+    )
+    expect(() => settingsOf({ 'upsample-start': 'half' })).toThrow(
+      '--upsample-start must be a number, not "half"',
+    )
+  })
+
+  it('lists the flags and what each preset sets in the usage text', () => {
+    for (const flag of [
+      '--preset P',
+      '--sampler S',
+      '--upsample-sampler S',
+      '--guidance-cutoff F',
+      '--upsample-start F',
+    ]) {
+      expect(usage).toContain(flag)
+    }
+    expect(usage).toMatch(/^ {2}quality +--steps 100, --upsample-steps fast27/m)
+    const fast = generationPresets.fast.settings
+    expect(usage).toContain(`--sampler ${fast.baseSampler}, --steps ${fast.baseRespacing}`)
+    expect(usage).toContain(`--upsample-start ${fast.upsampleStart}`)
+  })
+})
+
+describe('generate --preset fast with the bundled GLIDE-mini', () => {
+  it('runs the Fast preset’s steps and writes its settings into the PNG', async () => {
+    const bin = fileURLToPath(new URL('../../../bin/glide-studio.js', import.meta.url))
+    const work = mkdtempSync(join(tmpdir(), 'glide-cli-fast-'))
+    const out = join(work, 'fast.png')
+    const env = {
+      ...process.env,
+      GLIDE_STUDIO_CONFIG_DIR: join(work, 'config'),
+      GLIDE_STUDIO_MODELS_DIR: join(work, 'no-models'),
+    }
+    const args = ['generate', '--prompt', 'a red circle on the left', '--seed', '1']
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, ...args, '--preset', 'fast', '--out', out],
+        { env, timeout: 120_000 },
+        (error, _stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+      )
+    })
+    expect(result.code).toBe(0)
+    const fast = generationPresets.fast.settings
+    const baseSteps = respacingStepCount(fast.baseRespacing) ?? 0
+    const upSteps = respacingStepCount(fast.upsampleRespacing) ?? 0
+    expect(baseSteps).toBeLessThan(100)
+    expect(result.stderr).toMatch(new RegExp(`base\\s+\\[#+\\] ${baseSteps}/${baseSteps}`))
+    expect(result.stderr).toMatch(new RegExp(`upsample\\s+\\[#+\\] ${upSteps}/${upSteps}`))
+    expect(result.stderr).not.toContain('100/100')
+    const png = readFileSync(out)
+    expect(await sharp(png).metadata()).toMatchObject({ width: 128, height: 128 })
+    const written = JSON.parse(readPngTextChunks(png)['parameters'] ?? '{}') as Record<
+      string,
+      unknown
+    >
+    expect(presetOf(written)).toBe('fast')
+    expect(written).toHaveProperty('baseRespacing', fast.baseRespacing)
+  }, 120_000)
+})
