@@ -222,6 +222,35 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
       batchSize: 1,
     })
     await page.getByRole('button', { name: 'Discard', exact: true }).click()
+  })
+
+  it('runs Fast with CLIP guidance (the bundled CLIP) through both stages', async () => {
+    const form = panel()
+    await form.getByLabel('Guided by', { exact: true }).selectOption('clip')
+    await speed().getByRole('radio', { name: 'Fast' }).check()
+    await expect(speedWords()).resolves.toBe(describePreset('fast', 'text-to-image'))
+    const job = await generate('a yellow star, CLIP guided')
+    expect(job.settings).toMatchObject({
+      guidanceMode: 'clip',
+      baseSampler: fast.baseSampler ?? undefined,
+      baseRespacing: fast.baseRespacing,
+    })
+    const stages = await page.evaluate(
+      (id) =>
+        window.__presetProgress
+          .filter((entry) => entry.jobId === id)
+          .map(({ stage, totalSteps }) => `${stage} ${totalSteps}`),
+      job.id,
+    )
+    expect(new Set(stages)).toEqual(
+      new Set([
+        `base ${respacingStepCount(fast.baseRespacing)}`,
+        `upsample ${respacingStepCount(fast.upsampleRespacing)}`,
+      ]),
+    )
+    await page.screenshot({ path: join(shots, 'fast-clip-staged.png') })
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+    await form.getByLabel('Guided by', { exact: true }).selectOption('classifier-free')
     expect(pageErrors).toEqual([])
   })
 })
