@@ -171,3 +171,47 @@ describe('DPM-Solver++(2M)', () => {
     ).toThrow(/gradient/)
   })
 })
+
+describe('condition_score (CLIP guidance with a deterministic sampler)', () => {
+  const gradient = Float32Array.from({ length: count }, (_, i) => Math.cos(1.3 * i) * 0.8)
+  const diffusion = new GaussianDiffusion(respacedSchedule('squaredcos_cap_v2', 1000, '6'))
+
+  function run(sampler: Sampler, withCondFn: boolean, byHand: boolean): Promise<Float32Array> {
+    return runSamplingLoop({
+      diffusion,
+      sampler,
+      shape,
+      xT,
+      model: (x, timestep) => {
+        const output = exactEps(x, timestep)
+        if (byHand) {
+          const t = diffusion.timestepMap.indexOf(timestep)
+          const scale = Math.fround(
+            Math.sqrt(Math.fround(1 - Math.fround(diffusion.alphasCumprod[t] ?? 0))),
+          )
+          for (let i = 0; i < count; i++) {
+            output[i] = Math.fround((output[i] ?? 0) - Math.fround(scale * (gradient[i] ?? 0)))
+          }
+        }
+        return Promise.resolve(output)
+      },
+      ...(withCondFn ? { condFn: () => Promise.resolve(Float32Array.from(gradient)) } : {}),
+      noise: new RecordedNoise([]),
+      clipDenoised: false,
+    })
+  }
+
+  for (const name of ['ddim', 'dpm++2m'] as const) {
+    it(`${name}: moves eps by −√(1 − ᾱ_t)·gradient at every step, as computed by hand`, async () => {
+      const guided = await run(createSampler(name), true, false)
+      const byHand = await run(createSampler(name), false, true)
+      const plain = await run(createSampler(name), false, false)
+      expect(guided).toEqual(byHand)
+      // The gradient pulls the sample its way.
+      let along = 0
+      for (let i = 0; i < count; i++)
+        along += ((guided[i] ?? 0) - (plain[i] ?? 0)) * (gradient[i] ?? 0)
+      expect(along).toBeGreaterThan(0)
+    })
+  }
+})

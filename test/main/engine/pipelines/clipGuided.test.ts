@@ -11,6 +11,7 @@ import { createSampler } from '../../../../main/engine/diffusion/samplers'
 import { runSamplingLoop, type LoopStep } from '../../../../main/engine/diffusion/samplingLoop'
 import { respacedSchedule } from '../../../../main/engine/diffusion/schedules'
 import type { GlideUNet } from '../../../../main/engine/glideModel'
+import { rgbaToTensor } from '../../../../main/engine/images/rgbaImage'
 import {
   clipCondFn,
   clipGuidedInpaint,
@@ -208,6 +209,53 @@ describe('CLIP guidance', () => {
     expect(textCalls).toBe(1)
     expect((await clipTextEmbedding(clip, 'a red cube', 2)).length).toBe(64)
   })
+
+  for (const sampler of ['ddim', 'dpm++2m'] as const) {
+    it(`with ${sampler} (condition_score) raises the CLIP similarity of the sample`, async () => {
+      const params = {
+        prompt: 'a red cube',
+        batchSize: 1,
+        guidanceScale: 1,
+        baseRespacing: '5',
+        upsampleRespacing: 'fast27',
+        upsampleTemperature: 0.997,
+        seed: 11,
+        baseSampler: sampler,
+      }
+      const [guided] = await clipGuidedTextToImage(
+        { base, clip },
+        { ...params, clipGuidanceScale: 3 },
+      )
+      const [again] = await clipGuidedTextToImage(
+        { base, clip },
+        { ...params, clipGuidanceScale: 3 },
+      )
+      const [plain] = await clipGuidedTextToImage(
+        { base, clip },
+        { ...params, clipGuidanceScale: 0 },
+      )
+      if (!guided || !plain) throw new Error('no image')
+      expect(again?.data).toEqual(guided.data)
+      const from = rgbaToTensor(plain)
+      const to = rgbaToTensor(guided)
+      // similarity(to) − similarity(from) = ∫ ∇similarity · (to − from) along the segment
+      // (trapezoid rule over 5 points), with the clean-image CLIP (t = 0).
+      const textEmb = await clipTextEmbedding(clip, params.prompt, 1)
+      const points = 5
+      let gain = 0
+      for (let k = 0; k < points; k++) {
+        const s = k / (points - 1)
+        const x = from.map((value, i) => value + s * ((to[i] ?? 0) - value))
+        const gradient = await clip.imageGradient(x, [0], textEmb)
+        let dot = 0
+        for (let i = 0; i < x.length; i++)
+          dot += (gradient[i] ?? 0) * ((to[i] ?? 0) - (from[i] ?? 0))
+        gain += ((k === 0 || k === points - 1 ? 0.5 : 1) * dot) / (points - 1)
+      }
+      process.stdout.write(`CLIP ${sampler}: similarity gain ${gain.toExponential(3)}\n`)
+      expect(gain).toBeGreaterThan(0)
+    })
+  }
 
   it('inpaints with CLIP guidance: the kept pixels stay, the masked square is regenerated', async () => {
     const size = 64
