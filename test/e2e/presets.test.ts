@@ -253,4 +253,25 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     await form.getByLabel('Guided by', { exact: true }).selectOption('classifier-free')
     expect(pageErrors).toEqual([])
   })
+
+  it('starts a new page (a reload) at a preset, never at Fast steps on notebook samplers', async () => {
+    const next = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    try {
+      await next.goto(mode.server.url)
+      const group = next
+        .getByRole('form', { name: 'Prompt panel' })
+        .getByRole('radiogroup', { name: 'Speed' })
+      const checked = () =>
+        group.evaluate(
+          (element) =>
+            element.querySelector<HTMLInputElement>('input:checked')?.parentElement?.textContent,
+        )
+      // The saved defaults cannot hold the samplers yet: the last run (Fast) leaves the remembered
+      // step counts as they were, so the page starts at a preset, never at Fast's steps on the
+      // notebooks' samplers (Custom).
+      await expect.poll(checked).toBe('Quality')
+    } finally {
+      await next.close()
+    }
+  })
 })
