@@ -4,7 +4,7 @@
  * so there is no judge; the distance is the measure). Usage:
  *
  *   tsx bench/officialConvergence.ts [--reference-only] [--recompute-reference]
- *       [--reference-threads N] [--seed N] [--prompt TEXT]
+ *       [--reference-threads N] [--reference-steps N (default 1000)] [--seed N] [--prompt TEXT]
  *
  * The reference (≈1000 base steps at batch 2) is computed once and saved under the bench cache
  * (officialModels.ts) as raw float32 with a JSON note; later runs reuse it. It saves its progress
@@ -42,8 +42,6 @@ import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import { distanceStats } from './convergenceStats'
 import { benchCacheDir, ensureOfficialModel, loadAsTheApp } from './officialModels'
 
-const referenceRespacing = '1000'
-
 interface ReferenceNote {
   prompt: string
   seed: number
@@ -51,7 +49,7 @@ interface ReferenceNote {
   sampler: 'ddim'
   respacing: string
   threads: number
-  /** Steps done; 1000 when complete. */
+  /** Steps done; all of them when complete. */
   stepsDone: number
   /** The original timestep the saved partial sample is at (its next step), −1 when complete. */
   nextTimestep: number
@@ -68,8 +66,8 @@ function floatsOf(bytes: Buffer): Float32Array {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice()
 }
 
-function referencePaths(seed: number) {
-  const stem = join(benchCacheDir(), `convergence-ddim1000-seed${seed}`)
+function referencePaths(seed: number, steps: number) {
+  const stem = join(benchCacheDir(), `convergence-ddim${steps}-seed${seed}`)
   return { data: `${stem}.f32`, note: `${stem}.json` }
 }
 
@@ -91,9 +89,11 @@ async function computeReference(
   base: GlideUNet,
   prompt: string,
   seed: number,
+  steps: number,
   threads: number,
 ): Promise<Float32Array> {
-  const paths = referencePaths(seed)
+  const paths = referencePaths(seed, steps)
+  const referenceRespacing = String(steps)
   const size = base.options.image_size
   const plane = 3 * size * size
   const guidanceScale = generationDefaults.sampling.guidanceScale
@@ -159,8 +159,12 @@ async function computeReference(
   return sample.slice(0, plane)
 }
 
-async function loadReference(seed: number, prompt: string): Promise<Float32Array | null> {
-  const paths = referencePaths(seed)
+async function loadReference(
+  seed: number,
+  steps: number,
+  prompt: string,
+): Promise<Float32Array | null> {
+  const paths = referencePaths(seed, steps)
   const note = await readNote(paths.note)
   if (!note || note.nextTimestep !== -1 || note.prompt !== prompt) return null
   const both = floatsOf(await readFile(paths.data))
@@ -172,23 +176,24 @@ async function main(): Promise<void> {
   const seed = Number(flagValue(args, '--seed') ?? 1)
   const prompt = flagValue(args, '--prompt') ?? 'an oil painting of a corgi'
   const referenceThreads = Number(flagValue(args, '--reference-threads') ?? 1)
-  const paths = referencePaths(seed)
+  const referenceSteps = Number(flagValue(args, '--reference-steps') ?? 1000)
+  const paths = referencePaths(seed, referenceSteps)
   if (args.includes('--recompute-reference')) {
     await rm(paths.data, { force: true })
     await rm(paths.note, { force: true })
   }
   const { folder } = await ensureOfficialModel('base')
 
-  let reference = await loadReference(seed, prompt)
+  let reference = await loadReference(seed, referenceSteps, prompt)
   if (reference) {
     console.log(`reusing the saved reference ${paths.data}`)
   } else {
     const base = await loadAsTheApp(folder, referenceThreads)
     console.log(
-      `computing the reference: DDIM 1000 steps, guidance ${generationDefaults.sampling.guidanceScale}, ` +
+      `computing the reference: DDIM ${referenceSteps} steps, guidance ${generationDefaults.sampling.guidanceScale}, ` +
         `seed ${seed}, "${prompt}", ${referenceThreads} ORT thread(s)`,
     )
-    reference = await computeReference(base, prompt, seed, referenceThreads)
+    reference = await computeReference(base, prompt, seed, referenceSteps, referenceThreads)
     await base.dispose()
   }
   const note = await readNote(paths.note)
@@ -201,7 +206,7 @@ async function main(): Promise<void> {
   const base = await loadAsTheApp(folder, threads)
   const quantisedReference = quantizeTo8Bit(reference)
   console.log(
-    `\nbase 64 px sample vs the reference (seed ${seed}, [-1, 1] units, ${threads} threads):`,
+    `\nbase 64 px sample vs the DDIM ${referenceSteps}-step reference (seed ${seed}, [-1, 1] units, ${threads} threads):`,
   )
   for (const name of presetNames as readonly PresetName[]) {
     const settings: SamplingSettings = applyPreset(

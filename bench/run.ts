@@ -1,31 +1,71 @@
-/** `npm run bench`: every benchmark, one after another (they share the machine, so never in parallel). */
+/**
+ * `npm run bench`: every benchmark, one after another (they share the machine, so never in parallel).
+ *
+ * Flags (see bench/README.md):
+ *   --vs-torch      instead: app vs PyTorch on one official base and upsampler step (same weights),
+ *                   then Quality vs Fast whole-image time and peak RSS (vsTorch.ts, wholeImage.ts)
+ *   --ort-options   instead: ONNX Runtime session options on the official base step (ortOptions.ts)
+ *   --clean-cache   remove the cached official-size bench models (officialModels.ts) and stop
+ */
 import { spawnSync } from 'node:child_process'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 import { runClipGradientBenchmark } from './clipGradient'
+import { benchCacheDir, cleanBenchCache } from './officialModels'
+import { runOrtOptions } from './ortOptions'
 import { runUNetStepBenchmarks } from './unetStep'
+import { runVsTorch } from './vsTorch'
+import { runWholeImage } from './wholeImage'
 
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()
+const flags = new Set(process.argv.slice(2))
+const known = ['--vs-torch', '--ort-options', '--clean-cache']
+for (const flag of flags) {
+  if (!known.includes(flag)) {
+    console.error(`unknown flag ${flag}; known: ${known.join(' ')}`)
+    process.exit(2)
+  }
+}
+
+function machineLine(): string {
+  return `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()
     .map((value) => value.toFixed(2))
-    .join(' ')}`,
-)
-await runUNetStepBenchmarks()
-await runClipGradientBenchmark()
+    .join(' ')}`
+}
 
-/** The browser benchmarks are scripts of their own (each starts Chromium and a server). */
-for (const script of [
-  'ipcLatency.ts',
-  'editorBrush.ts',
-  'openLargePicture.ts',
-  'documentDecoder.ts',
-]) {
-  console.log(`\n${script}`)
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))],
-    { stdio: 'inherit' },
+if (flags.has('--clean-cache')) {
+  await cleanBenchCache()
+  process.exit(0)
+}
+
+console.log(machineLine())
+if (flags.has('--vs-torch') || flags.has('--ort-options')) {
+  console.log(
+    `official-size bench models cached in ${benchCacheDir()} (--clean-cache removes them)`,
   )
-  if (result.status !== 0) console.error(`${script} exited with ${result.status}`)
+  if (flags.has('--vs-torch')) {
+    await runVsTorch()
+    runWholeImage()
+  }
+  if (flags.has('--ort-options')) await runOrtOptions()
+  console.log(`\nafter: ${machineLine()}`)
+} else {
+  await runUNetStepBenchmarks()
+  await runClipGradientBenchmark()
+
+  /** The browser benchmarks are scripts of their own (each starts Chromium and a server). */
+  for (const script of [
+    'ipcLatency.ts',
+    'editorBrush.ts',
+    'openLargePicture.ts',
+    'documentDecoder.ts',
+  ]) {
+    console.log(`\n${script}`)
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))],
+      { stdio: 'inherit' },
+    )
+    if (result.status !== 0) console.error(`${script} exited with ${result.status}`)
+  }
 }

@@ -176,10 +176,11 @@ export async function runVsTorch(options: { runs?: number; kinds?: UNetKind[] } 
         String(runs),
       ])
       const minutes = (Date.now() - startedAt.getTime()) / 60000
+      console.error(`  raw: ${JSON.stringify({ kind, app, torch })}`)
       const appOut = floatsOf(await readFile(join(dir, 'app_out.f32')))
       const torchOut = floatsOf(await readFile(join(dir, 'torch_out.f32')))
       const difference = distanceStats(appOut, torchOut)
-      const scale = Math.max(...torchOut.map(Math.abs))
+      const scale = torchOut.reduce((largest, value) => Math.max(largest, Math.abs(value)), 0)
       const wallRatio = mean(torch.stepSeconds) / mean(app.stepSeconds)
       const cpuRatio = mean(torch.cpuSeconds) / mean(app.cpuSeconds)
       console.log(
