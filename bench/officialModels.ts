@@ -11,7 +11,7 @@
  * (checkpoint, ONNX folder, and the optimised-graph cache the first load writes into the folder).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -120,4 +120,20 @@ export function loadAsTheApp(
 export async function cleanBenchCache(log: (line: string) => void = console.log): Promise<void> {
   log(`removing ${benchCacheDir()}`)
   await rm(benchCacheDir(), { recursive: true, force: true })
+}
+
+/** Bytes of the files under `dir`, split into the optimised-graph cache (`.ort-cache`) and the rest. */
+export async function folderDiskUse(
+  dir: string,
+): Promise<{ modelBytes: number; cacheBytes: number }> {
+  let modelBytes = 0
+  let cacheBytes = 0
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const path = join(entry.parentPath, entry.name)
+    const size = (await stat(path)).size
+    if (path.includes('.ort-cache')) cacheBytes += size
+    else modelBytes += size
+  }
+  return { modelBytes, cacheBytes }
 }

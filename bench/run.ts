@@ -45,7 +45,7 @@ if (flags.has('--vs-torch') || flags.has('--ort-options')) {
   )
   if (flags.has('--vs-torch')) {
     await runVsTorch()
-    runWholeImage()
+    await runWholeImage()
   }
   if (flags.has('--ort-options')) await runOrtOptions()
   console.log(`\nafter: ${machineLine()}`)

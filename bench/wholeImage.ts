@@ -19,7 +19,12 @@ import {
 import type { GlideUNet } from '../main/engine/glideModel'
 import { textToImage } from '../main/engine/pipelines'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
-import { ensureOfficialModel, loadAsTheApp } from './officialModels'
+import {
+  ensureOfficialModel,
+  folderDiskUse,
+  loadAsTheApp,
+  officialModelPaths,
+} from './officialModels'
 
 const prompt = 'an oil painting of a corgi'
 
@@ -139,9 +144,9 @@ function settingsLine(settings: SamplingSettings): string {
   )
 }
 
-export function runWholeImage(
+export async function runWholeImage(
   options: { presets?: readonly PresetName[]; seed?: number } = {},
-): void {
+): Promise<void> {
   const presets = options.presets ?? presetNames
   const seed = options.seed ?? 1
   console.log(`\nwhole image, official size, 256 px, batch 1, random weights (seed ${seed}):`)
@@ -169,6 +174,14 @@ export function runWholeImage(
         `(base ${fast.baseRows}/${quality.baseRows}, upsampler ${fast.upsampleRows}/${quality.upsampleRows})`,
     )
   }
+  const gb = (bytes: number) => (bytes / 1e9).toFixed(2)
+  for (const kind of ['base', 'upsample'] as const) {
+    const use = await folderDiskUse(officialModelPaths(kind).folder).catch(() => null)
+    if (!use) continue
+    console.log(
+      `  disk, installed ${kind} model: ${gb(use.modelBytes)} GB + ${gb(use.cacheBytes)} GB optimised-graph cache (.ort-cache)`,
+    )
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -179,7 +192,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   } else {
     const presetsFlag = args.indexOf('--presets')
     const seedFlag = args.indexOf('--seed')
-    runWholeImage({
+    await runWholeImage({
       ...(presetsFlag >= 0
         ? { presets: (args[presetsFlag + 1] ?? '').split(',') as PresetName[] }
         : {}),
