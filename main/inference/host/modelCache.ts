@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderName } from '../../../contract/jobs'
@@ -11,7 +12,9 @@ import { onDemandGlideUNet } from './onDemandGlideUNet'
 import {
   glideUNetFiles,
   loadGlideUNet,
+  modelFolderCacheDir,
   readGlideUNetModelInfo,
+  userOptimisedGraphDir,
   type LoadGlideUNetOptions,
   type OnnxGlideUNet,
 } from './onnxGlideUNet'
@@ -22,7 +25,7 @@ function unetKey({ modelsDir, id }: ModelRef, choice: ExecutionProviderChoice): 
 }
 
 export interface LoadedModel {
-  readonly unet: GlideUNet
+  readonly unet: OnnxGlideUNet
   readonly provider: ExecutionProviderName
 }
 
@@ -65,15 +68,15 @@ export interface ModelRef {
 }
 
 /**
- * Memory a loaded U-Net takes per byte of its weights files while it runs: the weights, ONNX
- * Runtime's repacked copies and working buffers, and the activations of a step. Measured at the
- * official size (peak RSS of loading and running, less the process before it; see the README's
- * benchmarks): base 1.3, upsampler 1.4; rounded up so that loading does not run into swap.
+ * Memory a loaded U-Net takes while it runs, per byte of its weights files: the weights, ONNX
+ * Runtime's repacked copies and a step's activations. At the official size (random weights,
+ * peak RSS of loading and running a few steps, less the process before loading): base 1.3
+ * (batch 2, 64 px), upsampler 2.0 (batch 1, 256 px: its activations take as much as its weights).
  */
-export const memoryPerWeightByte = 1.5
+export const memoryPerWeightByte = 2.1
 
 export interface ModelCacheOptions {
-  /** Where optimised graphs of models in read-only folders (bundled ones) go. */
+  /** The per-user cache dir, where optimised graphs of read-only model folders used to go. */
   userCacheDir?: string
   /** Bytes of memory this process can still take; default process.availableMemory(). */
   availableMemory?: () => number
@@ -81,7 +84,16 @@ export interface ModelCacheOptions {
   openUNet?: (modelDir: string, options: LoadGlideUNetOptions) => Promise<OnnxGlideUNet>
 }
 
-/** Loaded U-Nets by models dir, id and provider choice; a failed load is not cached. */
+/**
+ * Loaded U-Nets by models dir, id and provider choice; a failed load is not cached.
+ *
+ * Sessions are made from the model folders themselves, without the optimised-graph cache: a cached
+ * graph is as big as the model (1.54 GB base, 1.59 GB upsampler at the official size) and saves
+ * about 4 s per model load, once per model per host process (the official U-Nets with ONNX
+ * Runtime's 'all' optimisation, 2 threads on the shared 2-core VM: base 4.9-6.2 s from the folder
+ * against 0.7-1.2 s from the cache, upsampler 4.4-4.8 s against 0.5-1.0 s). Caches earlier
+ * versions left behind are removed at the first load from a models dir.
+ */
 export class ModelCache {
   private readonly loaded = new Map<string, Promise<LoadedModel>>()
   private readonly loadedClips = new Map<string, Promise<OnnxNoisedClip>>()
@@ -90,6 +102,8 @@ export class ModelCache {
   private readonly userCacheDir: string
   private readonly availableMemory: () => number
   private readonly openUNet: NonNullable<ModelCacheOptions['openUNet']>
+  /** Old optimised-graph caches removed, by models dir (and '' for the user cache dir). */
+  private readonly cachesRemoved = new Map<string, Promise<void>>()
 
   constructor(options: ModelCacheOptions = {}) {
     this.userCacheDir = options.userCacheDir ?? defaultCacheDir()
@@ -101,7 +115,7 @@ export class ModelCache {
     const key = unetKey({ modelsDir, id }, choice)
     let entry = this.loaded.get(key)
     if (!entry) {
-      entry = this.load(join(modelsDir, id), choice)
+      entry = this.removeOldCaches([modelsDir]).then(() => this.load(join(modelsDir, id), choice))
       entry.catch(() => this.loaded.delete(key))
       this.loaded.set(key, entry)
     }
@@ -170,19 +184,56 @@ export class ModelCache {
     const key = JSON.stringify([image.modelsDir, image.id, text.modelsDir, text.id, choice])
     let entry = this.loadedClips.get(key)
     if (!entry) {
-      entry = loadNoisedClip(join(image.modelsDir, image.id), join(text.modelsDir, text.id), {
-        executionProviders: providerPreference(choice, process.platform).filter(
-          (provider) =>
-            provider === 'cpu' ||
-            (!this.failedProviders.has(provider) && providerAvailable(provider)),
-        ),
-        intraOpNumThreads: appIntraOpThreads(),
-        userCacheDir: this.userCacheDir,
-      })
+      entry = this.removeOldCaches([image.modelsDir, text.modelsDir]).then(() =>
+        loadNoisedClip(join(image.modelsDir, image.id), join(text.modelsDir, text.id), {
+          executionProviders: providerPreference(choice, process.platform).filter(
+            (provider) =>
+              provider === 'cpu' ||
+              (!this.failedProviders.has(provider) && providerAvailable(provider)),
+          ),
+          intraOpNumThreads: appIntraOpThreads(),
+        }),
+      )
       entry.catch(() => this.loadedClips.delete(key))
       this.loadedClips.set(key, entry)
     }
     return entry
+  }
+
+  /**
+   * Removes the optimised-graph caches of every model folder in these models dirs, and those of
+   * read-only folders in the user cache dir, once per dir for this process. A folder that cannot
+   * be changed (a read-only install) keeps its cache; the loads go on either way.
+   */
+  private removeOldCaches(modelsDirs: readonly string[]): Promise<void> {
+    const once = (key: string, remove: () => Promise<void>) => {
+      let done = this.cachesRemoved.get(key)
+      if (!done) {
+        done = remove().catch(() => undefined)
+        this.cachesRemoved.set(key, done)
+      }
+      return done
+    }
+    return Promise.all([
+      once('', () =>
+        rm(userOptimisedGraphDir(this.userCacheDir), { recursive: true, force: true }),
+      ),
+      ...modelsDirs.map((modelsDir) =>
+        once(modelsDir, async () => {
+          const folders = await readdir(modelsDir, { withFileTypes: true })
+          await Promise.all(
+            folders
+              .filter((entry) => entry.isDirectory())
+              .map((entry) =>
+                rm(modelFolderCacheDir(join(modelsDir, entry.name)), {
+                  recursive: true,
+                  force: true,
+                }).catch(() => undefined),
+              ),
+          )
+        }),
+      ),
+    ]).then(() => undefined)
   }
 
   private async load(modelDir: string, choice: ExecutionProviderChoice): Promise<LoadedModel> {
@@ -194,7 +245,6 @@ export class ModelCache {
     const unet = await this.openUNet(modelDir, {
       executionProviders: candidates,
       intraOpNumThreads: appIntraOpThreads(),
-      userCacheDir: this.userCacheDir,
     })
     for (const provider of candidates) {
       if (provider === unet.executionProvider) break

@@ -44,8 +44,9 @@ export interface LoadGlideUNetOptions {
   executionProvider?: ExecutionProviderName
   intraOpNumThreads?: number
   /**
-   * Where optimised graphs are cached, so loads after the first skip graph optimisation; default
-   * `<modelDir>/.ort-cache`, so deleting a model deletes its cache. null disables the cache.
+   * Where optimised graphs are cached, so loads after the first skip graph optimisation (as big as
+   * the model's weights; ModelCache uses modelFolderCacheDir only when told to keep them). Absent
+   * or null: no cache.
    */
   cacheDir?: string | null
   /**
@@ -153,16 +154,26 @@ async function removeStaleCacheEntries(
   }
 }
 
+/** The optimised-graph cache inside a model folder, so that deleting a model deletes its cache. */
+export function modelFolderCacheDir(modelDir: string): string {
+  return join(modelDir, '.ort-cache')
+}
+
+/** The user-cache folder holding the caches of models in read-only folders (see writableCacheDir). */
+export function userOptimisedGraphDir(userCacheDir: string): string {
+  return join(userCacheDir, 'ort-cache')
+}
+
 export async function writableCacheDir(
   modelDir: string,
   modelId: string,
   options: LoadGlideUNetOptions,
 ): Promise<string | null> {
-  if (options.cacheDir === null) return null
-  const candidates = [options.cacheDir ?? join(modelDir, '.ort-cache')]
+  if (options.cacheDir === undefined || options.cacheDir === null) return null
+  const candidates = [options.cacheDir]
   if (options.userCacheDir !== undefined) {
     const folderHash = createHash('sha256').update(resolve(modelDir)).digest('hex').slice(0, 12)
-    candidates.push(join(options.userCacheDir, 'ort-cache', `${modelId}-${folderHash}`))
+    candidates.push(join(userOptimisedGraphDir(options.userCacheDir), `${modelId}-${folderHash}`))
   }
   for (const dir of candidates) {
     try {

@@ -24,7 +24,7 @@ import { openSessionPairOnFirstProvider, runError, writableCacheDir } from './on
 export interface LoadNoisedClipOptions {
   executionProviders?: readonly ExecutionProviderName[]
   intraOpNumThreads?: number
-  /** null disables the optimised-graph cache. */
+  /** Where the optimised graphs are cached (see LoadGlideUNetOptions); absent or null: no cache. */
   cacheDir?: string | null
   userCacheDir?: string
 }

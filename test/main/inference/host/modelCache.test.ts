@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -136,4 +136,43 @@ describe('ModelCache: the upsampler loads at its stage, after the base when memo
     )
     expect(events).toEqual([])
   })
+})
+
+/** Bytes of the files under a folder. */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size
+  }
+  return total
+}
+
+describe('ModelCache: no optimised-graph cache on disk', () => {
+  it('loads without writing a cache and removes the caches earlier versions left', async () => {
+    const userCacheDir = join(workDir, 'old-user-cache')
+    const oldCaches = [
+      join(modelsDir, base.id, '.ort-cache'),
+      join(modelsDir, upsampler.id, '.ort-cache'),
+      join(userCacheDir, 'ort-cache', 'bundled-model-0123456789ab'),
+    ]
+    for (const dir of oldCaches) {
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, 'unet.cpu.0123456789abcdef.onnx.data'), new Uint8Array(4096))
+    }
+    await writeFile(join(userCacheDir, 'other-file'), 'kept')
+    const cache = new ModelCache({ userCacheDir })
+    const before = await folderBytes(modelsDir)
+
+    const loaded = await cache.get(base, 'cpu')
+    expect(loaded.unet.loadedFromCache).toEqual({ textEncoder: false, unet: false })
+    // Both old folder caches went at the first load from this models dir, the loaded model's and
+    // the other one's, and so did the user cache's; nothing else there was touched.
+    expect(await folderBytes(modelsDir)).toBe(before - 2 * 4096)
+    for (const dir of oldCaches) expect(await stat(dir).catch(() => null)).toBeNull()
+    expect(await readdir(userCacheDir)).toEqual(['other-file'])
+
+    await cache.get(upsampler, 'cpu')
+    expect(await folderBytes(modelsDir)).toBe(before - 2 * 4096)
+    await cache.releaseAll()
+  }, 60_000)
 })

@@ -118,7 +118,7 @@ describe('loadGlideUNet', () => {
     await again.dispose()
   })
 
-  it('reads model.json when no manifest is given and falls back to the CPU', async () => {
+  it('reads model.json when no manifest is given, falls back to the CPU and caches nothing by default', async () => {
     const manifest = {
       format: 'glide-studio/model@1',
       id: model.id,
@@ -134,9 +134,16 @@ describe('loadGlideUNet', () => {
     await writeFile(join(modelDir, 'model.json'), JSON.stringify(manifest))
     const unet = await loadGlideUNet(modelDir, {
       executionProviders: [unavailableProvider],
-      cacheDir: null,
     })
     expect(unet.executionProvider).toBe('cpu')
+    expect(unet.loadedFromCache).toEqual({ textEncoder: false, unet: false })
+    expect((await readdir(modelDir)).sort()).toEqual([
+      'model.json',
+      'text_encoder.onnx',
+      'text_encoder.onnx.data',
+      'unet.onnx',
+      'unet.onnx.data',
+    ])
     expect(unet.id).toBe(model.id)
     expect(unet.kind).toBe('upsample-inpaint')
     expect(maxAbsDifference(await denoiseReference(unet), reference.out)).toBeLessThanOrEqual(1e-4)
