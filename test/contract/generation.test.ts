@@ -6,9 +6,10 @@ import {
   generationPresets,
   presetOf,
   zSamplingSettings,
+  type SamplingSettings,
 } from '../../contract/generation'
 
-const notebookSettings = {
+const notebookSettings: SamplingSettings = {
   prompt: 'a red circle',
   seed: 1,
   ...generationDefaults.sampling,
