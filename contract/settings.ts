@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { generationDefaults, zSamplingSettings } from './generation'
+import { generationDefaults, zSamplerName, zSamplingSettings } from './generation'
 import { zExecutionProviderName } from './jobs'
 
 /** "auto" picks the best provider the platform offers and falls back to CPU. */
@@ -7,13 +7,24 @@ export const zExecutionProviderChoice = z.union([z.literal('auto'), zExecutionPr
 export type ExecutionProviderChoice = z.infer<typeof zExecutionProviderChoice>
 
 /** The prompt panel's starting values: what the user used last (limits from contract/generation). */
-export const zGenerationDefaults = zSamplingSettings.pick({
-  guidanceScale: true,
-  baseRespacing: true,
-  upsampleRespacing: true,
-  upsampleTemperature: true,
-  batchSize: true,
-})
+export const zGenerationDefaults = zSamplingSettings
+  .pick({
+    guidanceScale: true,
+    baseRespacing: true,
+    upsampleRespacing: true,
+    upsampleTemperature: true,
+    batchSize: true,
+  })
+  .extend({
+    /**
+     * The speed settings used last; null = absent (the notebooks', as Quality leaves them), so a
+     * patch can clear them (the store merges patches over what it holds).
+     */
+    baseSampler: zSamplerName.nullable().optional(),
+    upsampleSampler: zSamplerName.nullable().optional(),
+    guidanceCutoff: zSamplingSettings.shape.guidanceCutoff.unwrap().nullable().optional(),
+    upsampleStart: zSamplingSettings.shape.upsampleStart.unwrap().nullable().optional(),
+  })
 export type GenerationDefaults = z.infer<typeof zGenerationDefaults>
 
 export const zWindowBounds = z.strictObject({

@@ -254,7 +254,7 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     expect(pageErrors).toEqual([])
   })
 
-  it('starts a new page (a reload) at a preset, never at Fast steps on notebook samplers', async () => {
+  it('starts a new page (a reload) at the speed used last', async () => {
     const next = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     try {
       await next.goto(mode.server.url)
@@ -266,10 +266,9 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
           (element) =>
             element.querySelector<HTMLInputElement>('input:checked')?.parentElement?.textContent,
         )
-      // The saved defaults cannot hold the samplers yet: the last run (Fast) leaves the remembered
-      // step counts as they were, so the page starts at a preset, never at Fast's steps on the
-      // notebooks' samplers (Custom).
-      await expect.poll(checked).toBe('Quality')
+      // The last run was Fast (with CLIP guidance).
+      await expect.poll(checked).toBe('Fast')
+      await next.screenshot({ path: join(shots, 'reload-fast.png') })
     } finally {
       await next.close()
     }

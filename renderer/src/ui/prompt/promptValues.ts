@@ -75,10 +75,10 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
     steps: sampling.baseRespacing,
     upsampleSteps: sampling.upsampleRespacing,
     upsampleTemperature: String(sampling.upsampleTemperature),
-    baseSampler: '',
-    upsampleSampler: '',
-    guidanceCutoff: '',
-    upsampleStart: '',
+    baseSampler: saved?.baseSampler ?? '',
+    upsampleSampler: saved?.upsampleSampler ?? '',
+    guidanceCutoff: optionalText(saved?.guidanceCutoff),
+    upsampleStart: optionalText(saved?.upsampleStart),
     seed: String(seed),
     newSeedEachRun: generationDefaults.newSeedEachRun,
     batchSize: String(sampling.batchSize),
@@ -90,6 +90,11 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
         : String(generationDefaults.region.featherPx),
     colourMatch: generationDefaults.region.colourMatch,
   }
+}
+
+/** A saved number as the field shows it; '' when it is absent. */
+function optionalText(value: number | null | undefined): string {
+  return value === null || value === undefined ? '' : String(value)
 }
 
 /** A checked submission: exactly what the job gets. */
@@ -199,34 +204,28 @@ function refused(error: {
 /**
  * What the panel remembers for the next session (settings.update's defaults). Guidance that
  * follows the mode is remembered as the contract's default, so the next session follows it too.
- * The saved defaults cannot hold the samplers, cutoff or upsampler start, so the step counts of a
- * run that set any of them are not remembered either: the next session starts from step counts
- * that go with the notebooks' samplers, never from Fast's 20 steps on the ancestral sampler.
+ * Speed settings the job leaves out are remembered as null, which clears the ones saved before.
  */
 export function rememberedDefaults(
   sampling: SamplingSettings,
   guidanceFollowsMode = false,
-): Partial<GenerationDefaults> {
+): GenerationDefaults {
   const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = sampling
   const guidanceScale = guidanceFollowsMode
     ? generationDefaults.sampling.guidanceScale
     : sampling.guidanceScale
-  const notebookSamplers = speedFieldNames.every((field) => sampling[field] === undefined)
   return {
     guidanceScale,
-    ...(notebookSamplers ? { baseRespacing, upsampleRespacing } : {}),
+    baseRespacing,
+    upsampleRespacing,
     upsampleTemperature,
     batchSize,
+    baseSampler: sampling.baseSampler ?? null,
+    guidanceCutoff: sampling.guidanceCutoff ?? null,
+    upsampleSampler: sampling.upsampleSampler ?? null,
+    upsampleStart: sampling.upsampleStart ?? null,
   }
 }
-
-/** The speed settings beside the step counts: absent in a notebook (Quality) job. */
-const speedFieldNames = [
-  'baseSampler',
-  'guidanceCutoff',
-  'upsampleSampler',
-  'upsampleStart',
-] as const
 
 /** The settings a speed preset decides, in the contract's form (absent = the notebooks'). */
 export type SpeedSettings = Pick<SamplingSettings, keyof PresetSettings>

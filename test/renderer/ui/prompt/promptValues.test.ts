@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { generationDefaults, generationPresets } from '../../../../contract/generation'
+import type { GenerationDefaults } from '../../../../contract/settings'
 import {
   checkPromptValues,
   initialPromptValues,
@@ -149,6 +150,10 @@ describe('prompt panel values', () => {
       upsampleRespacing: 'fast27',
       upsampleTemperature: 0.997,
       batchSize: 2,
+      baseSampler: null,
+      guidanceCutoff: null,
+      upsampleSampler: null,
+      upsampleStart: null,
     })
   })
 })
@@ -219,17 +224,21 @@ describe('speed presets in the panel', () => {
     })
   })
 
-  it('start the next session from a preset, never from Fast step counts on notebook samplers', () => {
+  it('start the next session at the preset or custom settings used last', () => {
     // The settings store merges what is remembered over what it holds (SettingsStore.applyPatch).
-    const saved = { ...generationDefaults.sampling }
-    const fast = withPreset(start({ batchSize: '2' }), 'fast')
-    const afterFast = { ...saved, ...rememberedDefaults(sampling(fast)) }
-    expect(afterFast).toEqual({ ...saved, batchSize: 2 })
-    expect(presetOfValues(initialPromptValues(afterFast, 1))).toBe('quality')
-    // A notebook run's own step counts are remembered as before.
-    const own = sampling(withPreset({ ...fast, steps: '50' }, 'quality'))
-    expect(rememberedDefaults(own)).toMatchObject({ baseRespacing: '100' })
-    const fifty = { ...own, baseRespacing: '50' }
-    expect({ ...saved, ...rememberedDefaults(fifty) }).toMatchObject({ baseRespacing: '50' })
+    let saved: GenerationDefaults = { ...generationDefaults.sampling }
+    const remember = (values: PromptValues) => {
+      saved = { ...saved, ...rememberedDefaults(sampling(values)) }
+      return initialPromptValues(saved, 1)
+    }
+    const fast = withPreset(start(), 'fast')
+    expect(presetOfValues(remember(fast))).toBe('fast')
+    const custom = remember({ ...fast, guidanceCutoff: '0.45' })
+    expect(presetOfValues(custom)).toBeNull()
+    expect(custom.guidanceCutoff).toBe('0.45')
+    // Back to Quality: the saved speed settings are cleared, and the next job is today's again.
+    const quality = remember(withPreset(fast, 'quality'))
+    expect(presetOfValues(quality)).toBe('quality')
+    expect(sampling({ ...quality, prompt: 'a lighthouse', seed: '42' })).toEqual(sampling(start()))
   })
 })
