@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { generationLimits } from './generation'
+import { generationLimits, zSamplingSettings } from './generation'
 
 /**
  * Documents: decoding images, projects (.glide), exports, autosave and recovery. Every channel is
@@ -51,6 +51,13 @@ export const zGenerationInfo = z.strictObject({
   upsampleTemperature: z.number().min(0).max(2),
   model: z.string().max(200),
   frame: zRect,
+  /** The speed settings the job set; absent = the notebooks' (every record from before them). */
+  ...zSamplingSettings.pick({
+    baseSampler: true,
+    guidanceCutoff: true,
+    upsampleSampler: true,
+    upsampleStart: true,
+  }).shape,
 })
 export type GenerationInfo = z.infer<typeof zGenerationInfo>
 

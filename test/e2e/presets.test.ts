@@ -174,6 +174,10 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     await expect
       .poll(() => page.getByTestId('layers.item').first().getAttribute('aria-label'))
       .toBe(`a red circle on a blue sky (${job.settings.seed})`)
+    // The layer keeps the job's settings: recalled into the panel at Quality, they are Fast again.
+    await speed().getByRole('radio', { name: 'Quality' }).check()
+    await page.getByRole('button', { name: 'Use these settings', exact: true }).click()
+    await expect.poll(checkedSpeed).toBe('Fast')
     const after = await canvasPixels()
     let changed = 0
     for (let i = 0; i < after.length; i += 3) {

@@ -173,5 +173,9 @@ export function generationInfo(request: GenerationRequest, batchIndex: number): 
     upsampleTemperature: settings.upsampleTemperature,
     model: settings.model,
     frame: { ...frame },
+    ...(settings.baseSampler ? { baseSampler: settings.baseSampler } : {}),
+    ...(settings.guidanceCutoff !== undefined ? { guidanceCutoff: settings.guidanceCutoff } : {}),
+    ...(settings.upsampleSampler ? { upsampleSampler: settings.upsampleSampler } : {}),
+    ...(settings.upsampleStart !== undefined ? { upsampleStart: settings.upsampleStart } : {}),
   }
 }

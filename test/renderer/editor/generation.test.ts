@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { zGenerationInfo } from '../../../contract/documents'
 import { Editor } from '../../../renderer/src/editor/Editor'
 import { compositeRect } from '../../../renderer/src/editor/compositing'
 import type { RgbaImage } from '../../../renderer/src/editor/EditorDocument'
@@ -185,6 +186,25 @@ describe('compositing a result inside the mask', () => {
       height: 300,
     })
     expect(editor.layers.at(-1)!.generation?.kind).toBe('text-to-image')
+  })
+
+  it('records the speed settings a job set on its layer, and none for a notebook job', () => {
+    const editor = testEditor(300, 300)
+    const speed = {
+      baseSampler: 'dpm++2m',
+      guidanceCutoff: 0.3,
+      upsampleSampler: 'ddim',
+      upsampleStart: 0.5,
+    } as const
+    editor.stageResults(editor.captureGeneration({ ...settings, ...speed }), fakeInpaint(1))
+    editor.acceptStaged()
+    const fast = editor.layers.at(-1)!.generation
+    expect(zGenerationInfo.safeParse(fast).success).toBe(true)
+    expect(fast).toMatchObject(speed)
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(1))
+    editor.acceptStaged()
+    const quality = editor.layers.at(-1)!.generation!
+    for (const field of Object.keys(speed)) expect(quality).not.toHaveProperty(field)
   })
 })
 

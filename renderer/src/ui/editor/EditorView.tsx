@@ -247,6 +247,11 @@ export function EditorView({ glide, state }: EditorViewProps) {
       steps: generation.baseRespacing,
       upsampleSteps: generation.upsampleRespacing,
       upsampleTemperature: String(generation.upsampleTemperature),
+      baseSampler: generation.baseSampler ?? '',
+      guidanceCutoff:
+        generation.guidanceCutoff === undefined ? '' : String(generation.guidanceCutoff),
+      upsampleSampler: generation.upsampleSampler ?? '',
+      upsampleStart: generation.upsampleStart === undefined ? '' : String(generation.upsampleStart),
       modelId: generation.model,
     }))
   }, [])
