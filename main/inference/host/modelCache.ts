@@ -69,11 +69,12 @@ export interface ModelRef {
 
 /**
  * Memory a loaded U-Net takes while it runs, per byte of its weights files: the weights, ONNX
- * Runtime's repacked copies and a step's activations. At the official size (random weights,
- * peak RSS of loading and running a few steps, less the process before loading): base 1.3
- * (batch 2, 64 px), upsampler 2.0 (batch 1, 256 px: its activations take as much as its weights).
+ * Runtime's repacked copies and a step's activations. Measured at the official size (random
+ * weights, growth of the peak RSS from before the load): upsampler 2.09 (3.18 GB for 1.59 GB, one
+ * 256 px row: its activations take as much as its weights), base 1.29 (two 64 px rows); rounded up
+ * for what the rest of the process allocates meanwhile.
  */
-export const memoryPerWeightByte = 2.1
+export const memoryPerWeightByte = 2.25
 
 export interface ModelCacheOptions {
   /** The per-user cache dir, where optimised graphs of read-only model folders used to go. */
