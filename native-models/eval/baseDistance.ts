@@ -3,7 +3,7 @@
  *
  *   npx tsx native-models/eval/baseDistance.ts [--rows 4] [--seeds 1] [--guidance 3]
  *     [--cutoffs 0.1,0.2,0.3,0.5] [--cutoff-steps 20] [--fast dpm++2m:20:0.3,dpm++2m:15:0.3]
- *     [--reference-steps 1000] [--models-dir native-models/glide-mini]
+ *     [--reference-steps 1000 (0: none)] [--models-dir native-models/glide-mini]
  *
  * For each prompt and seed the base samples `rows` images from the seed's x_T (the first noise draw,
  * as the pipelines do) with classifier-free guidance, and prints the distance in 8-bit levels
@@ -179,6 +179,7 @@ for (const seed of seeds) {
         withCutoff.rowsPerImage,
       )
     }
+    if (reference.respacing === '0') continue
     const referenceRun = await measure(reference)
     let between = 0
     for (let row = 0; row < rows; row++) {
