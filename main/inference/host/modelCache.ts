@@ -156,15 +156,7 @@ export class ModelCache {
     return onDemandGlideUNet(info, async () => (await this.getMakingRoom(model, choice)).unet)
   }
 
-  /** Releases one U-Net's sessions; a later get loads it again. */
-  async release(model: ModelRef, choice: ExecutionProviderChoice): Promise<void> {
-    const key = unetKey(model, choice)
-    const entry = this.loaded.get(key)
-    this.loaded.delete(key)
-    await entry?.then(({ unet }) => unet.dispose()).catch(() => undefined)
-  }
-
-  /** Releases every loaded U-Net and CLIP. */
+  /** Releases every loaded U-Net and CLIP (a later get loads it again). */
   async releaseAll(): Promise<void> {
     const unets = [...this.loaded.values()]
     const clips = [...this.loadedClips.values()]
