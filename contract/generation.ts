@@ -73,9 +73,10 @@ export const zSeed = z
 
 /**
  * The samplers a stage can run (main/engine/diffusion/samplers.ts): GLIDE's ancestral p_sample,
- * DDIM (eta 0) and DPM-Solver++(2M), a deterministic multistep solver that needs far fewer steps.
+ * DDIM (eta 0), DPM-Solver++(2M), a deterministic multistep solver that needs far fewer steps, and
+ * its stochastic (SDE) form, which adds fresh noise at each step as the ancestral sampler does.
  */
-export const samplerNames = ['ancestral', 'ddim', 'dpm++2m'] as const
+export const samplerNames = ['ancestral', 'ddim', 'dpm++2m', 'dpm++2m-sde'] as const
 export const zSamplerName = z.enum(samplerNames, {
   error: `Sampler must be one of ${samplerNames.join(', ')}`,
 })

@@ -27,8 +27,8 @@ import {
  * mean moved by variance · scale · ∇x [exp(logit_scale)·text_emb·image_emb(x_t, t)] from the
  * noised CLIP, evaluated at x_t and the step's original timestep. The text embedding is computed
  * once per generation. The usual upsampler follows, as in text to image (or inpainting).
- * With a deterministic base sampler (baseSampler 'ddim' or 'dpm++2m') the same gradient enters
- * the eps instead (GLIDE's condition_score, in the sampling loop).
+ * With any other base sampler (DDIM, DPM-Solver++) the same gradient enters the eps instead
+ * (GLIDE's condition_score, in the sampling loop).
  *
  * Noise order (fixed, so a seed reproduces the same pixels): base x_T (N rows), each base step's
  * ancestral noise, then the upsampler's x_T and step noise exactly as in glidePipelines.

@@ -11,6 +11,7 @@ export const samplerLabels: Record<SamplerName, string> = {
   ancestral: 'Ancestral',
   ddim: 'DDIM',
   'dpm++2m': 'DPM-Solver++(2M)',
+  'dpm++2m-sde': 'DPM-Solver++(2M) SDE',
 }
 
 /**

@@ -6,12 +6,13 @@ import {
 import {
   DdimSampler,
   DpmSolverPlusPlus2MSampler,
+  DpmSolverPlusPlus2MSdeSampler,
   createSampler,
   type Sampler,
 } from '../../../../main/engine/diffusion/samplers'
 import { runSamplingLoop } from '../../../../main/engine/diffusion/samplingLoop'
 import { betaSchedule, respacedSchedule } from '../../../../main/engine/diffusion/schedules'
-import { RecordedNoise } from '../../../../main/engine/random/noise'
+import { RecordedNoise, SeededNoise } from '../../../../main/engine/random/noise'
 
 /**
  * A Gaussian toy: each of the 12 values of the data is drawn from N(μ_i, s_i²), so the optimal eps
@@ -214,4 +215,81 @@ describe('condition_score (CLIP guidance with a deterministic sampler)', () => {
       expect(along).toBeGreaterThan(0)
     })
   }
+})
+
+describe('DPM-Solver++(2M) SDE', () => {
+  /** Many independent chains of the toy in one batch: rows × 12 values. */
+  async function sampleMany(sampler: Sampler, steps: number, rows: number, seed: number) {
+    const batchShape: ImageShape = { batch: rows, channels: 3, height: 2, width: 2 }
+    const noise = new SeededNoise(seed)
+    const start = noise.normal(rows * count)
+    const sample = await runSamplingLoop({
+      diffusion: new GaussianDiffusion(respacedSchedule('squaredcos_cap_v2', 1000, String(steps))),
+      sampler,
+      shape: batchShape,
+      xT: start,
+      model: (x, timestep) => {
+        const output = new Float32Array(2 * x.length)
+        for (let row = 0; row < rows; row++) {
+          const eps = exactEps(x.subarray(row * count, (row + 1) * count), timestep)
+          output.set(eps.subarray(0, count), row * 2 * count)
+        }
+        return Promise.resolve(output)
+      },
+      noise,
+      clipDenoised: false,
+    })
+    return sample
+  }
+
+  /** Largest error of the per-value mean and standard deviation against N(μ_i, s_i²). */
+  function momentError(sample: Float32Array, rows: number): { mean: number; deviation: number } {
+    let meanError = 0
+    let deviationError = 0
+    for (let i = 0; i < count; i++) {
+      let sum = 0
+      let squares = 0
+      for (let row = 0; row < rows; row++) {
+        const value = sample[row * count + i] ?? 0
+        sum += value
+        squares += value * value
+      }
+      const mean = sum / rows
+      const deviation = Math.sqrt(squares / rows - mean * mean)
+      meanError = Math.max(meanError, Math.abs(mean - (means[i] ?? 0)))
+      deviationError = Math.max(deviationError, Math.abs(deviation - (deviations[i] ?? 0)))
+    }
+    return { mean: meanError, deviation: deviationError }
+  }
+
+  it('samples the data distribution of the Gaussian toy, closer than ancestral at the same steps', async () => {
+    const rows = 4000
+    const errors = []
+    for (const steps of [20, 100]) {
+      const sde = momentError(await sampleMany(createSampler('dpm++2m-sde'), steps, rows, 7), rows)
+      const ancestral = momentError(
+        await sampleMany(createSampler('ancestral'), steps, rows, 7),
+        rows,
+      )
+      errors.push({ sde, ancestral })
+    }
+    // Measured (largest error of a standard deviation): 20 steps 0.031 vs ancestral 0.042, 100
+    // steps 0.009 vs 0.015. Ancestral sampling with the toy's v output at 0 takes GLIDE's lower
+    // variance bound. The sampling error of a deviation over 4000 draws is about 0.007.
+    for (const { sde, ancestral } of errors) {
+      expect(sde.mean).toBeLessThan(0.025)
+      expect(sde.deviation).toBeLessThan(ancestral.deviation)
+    }
+    expect(errors[1]?.sde.deviation ?? 1).toBeLessThan(0.015)
+    expect(errors[1]?.sde.deviation ?? 1).toBeLessThan((errors[0]?.sde.deviation ?? 0) / 2)
+  })
+
+  it('draws noise at every step but the last, and differs from the ODE solver', async () => {
+    const sampler = new DpmSolverPlusPlus2MSdeSampler()
+    expect(sampler.noiseCount(5, shape)).toBe(count)
+    expect(sampler.noiseCount(0, shape)).toBe(0)
+    const ode = await sampleMany(createSampler('dpm++2m'), 10, 2, 3)
+    const sde = await sampleMany(sampler, 10, 2, 3)
+    expect(Array.from(sde)).not.toEqual(Array.from(ode))
+  })
 })
