@@ -264,7 +264,7 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
     settings: {
       baseSampler: 'dpm++2m',
       baseRespacing: '20',
-      guidanceCutoff: 0.3,
+      guidanceCutoff: 0.5,
       upsampleSampler: 'ddim',
       upsampleRespacing: '6',
       upsampleStart: 0.5,
