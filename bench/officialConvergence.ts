@@ -16,7 +16,8 @@
  * samples, 8-bit) with the settings applyPreset(…, 'quality' | 'fast') gives; the reference is
  * compared both as floats and quantised to 8 bit like them. Distances are in [-1, 1] units.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { renameSync, writeFileSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import {
@@ -71,9 +72,9 @@ function referencePaths(seed: number, steps: number) {
   return { data: `${stem}.f32`, note: `${stem}.json` }
 }
 
-async function saveAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  await writeFile(`${path}.partial`, data)
-  await rename(`${path}.partial`, path)
+function saveAtomicallySync(path: string, data: Uint8Array | string): void {
+  writeFileSync(`${path}.partial`, data)
+  renameSync(`${path}.partial`, path)
 }
 
 async function readNote(path: string): Promise<ReferenceNote | null> {
@@ -145,17 +146,18 @@ async function computeReference(
           `reference step ${progress.stepsDone}/${totalSteps}: ${perStep.toFixed(2)} s/step, ` +
             `about ${(((totalSteps - progress.stepsDone) * perStep) / 60).toFixed(0)} min left`,
         )
-        void saveAtomically(paths.data, new Uint8Array(step.sample.slice().buffer))
-          .then(() => saveAtomically(paths.note, JSON.stringify(progress, null, 2)))
-          .catch((error: unknown) => console.error(`could not save progress: ${String(error)}`))
+        // Synchronous, so the note always describes the sample saved with it: model runs block
+        // the event loop, and an asynchronous write could land steps later.
+        saveAtomicallySync(paths.data, new Uint8Array(step.sample.slice().buffer))
+        saveAtomicallySync(paths.note, JSON.stringify(progress, null, 2))
       }
     },
   })
   progress.stepsDone = totalSteps
   progress.nextTimestep = -1
   progress.finishedAt = new Date().toISOString()
-  await saveAtomically(paths.data, new Uint8Array(sample.slice().buffer))
-  await saveAtomically(paths.note, JSON.stringify(progress, null, 2))
+  saveAtomicallySync(paths.data, new Uint8Array(sample.slice().buffer))
+  saveAtomicallySync(paths.note, JSON.stringify(progress, null, 2))
   return sample.slice(0, plane)
 }
 
