@@ -89,11 +89,12 @@ export interface ModelCacheOptions {
  * Loaded U-Nets by models dir, id and provider choice; a failed load is not cached.
  *
  * Sessions are made from the model folders themselves, without the optimised-graph cache: a cached
- * graph is as big as the model (1.54 GB base, 1.59 GB upsampler at the official size) and saves
- * about 4 s per model load, once per model per host process (the official U-Nets with ONNX
- * Runtime's 'all' optimisation, 2 threads on the shared 2-core VM: base 4.9-6.2 s from the folder
- * against 0.7-1.2 s from the cache, upsampler 4.4-4.8 s against 0.5-1.0 s). Caches earlier
- * versions left behind are removed at the first load from a models dir.
+ * graph is as big as the model (1.54 GB base, 1.59 GB upsampler at the official size) and saved
+ * about 3 s per model load, once per model per host process (official U-Nets, ONNX Runtime's 'all'
+ * optimisation, 2 threads, shared 2-core VM: base 3.2-3.9 s from the folder against 0.8 s from the
+ * cache, 1.9 against 0.45 CPU-s; upsampler 3.5-3.8 s against 0.8-0.9 s). 'extended' would load
+ * in under a second without a cache but costs 6-15 % more CPU per step. Caches earlier versions
+ * left behind are removed at the first load from a models dir.
  */
 export class ModelCache {
   private readonly loaded = new Map<string, Promise<LoadedModel>>()
