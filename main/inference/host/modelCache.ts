@@ -93,7 +93,7 @@ export interface ModelCacheOptions {
  * about 3 s per model load, once per model per host process (official U-Nets, ONNX Runtime's 'all'
  * optimisation, 2 threads, shared 2-core VM: base 3.2-3.9 s from the folder against 0.8 s from the
  * cache, 1.9 against 0.45 CPU-s; upsampler 3.5-3.8 s against 0.8-0.9 s). 'extended' would load
- * in under a second without a cache but costs 6-15 % more CPU per step. Caches earlier versions
+ * in under a second without a cache but costs 3-16 % more CPU per step. Caches earlier versions
  * left behind are removed at the first load from a models dir.
  */
 export class ModelCache {
