@@ -1,9 +1,9 @@
 """Compare two `npm run eval:mini` runs (same prompts and seeds), e.g. the Quality and Fast presets.
 
-    /usr/bin/python3 native-models/eval/compare.py QUALITY_DIR FAST_DIR [--bar 2]
+    /usr/bin/python3 native-models/eval/compare.py QUALITY_DIR[,DIR...] FAST_DIR[,DIR...] [--bar 2]
 
 Each DIR holds the run's score.json (`--json DIR/score.json`) and unet-evaluations.json (written to
-`--out DIR`). Prints the U-Net rows and times of both runs, then, for every row (kind, group,
+`--out DIR`); several DIRs on one side (runs with other `--seed-offset`s) are pooled. Prints the U-Net rows and times of both runs, then, for every row (kind, group,
 guidance) and column of the accuracy table: both shares, the difference (second minus first, in
 points), the binomial standard error of that difference at the claims' counts,
 sqrt(p1(1-p1)/n1 + p2(1-p2)/n2), and a verdict against the bar: "ok" when the second run is at most
@@ -19,11 +19,32 @@ COLUMNS = ["colour", "shape", "size", "position", "relation", "background", "cou
            "1-obj c+s", "1-obj pos", "in-mask", "outside", "success"]
 
 
-def load(folder):
-    with open(os.path.join(folder, "score.json")) as handle:
-        rows = {(r["kind"], r["group"], r["mode"], r["guidance"]): r for r in json.load(handle)}
-    with open(os.path.join(folder, "unet-evaluations.json")) as handle:
-        evaluations = json.load(handle)
+def load(folders):
+    """One side of the comparison: the runs in a comma-separated list of folders, pooled (claim
+    counts, images, U-Net rows and seconds added up per row and section)."""
+    rows, evaluations = {}, None
+    for folder in folders.split(","):
+        with open(os.path.join(folder, "score.json")) as handle:
+            for row in json.load(handle):
+                key = (row["kind"], row["group"], row["mode"], row["guidance"])
+                pooled = rows.setdefault(key, {"counts": {}})
+                for column, (hits, total) in row.get("counts", {}).items():
+                    previous = pooled["counts"].get(column, [0, 0])
+                    pooled["counts"][column] = [previous[0] + hits, previous[1] + total]
+        with open(os.path.join(folder, "unet-evaluations.json")) as handle:
+            run = json.load(handle)
+        if evaluations is None:
+            evaluations = run
+            continue
+        if run["settings"] != evaluations["settings"]:
+            raise SystemExit(f"{folder}: other settings than {folders.split(',')[0]}")
+        for section in run["sections"]:
+            match = [s for s in evaluations["sections"] if s["section"] == section["section"]]
+            if not match:
+                evaluations["sections"].append(section)
+                continue
+            for field in ("images", "baseRows", "upsampleRows", "seconds"):
+                match[0][field] += section[field]
     return rows, evaluations
 
 

@@ -6,6 +6,7 @@
  *   npm run eval:mini -- [--preset quality|fast] [--samples 4] [--guidance 1,2,3,5]
  *                        [--clip-guidance 0,1,3,5] [--inpaint 16] [--inpaint-guidance 5]
  *                        [--models-dir native-models/glide-mini] [--out DIR] [--json result.json]
+ *                        [--seed-offset 0]
  *                        [--steps N] [--upsample-steps N] [--base-sampler NAME]
  *                        [--guidance-cutoff C] [--upsample-sampler NAME] [--upsample-start S]
  *
@@ -63,6 +64,7 @@ const { values } = parseArgs({
     'upsample-sampler': { type: 'string' },
     'upsample-start': { type: 'string' },
     inpaint: { type: 'string', default: '16' },
+    'seed-offset': { type: 'string', default: '0' },
     'inpaint-guidance': { type: 'string', default: '5' },
     'models-dir': { type: 'string', default: join(here, '..', 'glide-mini') },
     out: { type: 'string', default: join(tmpdir(), 'glide-mini-eval') },
@@ -81,6 +83,8 @@ const clipScales = values['clip-guidance']
 const outDir = values.out
 mkdirSync(outDir, { recursive: true })
 const preset: PresetName = zPresetName.parse(values.preset)
+/** Added to every seed: another batch of samples of the same prompts and cases. */
+const seedOffset = Number(values['seed-offset'])
 
 /** The fields a preset decides, plus the upsampler temperature every run uses. */
 type StageSettings = Pick<
@@ -246,7 +250,7 @@ for (const guidance of guidances) {
   await counted(`text2im g${guidance}`, async () => {
     let generated = 0
     for (const [index, prompt] of cases.prompts.entries()) {
-      const seed = 1000 + index
+      const seed = 1000 + seedOffset + index
       const images = await textToImage(models, {
         ...common,
         prompt: prompt.caption,
@@ -280,7 +284,7 @@ for (const scale of clipScales) {
   await counted(`clip c${scale}`, async () => {
     let generated = 0
     for (const [index, prompt] of cases.prompts.entries()) {
-      const seed = 1000 + index
+      const seed = 1000 + seedOffset + index
       const images = await clipGuidedTextToImage(
         { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
         {
@@ -324,7 +328,7 @@ await counted(`inpaint g${inpaintGuidance}`, async () => {
       prompt: item.caption,
       batchSize: 1,
       guidanceScale: inpaintGuidance,
-      seed: 2000 + index,
+      seed: 2000 + seedOffset + index,
       image: source,
       keepMask,
     })
