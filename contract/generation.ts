@@ -262,9 +262,9 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
   fast: {
     label: 'Fast',
     settings: {
-      baseSampler: 'dpm++2m',
+      baseSampler: 'ancestral',
       baseRespacing: '20',
-      guidanceCutoff: 0.5,
+      guidanceCutoff: 0.3,
       upsampleSampler: 'ddim',
       upsampleRespacing: '6',
       upsampleStart: 0.5,
