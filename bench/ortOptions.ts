@@ -140,8 +140,16 @@ async function measure(
     return result.out
   }
   const first = await run()
-  if (variant.preallocatedOutput && first?.data !== output.data) {
-    console.log('  (the binding copied the output: preallocated outputs are not used as given)')
+  if (variant.preallocatedOutput && round === 1) {
+    const given = output.data as Float32Array
+    const returned = first?.data as Float32Array | undefined
+    const writtenInPlace =
+      returned !== undefined && given.some((value, i) => value !== 0 && value === returned[i])
+    console.log(
+      writtenInPlace
+        ? `  (preallocated output: ORT wrote into the given tensor${returned.buffer === given.buffer ? '' : ' and returned a copy'})`
+        : '  (preallocated output: the given tensor stayed empty; the binding allocated its own output)',
+    )
   }
   const stepSeconds: number[] = []
   const cpuSeconds: number[] = []
