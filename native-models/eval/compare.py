@@ -121,7 +121,7 @@ def main():
             pa, pb = ah / an, bh / bn
             diff = 100 * (pb - pa)
             se = 100 * math.sqrt(pa * (1 - pa) / an + pb * (1 - pb) / bn)
-            if diff >= -args.bar:
+            if diff >= -args.bar - 1e-9:
                 verdict = "ok"
             else:
                 verdict = "MISS" + (" (within noise: < 2 SE)" if -diff < 2 * se else " (beyond 2 SE)")
