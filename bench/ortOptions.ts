@@ -2,21 +2,21 @@
  * ONNX Runtime session options on the official base step (batch 2, random weights; the cached
  * model of officialModels.ts). Every variant starts from the options the app's host uses
  * (main/inference/host/onnxGlideUNet.ts sessionOptions: CPU, appIntraOpThreads(), spinning off,
- * arena on, the optimised graph from the cache loaded at level 'disabled') and changes one thing:
+ * arena on, the model folder's unet.onnx optimised at level 'all' when loading; the model cache
+ * keeps no optimised copy) and changes one thing:
  *
  *   threads-1            intraOpNumThreads 1
  *   spinning-on          session.intra_op.allow_spinning '1' (ORT's default)
  *   arena-off            enableCpuMemArena false
- *   level-basic / -extended / -all   the raw unet.onnx optimised at that level when loading
+ *   level-basic, level-extended  optimised at that level instead of 'all'
  *   preallocated-output  session.run(feeds, { out: a tensor made once }) instead of a new output
  *
- * Rounds run every variant in turn (odd rounds in reverse order), each variant a fresh session:
+ * Rounds run every variant in turn (even rounds in reverse order), each variant a fresh session:
  * one warm-up run, then `runs` timed runs (wall and process CPU). The ratio to the app's options in
  * the same round is what to read; wall time on a shared machine moves with the neighbours.
  *
  * Usage: tsx bench/ortOptions.ts [--rounds N] [--runs N] [--variants a,b,…]
  */
-import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
@@ -29,8 +29,6 @@ import { ensureOfficialModel } from './officialModels'
 
 interface Variant {
   name: string
-  /** 'cached': the app's optimised-graph cache entry; 'raw': unet.onnx as imported. */
-  graph: 'cached' | 'raw'
   options: ort.InferenceSession.SessionOptions
   preallocatedOutput?: boolean
 }
@@ -59,34 +57,18 @@ function appOptions(threads: number): ort.InferenceSession.SessionOptions {
 
 function variants(threads: number): Variant[] {
   const app = appOptions(threads)
-  const cached = { ...app, graphOptimizationLevel: 'disabled' as const }
   return [
-    { name: 'app', graph: 'cached', options: cached },
-    { name: 'threads-1', graph: 'cached', options: { ...cached, intraOpNumThreads: 1 } },
+    { name: 'app', options: app },
+    { name: 'threads-1', options: { ...app, intraOpNumThreads: 1 } },
     {
       name: 'spinning-on',
-      graph: 'cached',
-      options: { ...cached, extra: { session: { intra_op: { allow_spinning: '1' } } } },
+      options: { ...app, extra: { session: { intra_op: { allow_spinning: '1' } } } },
     },
-    { name: 'arena-off', graph: 'cached', options: { ...cached, enableCpuMemArena: false } },
-    { name: 'level-basic', graph: 'raw', options: { ...app, graphOptimizationLevel: 'basic' } },
-    {
-      name: 'level-extended',
-      graph: 'raw',
-      options: { ...app, graphOptimizationLevel: 'extended' },
-    },
-    { name: 'level-all', graph: 'raw', options: app },
-    { name: 'preallocated-output', graph: 'cached', options: cached, preallocatedOutput: true },
+    { name: 'arena-off', options: { ...app, enableCpuMemArena: false } },
+    { name: 'level-basic', options: { ...app, graphOptimizationLevel: 'basic' } },
+    { name: 'level-extended', options: { ...app, graphOptimizationLevel: 'extended' } },
+    { name: 'preallocated-output', options: app, preallocatedOutput: true },
   ]
-}
-
-async function cachedGraph(folder: string, stem: string): Promise<string> {
-  const cacheDir = join(folder, '.ort-cache')
-  const name = (await readdir(cacheDir)).find(
-    (entry) => entry.startsWith(`${stem}.cpu.`) && entry.endsWith('.onnx'),
-  )
-  if (!name) throw new Error(`no cached ${stem} graph in ${cacheDir}: load the model once first`)
-  return join(cacheDir, name)
 }
 
 async function textFeeds(folder: string): Promise<{ xfProj: ort.Tensor; xfOut: ort.Tensor }> {
@@ -96,7 +78,7 @@ async function textFeeds(folder: string): Promise<{ xfProj: ort.Tensor; xfOut: o
     ['an oil painting of a corgi', ''].map((text) => tokenize(text, ctx)),
   )
   const session = await ort.InferenceSession.create(
-    await cachedGraph(folder, 'text_encoder'),
+    join(folder, 'text_encoder.onnx'),
     appOptions(appIntraOpThreads()),
   )
   const outputs = await session.run({
@@ -120,12 +102,12 @@ async function textFeeds(folder: string): Promise<{ xfProj: ort.Tensor; xfOut: o
 async function measure(
   variant: Variant,
   round: number,
-  paths: { raw: string; cached: string },
+  unetPath: string,
   feeds: Record<string, ort.Tensor>,
   runs: number,
 ): Promise<Measurement> {
   let start = performance.now()
-  const session = await ort.InferenceSession.create(paths[variant.graph], variant.options)
+  const session = await ort.InferenceSession.create(unetPath, variant.options)
   const createSeconds = (performance.now() - start) / 1000
   const size = officialOptions('base').image_size
   const output = new ort.Tensor('float32', new Float32Array(batch * 6 * size * size), [
@@ -176,7 +158,7 @@ export async function runOrtOptions(
   const runs = options.runs ?? 2
   const threads = appIntraOpThreads()
   const { folder } = await ensureOfficialModel('base')
-  const paths = { raw: join(folder, 'unet.onnx'), cached: await cachedGraph(folder, 'unet') }
+  const unetPath = join(folder, 'unet.onnx')
   const size = officialOptions('base').image_size
   const { xfProj, xfOut } = await textFeeds(folder)
   const feeds = {
@@ -202,7 +184,7 @@ export async function runOrtOptions(
     const order = round % 2 === 1 ? list : [...list].reverse()
     const roundResults: Measurement[] = []
     for (const variant of order)
-      roundResults.push(await measure(variant, round, paths, feeds, runs))
+      roundResults.push(await measure(variant, round, unetPath, feeds, runs))
     const app = roundResults.find((result) => result.variant === 'app')
     for (const result of roundResults) {
       const wall = mean(result.stepSeconds)
