@@ -5,6 +5,7 @@
  *
  *   tsx bench/officialConvergence.ts [--reference-only] [--recompute-reference]
  *       [--reference-threads N] [--reference-steps N (default 1000)] [--seed N] [--prompt TEXT]
+ *       [--presets quality,fast]
  *
  * The reference (≈1000 base steps at batch 2) is computed once and saved under the bench cache
  * (officialModels.ts) as raw float32 with a JSON note; later runs reuse it. It saves its progress
@@ -210,7 +211,8 @@ async function main(): Promise<void> {
   console.log(
     `\nbase 64 px sample vs the DDIM ${referenceSteps}-step reference (seed ${seed}, [-1, 1] units, ${threads} threads):`,
   )
-  for (const name of presetNames as readonly PresetName[]) {
+  const presets = (flagValue(args, '--presets')?.split(',') ?? presetNames) as readonly PresetName[]
+  for (const name of presets) {
     const settings: SamplingSettings = applyPreset(
       { ...generationDefaults.sampling, prompt, seed, upsampleModelId: null },
       name,
