@@ -1,9 +1,8 @@
 /**
  * U-Net step benchmark: official-size GLIDE models with random weights, written by the real ONNX
  * writer and run by the real host code on the CPU. Each model runs in its own child process so its
- * peak RSS is its own: one process writes the folder and makes the first (optimising) load, a
- * second one loads from the optimised-graph cache and runs the steps, as the app would after the
- * first start. Usage: `tsx bench/unetStep.ts` (all cases).
+ * peak RSS is its own: one process writes the folder and makes the first load, a second one
+ * loads it again and runs the steps, as the app does at each start (it keeps no optimised copy). Usage: `tsx bench/unetStep.ts` (all cases).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -26,7 +25,7 @@ export interface PrepareResult {
   peakRssMiB: number
 }
 
-/** What a later process measures: the cached load and the steps, as the app runs them. */
+/** What a later process measures: the load and the steps, as the app runs them. */
 export interface StepResult {
   secondLoadSeconds: number
   secondLoadFromCache: boolean
@@ -186,9 +185,9 @@ export async function runUNetStepBenchmarks(timedRuns = 3): Promise<void> {
         `unet step ${kind} (batch ${batch}, ${format(prepared.parametersMillions)} M params, random weights, ${appIntraOpThreads()} threads): ` +
           `step ${format(steps.meanStepSeconds)} s (runs ${steps.stepSeconds.map(format).join(', ')}; target ≤ ${target} s; ${format(steps.cpuSecondsPerStep)} CPU-s per step); ` +
           `load ${format(prepared.firstLoadSeconds)} s first, ${format(steps.secondLoadSeconds)} s second ` +
-          `(${steps.secondLoadFromCache ? 'optimised-graph cache hit' : 'cache MISSED'}; target ≤ 10 s); ` +
+          `(${steps.secondLoadFromCache ? 'from an optimised-graph cache' : 'from the folder, as the app loads'}; target ≤ 10 s); ` +
           `text encoder ${format(steps.textEncodeSeconds)} s; ONNX write ${format(prepared.writeSeconds)} s; ` +
-          `peak RSS ${Math.round(prepared.peakRssMiB)} MiB writing + first load, ${Math.round(steps.peakRssMiB)} MiB cached load + steps`,
+          `peak RSS ${Math.round(prepared.peakRssMiB)} MiB writing + first load, ${Math.round(steps.peakRssMiB)} MiB load + steps`,
       )
     } finally {
       await rm(modelDir, { recursive: true, force: true })
