@@ -145,19 +145,89 @@ function requireNoise(input: StepInput, count: number): Float32Array {
  * two are first order, which is DDIM: the last goes to σ = 0, where λ is infinite, and the one before
  * it spans the widest λ gap of the grid (every respacing keeps timestep 0, where σ is tiny), so a
  * linear extrapolation there overshoots (on the Gaussian toy of the tests, 10 steps err 3× more).
- * The learned variance is unused. The previous x0 is kept between calls, so one instance serves one chain at a time,
- * steps in order from numTimesteps − 1 down to 0.
+ * The learned variance is unused.
  */
 export class DpmSolverPlusPlus2MSampler implements Sampler {
   readonly name = 'dpm++2m'
-  private previous: { diffusion: GaussianDiffusion; t: number; predXstart: Float32Array } | null =
-    null
+  private readonly history = new DpmSolverHistory()
 
   noiseCount(): number {
     return 0
   }
 
   step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult {
+    const step = this.history.begin(diffusion, input, options)
+    if ('final' in step) return step.final
+    const { x } = input
+    const sigmaRatio = Math.sqrt((1 - step.alphaBarNext) / (1 - step.alphaBar))
+    const dataScale = Math.sqrt(step.alphaBarNext) * -Math.expm1(-step.h)
+    const sample = new Float32Array(x.length)
+    for (let i = 0; i < x.length; i++) {
+      sample[i] = sigmaRatio * (x[i] ?? 0) + dataScale * step.data(i)
+    }
+    return { sample, predXstart: step.predXstart }
+  }
+}
+
+/**
+ * DPM-Solver++(2M) SDE (Lu et al. 2022, the second-order multistep solver of the reverse SDE in
+ * its data-prediction form, midpoint variant, η = 1): each step keeps e^(−h)·σ_next/σ of x, takes
+ * α_next·(1 − e^(−2h)) of the extrapolated x0 and adds fresh noise of variance
+ * σ_next²·(1 − e^(−2h)), h being the step in log-SNR. The noise corrects errors of the model's
+ * x0 as GLIDE's ancestral sampler does, where the ODE carries them to the end; with an exact
+ * model it samples the data distribution. First-order steps where DPM-Solver++(2M) takes them; the
+ * last step (to σ = 0) draws nothing.
+ */
+export class DpmSolverPlusPlus2MSdeSampler implements Sampler {
+  readonly name = 'dpm++2m-sde'
+  private readonly history = new DpmSolverHistory()
+
+  noiseCount(t: number, shape: ImageShape): number {
+    return t === 0 ? 0 : elementCount(shape)
+  }
+
+  step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult {
+    const step = this.history.begin(diffusion, input, options)
+    if ('final' in step) return step.final
+    const { x } = input
+    const noise = requireNoise(input, x.length)
+    const keep = -Math.expm1(-2 * step.h)
+    const xScale = Math.sqrt((1 - step.alphaBarNext) / (1 - step.alphaBar)) * Math.exp(-step.h)
+    const dataScale = Math.sqrt(step.alphaBarNext) * keep
+    const noiseScale = Math.sqrt(1 - step.alphaBarNext) * Math.sqrt(keep)
+    const sample = new Float32Array(x.length)
+    for (let i = 0; i < x.length; i++) {
+      sample[i] = xScale * (x[i] ?? 0) + dataScale * step.data(i) + noiseScale * (noise[i] ?? 0)
+    }
+    return { sample, predXstart: step.predXstart }
+  }
+}
+
+/** What both forms of DPM-Solver++(2M) take from one step before their own update. */
+interface DpmSolverStep {
+  predXstart: Float32Array
+  alphaBar: number
+  alphaBarNext: number
+  /** The step in log-SNR: λ_next − λ. */
+  h: number
+  /** x0 extrapolated linearly in λ from the previous step's x0 (x0 itself at first-order steps). */
+  data: (index: number) => number
+}
+
+/**
+ * The multistep memory of DPM-Solver++(2M): the previous step's x0, kept between calls, so one
+ * sampler instance serves one chain at a time, steps in order from numTimesteps − 1 down to 0.
+ * The step to σ = 0 (λ infinite) ends at α_next · x0 in both forms.
+ */
+class DpmSolverHistory {
+  private previous: { diffusion: GaussianDiffusion; t: number; predXstart: Float32Array } | null =
+    null
+
+  begin(
+    diffusion: GaussianDiffusion,
+    input: StepInput,
+    options: MeanVarianceOptions,
+  ): DpmSolverStep | { final: StepResult } {
     const { x, t } = input
     if (input.meanGradient) {
       throw new Error(
@@ -175,18 +245,14 @@ export class DpmSolverPlusPlus2MSampler implements Sampler {
       previous.t === t + 1 &&
       previous.predXstart.length === x.length
     this.previous = t === 0 ? null : { diffusion, t, predXstart }
-    const sample = new Float32Array(x.length)
     if (alphaBarNext >= 1) {
-      // σ_next = 0: the ODE's end point is α_next · x0.
       const alphaNext = Math.sqrt(alphaBarNext)
+      const sample = new Float32Array(x.length)
       for (let i = 0; i < x.length; i++) sample[i] = alphaNext * (predXstart[i] ?? 0)
-      return { sample, predXstart }
+      return { final: { sample, predXstart } }
     }
     const lambda = logSnr(alphaBar)
-    const lambdaNext = logSnr(alphaBarNext)
-    const h = lambdaNext - lambda
-    const sigmaRatio = Math.sqrt((1 - alphaBarNext) / (1 - alphaBar))
-    const dataScale = Math.sqrt(alphaBarNext) * -Math.expm1(-h)
+    const h = logSnr(alphaBarNext) - lambda
     let currentWeight = 1
     let previousWeight = 0
     if (chained) {
@@ -196,70 +262,14 @@ export class DpmSolverPlusPlus2MSampler implements Sampler {
       previousWeight = -half
     }
     const previousXstart = chained ? previous.predXstart : predXstart
-    for (let i = 0; i < x.length; i++) {
-      const data = currentWeight * (predXstart[i] ?? 0) + previousWeight * (previousXstart[i] ?? 0)
-      sample[i] = sigmaRatio * (x[i] ?? 0) + dataScale * data
+    return {
+      predXstart,
+      alphaBar,
+      alphaBarNext,
+      h,
+      data: (index) =>
+        currentWeight * (predXstart[index] ?? 0) + previousWeight * (previousXstart[index] ?? 0),
     }
-    return { sample, predXstart }
-  }
-}
-
-/**
- * DPM-Solver++(2M) SDE (Lu et al. 2022, the second-order multistep solver of the reverse SDE in
- * its data-prediction form, midpoint variant, η = 1): each step keeps e^(−h)·σ_next/σ of x, takes
- * α_next·(1 − e^(−2h)) of the extrapolated x0 and adds fresh noise of variance
- * σ_next²·(1 − e^(−2h)), h being the step in log-SNR. The noise corrects errors of the model's
- * x0 as GLIDE's ancestral sampler does, where the ODE carries them to the end; with an exact
- * model it samples the data distribution. First-order steps where DPM-Solver++(2M) takes them; the
- * last step (to σ = 0) draws nothing.
- */
-export class DpmSolverPlusPlus2MSdeSampler implements Sampler {
-  readonly name = 'dpm++2m-sde'
-  private previous: { diffusion: GaussianDiffusion; t: number; predXstart: Float32Array } | null =
-    null
-
-  noiseCount(t: number, shape: ImageShape): number {
-    return t === 0 ? 0 : elementCount(shape)
-  }
-
-  step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult {
-    const { x, t } = input
-    if (input.meanGradient) throw new Error('DPM-Solver++ takes no mean gradient')
-    const { predXstart } = pMeanVariance(diffusion, x, t, input.modelOutput, input.shape, options)
-    const alphaBar = diffusionValue(diffusion.alphasCumprod, t)
-    const alphaBarNext = diffusionValue(diffusion.alphasCumprodPrev, t)
-    const previous = this.previous
-    const chained =
-      t > 1 &&
-      previous !== null &&
-      previous.diffusion === diffusion &&
-      previous.t === t + 1 &&
-      previous.predXstart.length === x.length
-    this.previous = t === 0 ? null : { diffusion, t, predXstart }
-    const sample = new Float32Array(x.length)
-    if (alphaBarNext >= 1) {
-      const alphaNext = Math.sqrt(alphaBarNext)
-      for (let i = 0; i < x.length; i++) sample[i] = alphaNext * (predXstart[i] ?? 0)
-      return { sample, predXstart }
-    }
-    const noise = requireNoise(input, x.length)
-    const h = logSnr(alphaBarNext) - logSnr(alphaBar)
-    const keep = -Math.expm1(-2 * h)
-    const xScale = Math.sqrt((1 - alphaBarNext) / (1 - alphaBar)) * Math.exp(-h)
-    const dataScale = Math.sqrt(alphaBarNext) * keep
-    const noiseScale = Math.sqrt(1 - alphaBarNext) * Math.sqrt(keep)
-    let slope = 0
-    if (chained) {
-      const hLast = logSnr(alphaBar) - logSnr(diffusionValue(diffusion.alphasCumprod, t + 1))
-      slope = h / (2 * hLast)
-    }
-    const previousXstart = chained ? previous.predXstart : predXstart
-    for (let i = 0; i < x.length; i++) {
-      const current = predXstart[i] ?? 0
-      const data = current + slope * (current - (previousXstart[i] ?? 0))
-      sample[i] = xScale * (x[i] ?? 0) + dataScale * data + noiseScale * (noise[i] ?? 0)
-    }
-    return { sample, predXstart }
   }
 }
 
