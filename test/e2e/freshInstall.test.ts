@@ -39,7 +39,7 @@ describe('a fresh install', () => {
       .poll(() => model.locator('option:checked').textContent())
       .toMatch(/^Best installed: GLIDE-mini base/)
     await expect(
-      panel().getByLabel('Upsampler').locator('option:checked').textContent(),
+      panel().getByLabel('Upsampler', { exact: true }).locator('option:checked').textContent(),
     ).resolves.toMatch(/^Best installed: GLIDE-mini upsampler/)
   })
 
