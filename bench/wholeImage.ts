@@ -16,7 +16,7 @@ import {
   type PresetName,
   type SamplingSettings,
 } from '../contract/generation'
-import type { GlideUNet } from '../main/engine/glideModel'
+import { countingGlideUNet } from '../main/engine/glideModel'
 import { textToImage } from '../main/engine/pipelines'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import {
@@ -46,22 +46,6 @@ export interface WholeImageResult {
   maxRssMiB: number
 }
 
-/** The U-Net, counting the rows it is asked to denoise. */
-function counting(unet: GlideUNet, count: (rows: number) => void): GlideUNet {
-  return {
-    id: unet.id,
-    kind: unet.kind,
-    options: unet.options,
-    ...(unet.sampling ? { sampling: unet.sampling } : {}),
-    encodeText: (tokens, mask) => unet.encodeText(tokens, mask),
-    denoise: (inputs) => {
-      count(inputs.timesteps.length)
-      return unet.denoise(inputs)
-    },
-    dispose: () => unet.dispose(),
-  }
-}
-
 async function runPreset(preset: PresetName, seed: number): Promise<WholeImageResult> {
   const basePaths = await ensureOfficialModel('base', console.error)
   const upsamplePaths = await ensureOfficialModel('upsample', console.error)
@@ -69,10 +53,10 @@ async function runPreset(preset: PresetName, seed: number): Promise<WholeImageRe
   let start = performance.now()
   let baseRows = 0
   let upsampleRows = 0
-  const base = counting(await loadAsTheApp(basePaths.folder, threads), (rows) => {
+  const base = countingGlideUNet(await loadAsTheApp(basePaths.folder, threads), (rows) => {
     baseRows += rows
   })
-  const upsampler = counting(await loadAsTheApp(upsamplePaths.folder, threads), (rows) => {
+  const upsampler = countingGlideUNet(await loadAsTheApp(upsamplePaths.folder, threads), (rows) => {
     upsampleRows += rows
   })
   const loadSeconds = (performance.now() - start) / 1000

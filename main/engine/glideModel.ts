@@ -42,3 +42,19 @@ export interface GlideUNet {
   denoise(inputs: UNetInputs): Promise<Float32Array>
   dispose(): Promise<void>
 }
+
+/** The same model, reporting the rows (batch size) of every denoise call to `onRows` first. */
+export function countingGlideUNet(unet: GlideUNet, onRows: (rows: number) => void): GlideUNet {
+  return {
+    id: unet.id,
+    kind: unet.kind,
+    options: unet.options,
+    ...(unet.sampling ? { sampling: unet.sampling } : {}),
+    encodeText: (tokens, mask) => unet.encodeText(tokens, mask),
+    denoise: (inputs) => {
+      onRows(inputs.timesteps.length)
+      return unet.denoise(inputs)
+    },
+    dispose: () => unet.dispose(),
+  }
+}

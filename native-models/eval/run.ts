@@ -36,7 +36,7 @@ import {
   type PresetName,
   type SamplingSettings,
 } from '../../contract/generation'
-import type { GlideUNet } from '../../main/engine/glideModel'
+import { countingGlideUNet, type GlideUNet } from '../../main/engine/glideModel'
 import type { NoisedClip } from '../../main/engine/clip/noisedClip'
 import {
   clipGuidedTextToImage,
@@ -132,22 +132,6 @@ interface EvaluationCount {
 const evaluationCounts: EvaluationCount[] = []
 const liveRows = { base: 0, upsample: 0 }
 
-/** The same model, counting the rows of every denoise call into liveRows[stage]. */
-function countingUNet(unet: GlideUNet, stage: keyof typeof liveRows): GlideUNet {
-  return {
-    id: unet.id,
-    kind: unet.kind,
-    options: unet.options,
-    ...(unet.sampling ? { sampling: unet.sampling } : {}),
-    encodeText: (tokens, mask) => unet.encodeText(tokens, mask),
-    denoise: (inputs) => {
-      liveRows[stage] += inputs.timesteps.length
-      return unet.denoise(inputs)
-    },
-    dispose: () => unet.dispose(),
-  }
-}
-
 /** Runs one section of generations and records its U-Net rows and wall time. */
 async function counted(section: string, generateSection: () => Promise<number>): Promise<void> {
   liveRows.base = 0
@@ -208,11 +192,16 @@ async function loadModels(): Promise<{
   const upsampleDir = dirOf('upsample-inpaint') ?? dirOf('upsample')
   const clipImageDir = dirOf('clip-image')
   const clipTextDir = dirOf('clip-text')
-  const base = countingUNet(await loadGlideUNet(baseDir), 'base')
+  const base = countingGlideUNet(await loadGlideUNet(baseDir), (rows) => (liveRows.base += rows))
   return {
     base,
     ...(upsampleDir
-      ? { upsampler: countingUNet(await loadGlideUNet(upsampleDir), 'upsample') }
+      ? {
+          upsampler: countingGlideUNet(
+            await loadGlideUNet(upsampleDir),
+            (rows) => (liveRows.upsample += rows),
+          ),
+        }
       : {}),
     ...(clipImageDir && clipTextDir && clipScales.length > 0
       ? { clip: await loadNoisedClip(clipImageDir, clipTextDir) }
