@@ -41,6 +41,11 @@ export type { SamplerName }
 
 export interface Sampler {
   readonly name: SamplerName
+  /**
+   * How a cond_fn gradient (CLIP guidance) reaches this sampler: true = as StepInput.meanGradient
+   * (GLIDE's condition_mean), false = folded into eps by the loop first (condition_score).
+   */
+  readonly takesMeanGradient: boolean
   /** Normals this sampler draws at step t (after the model call). */
   noiseCount(t: number, shape: ImageShape): number
   step(diffusion: GaussianDiffusion, input: StepInput, options: MeanVarianceOptions): StepResult
@@ -52,6 +57,7 @@ export interface Sampler {
  */
 export class AncestralSampler implements Sampler {
   readonly name = 'ancestral'
+  readonly takesMeanGradient = true
 
   noiseCount(_t: number, shape: ImageShape): number {
     return elementCount(shape)
@@ -94,6 +100,7 @@ export class AncestralSampler implements Sampler {
  */
 export class DdimSampler implements Sampler {
   readonly name = 'ddim'
+  readonly takesMeanGradient = false
 
   constructor(readonly eta = 0) {}
 
@@ -149,6 +156,7 @@ function requireNoise(input: StepInput, count: number): Float32Array {
  */
 export class DpmSolverPlusPlus2MSampler implements Sampler {
   readonly name = 'dpm++2m'
+  readonly takesMeanGradient = false
   private readonly history = new DpmSolverHistory()
 
   noiseCount(): number {
@@ -180,6 +188,7 @@ export class DpmSolverPlusPlus2MSampler implements Sampler {
  */
 export class DpmSolverPlusPlus2MSdeSampler implements Sampler {
   readonly name = 'dpm++2m-sde'
+  readonly takesMeanGradient = false
   private readonly history = new DpmSolverHistory()
 
   noiseCount(t: number, shape: ImageShape): number {

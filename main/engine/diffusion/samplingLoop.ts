@@ -63,7 +63,7 @@ export async function runSamplingLoop(options: SamplingLoopOptions): Promise<Flo
       ? await options.condFn(x, diffusion.modelTimestep(t))
       : undefined
     if (gradient) stopIfCancelled()
-    const meanGradient = sampler.name === 'ancestral' ? gradient : undefined
+    const meanGradient = sampler.takesMeanGradient ? gradient : undefined
     if (gradient && !meanGradient) {
       modelOutput = conditionScore(diffusion, t, modelOutput, gradient, shape)
     }
