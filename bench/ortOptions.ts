@@ -44,7 +44,7 @@ interface Measurement {
 const batch = 2
 
 /** The host's sessionOptions for CPU (kept in step with onnxGlideUNet.ts by hand). */
-function appOptions(threads: number): ort.InferenceSession.SessionOptions {
+export function appOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',

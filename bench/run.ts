@@ -5,6 +5,8 @@
  *   --vs-torch      instead: app vs PyTorch on one official base and upsampler step (same weights),
  *                   then Quality vs Fast whole-image time and peak RSS (vsTorch.ts, wholeImage.ts)
  *   --ort-options   instead: ONNX Runtime session options on the official base step (ortOptions.ts)
+ *   --op-profile    instead: where an official base and upsampler step spend their time, per
+ *                   operator type, and the convolutions' GFLOP/s (opProfile.ts)
  *   --clean-cache   remove the cached official-size bench models (officialModels.ts) and stop
  */
 import { spawnSync } from 'node:child_process'
@@ -13,13 +15,14 @@ import { fileURLToPath } from 'node:url'
 
 import { runClipGradientBenchmark } from './clipGradient'
 import { benchCacheDir, cleanBenchCache } from './officialModels'
+import { runOpProfile } from './opProfile'
 import { runOrtOptions } from './ortOptions'
 import { runUNetStepBenchmarks } from './unetStep'
 import { runVsTorch } from './vsTorch'
 import { runWholeImage } from './wholeImage'
 
 const flags = new Set(process.argv.slice(2))
-const known = ['--vs-torch', '--ort-options', '--clean-cache']
+const known = ['--vs-torch', '--ort-options', '--op-profile', '--clean-cache']
 for (const flag of flags) {
   if (!known.includes(flag)) {
     console.error(`unknown flag ${flag}; known: ${known.join(' ')}`)
@@ -39,7 +42,7 @@ if (flags.has('--clean-cache')) {
 }
 
 console.log(machineLine())
-if (flags.has('--vs-torch') || flags.has('--ort-options')) {
+if (flags.has('--vs-torch') || flags.has('--ort-options') || flags.has('--op-profile')) {
   console.log(
     `official-size bench models cached in ${benchCacheDir()} (--clean-cache removes them)`,
   )
@@ -48,6 +51,7 @@ if (flags.has('--vs-torch') || flags.has('--ort-options')) {
     await runWholeImage()
   }
   if (flags.has('--ort-options')) await runOrtOptions()
+  if (flags.has('--op-profile')) await runOpProfile()
   console.log(`\nafter: ${machineLine()}`)
 } else {
   await runUNetStepBenchmarks()
