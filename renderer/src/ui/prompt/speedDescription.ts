@@ -22,16 +22,40 @@ export function notebookSampler(stage: 'base' | 'upsample', mode: GenerationMode
   return stage === 'upsample' && mode === 'text-to-image' ? 'ddim' : 'ancestral'
 }
 
-/** "100 base steps", "27 steps (fast27)": the count, with the respacing when it is not a count. */
-function stepWords(respacing: string, noun: string): string {
-  const count = respacingStepCount(respacing)
-  if (count === null) return `${noun} "${respacing}"`
-  return /^\d+$/.test(respacing) ? `${count} ${noun}` : `${count} ${noun} (${respacing})`
+/** "0.33": a section boundary of the timesteps as a share of T. */
+function shareOfT(share: number): string {
+  return String(Math.round(share * 100) / 100)
 }
 
 /**
- * The speed settings in words, e.g. "DPM-Solver++(2M), 20 base steps, guidance above t = 0.3 T;
- * upsampler DDIM, 6 steps from the low-res image at t = 0.5 T". `upsampling` false: the job
+ * Where a sectioned respacing puts its steps: "3,12" → "3 below t = 0.5 T, 12 above" (GLIDE splits
+ * the timesteps into equal sections, the first the least noisy, and spaces each count in its own).
+ */
+function sectionWords(counts: readonly string[]): string {
+  const last = counts.length - 1
+  return counts
+    .map((count, index) => {
+      if (index === 0) return `${count} below t = ${shareOfT(1 / counts.length)} T`
+      if (index === last) return `${count} above`
+      return `${count} from ${shareOfT(index / counts.length)} to ${shareOfT((index + 1) / counts.length)} T`
+    })
+    .join(', ')
+}
+
+/** "100 base steps", "27 steps (fast27)", "15 base steps (3 below t = 0.5 T, 12 above)". */
+function stepWords(respacing: string, noun: string): string {
+  const count = respacingStepCount(respacing)
+  if (count === null) return `${noun} "${respacing}"`
+  if (/^\d+$/.test(respacing)) return `${count} ${noun}`
+  const sections = respacing.split(',')
+  return sections.length > 1
+    ? `${count} ${noun} (${sectionWords(sections.map((part) => part.trim()))})`
+    : `${count} ${noun} (${respacing})`
+}
+
+/**
+ * The speed settings in words, e.g. "Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance
+ * above t = 0.3 T; upsampler DDIM, 3 steps from the low-res image at t = 0.4 T". `upsampling` false: the job
  * stops at the base size, so the upsampler's settings do nothing.
  */
 export function describeSpeed(

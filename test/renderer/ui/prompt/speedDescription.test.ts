@@ -49,7 +49,10 @@ describe('speed settings in words', () => {
       'DPM-Solver++(2M), 20 base steps, guidance above t = 0.3 T; upsampler DDIM, 6 steps from the low-res image at t = 0.5 T',
     )
     expect(describeSpeed({ baseRespacing: '10,10,5', upsampleRespacing: 'ddim12' }, 'refine')).toBe(
-      'Ancestral, 25 base steps (10,10,5), guidance at every step; upsampler Ancestral, 12 steps (ddim12)',
+      'Ancestral, 25 base steps (10 below t = 0.33 T, 10 from 0.33 to 0.67 T, 5 above), guidance at every step; upsampler Ancestral, 12 steps (ddim12)',
+    )
+    expect(describeSpeed({ baseRespacing: '3,12', upsampleRespacing: '3' }, 'text-to-image')).toBe(
+      'Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance at every step; upsampler DDIM, 3 steps',
     )
     // A respacing the contract refuses is shown as typed (Generate names the problem).
     expect(describeSpeed({ baseRespacing: 'abc', upsampleRespacing: '6' }, 'inpaint')).toContain(
