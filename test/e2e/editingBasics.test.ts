@@ -155,23 +155,23 @@ describe('editing basics, through the UI', () => {
     await page.mouse.down()
     await page.mouse.move(origin.x + centre.x + dragBy, origin.y + centre.y, { steps: 8 })
     await page.mouse.up()
-    const moved = await canvasPixels('03-moved')
     const left = centre.x - squareHalf + 10
     const right = centre.x + squareHalf + dragBy - 10
-    expect(isRed(pixel(moved, left, centre.y))).toBe(false)
-    expect(isRed(pixel(moved, right, centre.y))).toBe(true)
+    // Each check re-reads the canvas until it holds (a loaded machine may draw a frame late).
+    const redAt = async (name: string, x: number, y: number) =>
+      isRed(pixel(await canvasPixels(name), x, y))
+    await expect.poll(() => redAt('03-moved', right, centre.y)).toBe(true)
+    expect(await redAt('03-moved', left, centre.y)).toBe(false)
 
     // Shift+↓ moves 10 document pixels: the row just under the old bottom edge turns red.
     const under = centre.y + squareHalf + 5 * scale
     const column = centre.x + dragBy
-    expect(isRed(pixel(moved, column, under))).toBe(false)
+    expect(await redAt('03-moved', column, under)).toBe(false)
     await page.keyboard.press('Shift+ArrowDown')
-    const nudged = await canvasPixels('04-nudged')
-    expect(isRed(pixel(nudged, column, under))).toBe(true)
+    await expect.poll(() => redAt('04-nudged', column, under)).toBe(true)
     await button('Undo').click()
-    const undone = await canvasPixels('05-nudge-undone')
-    expect(isRed(pixel(undone, column, under))).toBe(false)
-    expect(isRed(pixel(undone, right, centre.y))).toBe(true)
+    await expect.poll(() => redAt('05-nudge-undone', column, under)).toBe(false)
+    expect(await redAt('05-nudge-undone', right, centre.y)).toBe(true)
   })
 
   it('merge down leaves one layer and the same picture', async () => {
