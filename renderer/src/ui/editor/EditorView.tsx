@@ -22,6 +22,7 @@ import {
   checkPromptValues,
   initialPromptValues,
   rememberedDefaults,
+  withSavedDefaults,
   type PromptProblem,
   type PromptValues,
 } from '../prompt/promptValues'
@@ -156,17 +157,15 @@ export function EditorView({ glide, state }: EditorViewProps) {
     [decode, editor, report, takeDocumentFiles],
   )
 
-  // The saved defaults (what was used last) arrive after the first render.
+  // The saved defaults (what was used last) arrive after the first render; what the person set
+  // before they arrived stays.
   const savedDefaults = state.settings?.defaults ?? null
   const appliedDefaults = useRef(false)
+  const shownFirst = useRef(values)
   useEffect(() => {
     if (!savedDefaults || appliedDefaults.current) return
     appliedDefaults.current = true
-    setValues((current) => ({
-      ...initialPromptValues(savedDefaults, Number(current.seed)),
-      prompt: current.prompt,
-      seed: current.seed,
-    }))
+    setValues((current) => withSavedDefaults(current, shownFirst.current, savedDefaults))
   }, [savedDefaults])
 
   const { setSettings } = state

@@ -92,6 +92,24 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
   }
 }
 
+/**
+ * The saved defaults arrive after the panel first shows: they fill every field the person has not
+ * changed since then (`shownFirst`), and what they typed or ticked meanwhile stays. The prompt and
+ * the seed are never taken from the saved defaults.
+ */
+export function withSavedDefaults(
+  current: PromptValues,
+  shownFirst: PromptValues,
+  saved: GenerationDefaults,
+): PromptValues {
+  const result: PromptValues = initialPromptValues(saved, Number(current.seed))
+  const writable = result as unknown as Record<string, unknown>
+  for (const field of Object.keys(current) as (keyof PromptValues)[]) {
+    if (current[field] !== shownFirst[field]) writable[field] = current[field]
+  }
+  return { ...result, prompt: current.prompt, seed: current.seed }
+}
+
 /** A saved number as the field shows it; '' when it is absent. */
 function optionalText(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : String(value)

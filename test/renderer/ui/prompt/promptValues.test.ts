@@ -9,6 +9,7 @@ import {
   rememberedDefaults,
   shownGuidance,
   withPreset,
+  withSavedDefaults,
   type PromptValues,
 } from '../../../../renderer/src/ui/prompt/promptValues'
 
@@ -27,6 +28,37 @@ function refusal(changes: Partial<PromptValues>): string {
 }
 
 describe('prompt panel values', () => {
+  it('take the saved defaults, when they arrive late, only where the person changed nothing', () => {
+    const shownFirst = initialPromptValues(null, 7)
+    const saved: GenerationDefaults = {
+      ...generationDefaults.sampling,
+      baseRespacing: '50',
+      batchSize: 3,
+      guidanceScale: 6,
+    }
+    // Before the saved defaults came: a prompt, a fixed seed, New seed each run off, 2 variations.
+    const current: PromptValues = {
+      ...shownFirst,
+      prompt: 'a red cube',
+      seed: '1234',
+      newSeedEachRun: false,
+      batchSize: '2',
+    }
+    const merged = withSavedDefaults(current, shownFirst, saved)
+    expect(merged).toMatchObject({
+      prompt: 'a red cube',
+      seed: '1234',
+      newSeedEachRun: false,
+      batchSize: '2',
+      // Untouched fields follow the saved defaults.
+      steps: '50',
+      guidanceScale: '6',
+      guidanceFollowsMode: false,
+    })
+    // Nothing changed yet: exactly the saved defaults (with the panel's seed).
+    expect(withSavedDefaults(shownFirst, shownFirst, saved)).toEqual(initialPromptValues(saved, 7))
+  })
+
   it('start from the contract defaults, or from the saved ones', () => {
     const values = initialPromptValues(null, 7)
     expect(values).toMatchObject({
