@@ -30,7 +30,7 @@ import {
 } from '../contract/generation'
 import { createSampler } from '../main/engine/diffusion/samplers'
 import { runSamplingLoop } from '../main/engine/diffusion/samplingLoop'
-import type { GlideUNet } from '../main/engine/glideModel'
+import { countingGlideUNet, type GlideUNet } from '../main/engine/glideModel'
 import {
   diffusionFor,
   encodeCaptions,
@@ -218,17 +218,10 @@ async function main(): Promise<void> {
       name,
     )
     let modelRows = 0
-    const counting: GlideUNet = {
-      id: base.id,
-      kind: base.kind,
-      options: base.options,
-      encodeText: (tokens, mask) => base.encodeText(tokens, mask),
-      denoise: (inputs) => {
-        modelRows += inputs.timesteps.length
-        return base.denoise(inputs)
-      },
-      dispose: () => Promise.resolve(),
-    }
+    // The loop never disposes the models it is given; base is disposed once, after every preset.
+    const counting = countingGlideUNet(base, (rows) => {
+      modelRows += rows
+    })
     const start = performance.now()
     const [image] = await textToImage({ base: counting }, settings)
     const seconds = (performance.now() - start) / 1000

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import { zSamplerName, type SamplerName } from '../../contract/generation'
-import type { GlideUNet } from '../../main/engine/glideModel'
+import { countingGlideUNet } from '../../main/engine/glideModel'
 import { textToImage, type RgbaImage } from '../../main/engine/pipelines'
 import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
 import { listModels } from '../../main/models/modelFolder'
@@ -55,18 +55,9 @@ if (!baseDir || !upsampleDir) throw new Error(`No base and upsampler in ${values
 const base = await loadGlideUNet(baseDir)
 const upsampler = await loadGlideUNet(upsampleDir)
 let upsampleRows = 0
-const countedUpsampler: GlideUNet = {
-  id: upsampler.id,
-  kind: upsampler.kind,
-  options: upsampler.options,
-  ...(upsampler.sampling ? { sampling: upsampler.sampling } : {}),
-  encodeText: (tokens, mask) => upsampler.encodeText(tokens, mask),
-  denoise: (inputs) => {
-    upsampleRows += inputs.timesteps.length
-    return upsampler.denoise(inputs)
-  },
-  dispose: () => upsampler.dispose(),
-}
+const countedUpsampler = countingGlideUNet(upsampler, (rows) => {
+  upsampleRows += rows
+})
 
 const baseSetting = parseTriple(values.base)
 const baseParams = {
