@@ -231,7 +231,8 @@ async function main(): Promise<void> {
     const vsQuantised = distanceStats(sample, quantisedReference)
     console.log(
       `  ${name.padEnd(7)} base ${settings.baseSampler ?? 'ancestral'} "${settings.baseRespacing}"` +
-        `${settings.guidanceCutoff ? `, guidance cutoff ${settings.guidanceCutoff}` : ''}: ` +
+        `${settings.guidanceCutoff ? `, guidance cutoff ${settings.guidanceCutoff}` : ''}` +
+        `${settings.guidanceReuseBelow ? `, reuse below ${settings.guidanceReuseBelow}` : ''}: ` +
         `mean |Δ| ${vsFloat.meanAbs.toFixed(4)}, RMS ${vsFloat.rms.toFixed(4)} ` +
         `(vs the 8-bit reference: ${vsQuantised.meanAbs.toFixed(4)} / ${vsQuantised.rms.toFixed(4)}); ` +
         `${modelRows} U-Net rows, ${seconds.toFixed(0)} s`,

@@ -173,6 +173,7 @@ function settingsLine(settings: SamplingSettings): string {
   return (
     `base ${settings.baseSampler ?? 'ancestral'} "${settings.baseRespacing}"` +
     (settings.guidanceCutoff ? ` guidance ≥ ${settings.guidanceCutoff}·T` : '') +
+    (settings.guidanceReuseBelow ? ` reused < ${settings.guidanceReuseBelow}·T` : '') +
     `, upsampler ${settings.upsampleSampler ?? 'ddim'} "${settings.upsampleRespacing}"` +
     (settings.upsampleStart ? ` from ${settings.upsampleStart}·T` : '')
   )

@@ -55,6 +55,7 @@ export const zGenerationInfo = z.strictObject({
   ...zSamplingSettings.pick({
     baseSampler: true,
     guidanceCutoff: true,
+    guidanceReuseBelow: true,
     upsampleSampler: true,
     upsampleStart: true,
   }).shape,

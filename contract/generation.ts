@@ -23,6 +23,8 @@ export const generationLimits = {
   respacingChars: 64,
   /** Fraction of the diffusion (t / T) below which guidance is skipped. */
   guidanceCutoff: { min: 0, max: 1 },
+  /** Fraction of the diffusion (t / T) below which the unconditional rows run every other step. */
+  guidanceReuseBelow: { min: 0, max: 1 },
   /** Fraction of the diffusion (t / T) the upsampler starts from. */
   upsampleStart: { min: 0.05, max: 1 },
 } as const
@@ -150,6 +152,22 @@ export const zSamplingSettings = z.strictObject({
     )
     .optional(),
   /**
+   * Guidance reuse: between the guidance cutoff and t = guidanceReuseBelow · T the unconditional
+   * rows run at every other base step; the steps between run the conditional rows alone and reuse
+   * the direction cond − uncond of the step before. Omitted or 0 = both halves at every guided step.
+   */
+  guidanceReuseBelow: z
+    .number({ error: 'Guidance reuse must be a number' })
+    .min(
+      generationLimits.guidanceReuseBelow.min,
+      between('Guidance reuse', generationLimits.guidanceReuseBelow),
+    )
+    .max(
+      generationLimits.guidanceReuseBelow.max,
+      between('Guidance reuse', generationLimits.guidanceReuseBelow),
+    )
+    .optional(),
+  /**
    * The upsampler starts from the low-res image noised to t = upsampleStart · T (SDEdit-style, the
    * content is fixed by the low-res image) and upsampleRespacing counts the steps it runs from there.
    * Omitted = the upsampler's own hint (model.json sampling.upsampleFromLowResAt) or pure noise.
@@ -244,6 +262,7 @@ export interface PresetSettings {
   baseSampler: SamplerName | null
   baseRespacing: string
   guidanceCutoff: number | null
+  guidanceReuseBelow: number | null
   upsampleSampler: SamplerName | null
   upsampleRespacing: string
   upsampleStart: number | null
@@ -256,6 +275,7 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
       baseSampler: null,
       baseRespacing: generationDefaults.sampling.baseRespacing,
       guidanceCutoff: null,
+      guidanceReuseBelow: null,
       upsampleSampler: null,
       upsampleRespacing: generationDefaults.sampling.upsampleRespacing,
       upsampleStart: null,
@@ -267,6 +287,7 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
       baseSampler: 'ancestral',
       baseRespacing: '20',
       guidanceCutoff: 0.35,
+      guidanceReuseBelow: null,
       upsampleSampler: 'ddim',
       upsampleRespacing: '3',
       upsampleStart: 0.4,

@@ -23,6 +23,7 @@ export const zGenerationDefaults = zSamplingSettings
     baseSampler: zSamplerName.nullable().optional(),
     upsampleSampler: zSamplerName.nullable().optional(),
     guidanceCutoff: zSamplingSettings.shape.guidanceCutoff.unwrap().nullable().optional(),
+    guidanceReuseBelow: zSamplingSettings.shape.guidanceReuseBelow.unwrap().nullable().optional(),
     upsampleStart: zSamplingSettings.shape.upsampleStart.unwrap().nullable().optional(),
   })
 export type GenerationDefaults = z.infer<typeof zGenerationDefaults>

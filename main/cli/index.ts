@@ -45,6 +45,7 @@ const presetFlags: Record<keyof PresetSettings, string> = {
   baseSampler: '--sampler',
   baseRespacing: '--steps',
   guidanceCutoff: '--guidance-cutoff',
+  guidanceReuseBelow: '--guidance-reuse',
   upsampleSampler: '--upsample-sampler',
   upsampleRespacing: '--upsample-steps',
   upsampleStart: '--upsample-start',
@@ -98,6 +99,8 @@ Sampling options:
   --sampler S          base sampler: ${samplerNames.join(', ')} (default ancestral)
   --upsample-sampler S upsampler sampler (default ddim; inpaint and refine: ancestral)
   --guidance-cutoff F  skip the unconditional rows below F·T, ${limits.guidanceCutoff.min}..${limits.guidanceCutoff.max} (default 0: guide every step)
+  --guidance-reuse F   below F·T (above the cutoff) run the unconditional rows every other step and
+                       reuse their direction between, ${limits.guidanceReuseBelow.min}..${limits.guidanceReuseBelow.max} (default 0: every step)
   --upsample-start F   start the upsampler from the low-res image noised to F·T, ${limits.upsampleStart.min}..${limits.upsampleStart.max};
                        --upsample-steps then counts the steps from there (default: the model's own)
   --seed N             ${limits.seed.min}..${limits.seed.max} (default: random)
@@ -118,6 +121,7 @@ const samplingOptions = {
   sampler: { type: 'string' },
   'upsample-sampler': { type: 'string' },
   'guidance-cutoff': { type: 'string' },
+  'guidance-reuse': { type: 'string' },
   'upsample-start': { type: 'string' },
   seed: { type: 'string' },
   batch: { type: 'string' },
@@ -186,6 +190,7 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
     baseSampler: values.sampler,
     baseRespacing: values.steps,
     guidanceCutoff: optionalNumber(values['guidance-cutoff'], 'guidance-cutoff'),
+    guidanceReuseBelow: optionalNumber(values['guidance-reuse'], 'guidance-reuse'),
     upsampleSampler: values['upsample-sampler'],
     upsampleRespacing: values['upsample-steps'],
     upsampleStart: optionalNumber(values['upsample-start'], 'upsample-start'),

@@ -2,16 +2,18 @@
  * How far a base-stage setting moves GLIDE-mini's 32 px samples, for tuning the Fast preset:
  *
  *   npx tsx native-models/eval/baseDistance.ts [--rows 4] [--seeds 1] [--guidance 3]
- *     [--cutoffs 0.1,0.2,0.3,0.5] [--cutoff-steps 20] [--fast dpm++2m:20:0.3,dpm++2m:15:0.3]
- *     [--reference-steps 1000 (0: none)] [--models-dir native-models/glide-mini]
+ *     [--cutoffs 0.1,0.2,0.3,0.5] [--cutoff-steps 20] [--reuses 0.6,0.8]
+ *     [--fast "dpm++2m:20:0.3;ancestral:4,16:0.35:0.8"] [--reference-steps 1000 (0: none)] [--models-dir native-models/glide-mini]
  *
  * For each prompt and seed the base samples `rows` images from the seed's x_T (the first noise draw,
  * as the pipelines do) with classifier-free guidance, and prints the distance in 8-bit levels
  * (RMS over pixels and channels, mean over images) between:
  *   - the guidance interval: `--cutoff-sampler` (DPM-Solver++(2M)) at `--cutoff-steps` with
  *     guidance only at t ≥ c·T, against the same sampler, steps and noise with c = 0;
+ *   - each `--reuses` r (guidanceReuseBelow: below r·T the unconditional rows every other step,
+ *     the direction cond − uncond reused between), at cutoff 0 and each cutoff, against c = 0;
  *   - the 1000-step DDIM sample (deterministic, the probability-flow ODE's solution from x_T), and
- *     each `--fast` setting (sampler:steps:cutoff), and Quality (ancestral "100", c = 0).
+ *     each `--fast` setting (sampler:steps:cutoff[:reuse]; ';' between settings), and Quality (ancestral "100", c = 0).
  * For scale it prints the distance between two different images of the reference (other rows of
  * the same prompt): the size of "a different picture".
  * Below the cutoff the base runs the N conditional rows alone, so the U-Net rows are counted too.
@@ -25,12 +27,12 @@ import { fileURLToPath } from 'node:url'
 import { zSamplerName, type SamplerName } from '../../contract/generation'
 import { createSampler } from '../../main/engine/diffusion/samplers'
 import { runSamplingLoop } from '../../main/engine/diffusion/samplingLoop'
+import { countingGlideUNet } from '../../main/engine/glideModel'
 import {
   diffusionFor,
   encodeCaptions,
   guidedStageModel,
   inpaintInputs,
-  unguidedStageModel,
 } from '../../main/engine/pipelines/glidePipelines'
 import { SeededNoise } from '../../main/engine/random/noise'
 import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     cutoffs: { type: 'string', default: '0.1,0.2,0.3,0.5' },
     'cutoff-steps': { type: 'string', default: '20' },
     'cutoff-sampler': { type: 'string', default: 'dpm++2m' },
+    reuses: { type: 'string', default: '' },
     fast: { type: 'string', default: 'dpm++2m:20:0.3' },
     'reference-steps': { type: 'string', default: '1000' },
     prompts: {
@@ -65,11 +68,19 @@ interface BaseSetting {
   sampler: SamplerName
   respacing: string
   cutoff: number
+  /** guidanceReuseBelow: the unconditional rows every other step below reuse · T. */
+  reuse: number
 }
 
+/** sampler:steps[:cutoff[:reuse]] */
 function parseSetting(text: string): BaseSetting {
-  const [sampler = '', respacing = '', cutoff = '0'] = text.split(':')
-  return { sampler: zSamplerName.parse(sampler), respacing, cutoff: Number(cutoff) }
+  const [sampler = '', respacing = '', cutoff = '0', reuse = '0'] = text.split(':')
+  return {
+    sampler: zSamplerName.parse(sampler),
+    respacing,
+    cutoff: Number(cutoff),
+    reuse: Number(reuse),
+  }
 }
 
 const { models } = await listModels(values['models-dir'])
@@ -81,6 +92,7 @@ const unet = await loadGlideUNet(baseDir)
 const size = unet.options.image_size
 const plane = 3 * size * size
 let unetRows = 0
+const countedUNet = countingGlideUNet(unet, (count) => (unetRows += count))
 
 /** The conditional rows of one guided base run: [rows, 3, S, S] in [-1, 1]. */
 async function baseSamples(prompt: string, seed: number, setting: BaseSetting) {
@@ -89,43 +101,24 @@ async function baseSamples(prompt: string, seed: number, setting: BaseSetting) {
     ...new Array<string>(rows).fill(prompt),
     ...new Array<string>(rows).fill(''),
   ])
-  const conditionalText = await encodeCaptions(unet, new Array<string>(rows).fill(prompt))
-  const guided = guidedStageModel(
-    unet,
-    pairedText,
-    guidance,
-    inpaintInputs(undefined, size, 2 * rows),
-  )
-  const conditional = unguidedStageModel(
-    unet,
-    conditionalText,
-    inpaintInputs(undefined, size, rows),
-  )
-  const cutoffTimestep = setting.cutoff * unet.options.diffusion_steps
   const noise = new SeededNoise(seed)
   const xT = noise.normal(2 * rows * plane)
-  let calls = 0
   const samples = await runSamplingLoop({
     diffusion,
     sampler: createSampler(setting.sampler),
     shape: { batch: 2 * rows, channels: 3, height: size, width: size },
     xT,
     noise,
-    model: async (x, timestep) => {
-      calls++
-      if (timestep >= cutoffTimestep) {
-        unetRows += 2 * rows
-        return guided(x, timestep)
-      }
-      unetRows += rows
-      const output = await conditional(x.slice(0, rows * plane), timestep)
-      const both = new Float32Array(2 * output.length)
-      both.set(output, 0)
-      both.set(output, output.length)
-      return both
-    },
+    model: guidedStageModel(
+      countedUNet,
+      pairedText,
+      guidance,
+      inpaintInputs(undefined, size, 2 * rows),
+      setting.cutoff,
+      setting.reuse,
+    ),
   })
-  return { samples: samples.slice(0, rows * plane), calls }
+  return { samples: samples.slice(0, rows * plane) }
 }
 
 /** RMS distance of two images in 8-bit levels, after rounding each to 8 bits. */
@@ -148,16 +141,22 @@ function meanDistance(a: Float32Array, b: Float32Array): number {
 const cutoffs = values.cutoffs.split(',').map(Number)
 const cutoffSteps = values['cutoff-steps']
 const cutoffSampler = zSamplerName.parse(values['cutoff-sampler'])
-const fastSettings = values.fast.split(',').map(parseSetting)
-const quality: BaseSetting = { sampler: 'ancestral', respacing: '100', cutoff: 0 }
+const reuses = values.reuses
+  .split(',')
+  .filter((text) => text.trim() !== '')
+  .map(Number)
+const fastSettings = values.fast.split(';').map(parseSetting)
+const quality: BaseSetting = { sampler: 'ancestral', respacing: '100', cutoff: 0, reuse: 0 }
 const reference: BaseSetting = {
   sampler: 'ddim',
   respacing: values['reference-steps'],
   cutoff: 0,
+  reuse: 0,
 }
 
 const label = (setting: BaseSetting) =>
-  `${setting.sampler} "${setting.respacing}" cutoff ${setting.cutoff}`
+  `${setting.sampler} "${setting.respacing}" cutoff ${setting.cutoff}` +
+  (setting.reuse > 0 ? ` reuse below ${setting.reuse}` : '')
 const results = new Map<
   string,
   { distance: number; roughness: number; images: number; rows: number }
@@ -201,7 +200,12 @@ for (const seed of seeds) {
       const result = await baseSamples(prompt, seed, setting)
       return { ...result, rowsPerImage: (unetRows - before) / rows }
     }
-    const noCutoff = await measure({ sampler: cutoffSampler, respacing: cutoffSteps, cutoff: 0 })
+    const noCutoff = await measure({
+      sampler: cutoffSampler,
+      respacing: cutoffSteps,
+      cutoff: 0,
+      reuse: 0,
+    })
     record(
       `cutoff 0 (${cutoffSampler} "${cutoffSteps}"): vs itself`,
       0,
@@ -209,13 +213,34 @@ for (const seed of seeds) {
       noCutoff.samples,
     )
     for (const cutoff of cutoffs) {
-      const withCutoff = await measure({ sampler: cutoffSampler, respacing: cutoffSteps, cutoff })
+      const withCutoff = await measure({
+        sampler: cutoffSampler,
+        respacing: cutoffSteps,
+        cutoff,
+        reuse: 0,
+      })
       record(
         `cutoff ${cutoff} (${cutoffSampler} "${cutoffSteps}"): vs cutoff 0`,
         meanDistance(withCutoff.samples, noCutoff.samples),
         withCutoff.rowsPerImage,
         withCutoff.samples,
       )
+    }
+    for (const reuse of reuses) {
+      for (const cutoff of [0, ...cutoffs]) {
+        const withReuse = await measure({
+          sampler: cutoffSampler,
+          respacing: cutoffSteps,
+          cutoff,
+          reuse,
+        })
+        record(
+          `cutoff ${cutoff} reuse below ${reuse} (${cutoffSampler} "${cutoffSteps}"): vs cutoff 0`,
+          meanDistance(withReuse.samples, noCutoff.samples),
+          withReuse.rowsPerImage,
+          withReuse.samples,
+        )
+      }
     }
     const referenceRun = reference.respacing === '0' ? null : await measure(reference)
     if (referenceRun) {

@@ -8,7 +8,8 @@
  *                        [--models-dir native-models/glide-mini] [--out DIR] [--json result.json]
  *                        [--seed-offset 0]
  *                        [--steps N] [--upsample-steps N] [--base-sampler NAME]
- *                        [--guidance-cutoff C] [--upsample-sampler NAME] [--upsample-start S]
+ *                        [--guidance-cutoff C] [--guidance-reuse R] [--upsample-sampler NAME]
+ *                        [--upsample-start S]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
  * and inpaint run; quality (the default) is the notebooks' settings, so the default run is the one
@@ -61,6 +62,7 @@ const { values } = parseArgs({
     'upsample-steps': { type: 'string' },
     'base-sampler': { type: 'string' },
     'guidance-cutoff': { type: 'string' },
+    'guidance-reuse': { type: 'string' },
     'upsample-sampler': { type: 'string' },
     'upsample-start': { type: 'string' },
     inpaint: { type: 'string', default: '16' },
@@ -95,6 +97,7 @@ type StageSettings = Pick<
   | 'baseSampler'
   | 'upsampleSampler'
   | 'guidanceCutoff'
+  | 'guidanceReuseBelow'
   | 'upsampleStart'
 >
 
@@ -113,6 +116,9 @@ function stageSettings(): StageSettings {
   }
   if (values['guidance-cutoff'] !== undefined) {
     settings.guidanceCutoff = Number(values['guidance-cutoff'])
+  }
+  if (values['guidance-reuse'] !== undefined) {
+    settings.guidanceReuseBelow = Number(values['guidance-reuse'])
   }
   if (values['upsample-start'] !== undefined) {
     settings.upsampleStart = Number(values['upsample-start'])

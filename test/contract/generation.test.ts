@@ -33,6 +33,7 @@ describe('generation presets', () => {
     const back = applyPreset(applyPreset(notebookSettings, 'fast'), 'quality')
     expect(back).toEqual(notebookSettings)
     expect('guidanceCutoff' in back).toBe(false)
+    expect('guidanceReuseBelow' in back).toBe(false)
   })
 
   it('a changed field makes the combination custom', () => {
@@ -43,6 +44,8 @@ describe('generation presets', () => {
   it('refuses out-of-range interval and start values with readable messages', () => {
     const cutoff = zSamplingSettings.safeParse({ ...notebookSettings, guidanceCutoff: 1.5 })
     expect(cutoff.error?.issues[0]?.message).toBe('Guidance cutoff must be between 0 and 1')
+    const reuse = zSamplingSettings.safeParse({ ...notebookSettings, guidanceReuseBelow: 'x' })
+    expect(reuse.error?.issues[0]?.message).toBe('Guidance reuse must be a number')
     const start = zSamplingSettings.safeParse({ ...notebookSettings, upsampleStart: 0 })
     expect(start.error?.issues[0]?.message).toBe('Upsampler start must be between 0.05 and 1')
     const sampler = zSamplingSettings.safeParse({ ...notebookSettings, baseSampler: 'euler' })

@@ -51,3 +51,64 @@ function halfRows(length: number, rowSize: number): number {
   }
   return rows / 2
 }
+
+/**
+ * The guidance direction cond − uncond of a guided model output [2N, 2C, H, W], eps channels only:
+ * N rows of C·H·W values. Read before applyGuidance overwrites the output.
+ */
+export function guidanceDirection(
+  modelOutput: Float32Array,
+  channels: number,
+  pixelsPerChannel: number,
+): Float32Array {
+  const epsSize = channels * pixelsPerChannel
+  const rowSize = 2 * epsSize
+  const half = halfRows(modelOutput.length, rowSize)
+  const direction = new Float32Array(half * epsSize)
+  for (let row = 0; row < half; row++) {
+    const condBase = row * rowSize
+    const uncondBase = (row + half) * rowSize
+    for (let i = 0; i < epsSize; i++) {
+      direction[row * epsSize + i] = f32(
+        (modelOutput[condBase + i] ?? 0) - (modelOutput[uncondBase + i] ?? 0),
+      )
+    }
+  }
+  return direction
+}
+
+/**
+ * Guidance from the conditional rows alone and a direction kept from an earlier step:
+ * eps = cond + (scale − 1)·direction, the same formula as applyGuidance with the unconditional eps
+ * taken as cond − direction. `conditionalOutput` is [N, 2C, H, W]; the result is the guided
+ * [2N, 2C, H, W] (both halves alike, the v channels the conditional rows' own).
+ */
+export function applyKeptGuidance(
+  conditionalOutput: Float32Array,
+  direction: Float32Array,
+  channels: number,
+  pixelsPerChannel: number,
+  scale: number,
+): Float32Array {
+  const epsSize = channels * pixelsPerChannel
+  const rowSize = 2 * epsSize
+  const rows = conditionalOutput.length / rowSize
+  if (!Number.isInteger(rows) || direction.length !== rows * epsSize) {
+    throw new RangeError(
+      `a kept direction of ${direction.length} values does not fit ${conditionalOutput.length} conditional output values`,
+    )
+  }
+  const guided = new Float32Array(2 * conditionalOutput.length)
+  guided.set(conditionalOutput, 0)
+  const extra = f32(scale - 1)
+  for (let row = 0; row < rows; row++) {
+    for (let i = 0; i < epsSize; i++) {
+      const index = row * rowSize + i
+      guided[index] = f32(
+        (conditionalOutput[index] ?? 0) + f32(extra * (direction[row * epsSize + i] ?? 0)),
+      )
+    }
+  }
+  guided.copyWithin(conditionalOutput.length, 0, conditionalOutput.length)
+  return guided
+}

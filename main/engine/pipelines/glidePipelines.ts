@@ -1,7 +1,12 @@
 import { GlideError } from '../../../contract/errors'
 import { zSamplingSettings, zStrength, type SamplerName } from '../../../contract/generation'
 import { GaussianDiffusion, type DenoisedFn } from '../diffusion/gaussianDiffusion'
-import { applyGuidance, guidedModelInput } from '../diffusion/guidance'
+import {
+  applyGuidance,
+  applyKeptGuidance,
+  guidanceDirection,
+  guidedModelInput,
+} from '../diffusion/guidance'
 import { createSampler } from '../diffusion/samplers'
 import { runSamplingLoop, type LoopStep } from '../diffusion/samplingLoop'
 import { respacedSchedule, respacedScheduleFrom } from '../diffusion/schedules'
@@ -80,6 +85,13 @@ export interface GenerationParams {
    * runs the N conditional rows alone. Omitted or 0 = guidance at every step.
    */
   guidanceCutoff?: number
+  /**
+   * Guidance reuse: at base steps whose original timestep is below guidanceReuseBelow · T (and not
+   * below the cutoff) the unconditional rows run at every other step; the steps between run the N
+   * conditional rows alone and reuse the direction cond − uncond of the step before. Omitted or
+   * 0 = both halves at every guided step, as GLIDE does.
+   */
+  guidanceReuseBelow?: number
   /**
    * The upsampler starts from the low-res image noised to round(upsampleStart · T) − 1, and
    * upsampleRespacing is spaced over the timesteps up to there. Omitted = the upsampler's manifest
@@ -312,6 +324,9 @@ export function replaceKnownRegion(inputs: InpaintInputs, size: number): Denoise
  * The stage model of the base: classifier-free guidance over [cond…, uncond…] rows. Below the
  * guidance cutoff (original timestep < guidanceCutoff · T) the model runs the N conditional rows
  * alone and their output stands for both halves, so the sampler still sees 2N rows.
+ * Between the cutoff and guidanceReuseBelow · T the unconditional rows run at every other step:
+ * a step after one that ran both halves runs the conditional rows alone and reuses that step's
+ * direction cond − uncond (applyKeptGuidance).
  */
 export function guidedStageModel(
   unet: GlideUNet,
@@ -319,17 +334,21 @@ export function guidedStageModel(
   guidanceScale: number,
   known: InpaintInputs,
   guidanceCutoff = 0,
+  guidanceReuseBelow = 0,
 ): StageModel {
   const size = unet.options.image_size
   const model = unguidedStageModel(unet, text, known)
   const unguidedBelow = guidanceCutoff * unet.options.diffusion_steps
+  const reuseBelow = guidanceReuseBelow * unet.options.diffusion_steps
   const conditional =
-    unguidedBelow > 0
+    unguidedBelow > 0 || reuseBelow > 0
       ? unguidedStageModel(unet, conditionalText(text), {
           image: firstHalf(known.image),
           mask: firstHalf(known.mask),
         })
       : undefined
+  /** The direction of the last step, when it ran both halves. */
+  let keptDirection: Float32Array | undefined
   return async (x, timestep) => {
     if (conditional && timestep < unguidedBelow) {
       const output = await conditional(firstHalf(x), timestep)
@@ -338,12 +357,15 @@ export function guidedStageModel(
       both.set(output, output.length)
       return both
     }
-    return applyGuidance(
-      await model(guidedModelInput(x, 3 * size * size), timestep),
-      3,
-      size * size,
-      guidanceScale,
-    )
+    if (conditional && keptDirection && timestep < reuseBelow) {
+      const direction = keptDirection
+      keptDirection = undefined
+      const output = await conditional(firstHalf(x), timestep)
+      return applyKeptGuidance(output, direction, 3, size * size, guidanceScale)
+    }
+    const output = await model(guidedModelInput(x, 3 * size * size), timestep)
+    if (reuseBelow > 0) keptDirection = guidanceDirection(output, 3, size * size)
+    return applyGuidance(output, 3, size * size, guidanceScale)
   }
 }
 
@@ -484,6 +506,7 @@ async function generate(
       params.guidanceScale,
       baseInpaint,
       params.guidanceCutoff,
+      params.guidanceReuseBelow,
     ),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
     onStep: reportSteps(hooks, 'base', baseSize),
@@ -612,6 +635,7 @@ const zPipelineSettings = zSamplingSettings.pick({
   baseSampler: true,
   upsampleSampler: true,
   guidanceCutoff: true,
+  guidanceReuseBelow: true,
   upsampleStart: true,
 })
 
@@ -639,6 +663,7 @@ function validate(models: GlideModels, params: GenerationParams): void {
     baseSampler: params.baseSampler,
     upsampleSampler: params.upsampleSampler,
     guidanceCutoff: params.guidanceCutoff,
+    guidanceReuseBelow: params.guidanceReuseBelow,
     upsampleStart: params.upsampleStart,
   })
   if (!checked.success) invalid(checked.error.issues[0]?.message ?? 'Invalid settings.')

@@ -33,6 +33,7 @@ export interface GenerationSettings {
   /** The speed settings (contract/generation); absent = the notebooks' behaviour. */
   readonly baseSampler?: SamplingSettings['baseSampler']
   readonly guidanceCutoff?: number
+  readonly guidanceReuseBelow?: number
   readonly upsampleSampler?: SamplingSettings['upsampleSampler']
   readonly upsampleStart?: number
   /** Set to refine the frame (SDEdit, t = strength · T) instead of generating or inpainting. */
@@ -175,6 +176,9 @@ export function generationInfo(request: GenerationRequest, batchIndex: number): 
     frame: { ...frame },
     ...(settings.baseSampler ? { baseSampler: settings.baseSampler } : {}),
     ...(settings.guidanceCutoff !== undefined ? { guidanceCutoff: settings.guidanceCutoff } : {}),
+    ...(settings.guidanceReuseBelow !== undefined
+      ? { guidanceReuseBelow: settings.guidanceReuseBelow }
+      : {}),
     ...(settings.upsampleSampler ? { upsampleSampler: settings.upsampleSampler } : {}),
     ...(settings.upsampleStart !== undefined ? { upsampleStart: settings.upsampleStart } : {}),
   }

@@ -21,6 +21,9 @@ export function samplingSettingsFor(settings: GenerationSettings): SamplingSetti
     ...(settings.baseSampler ? { baseSampler: settings.baseSampler } : {}),
     ...(settings.upsampleSampler ? { upsampleSampler: settings.upsampleSampler } : {}),
     ...(settings.guidanceCutoff !== undefined ? { guidanceCutoff: settings.guidanceCutoff } : {}),
+    ...(settings.guidanceReuseBelow !== undefined
+      ? { guidanceReuseBelow: settings.guidanceReuseBelow }
+      : {}),
     ...(settings.upsampleStart !== undefined ? { upsampleStart: settings.upsampleStart } : {}),
   }
 }

@@ -46,6 +46,9 @@ describe('CLI presets and speed flags', () => {
       baseSampler: preset.baseSampler,
       baseRespacing: preset.baseRespacing,
       guidanceCutoff: preset.guidanceCutoff,
+      ...(preset.guidanceReuseBelow !== null
+        ? { guidanceReuseBelow: preset.guidanceReuseBelow }
+        : {}),
       upsampleSampler: preset.upsampleSampler,
       upsampleRespacing: preset.upsampleRespacing,
       upsampleStart: preset.upsampleStart,
@@ -60,6 +63,7 @@ describe('CLI presets and speed flags', () => {
       sampler: 'ddim',
       'upsample-sampler': 'ancestral',
       'guidance-cutoff': '0.1',
+      'guidance-reuse': '0.6',
       'upsample-start': '0.7',
       'upsample-steps': '8',
     })
@@ -67,6 +71,7 @@ describe('CLI presets and speed flags', () => {
       baseSampler: 'ddim',
       baseRespacing: '30',
       guidanceCutoff: 0.1,
+      guidanceReuseBelow: 0.6,
       upsampleSampler: 'ancestral',
       upsampleRespacing: '8',
       upsampleStart: 0.7,
@@ -78,6 +83,7 @@ describe('CLI presets and speed flags', () => {
       baseRespacing: '100',
     })
     expect(settingsOf({ sampler: 'dpm++2m' })).not.toHaveProperty('guidanceCutoff')
+    expect(settingsOf({ sampler: 'dpm++2m' })).not.toHaveProperty('guidanceReuseBelow')
   })
 
   it('refuses bad values with the schema’s message and the flag’s name', () => {
@@ -93,6 +99,9 @@ describe('CLI presets and speed flags', () => {
     expect(() => settingsOf({ 'guidance-cutoff': '1.5' })).toThrow(
       '--guidance-cutoff: Guidance cutoff must be between 0 and 1',
     )
+    expect(() => settingsOf({ 'guidance-reuse': '-0.2' })).toThrow(
+      '--guidance-reuse: Guidance reuse must be between 0 and 1',
+    )
     expect(() => settingsOf({ 'upsample-start': '0' })).toThrow(
       '--upsample-start: Upsampler start must be between 0.05 and 1',
     )
@@ -107,6 +116,7 @@ describe('CLI presets and speed flags', () => {
       '--sampler S',
       '--upsample-sampler S',
       '--guidance-cutoff F',
+      '--guidance-reuse F',
       '--upsample-start F',
     ]) {
       expect(usage).toContain(flag)

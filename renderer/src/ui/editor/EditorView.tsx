@@ -249,6 +249,8 @@ export function EditorView({ glide, state }: EditorViewProps) {
       baseSampler: generation.baseSampler ?? '',
       guidanceCutoff:
         generation.guidanceCutoff === undefined ? '' : String(generation.guidanceCutoff),
+      guidanceReuseBelow:
+        generation.guidanceReuseBelow === undefined ? '' : String(generation.guidanceReuseBelow),
       upsampleSampler: generation.upsampleSampler ?? '',
       upsampleStart: generation.upsampleStart === undefined ? '' : String(generation.upsampleStart),
       modelId: generation.model,
@@ -416,6 +418,9 @@ function captureRequest(
       ...(sampling.baseSampler ? { baseSampler: sampling.baseSampler } : {}),
       ...(sampling.upsampleSampler ? { upsampleSampler: sampling.upsampleSampler } : {}),
       ...(sampling.guidanceCutoff !== undefined ? { guidanceCutoff: sampling.guidanceCutoff } : {}),
+      ...(sampling.guidanceReuseBelow !== undefined
+        ? { guidanceReuseBelow: sampling.guidanceReuseBelow }
+        : {}),
       ...(sampling.upsampleStart !== undefined ? { upsampleStart: sampling.upsampleStart } : {}),
       ...(strength !== null ? { refineStrength: strength } : {}),
       region,

@@ -299,6 +299,7 @@ export function PromptPanel({
   const foldedFields: readonly (keyof PromptValues)[] = [
     'baseSampler',
     'guidanceCutoff',
+    'guidanceReuseBelow',
     'upsampleSampler',
     'upsampleSteps',
     'upsampleStart',
@@ -558,6 +559,16 @@ export function PromptPanel({
             step={0.05}
             placeholder="Every step"
             title={`Guidance only at t ≥ cutoff · T (${limits.guidanceCutoff.min} to ${limits.guidanceCutoff.max}); empty = every step`}
+          />
+          <TextInputField
+            label="Guidance reuse below"
+            {...textField('guidanceReuseBelow')}
+            type="number"
+            min={limits.guidanceReuseBelow.min}
+            max={limits.guidanceReuseBelow.max}
+            step={0.05}
+            placeholder="Never"
+            title={`Below t = value · T (and above the cutoff) the unconditional rows run every other step, their direction reused between (${limits.guidanceReuseBelow.min} to ${limits.guidanceReuseBelow.max}); empty = never`}
           />
           <SamplerSelectField
             label="Upsampler sampler"

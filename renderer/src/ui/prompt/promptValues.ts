@@ -46,6 +46,8 @@ export interface PromptValues {
   upsampleSampler: SamplerName | ''
   /** '' = absent from the job: guidance at every step. */
   guidanceCutoff: string
+  /** '' = absent from the job: both halves at every guided step. */
+  guidanceReuseBelow: string
   /** '' = absent from the job: the upsampler's own start (its hint, or pure noise). */
   upsampleStart: string
   seed: string
@@ -78,6 +80,7 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
     baseSampler: saved?.baseSampler ?? '',
     upsampleSampler: saved?.upsampleSampler ?? '',
     guidanceCutoff: optionalText(saved?.guidanceCutoff),
+    guidanceReuseBelow: optionalText(saved?.guidanceReuseBelow),
     upsampleStart: optionalText(saved?.upsampleStart),
     seed: String(seed),
     newSeedEachRun: generationDefaults.newSeedEachRun,
@@ -152,6 +155,7 @@ const fieldOfKey: Record<string, keyof PromptValues> = {
   baseSampler: 'baseSampler',
   upsampleSampler: 'upsampleSampler',
   guidanceCutoff: 'guidanceCutoff',
+  guidanceReuseBelow: 'guidanceReuseBelow',
   upsampleStart: 'upsampleStart',
   seed: 'seed',
   batchSize: 'batchSize',
@@ -240,6 +244,7 @@ export function rememberedDefaults(
     batchSize,
     baseSampler: sampling.baseSampler ?? null,
     guidanceCutoff: sampling.guidanceCutoff ?? null,
+    guidanceReuseBelow: sampling.guidanceReuseBelow ?? null,
     upsampleSampler: sampling.upsampleSampler ?? null,
     upsampleStart: sampling.upsampleStart ?? null,
   }
@@ -255,6 +260,9 @@ function speedFields(
   return {
     ...(values.baseSampler ? { baseSampler: values.baseSampler } : {}),
     ...(values.guidanceCutoff.trim() ? { guidanceCutoff: numberFrom(values.guidanceCutoff) } : {}),
+    ...(values.guidanceReuseBelow.trim()
+      ? { guidanceReuseBelow: numberFrom(values.guidanceReuseBelow) }
+      : {}),
     ...(values.upsampleSampler ? { upsampleSampler: values.upsampleSampler } : {}),
     ...(values.upsampleStart.trim() ? { upsampleStart: numberFrom(values.upsampleStart) } : {}),
   }
@@ -283,6 +291,8 @@ export function withPreset(values: PromptValues, name: PresetName): PromptValues
     upsampleSteps: settings.upsampleRespacing,
     baseSampler: settings.baseSampler ?? '',
     guidanceCutoff: settings.guidanceCutoff === undefined ? '' : String(settings.guidanceCutoff),
+    guidanceReuseBelow:
+      settings.guidanceReuseBelow === undefined ? '' : String(settings.guidanceReuseBelow),
     upsampleSampler: settings.upsampleSampler ?? '',
     upsampleStart: settings.upsampleStart === undefined ? '' : String(settings.upsampleStart),
   }

@@ -55,7 +55,8 @@ function stepWords(respacing: string, noun: string): string {
 
 /**
  * The speed settings in words, e.g. "Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance
- * above t = 0.3 T; upsampler DDIM, 3 steps from the low-res image at t = 0.4 T". `upsampling` false: the job
+ * above t = 0.3 T (unconditional rows every other step below 0.8 T); upsampler DDIM, 3 steps from the
+ * low-res image at t = 0.4 T". `upsampling` false: the job
  * stops at the base size, so the upsampler's settings do nothing.
  */
 export function describeSpeed(
@@ -64,9 +65,14 @@ export function describeSpeed(
   upsampling = true,
 ): string {
   const base = samplerLabels[settings.baseSampler ?? notebookSampler('base', mode)]
-  const guidance = settings.guidanceCutoff
+  const guidanceSpan = settings.guidanceCutoff
     ? `guidance above t = ${settings.guidanceCutoff} T`
     : 'guidance at every step'
+  const reuseBelow = settings.guidanceReuseBelow ?? 0
+  const guidance =
+    reuseBelow > (settings.guidanceCutoff ?? 0)
+      ? `${guidanceSpan} (unconditional rows every other step below ${reuseBelow} T)`
+      : guidanceSpan
   const baseWords = `${base}, ${stepWords(settings.baseRespacing, 'base steps')}, ${guidance}`
   if (!upsampling) return `${baseWords}; no upsampler`
   const upsampler = samplerLabels[settings.upsampleSampler ?? notebookSampler('upsample', mode)]

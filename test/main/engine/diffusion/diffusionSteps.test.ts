@@ -5,7 +5,12 @@ import {
   pMeanVariance,
   type ImageShape,
 } from '../../../../main/engine/diffusion/gaussianDiffusion'
-import { applyGuidance, guidedModelInput } from '../../../../main/engine/diffusion/guidance'
+import {
+  applyGuidance,
+  applyKeptGuidance,
+  guidanceDirection,
+  guidedModelInput,
+} from '../../../../main/engine/diffusion/guidance'
 import { AncestralSampler, DdimSampler } from '../../../../main/engine/diffusion/samplers'
 import { runSamplingLoop } from '../../../../main/engine/diffusion/samplingLoop'
 import { respacedSchedule } from '../../../../main/engine/diffusion/schedules'
@@ -155,6 +160,23 @@ describe('classifier-free guidance', () => {
     const output = Float32Array.of(1, 2, 10, 20, 0.5, 0, 30, 40)
     applyGuidance(output, 1, 2, 3)
     expect(Array.from(output)).toEqual([2, 6, 10, 20, 2, 6, 30, 40])
+  })
+
+  it('reads the direction cond − uncond from the eps channels only', () => {
+    const output = Float32Array.of(1, 2, 10, 20, 0.5, 0, 30, 40)
+    expect(Array.from(guidanceDirection(output, 1, 2))).toEqual([0.5, 2])
+    expect(() => guidanceDirection(Float32Array.of(1, 2, 3, 4), 1, 2)).toThrow(RangeError)
+  })
+
+  it('guides conditional rows with a kept direction as applyGuidance would with uncond = cond − direction', () => {
+    const conditional = Float32Array.of(1, 2, 10, 20)
+    const kept = Float32Array.of(0.5, 2)
+    const guided = applyKeptGuidance(conditional, kept, 1, 2, 3)
+    // eps = cond + (3 − 1)·direction in both halves; v stays the conditional rows' own.
+    expect(Array.from(guided)).toEqual([2, 6, 10, 20, 2, 6, 10, 20])
+    const full = applyGuidance(Float32Array.of(1, 2, 10, 20, 0.5, 0, 30, 40), 1, 2, 3)
+    expect(Array.from(guided.subarray(0, 2))).toEqual(Array.from(full.subarray(0, 2)))
+    expect(() => applyKeptGuidance(conditional, Float32Array.of(1), 1, 2, 3)).toThrow(RangeError)
   })
 })
 

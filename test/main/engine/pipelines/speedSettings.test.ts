@@ -110,6 +110,68 @@ describe('guidance cutoff', () => {
   })
 })
 
+describe('guidance reuse', () => {
+  /** Rows of each base call: 4 = both halves, 2 = the conditional rows alone. */
+  async function baseRows(settings: Partial<GenerationParams>): Promise<[number, number][]> {
+    const models = smallModels('base', null)
+    await textToImage(models, { ...params, ...settings })
+    return models.base.denoiseCalls.map((call) => [
+      call.timesteps[0] ?? -1,
+      call.x.length / basePlane,
+    ])
+  }
+
+  it('at 0 gives the same pixels as without it', async () => {
+    const without = await textToImage(smallModels(), params)
+    const atZero = await textToImage(smallModels(), { ...params, guidanceReuseBelow: 0 })
+    expect(pixels(atZero)).toEqual(pixels(without))
+  })
+
+  it('runs the unconditional rows at every other step between the cutoff and reuseBelow · T', async () => {
+    const kept = spaceTimesteps(1000, '10').reverse()
+    const calls = await baseRows({ guidanceCutoff: 0.2, guidanceReuseBelow: 0.75 })
+    expect(calls.map(([t]) => t)).toEqual(kept)
+    const window = kept.filter((t) => t >= 200 && t < 750)
+    expect(window.length).toBeGreaterThanOrEqual(4)
+    for (const [t, rows] of calls) {
+      if (t >= 750) expect(rows).toBe(4)
+      if (t < 200) expect(rows).toBe(2)
+    }
+    // The first step of the window reuses the direction of the full step just above it.
+    expect(calls.filter(([t]) => window.includes(t)).map(([, rows]) => rows)).toEqual(
+      window.map((_, index) => (index % 2 === 0 ? 2 : 4)),
+    )
+  })
+
+  it('starts with both halves when the window starts at the first step', async () => {
+    const calls = await baseRows({ guidanceReuseBelow: 1 })
+    expect(calls.map(([, rows]) => rows)).toEqual([4, 2, 4, 2, 4, 2, 4, 2, 4, 2])
+  })
+
+  it('keeps the caption on the reused steps, draws the same noise, and changes the result', async () => {
+    const models = smallModels('base', null)
+    const noise = new RecordingNoise()
+    const reused = await textToImage(models, { ...params, guidanceReuseBelow: 0.75 }, { noise })
+    const guidedNoise = new RecordingNoise()
+    const full = await textToImage(smallModels('base', null), params, { noise: guidedNoise })
+    const conditionalOnly = models.base.denoiseCalls.filter(
+      (call) => call.x.length === 2 * basePlane,
+    )
+    expect(conditionalOnly.length).toBeGreaterThan(0)
+    for (const call of conditionalOnly) expect(call.text.xfProj.every((v) => v > 0)).toBe(true)
+    expect(noise.draws.map((draw) => draw.length)).toEqual(
+      guidedNoise.draws.map((draw) => draw.length),
+    )
+    expect(pixels(reused)).not.toEqual(pixels(full))
+  })
+
+  it('refuses a value outside 0..1 with its message', async () => {
+    await expect(
+      textToImage(smallModels(), { ...params, guidanceReuseBelow: 1.5 }),
+    ).rejects.toThrow(/Guidance reuse must be between 0 and 1/)
+  })
+})
+
 describe('samplers per stage', () => {
   it('runs the base with DPM-Solver++ (no step noise) and the upsampler as asked', async () => {
     const noise = new RecordingNoise()

@@ -168,6 +168,7 @@ describe('prompt panel values', () => {
     expect(refusal({ prompt: 'x'.repeat(1001) })).toBe('The prompt must be at most 1000 characters')
     expect(refusal({ guidanceCutoff: '1.5' })).toBe('Guidance cutoff must be between 0 and 1')
     expect(refusal({ guidanceCutoff: 'soon' })).toBe('Guidance cutoff must be a number')
+    expect(refusal({ guidanceReuseBelow: '2' })).toBe('Guidance reuse must be between 0 and 1')
     expect(refusal({ upsampleStart: '0' })).toBe('Upsampler start must be between 0.05 and 1')
   })
 
@@ -184,6 +185,7 @@ describe('prompt panel values', () => {
       batchSize: 2,
       baseSampler: null,
       guidanceCutoff: null,
+      guidanceReuseBelow: null,
       upsampleSampler: null,
       upsampleStart: null,
     })

@@ -24,6 +24,11 @@ describe('speed settings in words', () => {
     expect(words).toContain(`${respacingStepCount(fast.baseRespacing)} base steps`)
     if (fast.baseSampler) expect(words.startsWith(samplerLabels[fast.baseSampler])).toBe(true)
     if (fast.guidanceCutoff) expect(words).toContain(`guidance above t = ${fast.guidanceCutoff} T`)
+    if (fast.guidanceReuseBelow) {
+      expect(words).toContain(
+        `unconditional rows every other step below ${fast.guidanceReuseBelow} T`,
+      )
+    }
     if (fast.upsampleSampler) {
       expect(words).toContain(`upsampler ${samplerLabels[fast.upsampleSampler]}`)
     }
@@ -54,6 +59,33 @@ describe('speed settings in words', () => {
     expect(describeSpeed({ baseRespacing: '3,12', upsampleRespacing: '3' }, 'text-to-image')).toBe(
       'Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance at every step; upsampler DDIM, 3 steps',
     )
+    expect(
+      describeSpeed(
+        {
+          baseRespacing: '20',
+          upsampleRespacing: '3',
+          guidanceCutoff: 0.35,
+          guidanceReuseBelow: 0.8,
+        },
+        'text-to-image',
+        false,
+      ),
+    ).toBe(
+      'Ancestral, 20 base steps, guidance above t = 0.35 T (unconditional rows every other step below 0.8 T); no upsampler',
+    )
+    // A reuse window at or below the cutoff reuses nothing, so it is not mentioned.
+    expect(
+      describeSpeed(
+        {
+          baseRespacing: '20',
+          upsampleRespacing: '3',
+          guidanceCutoff: 0.5,
+          guidanceReuseBelow: 0.4,
+        },
+        'text-to-image',
+        false,
+      ),
+    ).toBe('Ancestral, 20 base steps, guidance above t = 0.5 T; no upsampler')
     // A respacing the contract refuses is shown as typed (Generate names the problem).
     expect(describeSpeed({ baseRespacing: 'abc', upsampleRespacing: '6' }, 'inpaint')).toContain(
       'base steps "abc"',
