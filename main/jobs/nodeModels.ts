@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ModelSummary } from '../../contract/ipc'
 import type { ModelRegistry } from '../ipc/services'
@@ -22,10 +23,14 @@ async function listIn(modelsDir: string): Promise<ModelSummary[]> {
   return listModelSummaries(modelsDir)
 }
 
-/** The registry over the user's models dir (settings, else the default) and the bundled ones. */
+/**
+ * The registry over the user's models dir (settings, else the default) and the bundled ones. A
+ * relative dir is taken from this process's working directory: the inference host, which reads
+ * the folders, runs in a directory of its own.
+ */
 export function createNodeModelRegistry(modelsDir: () => string | null | undefined): ModelRegistry {
   return createModelRegistry(
-    () => [modelsDir() ?? defaultModelsDir(), ...bundledModelsDirs()],
+    () => [resolve(modelsDir() ?? defaultModelsDir()), ...bundledModelsDirs()],
     listIn,
   )
 }

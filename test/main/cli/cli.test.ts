@@ -30,11 +30,20 @@ function cliWith(
   environment: NodeJS.ProcessEnv,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliIn(process.cwd(), environment, ...args)
+}
+
+/** The CLI started in the working directory `cwd`. */
+function cliIn(
+  cwd: string,
+  environment: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { env: environment, timeout: 120_000 },
+      { cwd, env: environment, timeout: 120_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
       },
@@ -114,6 +123,37 @@ describe('glide-studio CLI', () => {
         readFileSync(join(work, 'cube-2.png')),
       ),
     ).not.toBe(0)
+  })
+
+  it('reads a relative --models-dir from the working directory and records --guidance-reuse', async () => {
+    // The inference host runs in a folder of its own, so a relative path must not reach it as is.
+    const result = await cliIn(
+      work,
+      { ...env, GLIDE_STUDIO_MODELS_DIR: join(work, 'no-models') },
+      'generate',
+      '--prompt',
+      'a red cube',
+      '--steps',
+      '4',
+      '--guidance-reuse',
+      '0.75',
+      '--seed',
+      '7',
+      '--upsampler',
+      'none',
+      '--models-dir',
+      'models',
+      '--out',
+      'relative.png',
+    )
+    expect(result.stderr).toContain('reference-base on CPU')
+    expect(result.code).toBe(0)
+    const png = readFileSync(join(work, 'relative.png'))
+    const settings = JSON.parse(readPngTextChunks(png)['parameters'] ?? '{}') as Record<
+      string,
+      unknown
+    >
+    expect(settings).toMatchObject({ baseRespacing: '4', guidanceReuseBelow: 0.75, seed: 7 })
   })
 
   it('runs the upsampler after the base model when one is installed', async () => {
