@@ -100,7 +100,8 @@ Sampling options:
   --upsample-sampler S upsampler sampler (default ddim; inpaint and refine: ancestral)
   --guidance-cutoff F  skip the unconditional rows below F·T, ${limits.guidanceCutoff.min}..${limits.guidanceCutoff.max} (default 0: guide every step)
   --guidance-reuse F   below F·T (above the cutoff) run the unconditional rows every other step and
-                       reuse their direction between, ${limits.guidanceReuseBelow.min}..${limits.guidanceReuseBelow.max} (default 0: every step)
+                       reuse their direction between, ${limits.guidanceReuseBelow.min}..${limits.guidanceReuseBelow.max} (default 0: every step);
+                       faster, but it loses accuracy at high guidance (inpainting at 5)
   --upsample-start F   start the upsampler from the low-res image noised to F·T, ${limits.upsampleStart.min}..${limits.upsampleStart.max};
                        --upsample-steps then counts the steps from there (default: the model's own)
   --seed N             ${limits.seed.min}..${limits.seed.max} (default: random)
