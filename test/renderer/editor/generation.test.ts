@@ -193,6 +193,7 @@ describe('compositing a result inside the mask', () => {
     const speed = {
       baseSampler: 'dpm++2m',
       guidanceCutoff: 0.3,
+      guidanceReuseBelow: 0.7,
       upsampleSampler: 'ddim',
       upsampleStart: 0.5,
     } as const

@@ -60,7 +60,13 @@ describe('jobInputFor', () => {
   it('carries the speed settings to the job only when they are set (Quality adds no field)', () => {
     const editor = testEditor(300, 300)
     const quality = jobInputFor(editor.captureGeneration(settings))
-    for (const field of ['baseSampler', 'upsampleSampler', 'guidanceCutoff', 'upsampleStart']) {
+    for (const field of [
+      'baseSampler',
+      'upsampleSampler',
+      'guidanceCutoff',
+      'guidanceReuseBelow',
+      'upsampleStart',
+    ]) {
       expect(quality.settings).not.toHaveProperty(field)
     }
     const fast = jobInputFor(
@@ -68,6 +74,7 @@ describe('jobInputFor', () => {
         ...settings,
         baseSampler: 'dpm++2m',
         guidanceCutoff: 0.3,
+        guidanceReuseBelow: 0.7,
         upsampleSampler: 'ddim',
         upsampleStart: 0.5,
       }),
@@ -76,6 +83,7 @@ describe('jobInputFor', () => {
     expect(fast.settings).toMatchObject({
       baseSampler: 'dpm++2m',
       guidanceCutoff: 0.3,
+      guidanceReuseBelow: 0.7,
       upsampleSampler: 'ddim',
       upsampleStart: 0.5,
     })

@@ -241,6 +241,7 @@ describe('speed presets in the panel', () => {
       { baseSampler: other(fast.baseSampler, 'ddim', 'ancestral') },
       { steps: other(fast.steps, '7', '8') },
       { guidanceCutoff: other(fast.guidanceCutoff, '0.25', '0.35') },
+      { guidanceReuseBelow: other(fast.guidanceReuseBelow, '0.6', '0.7') },
       { upsampleSampler: other(fast.upsampleSampler, 'ddim', 'ancestral') },
       { upsampleSteps: other(fast.upsampleSteps, '7', '8') },
       { upsampleStart: other(fast.upsampleStart, '0.75', '0.8') },
@@ -251,11 +252,19 @@ describe('speed presets in the panel', () => {
     // Typed as text: the same number with spaces around is still the preset.
     const typed = { ...fast, guidanceCutoff: ` ${fast.guidanceCutoff} `, steps: ` ${fast.steps}` }
     expect(presetOfValues(typed)).toBe('fast')
-    // A custom cutoff and start reach the job as numbers.
-    expect(sampling({ ...start(), guidanceCutoff: '0.4', upsampleStart: '0.7' })).toMatchObject({
+    // A custom cutoff, reuse and start reach the job as numbers, and Quality clears them.
+    const customValues = {
+      ...start(),
+      guidanceCutoff: '0.4',
+      guidanceReuseBelow: '0.6',
+      upsampleStart: '0.7',
+    }
+    expect(sampling(customValues)).toMatchObject({
       guidanceCutoff: 0.4,
+      guidanceReuseBelow: 0.6,
       upsampleStart: 0.7,
     })
+    expect(sampling(withPreset(customValues, 'quality'))).toEqual(sampling(start()))
   })
 
   it('start the next session at the preset or custom settings used last', () => {
