@@ -26,13 +26,9 @@ export function applyGuidance(
   pixelsPerChannel: number,
   scale: number,
 ): Float32Array {
-  const epsSize = channels * pixelsPerChannel
-  const rowSize = 2 * epsSize
-  const half = halfRows(modelOutput.length, rowSize)
   const s = f32(scale)
-  for (let row = 0; row < half; row++) {
-    const condBase = row * rowSize
-    const uncondBase = (row + half) * rowSize
+  const rows = guidedRows(modelOutput, channels, pixelsPerChannel)
+  for (const { condBase, uncondBase, epsSize } of rows) {
     for (let i = 0; i < epsSize; i++) {
       const cond = modelOutput[condBase + i] ?? 0
       const uncond = modelOutput[uncondBase + i] ?? 0
@@ -52,6 +48,23 @@ function halfRows(length: number, rowSize: number): number {
   return rows / 2
 }
 
+/** Where each conditional row of a guided output [2N, 2C, H, W] and its unconditional twin start. */
+function guidedRows(
+  modelOutput: Float32Array,
+  channels: number,
+  pixelsPerChannel: number,
+): { row: number; condBase: number; uncondBase: number; epsSize: number }[] {
+  const epsSize = channels * pixelsPerChannel
+  const rowSize = 2 * epsSize
+  const half = halfRows(modelOutput.length, rowSize)
+  return Array.from({ length: half }, (_, row) => ({
+    row,
+    condBase: row * rowSize,
+    uncondBase: (row + half) * rowSize,
+    epsSize,
+  }))
+}
+
 /**
  * The guidance direction cond − uncond of a guided model output [2N, 2C, H, W], eps channels only:
  * N rows of C·H·W values. Read before applyGuidance overwrites the output.
@@ -61,13 +74,10 @@ export function guidanceDirection(
   channels: number,
   pixelsPerChannel: number,
 ): Float32Array {
+  const rows = guidedRows(modelOutput, channels, pixelsPerChannel)
   const epsSize = channels * pixelsPerChannel
-  const rowSize = 2 * epsSize
-  const half = halfRows(modelOutput.length, rowSize)
-  const direction = new Float32Array(half * epsSize)
-  for (let row = 0; row < half; row++) {
-    const condBase = row * rowSize
-    const uncondBase = (row + half) * rowSize
+  const direction = new Float32Array(rows.length * epsSize)
+  for (const { row, condBase, uncondBase } of rows) {
     for (let i = 0; i < epsSize; i++) {
       direction[row * epsSize + i] = f32(
         (modelOutput[condBase + i] ?? 0) - (modelOutput[uncondBase + i] ?? 0),
