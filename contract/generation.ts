@@ -32,6 +32,13 @@ export const generationLimits = {
 const between = (name: string, range: { min: number; max: number }) =>
   `${name} must be between ${range.min} and ${range.max}`
 
+/** A number within `range`, refused with "<name> must be a number / between …". */
+const numberBetween = (name: string, range: { min: number; max: number }) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .min(range.min, between(name, range))
+    .max(range.max, between(name, range))
+
 /**
  * Sampler steps as glide-text2im writes a respacing: "100" (100 evenly spaced steps), "fast27",
  * "ddim50", or sections "10,10,3". Every section takes at least one step.
@@ -96,39 +103,17 @@ export const zSamplingSettings = z.strictObject({
   modelId: zModelId.optional(),
   /** The upsampler; null means "stop at 64 px", omitted means the best installed one. */
   upsampleModelId: zModelId.nullable().optional(),
-  guidanceScale: z
-    .number({ error: 'Guidance must be a number' })
-    .min(generationLimits.guidanceScale.min, between('Guidance', generationLimits.guidanceScale))
-    .max(generationLimits.guidanceScale.max, between('Guidance', generationLimits.guidanceScale)),
+  guidanceScale: numberBetween('Guidance', generationLimits.guidanceScale),
   baseRespacing: zRespacing,
   upsampleRespacing: zRespacing,
-  upsampleTemperature: z
-    .number({ error: 'Upsampler temperature must be a number' })
-    .min(
-      generationLimits.upsampleTemperature.min,
-      between('Upsampler temperature', generationLimits.upsampleTemperature),
-    )
-    .max(
-      generationLimits.upsampleTemperature.max,
-      between('Upsampler temperature', generationLimits.upsampleTemperature),
-    ),
+  upsampleTemperature: numberBetween('Upsampler temperature', generationLimits.upsampleTemperature),
   /**
    * How samples are steered toward the caption: classifier-free guidance (guidanceScale) or, as in
    * GLIDE's clip_guided notebook, a noise-aware CLIP's gradient (clipGuidanceScale, no
    * classifier-free rows). Omitted = classifier-free.
    */
   guidanceMode: z.enum(['classifier-free', 'clip']).optional(),
-  clipGuidanceScale: z
-    .number({ error: 'CLIP guidance must be a number' })
-    .min(
-      generationLimits.clipGuidanceScale.min,
-      between('CLIP guidance', generationLimits.clipGuidanceScale),
-    )
-    .max(
-      generationLimits.clipGuidanceScale.max,
-      between('CLIP guidance', generationLimits.clipGuidanceScale),
-    )
-    .optional(),
+  clipGuidanceScale: numberBetween('CLIP guidance', generationLimits.clipGuidanceScale).optional(),
   /** The base stage's sampler; omitted = the notebooks' (ancestral). */
   baseSampler: zSamplerName.optional(),
   /**
@@ -140,49 +125,22 @@ export const zSamplingSettings = z.strictObject({
    * Guidance interval: classifier-free guidance runs only at timesteps t ≥ guidanceCutoff · T; below
    * it the base runs the conditional rows alone (half the rows). Omitted or 0 = every step.
    */
-  guidanceCutoff: z
-    .number({ error: 'Guidance cutoff must be a number' })
-    .min(
-      generationLimits.guidanceCutoff.min,
-      between('Guidance cutoff', generationLimits.guidanceCutoff),
-    )
-    .max(
-      generationLimits.guidanceCutoff.max,
-      between('Guidance cutoff', generationLimits.guidanceCutoff),
-    )
-    .optional(),
+  guidanceCutoff: numberBetween('Guidance cutoff', generationLimits.guidanceCutoff).optional(),
   /**
    * Guidance reuse: between the guidance cutoff and t = guidanceReuseBelow · T the unconditional
    * rows run at every other base step; the steps between run the conditional rows alone and reuse
    * the direction cond − uncond of the step before. Omitted or 0 = both halves at every guided step.
    */
-  guidanceReuseBelow: z
-    .number({ error: 'Guidance reuse must be a number' })
-    .min(
-      generationLimits.guidanceReuseBelow.min,
-      between('Guidance reuse', generationLimits.guidanceReuseBelow),
-    )
-    .max(
-      generationLimits.guidanceReuseBelow.max,
-      between('Guidance reuse', generationLimits.guidanceReuseBelow),
-    )
-    .optional(),
+  guidanceReuseBelow: numberBetween(
+    'Guidance reuse',
+    generationLimits.guidanceReuseBelow,
+  ).optional(),
   /**
    * The upsampler starts from the low-res image noised to t = upsampleStart · T (SDEdit-style, the
    * content is fixed by the low-res image) and upsampleRespacing counts the steps it runs from there.
    * Omitted = the upsampler's own hint (model.json sampling.upsampleFromLowResAt) or pure noise.
    */
-  upsampleStart: z
-    .number({ error: 'Upsampler start must be a number' })
-    .min(
-      generationLimits.upsampleStart.min,
-      between('Upsampler start', generationLimits.upsampleStart),
-    )
-    .max(
-      generationLimits.upsampleStart.max,
-      between('Upsampler start', generationLimits.upsampleStart),
-    )
-    .optional(),
+  upsampleStart: numberBetween('Upsampler start', generationLimits.upsampleStart).optional(),
   seed: zSeed,
   batchSize: z
     .number({ error: 'Variations must be a whole number' })
@@ -192,10 +150,7 @@ export const zSamplingSettings = z.strictObject({
 })
 export type SamplingSettings = z.infer<typeof zSamplingSettings>
 
-export const zStrength = z
-  .number({ error: 'Strength must be a number' })
-  .min(generationLimits.strength.min, between('Strength', generationLimits.strength))
-  .max(generationLimits.strength.max, between('Strength', generationLimits.strength))
+export const zStrength = numberBetween('Strength', generationLimits.strength)
 
 export const zFeatherPx = z
   .number({ error: 'Feather must be a whole number of pixels' })
