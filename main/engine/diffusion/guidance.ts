@@ -27,8 +27,8 @@ export function applyGuidance(
   scale: number,
 ): Float32Array {
   const s = f32(scale)
-  const rows = guidedRows(modelOutput, channels, pixelsPerChannel)
-  for (const { condBase, uncondBase, epsSize } of rows) {
+  const epsSize = channels * pixelsPerChannel
+  for (const { condBase, uncondBase } of guidedRows(modelOutput, epsSize)) {
     for (let i = 0; i < epsSize; i++) {
       const cond = modelOutput[condBase + i] ?? 0
       const uncond = modelOutput[uncondBase + i] ?? 0
@@ -51,17 +51,13 @@ function halfRows(length: number, rowSize: number): number {
 /** Where each conditional row of a guided output [2N, 2C, H, W] and its unconditional twin start. */
 function guidedRows(
   modelOutput: Float32Array,
-  channels: number,
-  pixelsPerChannel: number,
-): { row: number; condBase: number; uncondBase: number; epsSize: number }[] {
-  const epsSize = channels * pixelsPerChannel
+  epsSize: number,
+): { condBase: number; uncondBase: number }[] {
   const rowSize = 2 * epsSize
   const half = halfRows(modelOutput.length, rowSize)
   return Array.from({ length: half }, (_, row) => ({
-    row,
     condBase: row * rowSize,
     uncondBase: (row + half) * rowSize,
-    epsSize,
   }))
 }
 
@@ -74,10 +70,10 @@ export function guidanceDirection(
   channels: number,
   pixelsPerChannel: number,
 ): Float32Array {
-  const rows = guidedRows(modelOutput, channels, pixelsPerChannel)
   const epsSize = channels * pixelsPerChannel
+  const rows = guidedRows(modelOutput, epsSize)
   const direction = new Float32Array(rows.length * epsSize)
-  for (const { row, condBase, uncondBase } of rows) {
+  for (const [row, { condBase, uncondBase }] of rows.entries()) {
     for (let i = 0; i < epsSize; i++) {
       direction[row * epsSize + i] = f32(
         (modelOutput[condBase + i] ?? 0) - (modelOutput[uncondBase + i] ?? 0),
