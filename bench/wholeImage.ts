@@ -9,8 +9,10 @@
  * what a person generating again waits for, so both are reported.
  *
  * Usage: tsx bench/wholeImage.ts [--presets quality,fast] [--seed N] [--images N (default 2)]
+ *                                 [--settings JSON (sampling settings over each preset's)]
  */
 import { spawnSync } from 'node:child_process'
+import { basename, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import {
@@ -23,12 +25,8 @@ import {
 import { countingGlideUNet, type GlideUNet } from '../main/engine/glideModel'
 import { textToImage } from '../main/engine/pipelines'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
-import {
-  ensureOfficialModel,
-  folderDiskUse,
-  loadAsTheApp,
-  officialModelPaths,
-} from './officialModels'
+import { ModelCache } from '../main/inference/host/modelCache'
+import { ensureOfficialModel, folderDiskUse, officialModelPaths } from './officialModels'
 
 const prompt = 'an oil painting of a corgi'
 
@@ -51,6 +49,8 @@ export interface WholeImageResult {
   settings: SamplingSettings
   threads: number
   loadSeconds: number
+  /** Making the 8-bit copies (int8, first run on a folder only); 0 when they were there. */
+  prepareSeconds: number
   /** In the order made: the first right after loading, then the warm ones. */
   images: ImageTiming[]
   maxRssMiB: number
@@ -101,23 +101,41 @@ async function runPreset(
   preset: PresetName,
   seed: number,
   imageCount: number,
+  overrides: Partial<SamplingSettings>,
 ): Promise<WholeImageResult> {
   const basePaths = await ensureOfficialModel('base', console.error)
   const upsamplePaths = await ensureOfficialModel('upsample', console.error)
   const threads = appIntraOpThreads()
-  const start = performance.now()
+  const settings: SamplingSettings = {
+    ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset),
+    ...overrides,
+  }
+  const precision = settings.unetPrecision ?? 'float32'
+  // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
+  // first when the folder lacks it, which is timed apart from the load.
+  const models = new ModelCache()
+  let prepareSeconds = 0
+  const prepared = async (folder: string) => {
+    const ref = { modelsDir: dirname(folder), id: basename(folder) }
+    let preparing: number | null = null
+    const started = performance.now()
+    const loaded = await models.get(ref, 'cpu', precision, (run, runs) => {
+      preparing ??= performance.now()
+      if (run === runs) prepareSeconds += (performance.now() - preparing) / 1000
+    })
+    if (loaded.precision !== precision) throw new Error(`${ref.id} loaded in ${loaded.precision}`)
+    return { unet: loaded.unet, seconds: (performance.now() - started) / 1000 }
+  }
   const rowCounts = { base: 0, upsample: 0 }
-  const base = countingGlideUNet(await loadAsTheApp(basePaths.folder, threads), (rows) => {
+  const loadedBase = await prepared(basePaths.folder)
+  const loadedUpsampler = await prepared(upsamplePaths.folder)
+  const loadSeconds = loadedBase.seconds + loadedUpsampler.seconds - prepareSeconds
+  const base = countingGlideUNet(loadedBase.unet, (rows) => {
     rowCounts.base += rows
   })
-  const upsampler = countingGlideUNet(await loadAsTheApp(upsamplePaths.folder, threads), (rows) => {
+  const upsampler = countingGlideUNet(loadedUpsampler.unet, (rows) => {
     rowCounts.upsample += rows
   })
-  const loadSeconds = (performance.now() - start) / 1000
-  const settings: SamplingSettings = applyPreset(
-    { ...generationDefaults.sampling, prompt, seed },
-    preset,
-  )
   const images: ImageTiming[] = []
   for (let index = 0; index < imageCount; index++) {
     const label = `${preset} image ${index + 1}/${imageCount}`
@@ -130,13 +148,13 @@ async function runPreset(
       ),
     )
   }
-  await base.dispose()
-  await upsampler.dispose()
+  await models.releaseAll()
   return {
     preset,
     settings,
     threads,
     loadSeconds,
+    prepareSeconds,
     images,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
   }
@@ -148,7 +166,12 @@ export function warmSeconds(result: WholeImageResult): number {
   return warm.reduce((sum, image) => sum + image.imageSeconds, 0) / Math.max(1, warm.length)
 }
 
-function runChild(preset: PresetName, seed: number, images: number): WholeImageResult | null {
+function runChild(
+  preset: PresetName,
+  seed: number,
+  images: number,
+  overrides: Partial<SamplingSettings>,
+): WholeImageResult | null {
   const child = spawnSync(
     process.execPath,
     [
@@ -158,6 +181,7 @@ function runChild(preset: PresetName, seed: number, images: number): WholeImageR
       preset,
       String(seed),
       String(images),
+      JSON.stringify(overrides),
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   )
@@ -175,7 +199,8 @@ function settingsLine(settings: SamplingSettings): string {
     (settings.guidanceCutoff ? ` guidance ≥ ${settings.guidanceCutoff}·T` : '') +
     (settings.guidanceReuseBelow ? ` reused < ${settings.guidanceReuseBelow}·T` : '') +
     `, upsampler ${settings.upsampleSampler ?? 'ddim'} "${settings.upsampleRespacing}"` +
-    (settings.upsampleStart ? ` from ${settings.upsampleStart}·T` : '')
+    (settings.upsampleStart ? ` from ${settings.upsampleStart}·T` : '') +
+    `, ${settings.unetPrecision ?? 'float32'}`
   )
 }
 
@@ -187,7 +212,13 @@ function imageLine(image: ImageTiming): string {
 }
 
 export async function runWholeImage(
-  options: { presets?: readonly PresetName[]; seed?: number; images?: number } = {},
+  options: {
+    presets?: readonly PresetName[]
+    seed?: number
+    images?: number
+    /** Settings over every preset's (for trying a change: --settings '{"baseRespacing":"4,16"}'). */
+    overrides?: Partial<SamplingSettings>
+  } = {},
 ): Promise<void> {
   const presets = options.presets ?? presetNames
   const seed = options.seed ?? 1
@@ -198,7 +229,7 @@ export async function runWholeImage(
   )
   const results: WholeImageResult[] = []
   for (const preset of presets) {
-    const result = runChild(preset, seed, imageCount)
+    const result = runChild(preset, seed, imageCount, options.overrides ?? {})
     const first = result?.images[0]
     if (!result || !first) continue
     results.push(result)
@@ -210,7 +241,11 @@ export async function runWholeImage(
           : '') +
         `; ${result.threads} threads; U-Net rows per image: base ${first.baseRows} in ${first.baseSteps} steps, ` +
         `upsampler ${first.upsampleRows} in ${first.upsampleSteps} steps; ` +
-        `peak RSS ${Math.round(result.maxRssMiB)} MiB (both models loaded, ${result.loadSeconds.toFixed(1)} s to load); ` +
+        `peak RSS ${Math.round(result.maxRssMiB)} MiB (both models loaded, ${result.loadSeconds.toFixed(1)} s to load` +
+        (result.prepareSeconds > 0
+          ? `, ${result.prepareSeconds.toFixed(0)} s to make the 8-bit copies first`
+          : '') +
+        '); ' +
         settingsLine(result.settings),
     )
   }
@@ -242,12 +277,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)
   if (args[0] === 'child') {
     const preset = args[1] as PresetName
-    console.log(JSON.stringify(await runPreset(preset, Number(args[2] ?? 1), Number(args[3] ?? 1))))
+    const overrides = JSON.parse(args[4] ?? '{}') as Partial<SamplingSettings>
+    console.log(
+      JSON.stringify(
+        await runPreset(preset, Number(args[2] ?? 1), Number(args[3] ?? 1), overrides),
+      ),
+    )
   } else {
     const presetsFlag = args.indexOf('--presets')
     const seedFlag = args.indexOf('--seed')
     const imagesFlag = args.indexOf('--images')
+    const settingsFlag = args.indexOf('--settings')
     await runWholeImage({
+      ...(settingsFlag >= 0
+        ? { overrides: JSON.parse(args[settingsFlag + 1] ?? '{}') as Partial<SamplingSettings> }
+        : {}),
       ...(imagesFlag >= 0 ? { images: Number(args[imagesFlag + 1]) } : {}),
       ...(presetsFlag >= 0
         ? { presets: (args[presetsFlag + 1] ?? '').split(',') as PresetName[] }

@@ -58,6 +58,7 @@ export const zGenerationInfo = z.strictObject({
     guidanceReuseBelow: true,
     upsampleSampler: true,
     upsampleStart: true,
+    unetPrecision: true,
   }).shape,
 })
 export type GenerationInfo = z.infer<typeof zGenerationInfo>

@@ -123,7 +123,8 @@ export const zJobSummary = z.strictObject({
 })
 export type JobSummary = z.infer<typeof zJobSummary>
 
-export const zGenerationStage = z.enum(['base', 'upsample'])
+/** 'prepare': a model's 8-bit copy being made (once per model folder) before sampling. */
+export const zGenerationStage = z.enum(['prepare', 'base', 'upsample'])
 export type GenerationStage = z.infer<typeof zGenerationStage>
 
 /** One event per sampler step. `preview` is the step's predicted x0, throttled (null when skipped). */

@@ -25,6 +25,7 @@ export const zGenerationDefaults = zSamplingSettings
     guidanceCutoff: zSamplingSettings.shape.guidanceCutoff.unwrap().nullable().optional(),
     guidanceReuseBelow: zSamplingSettings.shape.guidanceReuseBelow.unwrap().nullable().optional(),
     upsampleStart: zSamplingSettings.shape.upsampleStart.unwrap().nullable().optional(),
+    unetPrecision: zSamplingSettings.shape.unetPrecision.unwrap().nullable().optional(),
   })
 export type GenerationDefaults = z.infer<typeof zGenerationDefaults>
 

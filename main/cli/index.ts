@@ -19,6 +19,7 @@ import {
   presetNames,
   randomSeed,
   samplerNames,
+  unetPrecisions,
   zPresetName,
   zRegionSettings,
   zSamplingSettings,
@@ -49,6 +50,7 @@ const presetFlags: Record<keyof PresetSettings, string> = {
   upsampleSampler: '--upsample-sampler',
   upsampleRespacing: '--upsample-steps',
   upsampleStart: '--upsample-start',
+  unetPrecision: '--precision',
 }
 
 /** The usage lines of each preset: the flags it sets, three to a line. */
@@ -104,6 +106,9 @@ Sampling options:
                        faster, but it loses accuracy at high guidance (inpainting at 5)
   --upsample-start F   start the upsampler from the low-res image noised to F·T, ${limits.upsampleStart.min}..${limits.upsampleStart.max};
                        --upsample-steps then counts the steps from there (default: the model's own)
+  --precision P        U-Net precision on CPU: ${unetPrecisions.join(' or ')} (default float32); int8 runs
+                       an 8-bit copy of each model, made once per model folder (a few minutes at
+                       the official size), 2-3× faster per step; GPUs always run float32
   --seed N             ${limits.seed.min}..${limits.seed.max} (default: random)
   --batch B            images per run, up to ${limits.batchSize.max} (FILE-1.png, FILE-2.png, …)
   --models-dir DIR     where model folders live
@@ -124,6 +129,7 @@ const samplingOptions = {
   'guidance-cutoff': { type: 'string' },
   'guidance-reuse': { type: 'string' },
   'upsample-start': { type: 'string' },
+  precision: { type: 'string' },
   seed: { type: 'string' },
   batch: { type: 'string' },
   'models-dir': { type: 'string' },
@@ -195,6 +201,7 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
     upsampleSampler: values['upsample-sampler'],
     upsampleRespacing: values['upsample-steps'],
     upsampleStart: optionalNumber(values['upsample-start'], 'upsample-start'),
+    unetPrecision: values.precision,
   }
   const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset({}, preset.data)
   for (const [field, value] of Object.entries(explicit)) {

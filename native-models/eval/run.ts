@@ -9,12 +9,13 @@
  *                        [--seed-offset 0]
  *                        [--steps N] [--upsample-steps N] [--base-sampler NAME]
  *                        [--guidance-cutoff C] [--guidance-reuse R] [--upsample-sampler NAME]
- *                        [--upsample-start S]
+ *                        [--upsample-start S] [--precision float32|int8]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
  * and inpaint run; quality (the default) is the notebooks' settings, so the default run is the one
  * the release tables were made with. The flags after it override one field of the preset each (for
- * tuning). Every U-Net call is counted (rows: the batch of each denoise call, both stages) and the
+ * tuning). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
+ * folder's 8-bit copy, made first when it is missing. Every U-Net call is counted (rows: the batch of each denoise call, both stages) and the
  * totals per section and per image are printed after the accuracy table and written to
  * OUT/unet-evaluations.json.
  *
@@ -26,7 +27,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
@@ -34,6 +35,7 @@ import {
   applyPreset,
   zPresetName,
   zSamplerName,
+  zUNetPrecision,
   type PresetName,
   type SamplingSettings,
 } from '../../contract/generation'
@@ -45,7 +47,7 @@ import {
   textToImage,
   type RgbaImage,
 } from '../../main/engine/pipelines'
-import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
+import { ModelCache } from '../../main/inference/host/modelCache'
 import { loadNoisedClip } from '../../main/inference/host/onnxNoisedClip'
 import { listModels } from '../../main/models/modelFolder'
 
@@ -65,6 +67,7 @@ const { values } = parseArgs({
     'guidance-reuse': { type: 'string' },
     'upsample-sampler': { type: 'string' },
     'upsample-start': { type: 'string' },
+    precision: { type: 'string' },
     inpaint: { type: 'string', default: '16' },
     'seed-offset': { type: 'string', default: '0' },
     'inpaint-guidance': { type: 'string', default: '5' },
@@ -99,6 +102,7 @@ type StageSettings = Pick<
   | 'guidanceCutoff'
   | 'guidanceReuseBelow'
   | 'upsampleStart'
+  | 'unetPrecision'
 >
 
 function stageSettings(): StageSettings {
@@ -123,6 +127,8 @@ function stageSettings(): StageSettings {
   if (values['upsample-start'] !== undefined) {
     settings.upsampleStart = Number(values['upsample-start'])
   }
+  if (values.precision !== undefined)
+    settings.unetPrecision = zUNetPrecision.parse(values.precision)
   return settings
 }
 
@@ -198,13 +204,23 @@ async function loadModels(): Promise<{
   const upsampleDir = dirOf('upsample-inpaint') ?? dirOf('upsample')
   const clipImageDir = dirOf('clip-image')
   const clipTextDir = dirOf('clip-text')
-  const base = countingGlideUNet(await loadGlideUNet(baseDir), (rows) => (liveRows.base += rows))
+  // As the inference host loads them: with --preset fast (int8) the 8-bit copies, made first
+  // when a folder lacks them.
+  const load = async (dir: string) =>
+    (
+      await unetCache.get(
+        { modelsDir: dirname(dir), id: basename(dir) },
+        'cpu',
+        common.unetPrecision ?? 'float32',
+      )
+    ).unet
+  const base = countingGlideUNet(await load(baseDir), (rows) => (liveRows.base += rows))
   return {
     base,
     ...(upsampleDir
       ? {
           upsampler: countingGlideUNet(
-            await loadGlideUNet(upsampleDir),
+            await load(upsampleDir),
             (rows) => (liveRows.upsample += rows),
           ),
         }
@@ -236,8 +252,9 @@ interface Cases {
 
 run(python, [join(here, 'cases.py'), outDir, '--inpaint', values.inpaint])
 const cases = JSON.parse(readFileSync(join(outDir, 'cases.json'), 'utf8')) as Cases
-const models = await loadModels()
+const unetCache = new ModelCache()
 const common = stageSettings()
+const models = await loadModels()
 const items: object[] = []
 const started = performance.now()
 
@@ -364,4 +381,4 @@ writeFileSync(
   join(outDir, 'unet-evaluations.json'),
   JSON.stringify({ preset, settings: common, sections: evaluationCounts }, null, 1),
 )
-await Promise.all([models.base.dispose(), models.upsampler?.dispose(), models.clip?.dispose()])
+await Promise.all([unetCache.releaseAll(), models.clip?.dispose()])

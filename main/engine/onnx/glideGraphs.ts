@@ -471,7 +471,7 @@ export class ExternalDataFile {
     return new ExternalDataFile(path, await open(path, 'w'))
   }
 
-  async append(data: Float32Array): Promise<{ offset: number; length: number }> {
+  async append(data: Float32Array | Int8Array): Promise<{ offset: number; length: number }> {
     const alignment =
       data.byteLength >= largeTensorBytes ? largeTensorAlignment : smallTensorAlignment
     const offset = Math.ceil(this.offset / alignment) * alignment

@@ -7,6 +7,9 @@ import { ProtoWriter } from './protobuf'
 
 export const TensorDataType = {
   float: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
   int64: 7,
   bool: 9,
 } as const

@@ -1,6 +1,6 @@
 import { GlideError } from '../../../contract/errors'
 import { describeIssues } from '../../../contract/issues'
-import type { ExecutionProviderName } from '../../../contract/jobs'
+import type { ExecutionProviderName, GenerationStage } from '../../../contract/jobs'
 import { zFromHost, type FromHost, type HostImage, type HostJob, type ToHost } from '../protocol'
 
 /** A started helper process, whatever runs it (utilityProcess or child_process.fork). */
@@ -23,7 +23,7 @@ export type HostLauncher = ChildLauncher<ToHost>
 export type HostState = 'starting' | 'ready' | 'restarting' | 'stopped'
 
 export interface HostStep {
-  stage: 'base' | 'upsample'
+  stage: GenerationStage
   step: number
   totalSteps: number
   /** RGBA, or null when throttled. */

@@ -51,11 +51,29 @@ let runningJobId: string | null = null
 
 async function run(jobId: string, job: HostJob): Promise<void> {
   const isCancelled = () => cancelled.has(jobId)
+  const precision = job.settings.unetPrecision ?? 'float32'
+  const onPrepare = (run: number, runs: number) => {
+    if (run < runs) {
+      void parent.post({
+        type: 'step',
+        jobId,
+        stage: 'prepare',
+        step: run + 1,
+        totalSteps: runs,
+        preview: null,
+      })
+    }
+  }
   // Nothing of this job is loaded yet: when memory is short, the last job's models make way.
-  const base = await models.getMakingRoom(job.baseModel, job.executionProvider)
+  const base = await models.getMakingRoom(
+    job.baseModel,
+    job.executionProvider,
+    precision,
+    onPrepare,
+  )
   // The upsampler opens when its stage starts, releasing the base first when memory is short.
   const upsampler = job.upsampleModel
-    ? await models.onDemand(job.upsampleModel, job.executionProvider)
+    ? await models.onDemand(job.upsampleModel, job.executionProvider, precision, onPrepare)
     : null
   const modelIds = [base.unet.id, ...(upsampler ? [upsampler.id] : [])]
   let lastPreviewAt = 0

@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs'
+import { GlideError } from '../../../contract/errors'
 import { readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderName } from '../../../contract/jobs'
+import type { UNetPrecision } from '../../../contract/generation'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
 import type { GlideUNet } from '../../engine/glideModel'
 import { listSupportedBackends } from 'onnxruntime-node'
 import { defaultCacheDir } from '../../models/paths'
 import { appIntraOpThreads, providerPreference } from './executionProviders'
+import { buildInt8UNet, hasInt8UNet, int8ModelInfo } from './int8UNet'
 import { onDemandGlideUNet } from './onDemandGlideUNet'
 import {
   glideUNetFiles,
@@ -20,13 +23,22 @@ import {
 } from './onnxGlideUNet'
 import { loadNoisedClip, type OnnxNoisedClip } from './onnxNoisedClip'
 
-function unetKey({ modelsDir, id }: ModelRef, choice: ExecutionProviderChoice): string {
-  return JSON.stringify([modelsDir, id, choice])
+function unetKey(
+  { modelsDir, id }: ModelRef,
+  choice: ExecutionProviderChoice,
+  precision: UNetPrecision,
+): string {
+  return JSON.stringify([modelsDir, id, choice, precision])
 }
+
+/** Called before each calibration run while a model's 8-bit copy is made, and at the end. */
+export type PrepareProgress = (run: number, runs: number) => void
 
 export interface LoadedModel {
   readonly unet: OnnxGlideUNet
   readonly provider: ExecutionProviderName
+  /** What runs: int8 only on CPU, and only when the 8-bit copy could be made. */
+  readonly precision: UNetPrecision
 }
 
 /** onnxruntime-node's backend names for our provider names. */
@@ -83,6 +95,8 @@ export interface ModelCacheOptions {
   availableMemory?: () => number
   /** Opens a U-Net folder; default loadGlideUNet (a test seam). */
   openUNet?: (modelDir: string, options: LoadGlideUNetOptions) => Promise<OnnxGlideUNet>
+  /** Told when an 8-bit copy cannot be made and the float model runs instead. */
+  onWarning?: (message: string) => void
 }
 
 /**
@@ -104,6 +118,7 @@ export class ModelCache {
   private readonly userCacheDir: string
   private readonly availableMemory: () => number
   private readonly openUNet: NonNullable<ModelCacheOptions['openUNet']>
+  private readonly onWarning: (message: string) => void
   /** Old optimised-graph caches removed, by models dir (and '' for the user cache dir). */
   private readonly cachesRemoved = new Map<string, Promise<void>>()
 
@@ -111,22 +126,34 @@ export class ModelCache {
     this.userCacheDir = options.userCacheDir ?? defaultCacheDir()
     this.availableMemory = options.availableMemory ?? (() => process.availableMemory())
     this.openUNet = options.openUNet ?? loadGlideUNet
+    this.onWarning = options.onWarning ?? ((message) => console.warn(message))
   }
 
-  get({ modelsDir, id }: ModelRef, choice: ExecutionProviderChoice): Promise<LoadedModel> {
-    const key = unetKey({ modelsDir, id }, choice)
+  get(
+    { modelsDir, id }: ModelRef,
+    choice: ExecutionProviderChoice,
+    precision: UNetPrecision = 'float32',
+    onPrepare?: PrepareProgress,
+  ): Promise<LoadedModel> {
+    const key = unetKey({ modelsDir, id }, choice, precision)
     let entry = this.loaded.get(key)
     if (!entry) {
-      entry = this.removeOldCaches([modelsDir]).then(() => this.load(join(modelsDir, id), choice))
+      entry = this.removeOldCaches([modelsDir]).then(() =>
+        this.load(join(modelsDir, id), choice, precision, onPrepare),
+      )
       entry.catch(() => this.loaded.delete(key))
       this.loaded.set(key, entry)
     }
     return entry
   }
 
-  /** Whether the U-Net is loaded (or loading) for this provider choice. */
-  has(model: ModelRef, choice: ExecutionProviderChoice): boolean {
-    return this.loaded.has(unetKey(model, choice))
+  /** Whether the U-Net is loaded (or loading) for this provider choice and precision. */
+  has(
+    model: ModelRef,
+    choice: ExecutionProviderChoice,
+    precision: UNetPrecision = 'float32',
+  ): boolean {
+    return this.loaded.has(unetKey(model, choice, precision))
   }
 
   /**
@@ -134,8 +161,13 @@ export class ModelCache {
    * it needs (its weights × memoryPerWeightByte), every loaded model is released before it loads.
    * Call it only when no loaded model is still to run in the current job.
    */
-  async getMakingRoom(model: ModelRef, choice: ExecutionProviderChoice): Promise<LoadedModel> {
-    if (!this.has(model, choice)) {
+  async getMakingRoom(
+    model: ModelRef,
+    choice: ExecutionProviderChoice,
+    precision: UNetPrecision = 'float32',
+    onPrepare?: PrepareProgress,
+  ): Promise<LoadedModel> {
+    if (!this.has(model, choice, precision)) {
       const modelDir = join(model.modelsDir, model.id)
       const { weightsBytes } = await glideUNetFiles(
         modelDir,
@@ -143,18 +175,26 @@ export class ModelCache {
       )
       if (this.availableMemory() < weightsBytes * memoryPerWeightByte) await this.releaseAll()
     }
-    return this.get(model, choice)
+    return this.get(model, choice, precision, onPrepare)
   }
 
   /**
    * The U-Net as the pipelines see it, opened (by getMakingRoom) at its first network call. The
    * manifest and the files are checked now, so a broken folder fails the job before any sampling.
    */
-  async onDemand(model: ModelRef, choice: ExecutionProviderChoice): Promise<GlideUNet> {
+  async onDemand(
+    model: ModelRef,
+    choice: ExecutionProviderChoice,
+    precision: UNetPrecision = 'float32',
+    onPrepare?: PrepareProgress,
+  ): Promise<GlideUNet> {
     const modelDir = join(model.modelsDir, model.id)
     const info = await readGlideUNetModelInfo(modelDir)
     await glideUNetFiles(modelDir, info)
-    return onDemandGlideUNet(info, async () => (await this.getMakingRoom(model, choice)).unet)
+    return onDemandGlideUNet(
+      info,
+      async () => (await this.getMakingRoom(model, choice, precision, onPrepare)).unet,
+    )
   }
 
   /** Releases every loaded U-Net and CLIP (a later get loads it again). */
@@ -230,11 +270,20 @@ export class ModelCache {
     ]).then(() => undefined)
   }
 
-  private async load(modelDir: string, choice: ExecutionProviderChoice): Promise<LoadedModel> {
+  private async load(
+    modelDir: string,
+    choice: ExecutionProviderChoice,
+    precision: UNetPrecision,
+    onPrepare: PrepareProgress | undefined,
+  ): Promise<LoadedModel> {
     const candidates = providerPreference(choice, process.platform).filter(
       (provider) =>
         provider === 'cpu' || (!this.failedProviders.has(provider) && providerAvailable(provider)),
     )
+    if (precision === 'int8' && candidates[0] === 'cpu') {
+      const int8 = await this.loadInt8(modelDir, onPrepare)
+      if (int8) return int8
+    }
     // The loader tries the providers in order and falls back to CPU when none starts.
     const unet = await this.openUNet(modelDir, {
       executionProviders: candidates,
@@ -244,6 +293,35 @@ export class ModelCache {
       if (provider === unet.executionProvider) break
       this.failedProviders.add(provider)
     }
-    return { unet, provider: unet.executionProvider }
+    return { unet, provider: unet.executionProvider, precision: 'float32' }
+  }
+
+  /** The folder's 8-bit copy on CPU, made first when missing; null when it cannot be made. */
+  private async loadInt8(
+    modelDir: string,
+    onPrepare: PrepareProgress | undefined,
+  ): Promise<LoadedModel | null> {
+    const info = await readGlideUNetModelInfo(modelDir)
+    const threads = appIntraOpThreads()
+    if (!(await hasInt8UNet(modelDir, info))) {
+      try {
+        await buildInt8UNet(modelDir, info, {
+          intraOpNumThreads: threads,
+          ...(onPrepare ? { onProgress: onPrepare } : {}),
+        })
+      } catch (error) {
+        if (error instanceof GlideError && error.code === 'OUT_OF_MEMORY') throw error
+        this.onWarning(
+          `Could not make the 8-bit copy of ${info.id} (${String(error)}); running it in float32.`,
+        )
+        return null
+      }
+    }
+    const unet = await this.openUNet(modelDir, {
+      model: int8ModelInfo(info),
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+    })
+    return { unet, provider: unet.executionProvider, precision: 'int8' }
   }
 }

@@ -54,6 +54,8 @@ export interface LoadGlideUNetOptions {
    * the model's cache goes to `<userCacheDir>/ort-cache/<id>-<hash of the folder's path>`.
    */
   userCacheDir?: string
+  /** Called with every output of each U-Net run (calibration reads its probe outputs here). */
+  onUNetOutputs?: (read: (name: string) => Float32Array) => void
 }
 
 export interface OnnxGlideUNet extends GlideUNet {
@@ -320,6 +322,7 @@ class OnnxGlideUNetImpl implements OnnxGlideUNet {
     private readonly textSession: ort.InferenceSession,
     private readonly unetSession: ort.InferenceSession,
     readonly sampling?: SamplingHints,
+    private readonly onUNetOutputs?: LoadGlideUNetOptions['onUNetOutputs'],
   ) {}
 
   async encodeText(
@@ -417,6 +420,11 @@ class OnnxGlideUNetImpl implements OnnxGlideUNet {
     }
     try {
       const outputs = await this.unetSession.run(feeds)
+      this.onUNetOutputs?.((name) => {
+        const output = outputs[name]
+        if (output?.type !== 'float32') throw new Error(`the model has no float output ${name}`)
+        return output.data as Float32Array
+      })
       return outputs.out?.data as Float32Array
     } catch (error) {
       throw runError(error)
@@ -493,6 +501,7 @@ export async function loadGlideUNet(
       text.session,
       unet.session,
       model.sampling,
+      options.onUNetOutputs,
     )
   }
   const { lastError } = opened

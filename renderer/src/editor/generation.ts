@@ -36,6 +36,7 @@ export interface GenerationSettings {
   readonly guidanceReuseBelow?: number
   readonly upsampleSampler?: SamplingSettings['upsampleSampler']
   readonly upsampleStart?: number
+  readonly unetPrecision?: SamplingSettings['unetPrecision']
   /** Set to refine the frame (SDEdit, t = strength · T) instead of generating or inpainting. */
   readonly refineStrength?: number
   /** How results go back into the picture (default: contract/generation's). */
@@ -181,5 +182,6 @@ export function generationInfo(request: GenerationRequest, batchIndex: number): 
       : {}),
     ...(settings.upsampleSampler ? { upsampleSampler: settings.upsampleSampler } : {}),
     ...(settings.upsampleStart !== undefined ? { upsampleStart: settings.upsampleStart } : {}),
+    ...(settings.unetPrecision ? { unetPrecision: settings.unetPrecision } : {}),
   }
 }

@@ -25,6 +25,7 @@ export function samplingSettingsFor(settings: GenerationSettings): SamplingSetti
       ? { guidanceReuseBelow: settings.guidanceReuseBelow }
       : {}),
     ...(settings.upsampleStart !== undefined ? { upsampleStart: settings.upsampleStart } : {}),
+    ...(settings.unetPrecision ? { unetPrecision: settings.unetPrecision } : {}),
   }
 }
 

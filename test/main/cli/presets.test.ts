@@ -52,6 +52,7 @@ describe('CLI presets and speed flags', () => {
       upsampleSampler: preset.upsampleSampler,
       upsampleRespacing: preset.upsampleRespacing,
       upsampleStart: preset.upsampleStart,
+      unetPrecision: 'int8',
     })
     expect(presetOf(fast)).toBe('fast')
   })
@@ -66,6 +67,7 @@ describe('CLI presets and speed flags', () => {
       'guidance-reuse': '0.6',
       'upsample-start': '0.7',
       'upsample-steps': '8',
+      precision: 'float32',
     })
     expect(custom).toMatchObject({
       baseSampler: 'ddim',
@@ -75,8 +77,10 @@ describe('CLI presets and speed flags', () => {
       upsampleSampler: 'ancestral',
       upsampleRespacing: '8',
       upsampleStart: 0.7,
+      unetPrecision: 'float32',
     })
     expect(presetOf(custom)).toBeNull()
+    expect(presetOf(settingsOf({ preset: 'fast', precision: 'float32' }))).toBeNull()
     // Without a preset, one flag adds one field to the notebook settings.
     expect(settingsOf({ sampler: 'dpm++2m' })).toMatchObject({
       baseSampler: 'dpm++2m',
@@ -89,6 +93,9 @@ describe('CLI presets and speed flags', () => {
   it('refuses bad values with the schema’s message and the flag’s name', () => {
     expect(() => settingsOf({ preset: 'turbo' })).toThrow(
       '--preset: Preset must be one of quality, fast',
+    )
+    expect(() => settingsOf({ precision: 'fp16' })).toThrow(
+      '--precision: Precision must be one of float32, int8',
     )
     expect(() => settingsOf({ sampler: 'euler' })).toThrow(
       '--sampler: Sampler must be one of ancestral, ddim, dpm++2m',
@@ -164,5 +171,8 @@ describe('generate --preset fast with the bundled GLIDE-mini', () => {
     >
     expect(presetOf(written)).toBe('fast')
     expect(written).toHaveProperty('baseRespacing', fast.baseRespacing)
+    expect(written).toHaveProperty('unetPrecision', 'int8')
+    // GLIDE-mini ships its 8-bit copies: nothing is made, nothing falls back to float32.
+    expect(result.stderr).not.toMatch(/prepare|Could not make/)
   }, 120_000)
 })

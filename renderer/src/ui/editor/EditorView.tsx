@@ -253,6 +253,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
         generation.guidanceReuseBelow === undefined ? '' : String(generation.guidanceReuseBelow),
       upsampleSampler: generation.upsampleSampler ?? '',
       upsampleStart: generation.upsampleStart === undefined ? '' : String(generation.upsampleStart),
+      unetPrecision: generation.unetPrecision ?? '',
       modelId: generation.model,
     }))
   }, [])
@@ -422,6 +423,7 @@ function captureRequest(
         ? { guidanceReuseBelow: sampling.guidanceReuseBelow }
         : {}),
       ...(sampling.upsampleStart !== undefined ? { upsampleStart: sampling.upsampleStart } : {}),
+      ...(sampling.unetPrecision ? { unetPrecision: sampling.unetPrecision } : {}),
       ...(strength !== null ? { refineStrength: strength } : {}),
       region,
     },

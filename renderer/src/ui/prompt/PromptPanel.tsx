@@ -13,8 +13,10 @@ import {
   presetNames,
   randomSeed,
   samplerNames,
+  unetPrecisions,
   type GenerationMode,
   type SamplerName,
+  type UNetPrecision,
 } from '../../../../contract/generation'
 import type { ModelSummary } from '../../../../contract/ipc'
 import type { JobView, PreferredModels } from '../useGlideState'
@@ -191,6 +193,44 @@ function SamplerSelectField({
   )
 }
 
+const precisionLabels: Record<UNetPrecision, string> = {
+  float32: 'Float 32 (GLIDE)',
+  int8: '8-bit (2-3× faster on CPU)',
+}
+
+function PrecisionSelectField({
+  id,
+  value,
+  onValue,
+  ...select
+}: {
+  id: string
+  value: UNetPrecision | ''
+  onValue(value: UNetPrecision | ''): void
+} & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange' | 'children'>) {
+  return (
+    <>
+      <label htmlFor={id}>U-Net precision</label>
+      <select
+        id={id}
+        {...select}
+        value={value}
+        onChange={(event) =>
+          onValue(unetPrecisions.find((name) => name === event.target.value) ?? '')
+        }
+        title="8-bit runs a copy of each model made once per model folder (a few minutes at the official size); GPUs always run float 32"
+      >
+        <option value="">Default ({precisionLabels.float32})</option>
+        {unetPrecisions.map((name) => (
+          <option key={name} value={name}>
+            {precisionLabels[name]}
+          </option>
+        ))}
+      </select>
+    </>
+  )
+}
+
 /**
  * The speed presets as one choice (Quality, Fast, and Custom when the sampler settings are the
  * user's own), with what the chosen one sets in words under it.
@@ -304,6 +344,7 @@ export function PromptPanel({
     'upsampleSteps',
     'upsampleStart',
     'upsampleTemperature',
+    'unetPrecision',
   ]
   const foldedProblem = problem?.field ? foldedFields.includes(problem.field) : false
 
@@ -569,6 +610,12 @@ export function PromptPanel({
             step={0.05}
             placeholder="Never"
             title={`Below t = value · T (and above the cutoff) the unconditional rows run every other step, their direction reused between (${limits.guidanceReuseBelow.min} to ${limits.guidanceReuseBelow.max}); empty = never. Faster, but it loses accuracy at high guidance (inpainting at 5)`}
+          />
+          <PrecisionSelectField
+            id={fieldId('unetPrecision')}
+            {...invalid('unetPrecision')}
+            value={values.unetPrecision}
+            onValue={(precision) => set('unetPrecision', precision)}
           />
           <SamplerSelectField
             label="Upsampler sampler"

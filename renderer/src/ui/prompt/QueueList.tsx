@@ -15,8 +15,11 @@ function jobStatus(job: JobView): string {
   if (job.summary.state === 'queued') return 'Queued'
   const progress = job.progress
   if (!progress) return 'Starting…'
-  const stage = progress.stage === 'upsample' ? 'Upsampling' : 'Sampling'
   const eta = progress.etaMs !== null ? ` · ${formatSeconds(progress.etaMs)} left` : ''
+  if (progress.stage === 'prepare') {
+    return `Making the 8-bit model (once per model): run ${progress.step} of ${progress.totalSteps}${eta}`
+  }
+  const stage = progress.stage === 'upsample' ? 'Upsampling' : 'Sampling'
   return `${stage}: step ${progress.step} of ${progress.totalSteps}${eta}`
 }
 

@@ -11,6 +11,7 @@ import {
   type RegionSettings,
   type SamplerName,
   type SamplingSettings,
+  type UNetPrecision,
 } from '../../../../contract/generation'
 import type { GenerationDefaults } from '../../../../contract/settings'
 
@@ -50,6 +51,8 @@ export interface PromptValues {
   guidanceReuseBelow: string
   /** '' = absent from the job: the upsampler's own start (its hint, or pure noise). */
   upsampleStart: string
+  /** '' = absent from the job: float32, as GLIDE runs. */
+  unetPrecision: UNetPrecision | ''
   seed: string
   newSeedEachRun: boolean
   batchSize: string
@@ -82,6 +85,7 @@ export function initialPromptValues(saved: GenerationDefaults | null, seed: numb
     guidanceCutoff: optionalText(saved?.guidanceCutoff),
     guidanceReuseBelow: optionalText(saved?.guidanceReuseBelow),
     upsampleStart: optionalText(saved?.upsampleStart),
+    unetPrecision: saved?.unetPrecision ?? '',
     seed: String(seed),
     newSeedEachRun: generationDefaults.newSeedEachRun,
     batchSize: String(sampling.batchSize),
@@ -157,6 +161,7 @@ const fieldOfKey: Record<string, keyof PromptValues> = {
   guidanceCutoff: 'guidanceCutoff',
   guidanceReuseBelow: 'guidanceReuseBelow',
   upsampleStart: 'upsampleStart',
+  unetPrecision: 'unetPrecision',
   seed: 'seed',
   batchSize: 'batchSize',
   featherPx: 'featherPx',
@@ -247,6 +252,7 @@ export function rememberedDefaults(
     guidanceReuseBelow: sampling.guidanceReuseBelow ?? null,
     upsampleSampler: sampling.upsampleSampler ?? null,
     upsampleStart: sampling.upsampleStart ?? null,
+    unetPrecision: sampling.unetPrecision ?? null,
   }
 }
 
@@ -265,6 +271,7 @@ function speedFields(
       : {}),
     ...(values.upsampleSampler ? { upsampleSampler: values.upsampleSampler } : {}),
     ...(values.upsampleStart.trim() ? { upsampleStart: numberFrom(values.upsampleStart) } : {}),
+    ...(values.unetPrecision ? { unetPrecision: values.unetPrecision } : {}),
   }
 }
 
@@ -295,5 +302,6 @@ export function withPreset(values: PromptValues, name: PresetName): PromptValues
       settings.guidanceReuseBelow === undefined ? '' : String(settings.guidanceReuseBelow),
     upsampleSampler: settings.upsampleSampler ?? '',
     upsampleStart: settings.upsampleStart === undefined ? '' : String(settings.upsampleStart),
+    unetPrecision: settings.unetPrecision ?? '',
   }
 }

@@ -188,6 +188,7 @@ describe('prompt panel values', () => {
       guidanceReuseBelow: null,
       upsampleSampler: null,
       upsampleStart: null,
+      unetPrecision: null,
     })
   })
 })
@@ -245,6 +246,7 @@ describe('speed presets in the panel', () => {
       { upsampleSampler: other(fast.upsampleSampler, 'ddim', 'ancestral') },
       { upsampleSteps: other(fast.upsampleSteps, '7', '8') },
       { upsampleStart: other(fast.upsampleStart, '0.75', '0.8') },
+      { unetPrecision: other(fast.unetPrecision, 'float32', 'int8') },
     ]
     for (const edit of edits) expect(presetOfValues({ ...fast, ...edit })).toBeNull()
     expect(presetOfValues({ ...start(), baseSampler: 'dpm++2m' })).toBeNull()

@@ -35,6 +35,8 @@ describe('speed settings in words', () => {
     if (fast.upsampleStart !== null) {
       expect(words).toContain(`from the low-res image at t = ${fast.upsampleStart} T`)
     }
+    expect(words.endsWith('; 8-bit U-Nets on CPU')).toBe(fast.unetPrecision === 'int8')
+    expect(describePreset('quality', 'text-to-image')).not.toContain('8-bit')
   })
 
   it('describe any combination, respacings by their step count', () => {
@@ -59,6 +61,13 @@ describe('speed settings in words', () => {
     expect(describeSpeed({ baseRespacing: '3,12', upsampleRespacing: '3' }, 'text-to-image')).toBe(
       'Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance at every step; upsampler DDIM, 3 steps',
     )
+    expect(
+      describeSpeed(
+        { baseRespacing: '20', upsampleRespacing: '3', unetPrecision: 'int8' },
+        'text-to-image',
+        false,
+      ),
+    ).toBe('Ancestral, 20 base steps, guidance at every step; no upsampler; 8-bit U-Nets on CPU')
     expect(
       describeSpeed(
         {
