@@ -1,0 +1,161 @@
+/**
+ * Fast's 8-bit U-Nets as a user meets them the first time, in browser mode: GLIDE-mini copied into
+ * the user's models dir without its 8-bit copies. The first Fast job shows "Making the 8-bit model"
+ * in the queue while the inference host calibrates each model, then its result; the copies are
+ * written beside the models, and the next Fast job goes straight to sampling. The folded settings
+ * show the precision Fast chose.
+ */
+import { cp, mkdtemp, readdir } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { JobProgress, JobSummary } from '../../contract/jobs'
+import { calibrationCaptions, int8Files } from '../../main/inference/host/int8UNet'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+const shots = '/tmp/shots/ui'
+const miniDir = fileURLToPath(new URL('../../native-models/glide-mini/', import.meta.url))
+let modelsDir: string
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+declare global {
+  interface Window {
+    __int8Jobs: Map<string, JobSummary>
+    __int8Progress: JobProgress[]
+    __int8Texts: string[]
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  modelsDir = await mkdtemp(join(tmpdir(), 'glide-int8-models-'))
+  for (const id of ['glide-mini-base', 'glide-mini-upsample']) {
+    await cp(join(miniDir, id), join(modelsDir, id), {
+      recursive: true,
+      filter: (source) => !source.includes('unet.int8') && !source.includes('.ort-cache'),
+    })
+  }
+  mode = await startBrowserMode({
+    staticDir: await buildRenderer(),
+    modelsDir,
+    configDir: await mkdtemp(join(tmpdir(), 'glide-int8-config-')),
+  })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+  await page.evaluate(() => {
+    window.__int8Jobs = new Map()
+    window.__int8Progress = []
+    window.__int8Texts = []
+    window.glide!.subscribe('job.updated', (job) => window.__int8Jobs.set(job.id, job))
+    window.glide!.subscribe('job.progress', (progress) => window.__int8Progress.push(progress))
+    new MutationObserver(() => {
+      for (const line of document.querySelectorAll('[data-testid="progress-text"]')) {
+        const text = line.textContent ?? ''
+        if (window.__int8Texts.at(-1) !== text) window.__int8Texts.push(text)
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+const panel = () => page.getByRole('form', { name: 'Prompt panel' })
+
+async function generateFast(
+  prompt: string,
+  whileRunning: () => Promise<void> = async () => undefined,
+): Promise<JobSummary> {
+  const form = panel()
+  await form.getByRole('radiogroup', { name: 'Speed' }).getByRole('radio', { name: 'Fast' }).check()
+  await form.getByLabel('Prompt', { exact: true }).fill(prompt)
+  await form.getByLabel('Variations', { exact: true }).fill('1')
+  await form.getByRole('button', { name: 'Generate', exact: true }).click()
+  await whileRunning()
+  await page.waitForFunction(
+    (wanted) =>
+      [...window.__int8Jobs.values()].some(
+        (job) =>
+          job.settings.prompt === wanted && job.state !== 'queued' && job.state !== 'running',
+      ),
+    prompt,
+    { timeout: 240_000 },
+  )
+  const jobs = await page.evaluate(() => [...window.__int8Jobs.values()])
+  const job = jobs.find((entry) => entry.settings.prompt === prompt)!
+  expect(job.state).toBe('done')
+  await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 30_000 })
+  return job
+}
+
+const stagesOf = (jobId: string) =>
+  page.evaluate(
+    (id) =>
+      window.__int8Progress
+        .filter((entry) => entry.jobId === id)
+        .map(({ stage, step, totalSteps }) => `${stage} ${step}/${totalSteps}`),
+    jobId,
+  )
+
+describe('the first Fast job on models without 8-bit copies', () => {
+  it('shows the copies being made, then the result, and writes them beside the models', async () => {
+    const job = await generateFast('a green triangle, first fast job', async () => {
+      await page
+        .getByTestId('progress-text')
+        .filter({ hasText: 'Making the 8-bit model' })
+        .waitFor({ timeout: 60_000 })
+      await page.screenshot({ path: join(shots, 'int8-making.png') })
+    })
+    expect(job.settings.unetPrecision).toBe('int8')
+    const runs = calibrationCaptions.length * 2
+    const prepare = (await stagesOf(job.id)).filter((entry) => entry.startsWith('prepare'))
+    // Both inpainting-capable models are calibrated: runs 1..N for the base, then the upsampler.
+    expect(prepare).toEqual([
+      ...Array.from({ length: runs }, (_, run) => `prepare ${run + 1}/${runs}`),
+      ...Array.from({ length: runs }, (_, run) => `prepare ${run + 1}/${runs}`),
+    ])
+    const texts = await page.evaluate(() => window.__int8Texts)
+    expect(texts).toContain(`Making the 8-bit model (once per model): run 1 of ${runs}`)
+    expect(texts.some((text) => text.startsWith('Sampling: step 1 of'))).toBe(true)
+    for (const id of ['glide-mini-base', 'glide-mini-upsample']) {
+      const files = await readdir(join(modelsDir, id))
+      expect(files).toEqual(expect.arrayContaining(Object.values(int8Files)))
+    }
+    await page.screenshot({ path: join(shots, 'int8-first-fast.png') })
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+  })
+
+  it('goes straight to sampling the next time, and the folded settings show 8-bit', async () => {
+    const job = await generateFast('a blue circle, second fast job')
+    const stages = new Set((await stagesOf(job.id)).map((entry) => entry.split(' ')[0]))
+    expect(stages).toEqual(new Set(['base', 'upsample']))
+    const form = panel()
+    await form.getByText('Sampler and upsampler settings').click()
+    const precision = form.getByLabel('U-Net precision', { exact: true })
+    await expect(precision.inputValue()).resolves.toBe('int8')
+    await expect(
+      precision.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent),
+    ).resolves.toBe('8-bit (faster)')
+    // The chosen option's words fit the field.
+    await expect(
+      precision.evaluate((select: HTMLSelectElement) => select.scrollWidth <= select.clientWidth),
+    ).resolves.toBe(true)
+    await precision.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(shots, 'int8-precision-field.png') })
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+    expect(pageErrors).toEqual([])
+  })
+})
