@@ -19,6 +19,7 @@ import {
   applyPreset,
   generationDefaults,
   presetNames,
+  stagePrecision,
   type PresetName,
   type SamplingSettings,
 } from '../contract/generation'
@@ -110,12 +111,12 @@ async function runPreset(
     ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset),
     ...overrides,
   }
-  const precision = settings.unetPrecision ?? 'float32'
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
   // first when the folder lacks it, which is timed apart from the load.
   const models = new ModelCache()
   let prepareSeconds = 0
-  const prepared = async (folder: string) => {
+  const prepared = async (folder: string, stage: 'base' | 'upsample') => {
+    const precision = stagePrecision(settings.unetPrecision, stage)
     const ref = { modelsDir: dirname(folder), id: basename(folder) }
     let preparing: number | null = null
     const started = performance.now()
@@ -127,8 +128,8 @@ async function runPreset(
     return { unet: loaded.unet, seconds: (performance.now() - started) / 1000 }
   }
   const rowCounts = { base: 0, upsample: 0 }
-  const loadedBase = await prepared(basePaths.folder)
-  const loadedUpsampler = await prepared(upsamplePaths.folder)
+  const loadedBase = await prepared(basePaths.folder, 'base')
+  const loadedUpsampler = await prepared(upsamplePaths.folder, 'upsample')
   const loadSeconds = loadedBase.seconds + loadedUpsampler.seconds - prepareSeconds
   const base = countingGlideUNet(loadedBase.unet, (rows) => {
     rowCounts.base += rows

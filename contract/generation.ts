@@ -92,15 +92,29 @@ export const zSamplerName = z.enum(samplerNames, {
 export type SamplerName = z.infer<typeof zSamplerName>
 
 /**
- * How the U-Nets' convolutions run on CPU: 'float32' as GLIDE does, or 'int8', an 8-bit copy of the
- * model calibrated once per model folder (main/inference/host/int8UNet.ts) whose convolutions run
- * 2.2-2.7× faster. GPU providers always run float32.
+ * How the U-Nets' convolutions run on CPU: 'float32' as GLIDE does; 'int8' runs an 8-bit copy of
+ * each model, calibrated once per model folder (main/inference/host/int8UNet.ts), whose steps run
+ * 2.2× (base) to 2.7× (upsampler) faster; 'int8-upsampler' runs only the upsampler in 8 bits.
+ * The base's guided steps amplify its rounding by the guidance scale (5 for inpainting), which cost
+ * GLIDE-mini's inpainting 4 points; the upsampler has no guidance. GPU providers run float32.
  */
-export const unetPrecisions = ['float32', 'int8'] as const
+export const unetPrecisions = ['float32', 'int8-upsampler', 'int8'] as const
 export const zUNetPrecision = z.enum(unetPrecisions, {
   error: `Precision must be one of ${unetPrecisions.join(', ')}`,
 })
 export type UNetPrecision = z.infer<typeof zUNetPrecision>
+
+/** What one model runs in. */
+export type ModelPrecision = 'float32' | 'int8'
+
+/** The precision of one stage's model under a setting (absent = float32). */
+export function stagePrecision(
+  precision: UNetPrecision | undefined,
+  stage: 'base' | 'upsample',
+): ModelPrecision {
+  if (precision === 'int8') return 'int8'
+  return precision === 'int8-upsampler' && stage === 'upsample' ? 'int8' : 'float32'
+}
 
 /** The settings every generation shares (text to image, inpaint, outpaint, refine). */
 export const zSamplingSettings = z.strictObject({
@@ -262,7 +276,7 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
       upsampleSampler: 'ddim',
       upsampleRespacing: '3',
       upsampleStart: 0.4,
-      unetPrecision: 'int8',
+      unetPrecision: 'int8-upsampler',
     },
   },
 }

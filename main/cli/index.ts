@@ -106,9 +106,10 @@ Sampling options:
                        faster, but it loses accuracy at high guidance (inpainting at 5)
   --upsample-start F   start the upsampler from the low-res image noised to F·T, ${limits.upsampleStart.min}..${limits.upsampleStart.max};
                        --upsample-steps then counts the steps from there (default: the model's own)
-  --precision P        U-Net precision on CPU: ${unetPrecisions.join(' or ')} (default float32); int8 runs
-                       an 8-bit copy of each model, made once per model folder (a few minutes at
-                       the official size), 2-3× faster per step; GPUs always run float32
+  --precision P        U-Net precision on CPU: ${unetPrecisions.join(', ')} (default float32);
+                       8 bits run a calibrated copy of the model, made once per model folder (a few
+                       minutes at the official size), 2-3× faster per step; int8-upsampler keeps
+                       the guided base in float32. GPUs always run float32
   --seed N             ${limits.seed.min}..${limits.seed.max} (default: random)
   --batch B            images per run, up to ${limits.batchSize.max} (FILE-1.png, FILE-2.png, …)
   --models-dir DIR     where model folders live

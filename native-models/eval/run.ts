@@ -9,7 +9,7 @@
  *                        [--seed-offset 0]
  *                        [--steps N] [--upsample-steps N] [--base-sampler NAME]
  *                        [--guidance-cutoff C] [--guidance-reuse R] [--upsample-sampler NAME]
- *                        [--upsample-start S] [--precision float32|int8]
+ *                        [--upsample-start S] [--precision float32|int8-upsampler|int8]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
  * and inpaint run; quality (the default) is the notebooks' settings, so the default run is the one
@@ -35,6 +35,7 @@ import {
   applyPreset,
   zPresetName,
   zSamplerName,
+  stagePrecision,
   zUNetPrecision,
   type PresetName,
   type SamplingSettings,
@@ -206,21 +207,21 @@ async function loadModels(): Promise<{
   const clipTextDir = dirOf('clip-text')
   // As the inference host loads them: with --preset fast (int8) the 8-bit copies, made first
   // when a folder lacks them.
-  const load = async (dir: string) =>
+  const load = async (dir: string, stage: 'base' | 'upsample') =>
     (
       await unetCache.get(
         { modelsDir: dirname(dir), id: basename(dir) },
         'cpu',
-        common.unetPrecision ?? 'float32',
+        stagePrecision(common.unetPrecision, stage),
       )
     ).unet
-  const base = countingGlideUNet(await load(baseDir), (rows) => (liveRows.base += rows))
+  const base = countingGlideUNet(await load(baseDir, 'base'), (rows) => (liveRows.base += rows))
   return {
     base,
     ...(upsampleDir
       ? {
           upsampler: countingGlideUNet(
-            await load(upsampleDir),
+            await load(upsampleDir, 'upsample'),
             (rows) => (liveRows.upsample += rows),
           ),
         }

@@ -5,6 +5,7 @@ import {
   generationDefaults,
   generationPresets,
   presetOf,
+  stagePrecision,
   zSamplingSettings,
   type SamplingSettings,
 } from '../../contract/generation'
@@ -50,5 +51,14 @@ describe('generation presets', () => {
     expect(start.error?.issues[0]?.message).toBe('Upsampler start must be between 0.05 and 1')
     const sampler = zSamplingSettings.safeParse({ ...notebookSettings, baseSampler: 'euler' })
     expect(sampler.error?.issues[0]?.message).toMatch(/^Sampler must be one of ancestral, ddim/)
+  })
+})
+
+describe('stagePrecision', () => {
+  it('runs 8 bits only where the setting says, and float32 when it is absent', () => {
+    const table = (['float32', 'int8-upsampler', 'int8', undefined] as const).map((precision) =>
+      (['base', 'upsample'] as const).map((stage) => stagePrecision(precision, stage)).join(' '),
+    )
+    expect(table).toEqual(['float32 float32', 'float32 int8', 'int8 int8', 'float32 float32'])
   })
 })

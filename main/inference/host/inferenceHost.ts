@@ -5,7 +5,7 @@
  * ModelCache.getMakingRoom for when they are released).
  */
 import { GlideError, serializeError } from '../../../contract/errors'
-import { generationDefaults } from '../../../contract/generation'
+import { generationDefaults, stagePrecision } from '../../../contract/generation'
 import { describeIssues } from '../../../contract/issues'
 import type { GlideUNet } from '../../engine/glideModel'
 import type { NoisedClip } from '../../engine/clip/noisedClip'
@@ -51,7 +51,8 @@ let runningJobId: string | null = null
 
 async function run(jobId: string, job: HostJob): Promise<void> {
   const isCancelled = () => cancelled.has(jobId)
-  const precision = job.settings.unetPrecision ?? 'float32'
+  const precision = (stage: 'base' | 'upsample') =>
+    stagePrecision(job.settings.unetPrecision, stage)
   const onPrepare = (run: number, runs: number) => {
     if (run < runs) {
       void parent.post({
@@ -68,12 +69,17 @@ async function run(jobId: string, job: HostJob): Promise<void> {
   const base = await models.getMakingRoom(
     job.baseModel,
     job.executionProvider,
-    precision,
+    precision('base'),
     onPrepare,
   )
   // The upsampler opens when its stage starts, releasing the base first when memory is short.
   const upsampler = job.upsampleModel
-    ? await models.onDemand(job.upsampleModel, job.executionProvider, precision, onPrepare)
+    ? await models.onDemand(
+        job.upsampleModel,
+        job.executionProvider,
+        precision('upsample'),
+        onPrepare,
+      )
     : null
   const modelIds = [base.unet.id, ...(upsampler ? [upsampler.id] : [])]
   let lastPreviewAt = 0

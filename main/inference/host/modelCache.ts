@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ExecutionProviderName } from '../../../contract/jobs'
-import type { UNetPrecision } from '../../../contract/generation'
+import type { ModelPrecision } from '../../../contract/generation'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
 import type { GlideUNet } from '../../engine/glideModel'
 import { listSupportedBackends } from 'onnxruntime-node'
@@ -26,7 +26,7 @@ import { loadNoisedClip, type OnnxNoisedClip } from './onnxNoisedClip'
 function unetKey(
   { modelsDir, id }: ModelRef,
   choice: ExecutionProviderChoice,
-  precision: UNetPrecision,
+  precision: ModelPrecision,
 ): string {
   return JSON.stringify([modelsDir, id, choice, precision])
 }
@@ -38,7 +38,7 @@ export interface LoadedModel {
   readonly unet: OnnxGlideUNet
   readonly provider: ExecutionProviderName
   /** What runs: int8 only on CPU, and only when the 8-bit copy could be made. */
-  readonly precision: UNetPrecision
+  readonly precision: ModelPrecision
 }
 
 /** onnxruntime-node's backend names for our provider names. */
@@ -132,7 +132,7 @@ export class ModelCache {
   get(
     { modelsDir, id }: ModelRef,
     choice: ExecutionProviderChoice,
-    precision: UNetPrecision = 'float32',
+    precision: ModelPrecision = 'float32',
     onPrepare?: PrepareProgress,
   ): Promise<LoadedModel> {
     const key = unetKey({ modelsDir, id }, choice, precision)
@@ -151,7 +151,7 @@ export class ModelCache {
   has(
     model: ModelRef,
     choice: ExecutionProviderChoice,
-    precision: UNetPrecision = 'float32',
+    precision: ModelPrecision = 'float32',
   ): boolean {
     return this.loaded.has(unetKey(model, choice, precision))
   }
@@ -164,7 +164,7 @@ export class ModelCache {
   async getMakingRoom(
     model: ModelRef,
     choice: ExecutionProviderChoice,
-    precision: UNetPrecision = 'float32',
+    precision: ModelPrecision = 'float32',
     onPrepare?: PrepareProgress,
   ): Promise<LoadedModel> {
     if (!this.has(model, choice, precision)) {
@@ -185,7 +185,7 @@ export class ModelCache {
   async onDemand(
     model: ModelRef,
     choice: ExecutionProviderChoice,
-    precision: UNetPrecision = 'float32',
+    precision: ModelPrecision = 'float32',
     onPrepare?: PrepareProgress,
   ): Promise<GlideUNet> {
     const modelDir = join(model.modelsDir, model.id)
@@ -273,7 +273,7 @@ export class ModelCache {
   private async load(
     modelDir: string,
     choice: ExecutionProviderChoice,
-    precision: UNetPrecision,
+    precision: ModelPrecision,
     onPrepare: PrepareProgress | undefined,
   ): Promise<LoadedModel> {
     const candidates = providerPreference(choice, process.platform).filter(

@@ -52,7 +52,7 @@ describe('CLI presets and speed flags', () => {
       upsampleSampler: preset.upsampleSampler,
       upsampleRespacing: preset.upsampleRespacing,
       upsampleStart: preset.upsampleStart,
-      unetPrecision: 'int8',
+      unetPrecision: preset.unetPrecision,
     })
     expect(presetOf(fast)).toBe('fast')
   })
@@ -95,7 +95,7 @@ describe('CLI presets and speed flags', () => {
       '--preset: Preset must be one of quality, fast',
     )
     expect(() => settingsOf({ precision: 'fp16' })).toThrow(
-      '--precision: Precision must be one of float32, int8',
+      '--precision: Precision must be one of float32, int8-upsampler, int8',
     )
     expect(() => settingsOf({ sampler: 'euler' })).toThrow(
       '--sampler: Sampler must be one of ancestral, ddim, dpm++2m',
@@ -171,7 +171,7 @@ describe('generate --preset fast with the bundled GLIDE-mini', () => {
     >
     expect(presetOf(written)).toBe('fast')
     expect(written).toHaveProperty('baseRespacing', fast.baseRespacing)
-    expect(written).toHaveProperty('unetPrecision', 'int8')
+    expect(written).toHaveProperty('unetPrecision', fast.unetPrecision)
     // GLIDE-mini ships its 8-bit copies: nothing is made, nothing falls back to float32.
     expect(result.stderr).not.toMatch(/prepare|Could not make/)
   }, 120_000)

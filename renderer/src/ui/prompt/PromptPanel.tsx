@@ -195,7 +195,8 @@ function SamplerSelectField({
 
 const precisionLabels: Record<UNetPrecision, string> = {
   float32: 'Float 32',
-  int8: '8-bit (faster)',
+  'int8-upsampler': '8-bit upsampler',
+  int8: '8-bit (fastest)',
 }
 
 function PrecisionSelectField({
@@ -218,7 +219,7 @@ function PrecisionSelectField({
         onChange={(event) =>
           onValue(unetPrecisions.find((name) => name === event.target.value) ?? '')
         }
-        title="8-bit runs a calibrated copy of each model, 2-3× faster per step on CPU, made once per model folder (a few minutes at the official size); GPUs always run float 32"
+        title="8-bit runs a calibrated copy of the model, 2-3× faster per step on CPU, made once per model folder (a few minutes at the official size); the base in 8 bits loses some accuracy at high guidance. GPUs always run float 32"
       >
         <option value="">Default (float 32)</option>
         {unetPrecisions.map((name) => (

@@ -56,7 +56,7 @@ function stepWords(respacing: string, noun: string): string {
 /**
  * The speed settings in words, e.g. "Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance
  * above t = 0.3 T (unconditional rows every other step below 0.8 T); upsampler DDIM, 3 steps from the
- * low-res image at t = 0.4 T; 8-bit U-Nets on CPU". `upsampling` false: the job
+ * low-res image at t = 0.4 T; 8-bit upsampler on CPU". `upsampling` false: the job
  * stops at the base size, so the upsampler's settings do nothing.
  */
 export function describeSpeed(
@@ -74,7 +74,12 @@ export function describeSpeed(
       ? `${guidanceSpan} (unconditional rows every other step below ${reuseBelow} T)`
       : guidanceSpan
   const baseWords = `${base}, ${stepWords(settings.baseRespacing, 'base steps')}, ${guidance}`
-  const precision = settings.unetPrecision === 'int8' ? '; 8-bit U-Nets on CPU' : ''
+  const precision =
+    settings.unetPrecision === 'int8'
+      ? '; 8-bit U-Nets on CPU'
+      : settings.unetPrecision === 'int8-upsampler' && upsampling
+        ? '; 8-bit upsampler on CPU'
+        : ''
   if (!upsampling) return `${baseWords}; no upsampler${precision}`
   const upsampler = samplerLabels[settings.upsampleSampler ?? notebookSampler('upsample', mode)]
   const start =

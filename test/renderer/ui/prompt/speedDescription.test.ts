@@ -35,7 +35,12 @@ describe('speed settings in words', () => {
     if (fast.upsampleStart !== null) {
       expect(words).toContain(`from the low-res image at t = ${fast.upsampleStart} T`)
     }
-    expect(words.endsWith('; 8-bit U-Nets on CPU')).toBe(fast.unetPrecision === 'int8')
+    const precisionWords = {
+      int8: '; 8-bit U-Nets on CPU',
+      'int8-upsampler': '; 8-bit upsampler on CPU',
+      float32: '',
+    }
+    expect(words.endsWith(precisionWords[fast.unetPrecision ?? 'float32'])).toBe(true)
     expect(describePreset('quality', 'text-to-image')).not.toContain('8-bit')
   })
 
@@ -68,6 +73,14 @@ describe('speed settings in words', () => {
         false,
       ),
     ).toBe('Ancestral, 20 base steps, guidance at every step; no upsampler; 8-bit U-Nets on CPU')
+    // Without an upsampler, an 8-bit upsampler changes nothing and is not mentioned.
+    expect(
+      describeSpeed(
+        { baseRespacing: '20', upsampleRespacing: '3', unetPrecision: 'int8-upsampler' },
+        'text-to-image',
+        false,
+      ),
+    ).toBe('Ancestral, 20 base steps, guidance at every step; no upsampler')
     expect(
       describeSpeed(
         {
