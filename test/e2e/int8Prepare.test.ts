@@ -14,10 +14,11 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { generationPresets, stagePrecision } from '../../contract/generation'
-import type { JobProgress, JobSummary } from '../../contract/jobs'
+import type { JobSummary } from '../../contract/jobs'
 import { calibrationCaptions, int8Files } from '../../main/inference/host/int8UNet'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { buildRenderer, launchChromium } from '../helpers/browser'
+import { finishedJob, progressOf, progressTexts, recordJobs } from '../helpers/jobRecorder'
 
 const shots = '/tmp/shots/ui'
 const fastPrecision = generationPresets.fast.settings.unetPrecision ?? 'float32'
@@ -36,14 +37,6 @@ let mode: BrowserMode
 let browser: Browser
 let page: Page
 const pageErrors: string[] = []
-
-declare global {
-  interface Window {
-    __int8Jobs: Map<string, JobSummary>
-    __int8Progress: JobProgress[]
-    __int8Texts: string[]
-  }
-}
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
@@ -64,19 +57,7 @@ beforeAll(async () => {
   page.on('pageerror', (error) => pageErrors.push(error.message))
   await page.goto(mode.server.url)
   await page.getByTestId('editor.canvas').waitFor()
-  await page.evaluate(() => {
-    window.__int8Jobs = new Map()
-    window.__int8Progress = []
-    window.__int8Texts = []
-    window.glide!.subscribe('job.updated', (job) => window.__int8Jobs.set(job.id, job))
-    window.glide!.subscribe('job.progress', (progress) => window.__int8Progress.push(progress))
-    new MutationObserver(() => {
-      for (const line of document.querySelectorAll('[data-testid="progress-text"]')) {
-        const text = line.textContent ?? ''
-        if (window.__int8Texts.at(-1) !== text) window.__int8Texts.push(text)
-      }
-    }).observe(document.body, { subtree: true, childList: true, characterData: true })
-  })
+  await recordJobs(page)
 }, 120_000)
 
 afterAll(async () => {
@@ -96,30 +77,11 @@ async function generateFast(
   await form.getByLabel('Variations', { exact: true }).fill('1')
   await form.getByRole('button', { name: 'Generate', exact: true }).click()
   await whileRunning()
-  await page.waitForFunction(
-    (wanted) =>
-      [...window.__int8Jobs.values()].some(
-        (job) =>
-          job.settings.prompt === wanted && job.state !== 'queued' && job.state !== 'running',
-      ),
-    prompt,
-    { timeout: 240_000 },
-  )
-  const jobs = await page.evaluate(() => [...window.__int8Jobs.values()])
-  const job = jobs.find((entry) => entry.settings.prompt === prompt)!
+  const job = await finishedJob(page, prompt)
   expect(job.state).toBe('done')
   await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 30_000 })
   return job
 }
-
-const stagesOf = (jobId: string) =>
-  page.evaluate(
-    (id) =>
-      window.__int8Progress
-        .filter((entry) => entry.jobId === id)
-        .map(({ stage, step, totalSteps }) => `${stage} ${step}/${totalSteps}`),
-    jobId,
-  )
 
 describe('the first Fast job on models without 8-bit copies', () => {
   it('shows the copies being made, then the result, and writes them beside the models', async () => {
@@ -134,13 +96,13 @@ describe('the first Fast job on models without 8-bit copies', () => {
     expect(int8Models.length).toBeGreaterThan(0)
     // Each inpainting-capable model is calibrated on text to image and inpainting per caption.
     const runs = calibrationCaptions.length * 2
-    const prepare = (await stagesOf(job.id)).filter((entry) => entry.startsWith('prepare'))
+    const prepare = (await progressOf(page, job.id)).filter((entry) => entry.startsWith('prepare'))
     expect(prepare).toEqual(
       int8Models.flatMap(() =>
         Array.from({ length: runs }, (_, run) => `prepare ${run + 1}/${runs}`),
       ),
     )
-    const texts = await page.evaluate(() => window.__int8Texts)
+    const texts = await progressTexts(page)
     expect(texts).toContain(`Making the 8-bit model (once per model): run 1 of ${runs}`)
     expect(texts.some((text) => text.startsWith('Sampling: step 1 of'))).toBe(true)
     for (const id of ['glide-mini-base', 'glide-mini-upsample']) {
@@ -155,7 +117,7 @@ describe('the first Fast job on models without 8-bit copies', () => {
 
   it('goes straight to sampling the next time, and the folded settings show 8-bit', async () => {
     const job = await generateFast('a blue circle, second fast job')
-    const stages = new Set((await stagesOf(job.id)).map((entry) => entry.split(' ')[0]))
+    const stages = new Set((await progressOf(page, job.id)).map((entry) => entry.split(' ')[0]))
     expect(stages).toEqual(new Set(['base', 'upsample']))
     const form = panel()
     await form.getByText('Sampler and upsampler settings').click()

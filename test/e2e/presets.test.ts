@@ -17,10 +17,11 @@ import {
   generationPresets,
   respacingStepCount,
 } from '../../contract/generation'
-import type { JobProgress, JobSummary } from '../../contract/jobs'
+import type { JobSummary } from '../../contract/jobs'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { describePreset } from '../../renderer/src/ui/prompt/speedDescription'
 import { buildRenderer, launchChromium } from '../helpers/browser'
+import { finishedJob, progressOf, progressTexts, recordJobs } from '../helpers/jobRecorder'
 
 const shots = '/tmp/shots/ui'
 const fast = generationPresets.fast.settings
@@ -28,15 +29,6 @@ let mode: BrowserMode
 let browser: Browser
 let page: Page
 const pageErrors: string[] = []
-
-declare global {
-  interface Window {
-    __presetJobs: Map<string, JobSummary>
-    __presetProgress: JobProgress[]
-    /** Every text the queue's progress line showed. */
-    __progressTexts: string[]
-  }
-}
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
@@ -50,19 +42,7 @@ beforeAll(async () => {
   page.on('pageerror', (error) => pageErrors.push(error.message))
   await page.goto(mode.server.url)
   await page.getByTestId('editor.canvas').waitFor()
-  await page.evaluate(() => {
-    window.__presetJobs = new Map()
-    window.__presetProgress = []
-    window.__progressTexts = []
-    window.glide!.subscribe('job.updated', (job) => window.__presetJobs.set(job.id, job))
-    window.glide!.subscribe('job.progress', (progress) => window.__presetProgress.push(progress))
-    new MutationObserver(() => {
-      for (const line of document.querySelectorAll('[data-testid="progress-text"]')) {
-        const text = line.textContent ?? ''
-        if (window.__progressTexts.at(-1) !== text) window.__progressTexts.push(text)
-      }
-    }).observe(document.body, { subtree: true, childList: true, characterData: true })
-  })
+  await recordJobs(page)
 }, 120_000)
 
 afterAll(async () => {
@@ -82,27 +62,13 @@ const checkedSpeed = () =>
       group.querySelector<HTMLInputElement>('input:checked')?.parentElement?.textContent ?? null,
   )
 
-async function jobByPrompt(prompt: string): Promise<JobSummary> {
-  await page.waitForFunction(
-    (wanted) =>
-      [...window.__presetJobs.values()].some(
-        (job) =>
-          job.settings.prompt === wanted && job.state !== 'queued' && job.state !== 'running',
-      ),
-    prompt,
-    { timeout: 240_000 },
-  )
-  const jobs = await page.evaluate(() => [...window.__presetJobs.values()])
-  return jobs.find((job) => job.settings.prompt === prompt)!
-}
-
 /** Prompt, one variation; Generate; waits for the staged result and returns the finished job. */
 async function generate(prompt: string): Promise<JobSummary> {
   const form = panel()
   await form.getByLabel('Prompt', { exact: true }).fill(prompt)
   await form.getByLabel('Variations', { exact: true }).fill('1')
   await form.getByRole('button', { name: 'Generate', exact: true }).click()
-  const job = await jobByPrompt(prompt)
+  const job = await finishedJob(page, prompt)
   expect(job.state).toBe('done')
   await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 30_000 })
   return job
@@ -155,18 +121,16 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     const job = await generate('a red circle on a blue sky')
     const expected = Object.fromEntries(Object.entries(fast).filter(([, value]) => value !== null))
     expect(job.settings).toMatchObject(expected)
-    const progress = await page.evaluate(() =>
-      window.__presetProgress.map(({ jobId, stage, totalSteps }) => ({ jobId, stage, totalSteps })),
-    )
+    const progress = await progressOf(page, job.id)
     const totals = (stage: string) =>
       new Set(
         progress
-          .filter((entry) => entry.jobId === job.id && entry.stage === stage)
-          .map((entry) => entry.totalSteps),
+          .filter((entry) => entry.startsWith(`${stage} `))
+          .map((entry) => Number(entry.split('/')[1])),
       )
     expect(totals('base')).toEqual(new Set([respacingStepCount(fast.baseRespacing)]))
     expect(totals('upsample')).toEqual(new Set([respacingStepCount(fast.upsampleRespacing)]))
-    const texts = await page.evaluate(() => window.__progressTexts)
+    const texts = await progressTexts(page)
     expect(texts).toContain(`Sampling: step 1 of ${respacingStepCount(fast.baseRespacing)}`)
     await page.screenshot({ path: join(shots, 'fast-staged.png') })
 
@@ -239,13 +203,7 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
       baseSampler: fast.baseSampler ?? undefined,
       baseRespacing: fast.baseRespacing,
     })
-    const stages = await page.evaluate(
-      (id) =>
-        window.__presetProgress
-          .filter((entry) => entry.jobId === id)
-          .map(({ stage, totalSteps }) => `${stage} ${totalSteps}`),
-      job.id,
-    )
+    const stages = (await progressOf(page, job.id)).map((entry) => entry.replace(/ \d+\//, ' '))
     expect(new Set(stages)).toEqual(
       new Set([
         `base ${respacingStepCount(fast.baseRespacing)}`,
