@@ -120,9 +120,11 @@ async function runPreset(
     const ref = { modelsDir: dirname(folder), id: basename(folder) }
     let preparing: number | null = null
     const started = performance.now()
-    const loaded = await models.get(ref, 'cpu', precision, (run, runs) => {
-      preparing ??= performance.now()
-      if (run === runs) prepareSeconds += (performance.now() - preparing) / 1000
+    const loaded = await models.get(ref, 'cpu', precision, {
+      onProgress(run, runs) {
+        preparing ??= performance.now()
+        if (run === runs) prepareSeconds += (performance.now() - preparing) / 1000
+      },
     })
     if (loaded.precision !== precision) throw new Error(`${ref.id} loaded in ${loaded.precision}`)
     return { unet: loaded.unet, seconds: (performance.now() - started) / 1000 }

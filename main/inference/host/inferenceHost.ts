@@ -53,8 +53,10 @@ async function run(jobId: string, job: HostJob): Promise<void> {
   const isCancelled = () => cancelled.has(jobId)
   const precision = (stage: 'base' | 'upsample') =>
     stagePrecision(job.settings.unetPrecision, stage)
-  const onPrepare = (run: number, runs: number) => {
-    if (run < runs) {
+  const prepare = {
+    isCancelled,
+    onProgress(run: number, runs: number) {
+      if (run >= runs) return
       void parent.post({
         type: 'step',
         jobId,
@@ -63,14 +65,14 @@ async function run(jobId: string, job: HostJob): Promise<void> {
         totalSteps: runs,
         preview: null,
       })
-    }
+    },
   }
   // Nothing of this job is loaded yet: when memory is short, the last job's models make way.
   const base = await models.getMakingRoom(
     job.baseModel,
     job.executionProvider,
     precision('base'),
-    onPrepare,
+    prepare,
   )
   // The upsampler opens when its stage starts, releasing the base first when memory is short.
   const upsampler = job.upsampleModel
@@ -78,7 +80,7 @@ async function run(jobId: string, job: HostJob): Promise<void> {
         job.upsampleModel,
         job.executionProvider,
         precision('upsample'),
-        onPrepare,
+        prepare,
       )
     : null
   const modelIds = [base.unet.id, ...(upsampler ? [upsampler.id] : [])]

@@ -25,6 +25,7 @@ import {
   textToImage,
   upsampleStage,
   type GenerationParams,
+  type PipelineHooks,
 } from '../../engine/pipelines'
 import { SeededNoise } from '../../engine/random/noise'
 import { loadGlideUNet, type GlideUNetModelInfo } from './onnxGlideUNet'
@@ -155,6 +156,7 @@ function halfMask(size: number): Float32Array {
 async function runCalibration(
   unet: GlideUNet,
   onRun: (run: number, runs: number) => void,
+  hooks: PipelineHooks,
 ): Promise<void> {
   const fast = applyPreset(
     { baseRespacing: '', upsampleRespacing: '', upsampleTemperature: 0.997 } as Pick<
@@ -204,7 +206,7 @@ async function runCalibration(
       }
       continue
     }
-    await textToImage({ base: unet }, params(prompt, 7000 + index, 3))
+    await textToImage({ base: unet }, params(prompt, 7000 + index, 3), hooks)
     if (inpaints) {
       onRun(run++, runs)
       const size = unet.options.image_size * 4
@@ -215,6 +217,7 @@ async function runCalibration(
           image: calibrationPicture(size, index + 2),
           keepMask: halfMask(size),
         },
+        hooks,
       )
     }
   }
@@ -244,6 +247,8 @@ export interface BuildInt8Options {
   intraOpNumThreads?: number
   /** Called before each calibration run and once at the end (run = runs). */
   onProgress?: (run: number, runs: number) => void
+  /** Checked at every calibration step: true stops it with CANCELLED, and nothing is written. */
+  isCancelled?: () => boolean
 }
 
 /**
@@ -277,7 +282,11 @@ export async function buildInt8UNet(
       onUNetOutputs: (read) => recorder.record(read),
     })
     try {
-      await runCalibration(probe, options.onProgress ?? (() => undefined))
+      await runCalibration(
+        probe,
+        options.onProgress ?? (() => undefined),
+        options.isCancelled ? { isCancelled: options.isCancelled } : {},
+      )
     } finally {
       await probe.dispose()
     }

@@ -31,8 +31,12 @@ function unetKey(
   return JSON.stringify([modelsDir, id, choice, precision])
 }
 
-/** Called before each calibration run while a model's 8-bit copy is made, and at the end. */
-export type PrepareProgress = (run: number, runs: number) => void
+/** While a model's 8-bit copy is made (see BuildInt8Options). */
+export interface PrepareHooks {
+  onProgress?: (run: number, runs: number) => void
+  /** Checked at every calibration step: true stops it with CANCELLED, and nothing is written. */
+  isCancelled?: () => boolean
+}
 
 export interface LoadedModel {
   readonly unet: OnnxGlideUNet
@@ -133,13 +137,13 @@ export class ModelCache {
     { modelsDir, id }: ModelRef,
     choice: ExecutionProviderChoice,
     precision: ModelPrecision = 'float32',
-    onPrepare?: PrepareProgress,
+    prepare?: PrepareHooks,
   ): Promise<LoadedModel> {
     const key = unetKey({ modelsDir, id }, choice, precision)
     let entry = this.loaded.get(key)
     if (!entry) {
       entry = this.removeOldCaches([modelsDir]).then(() =>
-        this.load(join(modelsDir, id), choice, precision, onPrepare),
+        this.load(join(modelsDir, id), choice, precision, prepare),
       )
       entry.catch(() => this.loaded.delete(key))
       this.loaded.set(key, entry)
@@ -165,7 +169,7 @@ export class ModelCache {
     model: ModelRef,
     choice: ExecutionProviderChoice,
     precision: ModelPrecision = 'float32',
-    onPrepare?: PrepareProgress,
+    prepare?: PrepareHooks,
   ): Promise<LoadedModel> {
     if (!this.has(model, choice, precision)) {
       const modelDir = join(model.modelsDir, model.id)
@@ -175,7 +179,7 @@ export class ModelCache {
       )
       if (this.availableMemory() < weightsBytes * memoryPerWeightByte) await this.releaseAll()
     }
-    return this.get(model, choice, precision, onPrepare)
+    return this.get(model, choice, precision, prepare)
   }
 
   /**
@@ -186,14 +190,14 @@ export class ModelCache {
     model: ModelRef,
     choice: ExecutionProviderChoice,
     precision: ModelPrecision = 'float32',
-    onPrepare?: PrepareProgress,
+    prepare?: PrepareHooks,
   ): Promise<GlideUNet> {
     const modelDir = join(model.modelsDir, model.id)
     const info = await readGlideUNetModelInfo(modelDir)
     await glideUNetFiles(modelDir, info)
     return onDemandGlideUNet(
       info,
-      async () => (await this.getMakingRoom(model, choice, precision, onPrepare)).unet,
+      async () => (await this.getMakingRoom(model, choice, precision, prepare)).unet,
     )
   }
 
@@ -274,14 +278,14 @@ export class ModelCache {
     modelDir: string,
     choice: ExecutionProviderChoice,
     precision: ModelPrecision,
-    onPrepare: PrepareProgress | undefined,
+    prepare: PrepareHooks | undefined,
   ): Promise<LoadedModel> {
     const candidates = providerPreference(choice, process.platform).filter(
       (provider) =>
         provider === 'cpu' || (!this.failedProviders.has(provider) && providerAvailable(provider)),
     )
     if (precision === 'int8' && candidates[0] === 'cpu') {
-      const int8 = await this.loadInt8(modelDir, onPrepare)
+      const int8 = await this.loadInt8(modelDir, prepare)
       if (int8) return int8
     }
     // The loader tries the providers in order and falls back to CPU when none starts.
@@ -299,7 +303,7 @@ export class ModelCache {
   /** The folder's 8-bit copy on CPU, made first when missing; null when it cannot be made. */
   private async loadInt8(
     modelDir: string,
-    onPrepare: PrepareProgress | undefined,
+    prepare: PrepareHooks | undefined,
   ): Promise<LoadedModel | null> {
     const info = await readGlideUNetModelInfo(modelDir)
     const threads = appIntraOpThreads()
@@ -307,10 +311,11 @@ export class ModelCache {
       try {
         await buildInt8UNet(modelDir, info, {
           intraOpNumThreads: threads,
-          ...(onPrepare ? { onProgress: onPrepare } : {}),
+          ...prepare,
         })
       } catch (error) {
-        if (error instanceof GlideError && error.code === 'OUT_OF_MEMORY') throw error
+        const stops = ['OUT_OF_MEMORY', 'CANCELLED']
+        if (error instanceof GlideError && stops.includes(error.code)) throw error
         this.onWarning(
           `Could not make the 8-bit copy of ${info.id} (${String(error)}); running it in float32.`,
         )

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -116,7 +116,7 @@ describe('ModelCache with int8', () => {
     const ref = { modelsDir, id: 'cache-base' }
     const cache = new ModelCache({ userCacheDir: join(workDir, 'user-cache') })
     const prepared: number[] = []
-    const int8 = await cache.get(ref, 'cpu', 'int8', (run) => prepared.push(run))
+    const int8 = await cache.get(ref, 'cpu', 'int8', { onProgress: (run) => prepared.push(run) })
     expect(int8.precision).toBe('int8')
     expect(prepared.length).toBeGreaterThan(1)
     const float = await cache.get(ref, 'cpu', 'float32')
@@ -124,6 +124,19 @@ describe('ModelCache with int8', () => {
     expect(float.unet).not.toBe(int8.unet)
     expect(await epsDifference(float.unet, int8.unet, 500)).toBeLessThan(0.1)
     await cache.releaseAll()
+  })
+
+  it('stops making the copy when the job is cancelled, writing nothing and caching nothing', async () => {
+    const dir = await copyModel('glide-mini-base', 'cancelled-base')
+    const cache = new ModelCache({ userCacheDir: join(workDir, 'user-cache') })
+    let steps = 0
+    const ref = { modelsDir, id: 'cancelled-base' }
+    await expect(
+      cache.get(ref, 'cpu', 'int8', { isCancelled: () => ++steps > 5 }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' })
+    const files = await readdir(dir)
+    expect(files.filter((name) => name.includes('int8'))).toEqual([])
+    expect(cache.has(ref, 'cpu', 'int8')).toBe(false)
   })
 
   it('falls back to float32 with a warning when the copy cannot be written', async () => {
