@@ -7,6 +7,8 @@
  *   --ort-options   instead: ONNX Runtime session options on the official base step (ortOptions.ts)
  *   --op-profile    instead: where an official base and upsampler step spend their time, per
  *                   operator type, and the convolutions' GFLOP/s (opProfile.ts)
+ *   --int8          instead: one official base and upsampler step in float32 and in 8 bits
+ *                   (int8Step.ts; makes the 8-bit copies first, a few minutes, when missing)
  *   --clean-cache   remove the cached official-size bench models (officialModels.ts) and stop
  */
 import { spawnSync } from 'node:child_process'
@@ -14,6 +16,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 import { runClipGradientBenchmark } from './clipGradient'
+import { runInt8Steps } from './int8Step'
 import { benchCacheDir, cleanBenchCache } from './officialModels'
 import { runOpProfile } from './opProfile'
 import { runOrtOptions } from './ortOptions'
@@ -22,7 +25,7 @@ import { runVsTorch } from './vsTorch'
 import { runWholeImage } from './wholeImage'
 
 const flags = new Set(process.argv.slice(2))
-const known = ['--vs-torch', '--ort-options', '--op-profile', '--clean-cache']
+const known = ['--vs-torch', '--ort-options', '--op-profile', '--int8', '--clean-cache']
 for (const flag of flags) {
   if (!known.includes(flag)) {
     console.error(`unknown flag ${flag}; known: ${known.join(' ')}`)
@@ -42,7 +45,8 @@ if (flags.has('--clean-cache')) {
 }
 
 console.log(machineLine())
-if (flags.has('--vs-torch') || flags.has('--ort-options') || flags.has('--op-profile')) {
+const official = ['--vs-torch', '--ort-options', '--op-profile', '--int8']
+if (official.some((flag) => flags.has(flag))) {
   console.log(
     `official-size bench models cached in ${benchCacheDir()} (--clean-cache removes them)`,
   )
@@ -52,6 +56,7 @@ if (flags.has('--vs-torch') || flags.has('--ort-options') || flags.has('--op-pro
   }
   if (flags.has('--ort-options')) await runOrtOptions()
   if (flags.has('--op-profile')) await runOpProfile()
+  if (flags.has('--int8')) await runInt8Steps()
   console.log(`\nafter: ${machineLine()}`)
 } else {
   await runUNetStepBenchmarks()

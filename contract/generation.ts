@@ -94,7 +94,7 @@ export type SamplerName = z.infer<typeof zSamplerName>
 /**
  * How the U-Nets' convolutions run on CPU: 'float32' as GLIDE does; 'int8' runs an 8-bit copy of
  * each model, calibrated once per model folder (main/inference/host/int8UNet.ts), whose steps run
- * 2.2× (base) to 2.7× (upsampler) faster; 'int8-upsampler' runs only the upsampler in 8 bits.
+ * 2.1× (base) to 2.5× (upsampler) faster; 'int8-upsampler' runs only the upsampler in 8 bits.
  * The base's guided steps amplify its rounding by the guidance scale (5 for inpainting), which cost
  * GLIDE-mini's inpainting 4 points; the upsampler has no guidance. GPU providers run float32.
  */

@@ -4,8 +4,8 @@ import type { GraphSpec, NodeSpec, TensorSpec, ValueInfoSpec } from './onnxProto
  * 8-bit convolutions for a U-Net graph, in ONNX's QDQ form: each chosen Conv's input and output
  * pass through QuantizeLinear → DequantizeLinear with a per-tensor uint8 scale measured on real
  * sampling runs (calibration), and its weight is stored as int8 with one scale per output channel.
- * ONNX Runtime fuses every such group into an integer convolution (QLinearConv), which runs 2.2×
- * (base) to 2.7× (upsampler) faster than the float graph at the official size on a Zen 4 CPU.
+ * ONNX Runtime fuses every such group into an integer convolution (QLinearConv), which makes a step
+ * 2.1× (base) to 2.5× (upsampler) faster than the float graph at the official size on a Zen 4 CPU.
  *
  * Before quantisation each input channel is divided by a smoothing factor and the weights of that
  * channel multiplied by it (SmoothQuant, α = 0.7): GLIDE's convolutions read SiLU outputs whose
