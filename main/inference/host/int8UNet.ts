@@ -183,19 +183,14 @@ async function runCalibration(
       const picture = calibrationPicture(lowSize, index)
       const samples = rgbaToTensor(picture)
       const stage = (source?: ReturnType<typeof inpaintSource>) =>
-        upsampleStage(
-          unet,
-          params(prompt, 7000 + index, 3),
-          {},
-          {
-            samples,
-            rows: 1,
-            baseSize: lowSize,
-            sampler: fast.upsampleSampler ?? 'ddim',
-            source,
-            noise: new SeededNoise(7000 + index),
-          },
-        )
+        upsampleStage(unet, params(prompt, 7000 + index, 3), hooks, {
+          samples,
+          rows: 1,
+          baseSize: lowSize,
+          sampler: fast.upsampleSampler ?? 'ddim',
+          source,
+          noise: new SeededNoise(7000 + index),
+        })
       await stage()
       if (inpaints) {
         onRun(run++, runs)

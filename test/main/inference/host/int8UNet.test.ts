@@ -126,18 +126,21 @@ describe('ModelCache with int8', () => {
     await cache.releaseAll()
   })
 
-  it('stops making the copy when the job is cancelled, writing nothing and caching nothing', async () => {
-    const dir = await copyModel('glide-mini-base', 'cancelled-base')
-    const cache = new ModelCache({ userCacheDir: join(workDir, 'user-cache') })
-    let steps = 0
-    const ref = { modelsDir, id: 'cancelled-base' }
-    await expect(
-      cache.get(ref, 'cpu', 'int8', { isCancelled: () => ++steps > 5 }),
-    ).rejects.toMatchObject({ code: 'CANCELLED' })
-    const files = await readdir(dir)
-    expect(files.filter((name) => name.includes('int8'))).toEqual([])
-    expect(cache.has(ref, 'cpu', 'int8')).toBe(false)
-  })
+  it.each(['glide-mini-base', 'glide-mini-upsample'])(
+    'stops making the copy of %s when the job is cancelled, writing nothing and caching nothing',
+    async (id) => {
+      const dir = await copyModel(id, `cancelled-${id}`)
+      const cache = new ModelCache({ userCacheDir: join(workDir, 'user-cache') })
+      let steps = 0
+      const ref = { modelsDir, id: `cancelled-${id}` }
+      await expect(
+        cache.get(ref, 'cpu', 'int8', { isCancelled: () => ++steps > 2 }),
+      ).rejects.toMatchObject({ code: 'CANCELLED' })
+      const files = await readdir(dir)
+      expect(files.filter((name) => name.includes('int8'))).toEqual([])
+      expect(cache.has(ref, 'cpu', 'int8')).toBe(false)
+    },
+  )
 
   it('falls back to float32 with a warning when the copy cannot be written', async () => {
     const dir = await copyModel('glide-mini-base', 'blocked-base')
