@@ -8,14 +8,13 @@
  *
  * Usage: tsx bench/int8Step.ts [--runs N (default 3)]
  */
-import { basename, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import type { ModelPrecision } from '../contract/generation'
 import type { GlideUNet, UNetInputs } from '../main/engine/glideModel'
 import { encodeCaptions } from '../main/engine/pipelines'
 import { SeededNoise } from '../main/engine/random/noise'
-import { ModelCache } from '../main/inference/host/modelCache'
+import { ModelCache, modelRefOf } from '../main/inference/host/modelCache'
 import { ensureOfficialModel } from './officialModels'
 
 async function stepInputs(unet: GlideUNet, batch: number): Promise<UNetInputs> {
@@ -47,16 +46,11 @@ async function timeSteps(
   const cache = new ModelCache()
   let prepareSeconds = 0
   const started = performance.now()
-  const loaded = await cache.get(
-    { modelsDir: dirname(folder), id: basename(folder) },
-    'cpu',
-    precision,
-    {
-      onProgress(run, runs) {
-        if (run === runs) prepareSeconds = (performance.now() - started) / 1000
-      },
+  const loaded = await cache.get(modelRefOf(folder), 'cpu', precision, {
+    onProgress(run, runs) {
+      if (run === runs) prepareSeconds = (performance.now() - started) / 1000
     },
-  )
+  })
   if (loaded.precision !== precision) throw new Error(`${kind} loaded in ${loaded.precision}`)
   const inputs = await stepInputs(loaded.unet, kind === 'base' ? 2 : 1)
   const eps = await loaded.unet.denoise(inputs)

@@ -12,7 +12,6 @@
  *                                 [--settings JSON (sampling settings over each preset's)]
  */
 import { spawnSync } from 'node:child_process'
-import { basename, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import {
@@ -26,7 +25,7 @@ import {
 import { countingGlideUNet, type GlideUNet } from '../main/engine/glideModel'
 import { textToImage } from '../main/engine/pipelines'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
-import { ModelCache } from '../main/inference/host/modelCache'
+import { ModelCache, modelRefOf } from '../main/inference/host/modelCache'
 import { ensureOfficialModel, folderDiskUse, officialModelPaths } from './officialModels'
 
 const prompt = 'an oil painting of a corgi'
@@ -117,7 +116,7 @@ async function runPreset(
   let prepareSeconds = 0
   const prepared = async (folder: string, stage: 'base' | 'upsample') => {
     const precision = stagePrecision(settings.unetPrecision, stage)
-    const ref = { modelsDir: dirname(folder), id: basename(folder) }
+    const ref = modelRefOf(folder)
     let preparing: number | null = null
     const started = performance.now()
     const loaded = await models.get(ref, 'cpu', precision, {

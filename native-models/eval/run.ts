@@ -27,7 +27,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import sharp from 'sharp'
@@ -48,7 +48,7 @@ import {
   textToImage,
   type RgbaImage,
 } from '../../main/engine/pipelines'
-import { ModelCache } from '../../main/inference/host/modelCache'
+import { ModelCache, modelRefOf } from '../../main/inference/host/modelCache'
 import { loadNoisedClip } from '../../main/inference/host/onnxNoisedClip'
 import { listModels } from '../../main/models/modelFolder'
 
@@ -208,13 +208,7 @@ async function loadModels(): Promise<{
   // As the inference host loads them: with --preset fast (int8) the 8-bit copies, made first
   // when a folder lacks them.
   const load = async (dir: string, stage: 'base' | 'upsample') =>
-    (
-      await unetCache.get(
-        { modelsDir: dirname(dir), id: basename(dir) },
-        'cpu',
-        stagePrecision(common.unetPrecision, stage),
-      )
-    ).unet
+    (await unetCache.get(modelRefOf(dir), 'cpu', stagePrecision(common.unetPrecision, stage))).unet
   const base = countingGlideUNet(await load(baseDir, 'base'), (rows) => (liveRows.base += rows))
   return {
     base,

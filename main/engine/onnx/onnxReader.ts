@@ -102,23 +102,23 @@ class ProtoReader {
   }
 }
 
-function packedOrSingleInts(reader: ProtoReader, wireType: number, into: number[]): void {
-  if (wireType === 2) {
-    const packed = new ProtoReader(reader.bytesField())
-    while (!packed.done) into.push(packed.int())
-  } else {
-    into.push(reader.int())
+/** A repeated numeric field, packed (wire type 2) or one value per tag, read with `read`. */
+function packedOrSingle(
+  reader: ProtoReader,
+  wireType: number,
+  into: number[],
+  read: (from: ProtoReader) => number,
+): void {
+  if (wireType !== 2) {
+    into.push(read(reader))
+    return
   }
+  const packed = new ProtoReader(reader.bytesField())
+  while (!packed.done) into.push(read(packed))
 }
 
-function packedOrSingleFloats(reader: ProtoReader, wireType: number, into: number[]): void {
-  if (wireType === 2) {
-    const packed = new ProtoReader(reader.bytesField())
-    while (!packed.done) into.push(packed.float())
-  } else {
-    into.push(reader.float())
-  }
-}
+const readInt = (from: ProtoReader) => from.int()
+const readFloat = (from: ProtoReader) => from.float()
 
 const dataTypeNames = new Map<number, TensorDataTypeName>(
   Object.entries(TensorDataType).map(([name, code]) => [code, name as TensorDataTypeName]),
@@ -142,8 +142,8 @@ function readAttribute(bytes: Uint8Array): { name: string; value: AttributeValue
     else if (field === 2) single = reader.float()
     else if (field === 3) single = reader.int()
     else if (field === 4) single = reader.string()
-    else if (field === 7) packedOrSingleFloats(reader, wireType, floats)
-    else if (field === 8) packedOrSingleInts(reader, wireType, ints)
+    else if (field === 7) packedOrSingle(reader, wireType, floats, readFloat)
+    else if (field === 8) packedOrSingle(reader, wireType, ints, readInt)
     else if (field === 20) type = reader.int()
     else return false
     return true
@@ -195,7 +195,7 @@ function readTensor(bytes: Uint8Array): TensorSpec {
   let raw: Uint8Array | null = null
   const external = new Map<string, string>()
   reader.fields((field, wireType) => {
-    if (field === 1) packedOrSingleInts(reader, wireType, dims)
+    if (field === 1) packedOrSingle(reader, wireType, dims, readInt)
     else if (field === 2) dataType = reader.int()
     else if (field === 8) name = reader.string()
     else if (field === 9) raw = Uint8Array.from(reader.bytesField())

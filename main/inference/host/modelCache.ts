@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { GlideError } from '../../../contract/errors'
 import { readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { ExecutionProviderName } from '../../../contract/jobs'
 import type { ModelPrecision } from '../../../contract/generation'
 import type { ExecutionProviderChoice } from '../../../contract/settings'
@@ -81,6 +81,11 @@ function providerAvailable(provider: ExecutionProviderName): boolean {
 export interface ModelRef {
   modelsDir: string
   id: string
+}
+
+/** The ModelRef of a model folder's path. */
+export function modelRefOf(modelDir: string): ModelRef {
+  return { modelsDir: dirname(modelDir), id: basename(modelDir) }
 }
 
 /**

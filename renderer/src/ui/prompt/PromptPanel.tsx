@@ -15,7 +15,6 @@ import {
   samplerNames,
   unetPrecisions,
   type GenerationMode,
-  type SamplerName,
   type UNetPrecision,
 } from '../../../../contract/generation'
 import type { ModelSummary } from '../../../../contract/ipc'
@@ -155,21 +154,26 @@ function ModelSelectField({
 }
 
 /**
- * A labelled choice of sampler: '' for the notebook's (named: `notebook`), then each sampler.
+ * A labelled choice among `choices` (shown by `labels`), with '' first for the setting left out
+ * of the job (shown as `emptyLabel`).
  */
-function SamplerSelectField({
+function ChoiceSelectField<Choice extends string>({
   label,
   id,
   value,
   onValue,
-  notebook,
+  choices,
+  labels,
+  emptyLabel,
   ...select
 }: {
   label: string
   id: string
-  value: SamplerName | ''
-  onValue(value: SamplerName | ''): void
-  notebook: SamplerName
+  value: Choice | ''
+  onValue(value: Choice | ''): void
+  choices: readonly Choice[]
+  labels: Record<Choice, string>
+  emptyLabel: string
 } & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange' | 'children'>) {
   return (
     <>
@@ -178,14 +182,12 @@ function SamplerSelectField({
         id={id}
         {...select}
         value={value}
-        onChange={(event) =>
-          onValue(samplerNames.find((name) => name === event.target.value) ?? '')
-        }
+        onChange={(event) => onValue(choices.find((name) => name === event.target.value) ?? '')}
       >
-        <option value="">Notebook ({samplerLabels[notebook]})</option>
-        {samplerNames.map((name) => (
+        <option value="">{emptyLabel}</option>
+        {choices.map((name) => (
           <option key={name} value={name}>
-            {samplerLabels[name]}
+            {labels[name]}
           </option>
         ))}
       </select>
@@ -197,39 +199,6 @@ const precisionLabels: Record<UNetPrecision, string> = {
   float32: 'Float 32',
   'int8-upsampler': '8-bit upsampler',
   int8: '8-bit (fastest)',
-}
-
-function PrecisionSelectField({
-  id,
-  value,
-  onValue,
-  ...select
-}: {
-  id: string
-  value: UNetPrecision | ''
-  onValue(value: UNetPrecision | ''): void
-} & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange' | 'children'>) {
-  return (
-    <>
-      <label htmlFor={id}>U-Net precision</label>
-      <select
-        id={id}
-        {...select}
-        value={value}
-        onChange={(event) =>
-          onValue(unetPrecisions.find((name) => name === event.target.value) ?? '')
-        }
-        title="8-bit runs a calibrated copy of the model, 2-3× faster per step on CPU, made once per model folder (a few minutes at the official size); the base in 8 bits loses some accuracy at high guidance. GPUs always run float 32"
-      >
-        <option value="">Default (float 32)</option>
-        {unetPrecisions.map((name) => (
-          <option key={name} value={name}>
-            {precisionLabels[name]}
-          </option>
-        ))}
-      </select>
-    </>
-  )
 }
 
 /**
@@ -584,13 +553,15 @@ export function PromptPanel({
       >
         <summary>Sampler and upsampler settings</summary>
         <div className="prompt-grid">
-          <SamplerSelectField
+          <ChoiceSelectField
             label="Base sampler"
             id={fieldId('baseSampler')}
             {...invalid('baseSampler')}
             value={values.baseSampler}
             onValue={(sampler) => set('baseSampler', sampler)}
-            notebook={notebookSampler('base', mode)}
+            choices={samplerNames}
+            labels={samplerLabels}
+            emptyLabel={`Notebook (${samplerLabels[notebookSampler('base', mode)]})`}
           />
           <TextInputField
             label="Guidance cutoff"
@@ -612,19 +583,26 @@ export function PromptPanel({
             placeholder="Never"
             title={`Below t = value · T (and above the cutoff) the unconditional rows run every other step, their direction reused between (${limits.guidanceReuseBelow.min} to ${limits.guidanceReuseBelow.max}); empty = never. Faster, but it loses accuracy at high guidance (inpainting at 5)`}
           />
-          <PrecisionSelectField
+          <ChoiceSelectField
+            label="U-Net precision"
             id={fieldId('unetPrecision')}
             {...invalid('unetPrecision')}
             value={values.unetPrecision}
             onValue={(precision) => set('unetPrecision', precision)}
+            choices={unetPrecisions}
+            labels={precisionLabels}
+            emptyLabel="Default (float 32)"
+            title="8-bit runs a calibrated copy of the model, 2-3× faster per step on CPU, made once per model folder (a few minutes at the official size); the base in 8 bits loses some accuracy at high guidance. GPUs always run float 32"
           />
-          <SamplerSelectField
+          <ChoiceSelectField
             label="Upsampler sampler"
             id={fieldId('upsampleSampler')}
             {...invalid('upsampleSampler')}
             value={values.upsampleSampler}
             onValue={(sampler) => set('upsampleSampler', sampler)}
-            notebook={notebookSampler('upsample', mode)}
+            choices={samplerNames}
+            labels={samplerLabels}
+            emptyLabel={`Notebook (${samplerLabels[notebookSampler('upsample', mode)]})`}
           />
           <TextInputField
             label="Upsampler steps"
