@@ -41,18 +41,29 @@ const numberBetween = (name: string, range: { min: number; max: number }) =>
 
 /**
  * Sampler steps as glide-text2im writes a respacing: "100" (100 evenly spaced steps), "fast27",
- * "ddim50", or sections "10,10,3". Every section takes at least one step.
+ * "ddim50", or sections "10,10,3". Every section takes at least one step. "+N" after any of them
+ * splits the noisiest step into N + 1.
  */
 export const zRespacing = z
   .string()
   .trim()
   .max(generationLimits.respacingChars, 'Steps: too long')
   .refine((value) => respacingStepCount(value) !== null, {
-    message: `Steps must be a whole number from ${generationLimits.steps.min} to ${generationLimits.steps.max} (or fast27, ddimN, or sections like 10,10,3)`,
+    message: `Steps must be a whole number from ${generationLimits.steps.min} to ${generationLimits.steps.max} (or fast27, ddimN, or sections like 10,10,3; +N splits the noisiest step)`,
   })
 
-/** Total steps of a respacing string, or null when it is not a valid one (0 steps included). */
+/**
+ * Total steps of a respacing string, or null when it is not a valid one (0 steps included). A "+N"
+ * suffix ("3,17+1") splits the noisiest step into N + 1 (main/engine/diffusion/schedules.ts).
+ */
 export function respacingStepCount(value: string): number | null {
+  const split = /^([^+]*)\+(\d{1,2})$/.exec(value.trim())
+  if (split) {
+    const head = respacingStepCount(split[1] ?? '')
+    const extra = Number(split[2])
+    if (head === null || head < 2 || extra < 1) return null
+    return head + extra <= generationLimits.steps.max ? head + extra : null
+  }
   const text = value.trim()
   if (text === 'fast27') return 27
   const ddim = /^ddim(\d{1,4})$/.exec(text)

@@ -78,9 +78,22 @@ describe('IPC contract', () => {
         JSON.stringify(bad),
       ).toBe(false)
     }
-    for (const ok of ['100', 'fast27', 'ddim25', '10,10,3,2,2', '27', ' 100'])
+    for (const ok of ['100', 'fast27', 'ddim25', '10,10,3,2,2', '27', ' 100', '3,17+1', 'fast27+2'])
       expect(zRespacing.safeParse(ok).success).toBe(true)
-    for (const bad of ['', 'fast', '1e3', '10;rm', '0', '10,0', 'ddim0'])
+    for (const bad of [
+      '',
+      'fast',
+      '1e3',
+      '10;rm',
+      '0',
+      '10,0',
+      'ddim0',
+      '+1',
+      '1+1',
+      '20+0',
+      '20+1+1',
+      '20+999',
+    ])
       expect(zRespacing.safeParse(bad).success).toBe(false)
     expect(zSettingsPatch.safeParse({ modelsDir: '/tmp' }).success).toBe(false)
   })

@@ -108,10 +108,20 @@ function betasForAlphaBar(
  * The timesteps kept out of `numTimesteps` for a respacing string, sorted ascending:
  * "ddimN" (an even stride giving exactly N steps), "fast27" ("10,10,3,2,2" with the noisiest step
  * replaced by the third noisiest), or comma-separated counts per equal section ("100", "10,10,3").
- * The empty string keeps every step.
+ * The empty string keeps every step. A "+N" suffix ("3,17+1") splits the noisiest step into N + 1
+ * even ones: at t = T − 1 the cosine schedule leaves ᾱ ≈ 2e-9, so the first jump takes the
+ * picture's overall colour from a single guess, and a finer first step decides it as the long
+ * chains do.
  */
 export function spaceTimesteps(numTimesteps: number, respacing: string): number[] {
   const spec = respacing.trim()
+  const split = /^([^+]*)\+(\d+)$/.exec(spec)
+  if (split)
+    return withNoisiestStepSplit(
+      spaceTimesteps(numTimesteps, split[1] ?? ''),
+      split[2] ?? '',
+      respacing,
+    )
   if (spec === '') return Array.from({ length: numTimesteps }, (_, i) => i)
   if (spec.startsWith('ddim')) {
     const desired = parseCount(spec.slice('ddim'.length), respacing)
@@ -153,6 +163,24 @@ export function spaceTimesteps(numTimesteps: number, respacing: string): number[
     startIndex += size
   })
   return [...kept].sort((a, b) => a - b)
+}
+
+/** `kept` with `extraText` more timesteps evenly between its two noisiest. */
+function withNoisiestStepSplit(kept: number[], extraText: string, respacing: string): number[] {
+  const extra = parseCount(extraText, respacing)
+  const noisiest = kept[kept.length - 1]
+  const next = kept[kept.length - 2]
+  if (noisiest === undefined || next === undefined || noisiest - next - 1 < extra) {
+    throw new GlideError(
+      'INVALID_ARGUMENT',
+      `Cannot split the noisiest step of respacing "${respacing}" into ${extra + 1}.`,
+    )
+  }
+  const added = Array.from(
+    { length: extra },
+    (_, i) => next + roundHalfEven(((noisiest - next) * (i + 1)) / (extra + 1)),
+  )
+  return [...kept.slice(0, -1), ...added, noisiest]
 }
 
 function parseCount(text: string, respacing: string): number {

@@ -466,7 +466,7 @@ export function PromptPanel({
           type="text"
           inputMode="numeric"
           maxLength={limits.respacingChars}
-          title={`Sampler steps of the base model: ${limits.steps.min} to ${limits.steps.max}, or fast27, ddimN`}
+          title={`Sampler steps of the base model: ${limits.steps.min} to ${limits.steps.max}, or fast27, ddimN, sections like 3,17; +N splits the noisiest step`}
         />
         <TextInputField
           label="Variations"

@@ -42,15 +42,26 @@ function sectionWords(counts: readonly string[]): string {
     .join(', ')
 }
 
-/** "100 base steps", "27 steps (fast27)", "15 base steps (3 below t = 0.5 T, 12 above)". */
+/** "the noisiest step split in two": what a "+N" suffix does. */
+function splitWords(extra: number): string {
+  const parts = ['two', 'three', 'four', 'five'][extra - 1] ?? String(extra + 1)
+  return `the noisiest step split in ${parts}`
+}
+
+/**
+ * "100 base steps", "27 steps (fast27)", "15 base steps (3 below t = 0.5 T, 12 above)",
+ * "21 base steps (3 below t = 0.5 T, 17 above; the noisiest step split in two)".
+ */
 function stepWords(respacing: string, noun: string): string {
   const count = respacingStepCount(respacing)
   if (count === null) return `${noun} "${respacing}"`
-  if (/^\d+$/.test(respacing)) return `${count} ${noun}`
-  const sections = respacing.split(',')
-  return sections.length > 1
-    ? `${count} ${noun} (${sectionWords(sections.map((part) => part.trim()))})`
-    : `${count} ${noun} (${respacing})`
+  const [layout = '', extraText] = respacing.trim().split('+')
+  const split = extraText === undefined ? [] : [splitWords(Number(extraText))]
+  const sections = layout.split(',').map((part) => part.trim())
+  const details =
+    sections.length > 1 ? [sectionWords(sections)] : /^\d+$/.test(layout) ? [] : [layout]
+  const words = [...details, ...split].join('; ')
+  return words === '' ? `${count} ${noun}` : `${count} ${noun} (${words})`
 }
 
 /**

@@ -63,6 +63,16 @@ describe('timestep respacing', () => {
     expect(spaceTimesteps(10, '')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 
+  it('splits the noisiest step evenly for a "+N" suffix and keeps every other step', () => {
+    const sections = spaceTimesteps(1000, '3,17')
+    expect(sections.slice(-2)).toEqual([968, 999])
+    expect(spaceTimesteps(1000, '3,17+1')).toEqual([...sections.slice(0, -1), 984, 999])
+    expect(spaceTimesteps(1000, '3,17+2').slice(-4)).toEqual([968, 978, 989, 999])
+    expect(spaceTimesteps(1000, 'fast27+1')).toHaveLength(28)
+    expect(() => spaceTimesteps(1000, '1+1')).toThrow(/noisiest/)
+    expect(() => spaceTimesteps(10, '10+1')).toThrow(/noisiest/)
+  })
+
   it('rejects impossible or malformed respacings', () => {
     expect(() => spaceTimesteps(1000, '300,300,300,300')).toThrow(/section/)
     expect(() => spaceTimesteps(1000, 'ddim999')).toThrow(/strided/)

@@ -67,6 +67,14 @@ describe('speed settings in words', () => {
       'Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance at every step; upsampler DDIM, 3 steps',
     )
     expect(
+      describeSpeed({ baseRespacing: '3,17+1', upsampleRespacing: '3' }, 'text-to-image'),
+    ).toBe(
+      'Ancestral, 21 base steps (3 below t = 0.5 T, 17 above; the noisiest step split in two), guidance at every step; upsampler DDIM, 3 steps',
+    )
+    expect(describeSpeed({ baseRespacing: '20+2', upsampleRespacing: 'fast27+1' }, 'refine')).toBe(
+      'Ancestral, 22 base steps (the noisiest step split in three), guidance at every step; upsampler Ancestral, 28 steps (fast27; the noisiest step split in two)',
+    )
+    expect(
       describeSpeed(
         { baseRespacing: '20', upsampleRespacing: '3', unetPrecision: 'int8' },
         'text-to-image',
