@@ -14,18 +14,7 @@
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { zSamplerName } from '../../contract/generation'
-import { createSampler } from '../../main/engine/diffusion/samplers'
-import { runSamplingLoop } from '../../main/engine/diffusion/samplingLoop'
-import {
-  diffusionFor,
-  encodeCaptions,
-  guidedStageModel,
-  inpaintInputs,
-} from '../../main/engine/pipelines/glidePipelines'
-import { SeededNoise } from '../../main/engine/random/noise'
-import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
-import { listModels } from '../../main/models/modelFolder'
+import { guidedBaseSamples, loadEvalBase, parseBaseSetting } from './baseSampling'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const { values } = parseArgs({
@@ -55,10 +44,8 @@ const backgrounds: Record<string, readonly [number, number, number]> = {
 }
 
 const rows = Number(values.rows)
-const { models } = await listModels(values['models-dir'])
-const baseDir = models.find((model) => model.manifest.kind === 'base-inpaint')?.dir
-if (!baseDir) throw new Error(`No base model in ${values['models-dir']}`)
-const unet = await loadGlideUNet(baseDir)
+const guidance = Number(values.guidance)
+const unet = await loadEvalBase(values['models-dir'])
 const size = unet.options.image_size
 const plane = 3 * size * size
 
@@ -86,32 +73,13 @@ function backgroundOf(samples: Float32Array, row: number): string {
   return nearest
 }
 
-const pairedText = await encodeCaptions(unet, [
-  ...new Array<string>(rows).fill(values.prompt),
-  ...new Array<string>(rows).fill(''),
-])
-console.log(`"${values.prompt}", guidance ${values.guidance}, ${rows} images per seed`)
-for (const setting of values.settings.split(';')) {
-  const [sampler = 'ancestral', respacing = '100', cutoff = '0'] = setting.split(':')
+console.log(`"${values.prompt}", guidance ${guidance}, ${rows} images per seed`)
+for (const text of values.settings.split(';')) {
+  const setting = parseBaseSetting(text)
   const counts: Record<string, number> = {}
   const started = performance.now()
   for (const seed of values.seeds.split(',').map(Number)) {
-    const noise = new SeededNoise(seed)
-    const samples = await runSamplingLoop({
-      diffusion: diffusionFor(unet, respacing),
-      sampler: createSampler(zSamplerName.parse(sampler)),
-      shape: { batch: 2 * rows, channels: 3, height: size, width: size },
-      xT: noise.normal(2 * rows * plane),
-      noise,
-      model: guidedStageModel(
-        unet,
-        pairedText,
-        Number(values.guidance),
-        inpaintInputs(undefined, size, 2 * rows),
-        Number(cutoff),
-        0,
-      ),
-    })
+    const samples = await guidedBaseSamples(unet, values.prompt, rows, seed, guidance, setting)
     for (let row = 0; row < rows; row++) {
       const background = backgroundOf(samples, row)
       counts[background] = (counts[background] ?? 0) + 1
@@ -123,5 +91,6 @@ for (const setting of values.settings.split(';')) {
     .map(([name, count]) => `${name} ${count}`)
     .join(', ')
   const seconds = ((performance.now() - started) / 1000).toFixed(0)
-  console.log(`${setting.padEnd(30)} ${total} images: ${shares} (${seconds} s)`)
+  console.log(`${text.padEnd(30)} ${total} images: ${shares} (${seconds} s)`)
 }
+await unet.dispose()

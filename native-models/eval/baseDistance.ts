@@ -24,19 +24,9 @@
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { zSamplerName, type SamplerName } from '../../contract/generation'
-import { createSampler } from '../../main/engine/diffusion/samplers'
-import { runSamplingLoop } from '../../main/engine/diffusion/samplingLoop'
+import { zSamplerName } from '../../contract/generation'
 import { countingGlideUNet } from '../../main/engine/glideModel'
-import {
-  diffusionFor,
-  encodeCaptions,
-  guidedStageModel,
-  inpaintInputs,
-} from '../../main/engine/pipelines/glidePipelines'
-import { SeededNoise } from '../../main/engine/random/noise'
-import { loadGlideUNet } from '../../main/inference/host/onnxGlideUNet'
-import { listModels } from '../../main/models/modelFolder'
+import { guidedBaseSamples, loadEvalBase, parseBaseSetting, type BaseSetting } from './baseSampling'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const { values } = parseArgs({
@@ -64,31 +54,7 @@ const seeds = values.seeds.split(',').map(Number)
 const guidance = Number(values.guidance)
 const prompts = values.prompts.split('|')
 
-interface BaseSetting {
-  sampler: SamplerName
-  respacing: string
-  cutoff: number
-  /** guidanceReuseBelow: the unconditional rows every other step below reuse · T. */
-  reuse: number
-}
-
-/** sampler:steps[:cutoff[:reuse]] */
-function parseSetting(text: string): BaseSetting {
-  const [sampler = '', respacing = '', cutoff = '0', reuse = '0'] = text.split(':')
-  return {
-    sampler: zSamplerName.parse(sampler),
-    respacing,
-    cutoff: Number(cutoff),
-    reuse: Number(reuse),
-  }
-}
-
-const { models } = await listModels(values['models-dir'])
-const baseDir =
-  models.find((model) => model.manifest.kind === 'base-inpaint')?.dir ??
-  models.find((model) => model.manifest.kind === 'base')?.dir
-if (!baseDir) throw new Error(`No base model in ${values['models-dir']}`)
-const unet = await loadGlideUNet(baseDir)
+const unet = await loadEvalBase(values['models-dir'])
 const size = unet.options.image_size
 const plane = 3 * size * size
 let unetRows = 0
@@ -96,29 +62,7 @@ const countedUNet = countingGlideUNet(unet, (count) => (unetRows += count))
 
 /** The conditional rows of one guided base run: [rows, 3, S, S] in [-1, 1]. */
 async function baseSamples(prompt: string, seed: number, setting: BaseSetting) {
-  const diffusion = diffusionFor(unet, setting.respacing)
-  const pairedText = await encodeCaptions(unet, [
-    ...new Array<string>(rows).fill(prompt),
-    ...new Array<string>(rows).fill(''),
-  ])
-  const noise = new SeededNoise(seed)
-  const xT = noise.normal(2 * rows * plane)
-  const samples = await runSamplingLoop({
-    diffusion,
-    sampler: createSampler(setting.sampler),
-    shape: { batch: 2 * rows, channels: 3, height: size, width: size },
-    xT,
-    noise,
-    model: guidedStageModel(
-      countedUNet,
-      pairedText,
-      guidance,
-      inpaintInputs(undefined, size, 2 * rows),
-      setting.cutoff,
-      setting.reuse,
-    ),
-  })
-  return { samples: samples.slice(0, rows * plane) }
+  return { samples: await guidedBaseSamples(countedUNet, prompt, rows, seed, guidance, setting) }
 }
 
 /** RMS distance of two images in 8-bit levels, after rounding each to 8 bits. */
@@ -145,7 +89,7 @@ const reuses = values.reuses
   .split(',')
   .filter((text) => text.trim() !== '')
   .map(Number)
-const fastSettings = values.fast.split(';').map(parseSetting)
+const fastSettings = values.fast.split(';').map(parseBaseSetting)
 const quality: BaseSetting = { sampler: 'ancestral', respacing: '100', cutoff: 0, reuse: 0 }
 const reference: BaseSetting = {
   sampler: 'ddim',
