@@ -53,16 +53,23 @@ export const zRespacing = z
   })
 
 /**
- * Total steps of a respacing string, or null when it is not a valid one (0 steps included). A "+N"
- * suffix ("3,17+1") splits the noisiest step into N + 1 (main/engine/diffusion/schedules.ts).
+ * A respacing's "+N" suffix, which splits the noisiest step into N + 1
+ * (main/engine/diffusion/schedules.ts): "3,17+2" → { layout: '3,17', extraSteps: 2 }; null without
+ * one. The engine, this contract and the speed words all read the suffix here.
  */
+export function respacingSuffix(value: string): { layout: string; extraSteps: number } | null {
+  const match = /^([^+]*)\+(\d{1,2})$/.exec(value.trim())
+  return match ? { layout: match[1] ?? '', extraSteps: Number(match[2]) } : null
+}
+
+/** Total steps of a respacing string, or null when it is not a valid one (0 steps included). */
 export function respacingStepCount(value: string): number | null {
-  const split = /^([^+]*)\+(\d{1,2})$/.exec(value.trim())
-  if (split) {
-    const head = respacingStepCount(split[1] ?? '')
-    const extra = Number(split[2])
-    if (head === null || head < 2 || extra < 1) return null
-    return head + extra <= generationLimits.steps.max ? head + extra : null
+  const suffix = respacingSuffix(value)
+  if (suffix) {
+    const head = respacingStepCount(suffix.layout)
+    if (head === null || head < 2 || suffix.extraSteps < 1) return null
+    const total = head + suffix.extraSteps
+    return total <= generationLimits.steps.max ? total : null
   }
   const text = value.trim()
   if (text === 'fast27') return 27

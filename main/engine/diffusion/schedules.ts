@@ -1,4 +1,5 @@
 import { GlideError } from '../../../contract/errors'
+import { respacingSuffix } from '../../../contract/generation'
 import type { NoiseScheduleName } from '../glideOptions'
 import { roundHalfEven } from '../images/rgbaImage'
 
@@ -115,13 +116,11 @@ function betasForAlphaBar(
  */
 export function spaceTimesteps(numTimesteps: number, respacing: string): number[] {
   const spec = respacing.trim()
-  const split = /^([^+]*)\+(\d+)$/.exec(spec)
-  if (split)
-    return withNoisiestStepSplit(
-      spaceTimesteps(numTimesteps, split[1] ?? ''),
-      split[2] ?? '',
-      respacing,
-    )
+  const suffix = respacingSuffix(spec)
+  if (suffix) {
+    const kept = spaceTimesteps(numTimesteps, suffix.layout)
+    return withNoisiestStepSplit(kept, suffix.extraSteps, respacing)
+  }
   if (spec === '') return Array.from({ length: numTimesteps }, (_, i) => i)
   if (spec.startsWith('ddim')) {
     const desired = parseCount(spec.slice('ddim'.length), respacing)
@@ -165,9 +164,8 @@ export function spaceTimesteps(numTimesteps: number, respacing: string): number[
   return [...kept].sort((a, b) => a - b)
 }
 
-/** `kept` with `extraText` more timesteps evenly between its two noisiest. */
-function withNoisiestStepSplit(kept: number[], extraText: string, respacing: string): number[] {
-  const extra = parseCount(extraText, respacing)
+/** `kept` with `extra` more timesteps evenly between its two noisiest. */
+function withNoisiestStepSplit(kept: number[], extra: number, respacing: string): number[] {
   const noisiest = kept[kept.length - 1]
   const next = kept[kept.length - 2]
   if (noisiest === undefined || next === undefined || noisiest - next - 1 < extra) {

@@ -1,6 +1,7 @@
 import {
   applyPreset,
   respacingStepCount,
+  respacingSuffix,
   type GenerationMode,
   type PresetName,
   type SamplerName,
@@ -55,8 +56,9 @@ function splitWords(extra: number): string {
 function stepWords(respacing: string, noun: string): string {
   const count = respacingStepCount(respacing)
   if (count === null) return `${noun} "${respacing}"`
-  const [layout = '', extraText] = respacing.trim().split('+')
-  const split = extraText === undefined ? [] : [splitWords(Number(extraText))]
+  const suffix = respacingSuffix(respacing)
+  const layout = suffix?.layout ?? respacing.trim()
+  const split = suffix ? [splitWords(suffix.extraSteps)] : []
   const sections = layout.split(',').map((part) => part.trim())
   const details =
     sections.length > 1 ? [sectionWords(sections)] : /^\d+$/.test(layout) ? [] : [layout]
