@@ -6,7 +6,7 @@
  *   npm run eval:mini -- [--preset quality|fast] [--samples 4] [--guidance 1,2,3,5]
  *                        [--clip-guidance 0,1,3,5] [--inpaint 16] [--inpaint-guidance 5]
  *                        [--models-dir native-models/glide-mini] [--out DIR] [--json result.json]
- *                        [--seed-offset 0]
+ *                        [--seed-offset 0] [--groups held-out,in-distribution,relations]
  *                        [--steps N] [--upsample-steps N] [--base-sampler NAME]
  *                        [--guidance-cutoff C] [--guidance-reuse R] [--upsample-sampler NAME]
  *                        [--upsample-start S] [--precision float32|int8-upsampler|int8]
@@ -71,6 +71,7 @@ const { values } = parseArgs({
     precision: { type: 'string' },
     inpaint: { type: 'string', default: '16' },
     'seed-offset': { type: 'string', default: '0' },
+    groups: { type: 'string' },
     'inpaint-guidance': { type: 'string', default: '5' },
     'models-dir': { type: 'string', default: join(here, '..', 'glide-mini') },
     out: { type: 'string', default: join(tmpdir(), 'glide-mini-eval') },
@@ -91,6 +92,8 @@ mkdirSync(outDir, { recursive: true })
 const preset: PresetName = zPresetName.parse(values.preset)
 /** Added to every seed: another batch of samples of the same prompts and cases. */
 const seedOffset = Number(values['seed-offset'])
+/** Prompt groups to generate (all when absent); a prompt keeps its seed and file name either way. */
+const groups = values.groups?.split(',').map((group) => group.trim())
 
 /** The fields a preset decides, plus the upsampler temperature every run uses. */
 type StageSettings = Pick<
@@ -247,6 +250,10 @@ interface Cases {
 
 run(python, [join(here, 'cases.py'), outDir, '--inpaint', values.inpaint])
 const cases = JSON.parse(readFileSync(join(outDir, 'cases.json'), 'utf8')) as Cases
+const unknownGroup = groups?.find(
+  (group) => !cases.prompts.some((prompt) => prompt.group === group),
+)
+if (unknownGroup !== undefined) throw new Error(`No prompt group "${unknownGroup}" in the cases`)
 const unetCache = new ModelCache()
 const common = stageSettings()
 const models = await loadModels()
@@ -257,6 +264,7 @@ for (const guidance of guidances) {
   await counted(`text2im g${guidance}`, async () => {
     let generated = 0
     for (const [index, prompt] of cases.prompts.entries()) {
+      if (groups && !groups.includes(prompt.group)) continue
       const seed = 1000 + seedOffset + index
       const images = await textToImage(models, {
         ...common,
@@ -291,6 +299,7 @@ for (const scale of clipScales) {
   await counted(`clip c${scale}`, async () => {
     let generated = 0
     for (const [index, prompt] of cases.prompts.entries()) {
+      if (groups && !groups.includes(prompt.group)) continue
       const seed = 1000 + seedOffset + index
       const images = await clipGuidedTextToImage(
         { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
