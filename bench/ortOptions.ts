@@ -2,12 +2,13 @@
  * ONNX Runtime session options on the official base step (batch 2, random weights; the cached
  * model of officialModels.ts). Every variant starts from the options the app's host uses
  * (main/inference/host/onnxGlideUNet.ts sessionOptions: CPU, appIntraOpThreads(), spinning off,
- * arena on, the model folder's unet.onnx optimised at level 'all' when loading; the model cache
+ * arena on, memory pattern off, the model folder's unet.onnx optimised at level 'all' when loading; the model cache
  * keeps no optimised copy) and changes one thing:
  *
  *   threads-1            intraOpNumThreads 1
  *   spinning-on          session.intra_op.allow_spinning '1' (ORT's default)
  *   arena-off            enableCpuMemArena false
+ *   mem-pattern-on       enableMemPattern true (ORT's default; the app turns it off)
  *   level-basic, level-extended  optimised at that level instead of 'all'
  *   preallocated-output  session.run(feeds, { out: a tensor made once }) instead of a new output
  *
@@ -25,6 +26,7 @@ import { officialOptions } from '../main/engine/glideOptions'
 import { SeededNoise } from '../main/engine/random/noise'
 import { tokenize } from '../main/engine/tokenizer/gpt2Tokenizer'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
+import { sessionOptions } from '../main/inference/host/onnxGlideUNet'
 import { ensureOfficialModel } from './officialModels'
 
 interface Variant {
@@ -43,16 +45,9 @@ interface Measurement {
 
 const batch = 2
 
-/** The host's sessionOptions for CPU (kept in step with onnxGlideUNet.ts by hand). */
+/** The host's session options on CPU with the given threads. */
 export function appOptions(threads: number): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-    intraOpNumThreads: threads,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  }
+  return sessionOptions('cpu', threads)
 }
 
 function variants(threads: number): Variant[] {
@@ -65,6 +60,7 @@ function variants(threads: number): Variant[] {
       options: { ...app, extra: { session: { intra_op: { allow_spinning: '1' } } } },
     },
     { name: 'arena-off', options: { ...app, enableCpuMemArena: false } },
+    { name: 'mem-pattern-on', options: { ...app, enableMemPattern: true } },
     { name: 'level-basic', options: { ...app, graphOptimizationLevel: 'basic' } },
     { name: 'level-extended', options: { ...app, graphOptimizationLevel: 'extended' } },
     { name: 'preallocated-output', options: app, preallocatedOutput: true },

@@ -9,6 +9,7 @@ import type { UNetInputs } from '../../../../main/engine/glideModel'
 import { writeGlideOnnx } from '../../../../main/engine/onnx/glideGraphs'
 import {
   loadGlideUNet,
+  sessionOptions,
   type GlideUNetModelInfo,
 } from '../../../../main/inference/host/onnxGlideUNet'
 import { maxAbsDifference } from '../../../helpers/npy'
@@ -72,6 +73,20 @@ async function denoiseReference(
 /** A provider this platform's onnxruntime-node does not ship. */
 const unavailableProvider: ExecutionProviderName =
   process.platform === 'darwin' ? 'directml' : 'coreml'
+
+describe('sessionOptions', () => {
+  // What each choice is worth is measured by `npm run bench -- --ort-options`, not here.
+  it('runs the app threads without spinning and without the memory pattern', () => {
+    const options = sessionOptions('cpu', 2)
+    expect(options).toMatchObject({
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 2,
+      enableMemPattern: false,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    })
+    expect(sessionOptions('cuda', undefined)).not.toHaveProperty('intraOpNumThreads')
+  })
+})
 
 describe('loadGlideUNet', () => {
   it('runs the reference model within 1e-4 and loads from the optimised-graph cache the second time', async () => {
