@@ -91,11 +91,12 @@ export function modelRefOf(modelDir: string): ModelRef {
 /**
  * Memory a loaded U-Net takes while it runs, per byte of its weights files: the weights, ONNX
  * Runtime's repacked copies and a step's activations. Measured at the official size (random
- * weights, growth of the peak RSS from before the load): upsampler 2.09 (3.18 GB for 1.59 GB, one
- * 256 px row: its activations take as much as its weights), base 1.29 (two 64 px rows); rounded up
- * for what the rest of the process allocates meanwhile.
+ * weights, growth of the peak RSS from before the load over three steps, 2026-12-06): upsampler
+ * 1.56 in float32 (2.49 GB for 1.59 GB, one 256 px row; 1.08 in 8 bits), base 1.17 (two 64 px
+ * rows); rounded up for what the rest of the process allocates meanwhile. (2.09 before the
+ * sessions ran without ONNX Runtime's memory pattern.)
  */
-export const memoryPerWeightByte = 2.25
+export const memoryPerWeightByte = 1.75
 
 export interface ModelCacheOptions {
   /** The per-user cache dir, where optimised graphs of read-only model folders used to go. */
