@@ -14,7 +14,8 @@
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
  * and inpaint run; quality (the default) is the notebooks' settings, so the default run is the one
  * the release tables were made with. The flags after it override one field of the preset each (for
- * tuning). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
+ * tuning; `--upsample-start model` removes the preset's start, so the upsampler starts where the
+ * notebooks and the model folder's sampling hint have it). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
  * folder's 8-bit copy, made first when it is missing. Every U-Net call is counted (rows: the batch of each denoise call, both stages) and the
  * totals per section and per image are printed after the accuracy table and written to
  * OUT/unet-evaluations.json.
@@ -128,7 +129,8 @@ function stageSettings(): StageSettings {
   if (values['guidance-reuse'] !== undefined) {
     settings.guidanceReuseBelow = Number(values['guidance-reuse'])
   }
-  if (values['upsample-start'] !== undefined) {
+  if (values['upsample-start'] === 'model') delete settings.upsampleStart
+  else if (values['upsample-start'] !== undefined) {
     settings.upsampleStart = Number(values['upsample-start'])
   }
   if (values.precision !== undefined)
