@@ -1,7 +1,7 @@
 /**
  * Where an official-size U-Net step spends its time: ONNX Runtime's own profiler on one step of the
- * base (batch 2) and of the upsampler (batch 1), sessions made with the app's options (ortOptions.ts
- * appOptions: the app's thread policy). Prints each operator type's share of the step and the
+ * base (batch 2) and of the upsampler (batch 1), sessions made with the inference host's options
+ * (onnxGlideUNet.ts sessionOptions, with the app's thread policy). Prints each operator type's share of the step and the
  * arithmetic rate of the convolutions (2 × output elements × input channels per group × kernel area
  * per Conv node, over the Conv nodes' time), to compare with what the CPU can do at most. The inputs
  * are random (the cost of a step does not depend on the values). Usage: tsx bench/opProfile.ts
@@ -15,8 +15,8 @@ import * as ort from 'onnxruntime-node'
 import { officialOptions, type UNetKind } from '../main/engine/glideOptions'
 import { SeededNoise } from '../main/engine/random/noise'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
+import { sessionOptions } from '../main/inference/host/onnxGlideUNet'
 import { ensureOfficialModel } from './officialModels'
-import { appOptions } from './ortOptions'
 
 interface ProfileEvent {
   cat?: string
@@ -113,7 +113,7 @@ async function profileStep(kind: UNetKind): Promise<StepProfile> {
   const profileDir = await mkdtemp(join(tmpdir(), 'glide-op-profile-'))
   try {
     const session = await ort.InferenceSession.create(join(folder, 'unet.onnx'), {
-      ...appOptions(appIntraOpThreads()),
+      ...sessionOptions('cpu', appIntraOpThreads()),
       enableProfiling: true,
       profileFilePrefix: join(profileDir, kind),
     })

@@ -45,13 +45,8 @@ interface Measurement {
 
 const batch = 2
 
-/** The host's session options on CPU with the given threads. */
-export function appOptions(threads: number): ort.InferenceSession.SessionOptions {
-  return sessionOptions('cpu', threads)
-}
-
 function variants(threads: number): Variant[] {
-  const app = appOptions(threads)
+  const app = sessionOptions('cpu', threads)
   return [
     { name: 'app', options: app },
     { name: 'threads-1', options: { ...app, intraOpNumThreads: 1 } },
@@ -75,7 +70,7 @@ async function textFeeds(folder: string): Promise<{ xfProj: ort.Tensor; xfOut: o
   )
   const session = await ort.InferenceSession.create(
     join(folder, 'text_encoder.onnx'),
-    appOptions(appIntraOpThreads()),
+    sessionOptions('cpu', appIntraOpThreads()),
   )
   const outputs = await session.run({
     tokens: new ort.Tensor(
