@@ -256,6 +256,10 @@ const unknownGroup = groups?.find(
   (group) => !cases.prompts.some((prompt) => prompt.group === group),
 )
 if (unknownGroup !== undefined) throw new Error(`No prompt group "${unknownGroup}" in the cases`)
+/** The prompts to generate, each with its index in the whole list (its seed and file name). */
+const selectedPrompts = [...cases.prompts.entries()].filter(
+  ([, prompt]) => !groups || groups.includes(prompt.group),
+)
 const unetCache = new ModelCache()
 const common = stageSettings()
 const models = await loadModels()
@@ -265,8 +269,7 @@ const started = performance.now()
 for (const guidance of guidances) {
   await counted(`text2im g${guidance}`, async () => {
     let generated = 0
-    for (const [index, prompt] of cases.prompts.entries()) {
-      if (groups && !groups.includes(prompt.group)) continue
+    for (const [index, prompt] of selectedPrompts) {
       const seed = 1000 + seedOffset + index
       const images = await textToImage(models, {
         ...common,
@@ -300,8 +303,7 @@ for (const scale of clipScales) {
   if (!clip) break
   await counted(`clip c${scale}`, async () => {
     let generated = 0
-    for (const [index, prompt] of cases.prompts.entries()) {
-      if (groups && !groups.includes(prompt.group)) continue
+    for (const [index, prompt] of selectedPrompts) {
       const seed = 1000 + seedOffset + index
       const images = await clipGuidedTextToImage(
         { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
