@@ -42,36 +42,63 @@ const numberBetween = (name: string, range: { min: number; max: number }) =>
 /**
  * Sampler steps as glide-text2im writes a respacing: "100" (100 evenly spaced steps), "fast27",
  * "ddim50", or sections "10,10,3". Every section takes at least one step. "+N" after any of them
- * splits the noisiest step into N + 1.
+ * splits the noisiest step into N + 1, and "-t" then leaves timestep t out ("3,17+2-500").
  */
 export const zRespacing = z
   .string()
   .trim()
   .max(generationLimits.respacingChars, 'Steps: too long')
   .refine((value) => respacingStepCount(value) !== null, {
-    message: `Steps must be a whole number from ${generationLimits.steps.min} to ${generationLimits.steps.max} (or fast27, ddimN, or sections like 10,10,3; +N splits the noisiest step)`,
+    message: `Steps must be a whole number from ${generationLimits.steps.min} to ${generationLimits.steps.max} (or fast27, ddimN, or sections like 10,10,3; +N splits the noisiest step, -t leaves timestep t out)`,
   })
 
-/**
- * A respacing's "+N" suffix, which splits the noisiest step into N + 1
- * (main/engine/diffusion/schedules.ts): "3,17+2" → { layout: '3,17', extraSteps: 2 }; null without
- * one. The engine, this contract and the speed words all read the suffix here.
- */
-export function respacingSuffix(value: string): { layout: string; extraSteps: number } | null {
-  const match = /^([^+]*)\+(\d{1,2})$/.exec(value.trim())
-  return match ? { layout: match[1] ?? '', extraSteps: Number(match[2]) } : null
+/** A respacing read into its layout and the suffixes that change it (see respacingParts). */
+export interface RespacingParts {
+  /** What glide-text2im's space_timesteps reads: "100", "fast27", "ddim50", "3,17". */
+  layout: string
+  /** "+N": the noisiest step split into N + 1 (0 without the suffix). */
+  extraSteps: number
+  /** "-t" (any number of them, after "+N"): timesteps left out of the kept ones. */
+  withoutTimesteps: number[]
 }
 
-/** Total steps of a respacing string, or null when it is not a valid one (0 steps included). */
+/**
+ * A respacing's suffixes (main/engine/diffusion/schedules.ts applies them; this contract and the
+ * speed words read them here). "+N" splits the noisiest step into N + 1; "-t" leaves timestep t
+ * out, e.g. where two sections both keep their boundary ("3,17" keeps 499 and 500, a step that
+ * barely moves the sample). "3,17+2-500" → { layout: '3,17', extraSteps: 2, withoutTimesteps: [500] }. Null
+ * when the suffixes are malformed ("+0", "-", a timestep twice); the layout is checked elsewhere.
+ */
+export function respacingParts(value: string): RespacingParts | null {
+  const match = /^([^+-]*)(?:\+(\d{1,2}))?((?:-\d{1,4})*)$/.exec(value.trim())
+  if (!match) return null
+  const extraSteps = match[2] === undefined ? 0 : Number(match[2])
+  if (match[2] !== undefined && extraSteps < 1) return null
+  const withoutTimesteps = (match[3] ?? '')
+    .split('-')
+    .filter((part) => part !== '')
+    .map(Number)
+  if (new Set(withoutTimesteps).size !== withoutTimesteps.length) return null
+  return { layout: (match[1] ?? '').trim(), extraSteps, withoutTimesteps }
+}
+
+/**
+ * Total steps of a respacing string, or null when it is not a valid one (0 steps included). A "-t"
+ * is counted as one step less; whether t is among the kept steps depends on the model's diffusion
+ * length, so the engine checks that (schedules.ts).
+ */
 export function respacingStepCount(value: string): number | null {
-  const suffix = respacingSuffix(value)
-  if (suffix) {
-    const head = respacingStepCount(suffix.layout)
-    if (head === null || head < 2 || suffix.extraSteps < 1) return null
-    const total = head + suffix.extraSteps
-    return total <= generationLimits.steps.max ? total : null
-  }
-  const text = value.trim()
+  const parts = respacingParts(value)
+  if (!parts) return null
+  const layoutSteps = layoutStepCount(parts.layout)
+  if (layoutSteps === null) return null
+  if (parts.extraSteps > 0 && layoutSteps < 2) return null
+  const total = layoutSteps + parts.extraSteps - parts.withoutTimesteps.length
+  return total >= generationLimits.steps.min && total <= generationLimits.steps.max ? total : null
+}
+
+/** Steps of a layout without suffixes ("100", "fast27", "ddim50", "3,17"), or null. */
+function layoutStepCount(text: string): number | null {
   if (text === 'fast27') return 27
   const ddim = /^ddim(\d{1,4})$/.exec(text)
   const sections = ddim ? [ddim[1] ?? ''] : text.split(',')
@@ -83,7 +110,7 @@ export function respacingStepCount(value: string): number | null {
     if (count < 1) return null
     total += count
   }
-  return total <= generationLimits.steps.max ? total : null
+  return total
 }
 
 export const zModelId = z

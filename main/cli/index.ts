@@ -94,7 +94,8 @@ Sampling options:
   --upsampler ID|none  upsampler (default: the best installed; none = base size)
   --guidance S         classifier-free guidance scale, ${limits.guidanceScale.min}..${limits.guidanceScale.max} (default ${defaults.guidanceByMode['text-to-image']}; inpaint ${defaults.guidanceByMode.inpaint})
   --clip-guidance S    CLIP guidance instead, at scale S (the notebook's 3; needs a CLIP model)
-  --steps R            base respacing, e.g. 100, fast27, 3,17 (sections), 3,17+1 (the noisiest step split in two) (default ${defaults.sampling.baseRespacing})
+  --steps R            base respacing, e.g. 100, fast27, 3,17 (sections), 3,17+1 (the noisiest step
+                       split in two), 3,17+2-500 (and timestep 500 left out) (default ${defaults.sampling.baseRespacing})
   --upsample-steps R   upsampler respacing (default ${defaults.sampling.upsampleRespacing})
   --upsample-temp T    upsampler noise temperature (default ${defaults.sampling.upsampleTemperature})
   --preset P           ${presetNames.join(' or ')} (default quality); flags given as well override it

@@ -78,7 +78,19 @@ describe('IPC contract', () => {
         JSON.stringify(bad),
       ).toBe(false)
     }
-    for (const ok of ['100', 'fast27', 'ddim25', '10,10,3,2,2', '27', ' 100', '3,17+1', 'fast27+2'])
+    for (const ok of [
+      '100',
+      'fast27',
+      'ddim25',
+      '10,10,3,2,2',
+      '27',
+      ' 100',
+      '3,17+1',
+      'fast27+2',
+      '3,17+2-500',
+      '3,17-499-500',
+      '2-0',
+    ])
       expect(zRespacing.safeParse(ok).success).toBe(true)
     for (const bad of [
       '',
@@ -93,6 +105,11 @@ describe('IPC contract', () => {
       '20+0',
       '20+1+1',
       '20+999',
+      '1-0',
+      '20-',
+      '20-5-5',
+      '20-1+1',
+      '20+1-12345',
     ])
       expect(zRespacing.safeParse(bad).success).toBe(false)
     expect(zSettingsPatch.safeParse({ modelsDir: '/tmp' }).success).toBe(false)

@@ -1,5 +1,5 @@
 import { GlideError } from '../../../contract/errors'
-import { respacingSuffix } from '../../../contract/generation'
+import { respacingParts } from '../../../contract/generation'
 import type { NoiseScheduleName } from '../glideOptions'
 import { roundHalfEven } from '../images/rgbaImage'
 
@@ -112,15 +112,32 @@ function betasForAlphaBar(
  * The empty string keeps every step. A "+N" suffix ("3,17+1") splits the noisiest step into N + 1
  * even ones: at t = T − 1 the cosine schedule leaves ᾱ ≈ 2e-9, so the first jump takes the
  * picture's overall colour from a single guess, and a finer first step decides it as the long
- * chains do.
+ * chains do. A "-t" suffix after it ("3,17+2-500") leaves the kept timestep t out.
  */
 export function spaceTimesteps(numTimesteps: number, respacing: string): number[] {
-  const spec = respacing.trim()
-  const suffix = respacingSuffix(spec)
-  if (suffix) {
-    const kept = spaceTimesteps(numTimesteps, suffix.layout)
-    return withNoisiestStepSplit(kept, suffix.extraSteps, respacing)
+  const parts = respacingParts(respacing)
+  if (!parts) {
+    throw new GlideError('INVALID_ARGUMENT', `Unknown timestep respacing "${respacing}".`)
   }
+  let kept = spaceLayout(numTimesteps, parts.layout, respacing)
+  if (parts.extraSteps > 0) kept = withNoisiestStepSplit(kept, parts.extraSteps, respacing)
+  for (const timestep of parts.withoutTimesteps) {
+    if (!kept.includes(timestep)) {
+      throw new GlideError(
+        'INVALID_ARGUMENT',
+        `Respacing "${respacing}" cannot leave out timestep ${timestep}: it is not one of its steps.`,
+      )
+    }
+  }
+  const left = kept.filter((timestep) => !parts.withoutTimesteps.includes(timestep))
+  if (left.length === 0) {
+    throw new GlideError('INVALID_ARGUMENT', `Respacing "${respacing}" leaves no steps.`)
+  }
+  return left
+}
+
+/** space_timesteps for a layout without suffixes. */
+function spaceLayout(numTimesteps: number, spec: string, respacing: string): number[] {
   if (spec === '') return Array.from({ length: numTimesteps }, (_, i) => i)
   if (spec.startsWith('ddim')) {
     const desired = parseCount(spec.slice('ddim'.length), respacing)
@@ -135,7 +152,7 @@ export function spaceTimesteps(numTimesteps: number, respacing: string): number[
     )
   }
   if (spec === 'fast27') {
-    const steps = new Set(spaceTimesteps(numTimesteps, '10,10,3,2,2'))
+    const steps = new Set(spaceLayout(numTimesteps, '10,10,3,2,2', respacing))
     steps.delete(numTimesteps - 1)
     steps.add(numTimesteps - 3)
     return [...steps].sort((a, b) => a - b)

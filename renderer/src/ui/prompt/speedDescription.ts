@@ -1,7 +1,7 @@
 import {
   applyPreset,
   respacingStepCount,
-  respacingSuffix,
+  respacingParts,
   type GenerationMode,
   type PresetName,
   type SamplerName,
@@ -51,18 +51,22 @@ function splitWords(extra: number): string {
 
 /**
  * "100 base steps", "27 steps (fast27)", "15 base steps (3 below t = 0.5 T, 12 above)",
- * "21 base steps (3 below t = 0.5 T, 17 above; the noisiest step split in two)".
+ * "21 base steps (3 below t = 0.5 T, 17 above; the noisiest step split in three; t = 500 left out)".
  */
 function stepWords(respacing: string, noun: string): string {
   const count = respacingStepCount(respacing)
-  if (count === null) return `${noun} "${respacing}"`
-  const suffix = respacingSuffix(respacing)
-  const layout = suffix?.layout ?? respacing.trim()
-  const split = suffix ? [splitWords(suffix.extraSteps)] : []
-  const sections = layout.split(',').map((part) => part.trim())
-  const details =
-    sections.length > 1 ? [sectionWords(sections)] : /^\d+$/.test(layout) ? [] : [layout]
-  const words = [...details, ...split].join('; ')
+  const parts = respacingParts(respacing)
+  if (count === null || parts === null) return `${noun} "${respacing}"`
+  const sections = parts.layout.split(',').map((part) => part.trim())
+  const layout =
+    sections.length > 1
+      ? [sectionWords(sections)]
+      : /^\d+$/.test(parts.layout)
+        ? []
+        : [parts.layout]
+  const split = parts.extraSteps > 0 ? [splitWords(parts.extraSteps)] : []
+  const left = parts.withoutTimesteps.map((timestep) => `t = ${timestep} left out`)
+  const words = [...layout, ...split, ...left].join('; ')
   return words === '' ? `${count} ${noun}` : `${count} ${noun} (${words})`
 }
 

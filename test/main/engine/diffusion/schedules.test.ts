@@ -73,6 +73,18 @@ describe('timestep respacing', () => {
     expect(() => spaceTimesteps(10, '10+1')).toThrow(/noisiest/)
   })
 
+  it('leaves out the timesteps a "-t" suffix names, after any "+N" split', () => {
+    const fastLayout = spaceTimesteps(1000, '3,17+2')
+    expect(fastLayout.slice(0, 5)).toEqual([0, 250, 499, 500, 531])
+    expect(spaceTimesteps(1000, '3,17+2-500')).toEqual(fastLayout.filter((t) => t !== 500))
+    expect(spaceTimesteps(1000, '3,17-0-999')).toEqual(
+      spaceTimesteps(1000, '3,17').filter((t) => t !== 0 && t !== 999),
+    )
+    expect(() => spaceTimesteps(1000, '3,17-501')).toThrow(/cannot leave out timestep 501/)
+    expect(() => spaceTimesteps(10, '1-0')).toThrow(/no steps/)
+    expect(() => spaceTimesteps(1000, '20-5-5')).toThrow(/Unknown/)
+  })
+
   it('rejects impossible or malformed respacings', () => {
     expect(() => spaceTimesteps(1000, '300,300,300,300')).toThrow(/section/)
     expect(() => spaceTimesteps(1000, 'ddim999')).toThrow(/strided/)

@@ -71,6 +71,14 @@ describe('speed settings in words', () => {
     ).toBe(
       'Ancestral, 21 base steps (3 below t = 0.5 T, 17 above; the noisiest step split in two), guidance at every step; upsampler DDIM, 3 steps',
     )
+    expect(
+      describeSpeed({ baseRespacing: '3,17+2-500', upsampleRespacing: '3' }, 'text-to-image'),
+    ).toBe(
+      'Ancestral, 21 base steps (3 below t = 0.5 T, 17 above; the noisiest step split in three; t = 500 left out), guidance at every step; upsampler DDIM, 3 steps',
+    )
+    expect(describeSpeed({ baseRespacing: '100-0', upsampleRespacing: '3' }, 'text-to-image')).toBe(
+      'Ancestral, 99 base steps (t = 0 left out), guidance at every step; upsampler DDIM, 3 steps',
+    )
     expect(describeSpeed({ baseRespacing: '20+2', upsampleRespacing: 'fast27+1' }, 'refine')).toBe(
       'Ancestral, 22 base steps (the noisiest step split in three), guidance at every step; upsampler Ancestral, 28 steps (fast27; the noisiest step split in two)',
     )
