@@ -273,13 +273,15 @@ export function randomSeed(random: () => number = Math.random): number {
 /**
  * Speed presets. Quality is the notebooks' settings: every field below absent (null here), so its
  * output is the same, byte for byte, as before presets existed. Fast runs GLIDE's ancestral sampler
- * for 22 base steps: 3 below t = 0.5 T, 17 above (where layout and colours are decided) and guided
- * only there, with the noisiest step split in three (the first step takes 999 → 989 as Quality's
- * does; one 31-step first jump drew gray backgrounds for "white"). It then starts the upsampler from
- * the low-res image noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on CPU): 44 U-Net
- * rows per image against Quality's 222 on GLIDE-mini (227 at the official size), about 55 s against
- * 416 s at the official size on 2 cores. native-models/eval/results-presets.txt measures what that
- * costs in accuracy, and why the other samplers, step layouts and an 8-bit base lost there.
+ * for 21 base steps: 3 below t = 0.5 T, 17 above (where layout and colours are decided), with the
+ * noisiest step split in three (the first step takes 999 → 989 as Quality's does; one 31-step first
+ * jump drew gray backgrounds for "white") and t = 500 left out (the two sections both keep their
+ * boundary, and the step from 500 to 499, β = 0.003, barely moves the sample). Guidance runs down to t = 0.2 T: stopping it
+ * at 0.5 T lost about 2 points of inpainting. It then starts the upsampler from the low-res image
+ * noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on CPU): 44 U-Net rows per image
+ * against Quality's 222 on GLIDE-mini (227 at the official size). native-models/eval/
+ * results-presets.txt measures what that costs in accuracy, and why the other samplers, step
+ * layouts and an 8-bit base lost there; the README's benchmarks give the time.
  */
 export const presetNames = ['quality', 'fast'] as const
 export type PresetName = (typeof presetNames)[number]
@@ -317,8 +319,8 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
     label: 'Fast',
     settings: {
       baseSampler: 'ancestral',
-      baseRespacing: '3,17+2',
-      guidanceCutoff: 0.5,
+      baseRespacing: '3,17+2-500',
+      guidanceCutoff: 0.2,
       guidanceReuseBelow: null,
       upsampleSampler: 'ddim',
       upsampleRespacing: '3',
