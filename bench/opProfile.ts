@@ -1,10 +1,11 @@
 /**
  * Where an official-size U-Net step spends its time: ONNX Runtime's own profiler on one step of the
  * base (batch 2) and of the upsampler (batch 1), sessions made with the inference host's options
- * (onnxGlideUNet.ts sessionOptions, with the app's thread policy). Prints each operator type's share of the step and the
- * arithmetic rate of the convolutions (2 × output elements × input channels per group × kernel area
- * per Conv node, over the Conv nodes' time), to compare with what the CPU can do at most. The inputs
- * are random (the cost of a step does not depend on the values). Usage: tsx bench/opProfile.ts
+ * (onnxGlideUNet.ts sessionOptions, with the app's thread policy). Prints each operator type's
+ * share of the step and the arithmetic rate of the convolutions (2 × output elements × input
+ * channels per group × kernel area per Conv node, over the Conv nodes' time), to compare with what
+ * the CPU can do at most. The inputs are random (the cost of a step does not depend on the values).
+ * Usage: tsx bench/opProfile.ts
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

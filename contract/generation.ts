@@ -66,8 +66,9 @@ export interface RespacingParts {
  * A respacing's suffixes (main/engine/diffusion/schedules.ts applies them; this contract and the
  * speed words read them here). "+N" splits the noisiest step into N + 1; "-t" leaves timestep t
  * out, e.g. where two sections both keep their boundary ("3,17" keeps 499 and 500, a step that
- * barely moves the sample). "3,17+2-500" → { layout: '3,17', extraSteps: 2, withoutTimesteps: [500] }. Null
- * when the suffixes are malformed ("+0", "-", a timestep twice); the layout is checked elsewhere.
+ * barely moves the sample). "3,17+2-500" → { layout: '3,17', extraSteps: 2,
+ * withoutTimesteps: [500] }. Null when the suffixes are malformed ("+0", "-", a timestep twice);
+ * the layout is checked elsewhere.
  */
 export function respacingParts(value: string): RespacingParts | null {
   const match = /^([^+-]*)(?:\+(\d{1,2}))?((?:-\d{1,4})*)$/.exec(value.trim())
@@ -276,12 +277,12 @@ export function randomSeed(random: () => number = Math.random): number {
  * for 21 base steps: 3 below t = 0.5 T, 17 above (where layout and colours are decided), with the
  * noisiest step split in three (the first step takes 999 → 989 as Quality's does; one 31-step first
  * jump drew gray backgrounds for "white") and t = 500 left out (the two sections both keep their
- * boundary, and the step from 500 to 499, β = 0.003, barely moves the sample). Guidance runs down to t = 0.2 T: stopping it
- * at 0.5 T lost about 2 points of inpainting. It then starts the upsampler from the low-res image
- * noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on CPU): 44 U-Net rows per image
- * against Quality's 222 on GLIDE-mini (227 at the official size). native-models/eval/
- * results-presets.txt measures what that costs in accuracy, and why the other samplers, step
- * layouts and an 8-bit base lost there; the README's benchmarks give the time.
+ * boundary, and the step from 500 to 499, β = 0.003, barely moves the sample). Guidance runs down
+ * to t = 0.2 T: stopping it at 0.5 T lost about 2 points of inpainting. It then starts the
+ * upsampler from the low-res image noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on
+ * CPU): 44 U-Net rows per image against Quality's 222 on GLIDE-mini (227 at the official size).
+ * native-models/eval/results-presets.txt measures what that costs in accuracy, and why the other
+ * samplers, step layouts and an 8-bit base lost there; the README's benchmarks give the time.
  */
 export const presetNames = ['quality', 'fast'] as const
 export type PresetName = (typeof presetNames)[number]
