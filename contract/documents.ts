@@ -51,8 +51,13 @@ export const zGenerationInfo = z.strictObject({
   upsampleTemperature: z.number().min(0).max(2),
   model: z.string().max(200),
   frame: zRect,
-  /** The speed settings the job set; absent = the notebooks' (every record from before them). */
+  /**
+   * The speed settings and the guidance mode the job set; absent = the notebooks' and
+   * classifier-free (every record from before them).
+   */
   ...zSamplingSettings.pick({
+    guidanceMode: true,
+    clipGuidanceScale: true,
     baseSampler: true,
     guidanceCutoff: true,
     guidanceReuseBelow: true,

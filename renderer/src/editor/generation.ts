@@ -175,6 +175,10 @@ export function generationInfo(request: GenerationRequest, batchIndex: number): 
     upsampleTemperature: settings.upsampleTemperature,
     model: settings.model,
     frame: { ...frame },
+    ...(settings.guidanceMode ? { guidanceMode: settings.guidanceMode } : {}),
+    ...(settings.clipGuidanceScale !== undefined
+      ? { clipGuidanceScale: settings.clipGuidanceScale }
+      : {}),
     ...(settings.baseSampler ? { baseSampler: settings.baseSampler } : {}),
     ...(settings.guidanceCutoff !== undefined ? { guidanceCutoff: settings.guidanceCutoff } : {}),
     ...(settings.guidanceReuseBelow !== undefined

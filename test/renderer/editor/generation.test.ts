@@ -206,6 +206,17 @@ describe('compositing a result inside the mask', () => {
     editor.acceptStaged()
     const quality = editor.layers.at(-1)!.generation!
     for (const field of Object.keys(speed)) expect(quality).not.toHaveProperty(field)
+    expect(quality).not.toHaveProperty('guidanceMode')
+  })
+
+  it('records CLIP guidance and its scale on the layer of a CLIP-guided job', () => {
+    const editor = testEditor(300, 300)
+    const clip = { guidanceMode: 'clip', clipGuidanceScale: 4 } as const
+    editor.stageResults(editor.captureGeneration({ ...settings, ...clip }), fakeInpaint(1))
+    editor.acceptStaged()
+    const info = editor.layers.at(-1)!.generation
+    expect(zGenerationInfo.safeParse(info).success).toBe(true)
+    expect(info).toMatchObject(clip)
   })
 })
 

@@ -243,6 +243,11 @@ export function EditorView({ glide, state }: EditorViewProps) {
       newSeedEachRun: false,
       guidanceScale: String(generation.guidanceScale),
       guidanceFollowsMode: false,
+      guidanceMode: generation.guidanceMode ?? 'classifier-free',
+      clipGuidanceScale:
+        generation.clipGuidanceScale === undefined
+          ? current.clipGuidanceScale
+          : String(generation.clipGuidanceScale),
       steps: generation.baseRespacing,
       upsampleSteps: generation.upsampleRespacing,
       upsampleTemperature: String(generation.upsampleTemperature),

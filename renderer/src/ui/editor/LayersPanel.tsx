@@ -167,7 +167,11 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
           <dt>Seed</dt>
           <dd>{active.generation.seed}</dd>
           <dt>Guidance</dt>
-          <dd>{active.generation.guidanceScale}</dd>
+          <dd>
+            {active.generation.guidanceMode === 'clip'
+              ? `CLIP ${active.generation.clipGuidanceScale ?? ''}`.trim()
+              : active.generation.guidanceScale}
+          </dd>
           <dt>Steps</dt>
           <dd>
             {active.generation.baseRespacing} / {active.generation.upsampleRespacing}
