@@ -107,7 +107,7 @@ async function runPreset(
   const upsamplePaths = await ensureOfficialModel('upsample', console.error)
   const threads = appIntraOpThreads()
   const settings: SamplingSettings = {
-    ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset),
+    ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset, 'classifier-free'),
     ...overrides,
   }
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made

@@ -281,6 +281,9 @@ export function randomSeed(random: () => number = Math.random): number {
  * to t = 0.2 T: stopping it at 0.5 T lost about 2 points of inpainting. It then starts the
  * upsampler from the low-res image noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on
  * CPU): 44 U-Net rows per image against Quality's 222 on GLIDE-mini (227 at the official size).
+ * A CLIP-guided job runs no unconditional rows, so the same steps would cost 24 rows against
+ * Quality's 122; under CLIP Fast takes 25 base steps instead, 4 of them below 0.5 T (28 rows): the
+ * less noisy half is where CLIP-guided samples lost object counts and shapes with 3.
  * native-models/eval/results-presets.txt measures what that costs in accuracy, and why the other
  * samplers, step layouts and an 8-bit base lost there; the README's benchmarks give the time.
  */
@@ -289,6 +292,9 @@ export type PresetName = (typeof presetNames)[number]
 export const zPresetName = z.enum(presetNames, {
   error: `Preset must be one of ${presetNames.join(', ')}`,
 })
+
+/** How a job is steered toward its caption (SamplingSettings.guidanceMode; absent = classifier-free). */
+export type GuidanceMode = NonNullable<SamplingSettings['guidanceMode']>
 
 /** The settings a preset decides; null = absent from the settings (the notebooks' behaviour). */
 export interface PresetSettings {
@@ -302,7 +308,14 @@ export interface PresetSettings {
   unetPrecision: UNetPrecision | null
 }
 
-export const generationPresets: Record<PresetName, { label: string; settings: PresetSettings }> = {
+export interface GenerationPreset {
+  label: string
+  settings: PresetSettings
+  /** What the preset sets differently for a CLIP-guided job. */
+  clipSettings?: Partial<PresetSettings>
+}
+
+export const generationPresets: Record<PresetName, GenerationPreset> = {
   quality: {
     label: 'Quality',
     settings: {
@@ -328,28 +341,42 @@ export const generationPresets: Record<PresetName, { label: string; settings: Pr
       upsampleStart: 0.4,
       unetPrecision: 'int8-upsampler',
     },
+    clipSettings: { baseRespacing: '4,20+2-500' },
   },
 }
 
 type PresetFields = keyof PresetSettings
 
-/** `settings` with the preset's fields set (and its null fields removed). */
+/** What preset `name` sets for a job guided by `guidanceMode`. */
+export function presetSettings(name: PresetName, guidanceMode: GuidanceMode): PresetSettings {
+  const preset: GenerationPreset = generationPresets[name]
+  return guidanceMode === 'clip' ? { ...preset.settings, ...preset.clipSettings } : preset.settings
+}
+
+/** `settings` with the preset's fields for `guidanceMode` set (and its null fields removed). */
 export function applyPreset<T extends Partial<Record<PresetFields, unknown>>>(
   settings: T,
   name: PresetName,
+  guidanceMode: GuidanceMode,
 ): T {
   const result: Record<string, unknown> = { ...settings }
-  for (const [field, value] of Object.entries(generationPresets[name].settings)) {
+  for (const [field, value] of Object.entries(presetSettings(name, guidanceMode))) {
     if (value === null) delete result[field]
     else result[field] = value
   }
   return result as T
 }
 
-/** The preset whose fields `settings` has exactly, or null for a custom combination. */
-export function presetOf(settings: Partial<Record<PresetFields, unknown>>): PresetName | null {
+/**
+ * The preset whose fields for `guidanceMode` `settings` has exactly, or null for a custom
+ * combination.
+ */
+export function presetOf(
+  settings: Partial<Record<PresetFields, unknown>>,
+  guidanceMode: GuidanceMode,
+): PresetName | null {
   for (const name of presetNames) {
-    const matches = Object.entries(generationPresets[name].settings).every(([field, value]) => {
+    const matches = Object.entries(presetSettings(name, guidanceMode)).every(([field, value]) => {
       const actual = settings[field as PresetFields]
       return value === null ? actual === undefined : actual === value
     })

@@ -64,6 +64,10 @@ function presetLines(): string {
       if (flags.length < entries.length) flags.push("the rest as the notebooks'")
       const lines: string[] = []
       for (let i = 0; i < flags.length; i += 3) lines.push(flags.slice(i, i + 3).join(', '))
+      const clipFlags = Object.entries(generationPresets[name].clipSettings ?? {}).map(
+        ([field, value]) => `${presetFlags[field as keyof PresetSettings]} ${String(value)}`,
+      )
+      if (clipFlags.length > 0) lines.push(`with --clip-guidance: ${clipFlags.join(', ')}`)
       return lines.map((line, i) => `  ${(i === 0 ? name : '').padEnd(9)}${line}`).join('\n')
     })
     .join('\n')
@@ -205,7 +209,12 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
     upsampleStart: optionalNumber(values['upsample-start'], 'upsample-start'),
     unetPrecision: values.precision,
   }
-  const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset({}, preset.data)
+  const guidanceMode = values['clip-guidance'] === undefined ? 'classifier-free' : 'clip'
+  const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset(
+    {},
+    preset.data,
+    guidanceMode,
+  )
   for (const [field, value] of Object.entries(explicit)) {
     if (value !== undefined) stageSettings[field as keyof PresetSettings] = value
   }
@@ -220,10 +229,10 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
     ),
     seed: number(values.seed, 'seed', randomSeed(), true),
     batchSize: number(values.batch, 'batch', defaults.batchSize, true),
-    ...(values['clip-guidance'] === undefined
+    ...(guidanceMode === 'classifier-free'
       ? {}
       : {
-          guidanceMode: 'clip' as const,
+          guidanceMode,
           clipGuidanceScale: number(
             values['clip-guidance'],
             'clip-guidance',

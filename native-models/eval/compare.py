@@ -45,7 +45,9 @@ def load(folders):
         if evaluations is None:
             evaluations = run
             continue
-        if run["settings"] != evaluations["settings"]:
+        if run["settings"] != evaluations["settings"] or run.get("clipSettings") != evaluations.get(
+            "clipSettings"
+        ):
             raise SystemExit(f"{folder}: other settings than {folders.split(',')[0]}")
         for section in run["sections"]:
             match = [s for s in evaluations["sections"] if s["section"] == section["section"]]
@@ -116,6 +118,8 @@ def paired_difference(pairs):
 
 def evaluation_lines(name, evaluations):
     lines = [f"{name}: preset {evaluations['preset']}, settings {json.dumps(evaluations['settings'])}"]
+    if "clipSettings" in evaluations:
+        lines.append(f"  CLIP rows: {json.dumps(evaluations['clipSettings'])}")
     for section in evaluations["sections"]:
         images = section["images"] or 1
         total = section["baseRows"] + section["upsampleRows"]

@@ -12,7 +12,7 @@
  *                        [--upsample-start S] [--precision float32|int8-upsampler|int8]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
- * and inpaint run; quality (the default) is the notebooks' settings, so the default run is the one
+ * and inpaint run (the CLIP rows get its settings for CLIP guidance); quality (the default) is the notebooks' settings, so the default run is the one
  * the release tables were made with. The flags after it override one field of the preset each (for
  * tuning; `--upsample-start model` removes the preset's start, so the upsampler starts where the
  * notebooks and the model folder's sampling hint have it). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import {
   applyPreset,
+  type GuidanceMode,
   zPresetName,
   zSamplerName,
   stagePrecision,
@@ -110,10 +111,12 @@ type StageSettings = Pick<
   | 'unetPrecision'
 >
 
-function stageSettings(): StageSettings {
+/** The preset's settings for `guidanceMode`, with the tuning flags over them. */
+function stageSettings(guidanceMode: GuidanceMode): StageSettings {
   const settings: StageSettings = applyPreset(
     { baseRespacing: '', upsampleRespacing: '', upsampleTemperature: 0.997 } as StageSettings,
     preset,
+    guidanceMode,
   )
   if (values.steps !== undefined) settings.baseRespacing = values.steps
   if (values['upsample-steps'] !== undefined) settings.upsampleRespacing = values['upsample-steps']
@@ -169,6 +172,7 @@ function evaluationTable(settings: StageSettings): string {
   const perImage = (rows: number, images: number) => (images > 0 ? rows / images : 0).toFixed(1)
   const lines = [
     `U-Net evaluations, preset ${preset}: ${JSON.stringify(settings)}`,
+    ...(clipSettingsDiffer ? [`CLIP rows: ${JSON.stringify(clipCommon)}`] : []),
     `${'section'.padEnd(14)} ${'images'.padStart(6)} ${'base rows'.padStart(10)} ${'up rows'.padStart(9)} ${'total'.padStart(9)} ${'base/img'.padStart(9)} ${'up/img'.padStart(7)} ${'total/img'.padStart(9)} ${'seconds'.padStart(8)} ${'s/img'.padStart(6)}`,
   ]
   const all: EvaluationCount = {
@@ -261,7 +265,10 @@ const selectedPrompts = [...cases.prompts.entries()].filter(
   ([, prompt]) => !groups || groups.includes(prompt.group),
 )
 const unetCache = new ModelCache()
-const common = stageSettings()
+const common = stageSettings('classifier-free')
+/** The CLIP rows' settings: the preset may set some fields differently under CLIP (Fast does). */
+const clipCommon = stageSettings('clip')
+const clipSettingsDiffer = JSON.stringify(clipCommon) !== JSON.stringify(common)
 const models = await loadModels()
 const items: object[] = []
 const started = performance.now()
@@ -308,7 +315,7 @@ for (const scale of clipScales) {
       const images = await clipGuidedTextToImage(
         { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
         {
-          ...common,
+          ...clipCommon,
           prompt: prompt.caption,
           batchSize: samples,
           guidanceScale: 1,
@@ -387,6 +394,15 @@ const evaluations = evaluationTable(common)
 console.log(`\n${evaluations}`)
 writeFileSync(
   join(outDir, 'unet-evaluations.json'),
-  JSON.stringify({ preset, settings: common, sections: evaluationCounts }, null, 1),
+  JSON.stringify(
+    {
+      preset,
+      settings: common,
+      ...(clipSettingsDiffer ? { clipSettings: clipCommon } : {}),
+      sections: evaluationCounts,
+    },
+    null,
+    1,
+  ),
 )
 await Promise.all([unetCache.releaseAll(), models.clip?.dispose()])

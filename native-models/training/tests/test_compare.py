@@ -1,5 +1,8 @@
 """compare.py's paired statistics (the Quality/Fast eval comparison)."""
+import json
 import math
+import os
+import tempfile
 import unittest
 
 from . import _paths  # noqa: F401
@@ -40,3 +43,39 @@ class TestPairedComparison(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def run_folder(parent, name, settings, clip_settings=None):
+    """A run's folder as eval:mini writes it: score.json and unet-evaluations.json."""
+    folder = os.path.join(parent, name)
+    os.makedirs(folder)
+    row = {"kind": "text2im", "group": "relations", "mode": "clip", "guidance": 3,
+           "counts": {"colour": [3, 4]}}
+    with open(os.path.join(folder, "score.json"), "w") as handle:
+        json.dump([row], handle)
+    evaluations = {"preset": "fast", "settings": settings,
+                   "sections": [{"section": "clip c3", "images": 2, "baseRows": 50,
+                                 "upsampleRows": 6, "seconds": 1.0}]}
+    if clip_settings is not None:
+        evaluations["clipSettings"] = clip_settings
+    with open(os.path.join(folder, "unet-evaluations.json"), "w") as handle:
+        json.dump(evaluations, handle)
+    return folder
+
+
+class TestPooling(unittest.TestCase):
+    def test_pools_runs_of_the_same_settings_and_refuses_other_clip_settings(self):
+        settings = {"baseRespacing": "3,17+2-500"}
+        clip = {"baseRespacing": "4,20+2-500"}
+        with tempfile.TemporaryDirectory() as parent:
+            a = run_folder(parent, "a", settings, clip)
+            b = run_folder(parent, "b", settings, clip)
+            rows, evaluations = compare.load(f"{a},{b}")
+            self.assertEqual(rows[("text2im", "relations", "clip", 3)]["counts"]["colour"], [6, 8])
+            self.assertEqual(evaluations["sections"][0]["baseRows"], 100)
+            self.assertIn("CLIP rows: " + json.dumps(clip),
+                          "\n".join(compare.evaluation_lines("fast", evaluations)))
+            # A run whose CLIP rows used other settings (or none recorded) is not pooled.
+            older = run_folder(parent, "older", settings)
+            with self.assertRaises(SystemExit):
+                compare.load(f"{a},{older}")

@@ -36,7 +36,7 @@ describe('CLI presets and speed flags', () => {
     }
     expect(settingsOf({})).toEqual(today)
     expect(settingsOf({ preset: 'quality' })).toEqual(today)
-    expect(presetOf(settingsOf({}))).toBe('quality')
+    expect(presetOf(settingsOf({}), 'classifier-free')).toBe('quality')
   })
 
   it('--preset fast sets the Fast preset’s fields', () => {
@@ -54,7 +54,25 @@ describe('CLI presets and speed flags', () => {
       upsampleStart: preset.upsampleStart,
       unetPrecision: preset.unetPrecision,
     })
-    expect(presetOf(fast)).toBe('fast')
+    expect(presetOf(fast, 'classifier-free')).toBe('fast')
+  })
+
+  it('--preset fast with --clip-guidance takes the preset’s CLIP base steps', () => {
+    const clipFast = settingsOf({ preset: 'fast', 'clip-guidance': '3' })
+    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing
+    expect(clipSteps).toBeDefined()
+    expect(clipFast).toMatchObject({
+      guidanceMode: 'clip',
+      clipGuidanceScale: 3,
+      baseRespacing: clipSteps,
+      upsampleRespacing: generationPresets.fast.settings.upsampleRespacing,
+    })
+    expect(presetOf(clipFast, 'clip')).toBe('fast')
+    // An explicit --steps still wins, and Quality is the notebook's 100 steps under CLIP too.
+    expect(settingsOf({ preset: 'fast', 'clip-guidance': '3', steps: '40' })).toMatchObject({
+      baseRespacing: '40',
+    })
+    expect(settingsOf({ 'clip-guidance': '3' })).toMatchObject({ baseRespacing: '100' })
   })
 
   it('lets explicit flags override the preset', () => {
@@ -79,8 +97,10 @@ describe('CLI presets and speed flags', () => {
       upsampleStart: 0.7,
       unetPrecision: 'float32',
     })
-    expect(presetOf(custom)).toBeNull()
-    expect(presetOf(settingsOf({ preset: 'fast', precision: 'float32' }))).toBeNull()
+    expect(presetOf(custom, 'classifier-free')).toBeNull()
+    expect(
+      presetOf(settingsOf({ preset: 'fast', precision: 'float32' }), 'classifier-free'),
+    ).toBeNull()
     // Without a preset, one flag adds one field to the notebook settings.
     expect(settingsOf({ sampler: 'dpm++2m' })).toMatchObject({
       baseSampler: 'dpm++2m',
@@ -132,6 +152,9 @@ describe('CLI presets and speed flags', () => {
     const fast = generationPresets.fast.settings
     expect(usage).toContain(`--sampler ${fast.baseSampler}, --steps ${fast.baseRespacing}`)
     expect(usage).toContain(`--upsample-start ${fast.upsampleStart}`)
+    expect(usage).toContain(
+      `with --clip-guidance: --steps ${generationPresets.fast.clipSettings?.baseRespacing}`,
+    )
   })
 })
 
@@ -169,7 +192,7 @@ describe('generate --preset fast with the bundled GLIDE-mini', () => {
       string,
       unknown
     >
-    expect(presetOf(written)).toBe('fast')
+    expect(presetOf(written, 'classifier-free')).toBe('fast')
     expect(written).toHaveProperty('baseRespacing', fast.baseRespacing)
     expect(written).toHaveProperty('unetPrecision', fast.unetPrecision)
     // GLIDE-mini ships its 8-bit copies: nothing is made, nothing falls back to float32.

@@ -25,6 +25,7 @@ import {
   presetOfValues,
   shownGuidance,
   speedSettingsOf,
+  withGuidanceMode,
   withPreset,
   type PromptProblem,
   type PromptValues,
@@ -254,8 +255,11 @@ function SpeedField({
       </div>
       <p className="prompt-hint speed-note" id={noteId}>
         {preset
-          ? describePreset(preset, mode, upsampling)
-          : describeSpeed(speedSettingsOf(values), mode, upsampling)}
+          ? describePreset(preset, mode, { upsampling, guidanceMode: values.guidanceMode })
+          : describeSpeed(speedSettingsOf(values), mode, {
+              upsampling,
+              guidanceMode: values.guidanceMode,
+            })}
       </p>
     </>
   )
@@ -287,8 +291,10 @@ export function PromptPanel({
   const upsamplers = models.filter(
     (model) => model.kind === 'upsample' || model.kind === 'upsample-inpaint',
   )
-  const clipInstalled = models.some((model) => model.kind === 'clip-image')
-  const clip = clipInstalled && values.guidanceMode === 'clip'
+  const clip = values.guidanceMode === 'clip'
+  // Shown while CLIP is chosen even without a CLIP installed (a recalled CLIP-guided layer), so the
+  // choice can be undone.
+  const offerClip = clip || models.some((model) => model.kind === 'clip-image')
   const running = queue.find((job) => job.summary.state === 'running') ?? null
   const limits = generationLimits
   const fieldId = (field: keyof PromptValues) => `${id}-${field}`
@@ -397,7 +403,7 @@ export function PromptPanel({
           <option value={noUpsampler}>None (base size)</option>
         </ModelSelectField>
         <SpeedField id={id} values={values} mode={mode} onChange={onChange} />
-        {clipInstalled && (
+        {offerClip && (
           <>
             <label htmlFor={fieldId('guidanceMode')}>Guided by</label>
             <select
@@ -405,7 +411,12 @@ export function PromptPanel({
               {...invalid('guidanceMode')}
               value={values.guidanceMode}
               onChange={(event) =>
-                set('guidanceMode', event.target.value === 'clip' ? 'clip' : 'classifier-free')
+                onChange(
+                  withGuidanceMode(
+                    values,
+                    event.target.value === 'clip' ? 'clip' : 'classifier-free',
+                  ),
+                )
               }
             >
               <option value="classifier-free">Classifier-free</option>

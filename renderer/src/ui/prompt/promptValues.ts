@@ -6,6 +6,7 @@ import {
   zSamplingSettings,
   zStrength,
   type GenerationMode,
+  type GuidanceMode,
   type PresetName,
   type PresetSettings,
   type RegionSettings,
@@ -14,8 +15,6 @@ import {
   type UNetPrecision,
 } from '../../../../contract/generation'
 import type { GenerationDefaults } from '../../../../contract/settings'
-
-export type GuidanceMode = NonNullable<SamplingSettings['guidanceMode']>
 
 /** The upsampler choice that means "stop at the base model's size". */
 export const noUpsampler = 'none'
@@ -237,7 +236,10 @@ export function rememberedDefaults(
   sampling: SamplingSettings,
   guidanceFollowsMode = false,
 ): GenerationDefaults {
-  const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = sampling
+  // The next session starts with classifier-free guidance, so a preset is remembered in that form.
+  const preset = presetOf(sampling, sampling.guidanceMode ?? 'classifier-free')
+  const speed = preset ? applyPreset(sampling, preset, 'classifier-free') : sampling
+  const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = speed
   const guidanceScale = guidanceFollowsMode
     ? generationDefaults.sampling.guidanceScale
     : sampling.guidanceScale
@@ -247,12 +249,12 @@ export function rememberedDefaults(
     upsampleRespacing,
     upsampleTemperature,
     batchSize,
-    baseSampler: sampling.baseSampler ?? null,
-    guidanceCutoff: sampling.guidanceCutoff ?? null,
-    guidanceReuseBelow: sampling.guidanceReuseBelow ?? null,
-    upsampleSampler: sampling.upsampleSampler ?? null,
-    upsampleStart: sampling.upsampleStart ?? null,
-    unetPrecision: sampling.unetPrecision ?? null,
+    baseSampler: speed.baseSampler ?? null,
+    guidanceCutoff: speed.guidanceCutoff ?? null,
+    guidanceReuseBelow: speed.guidanceReuseBelow ?? null,
+    upsampleSampler: speed.upsampleSampler ?? null,
+    upsampleStart: speed.upsampleStart ?? null,
+    unetPrecision: speed.unetPrecision ?? null,
   }
 }
 
@@ -286,12 +288,22 @@ export function speedSettingsOf(values: PromptValues): SpeedSettings {
 
 /** The preset the panel's values are exactly, or null when the user has made them custom. */
 export function presetOfValues(values: PromptValues): PresetName | null {
-  return presetOf(speedSettingsOf(values))
+  return presetOf(speedSettingsOf(values), values.guidanceMode)
+}
+
+/**
+ * The values with another guidance mode. A preset stays chosen: its settings for the new mode
+ * replace those for the old one (Fast takes more base steps under CLIP).
+ */
+export function withGuidanceMode(values: PromptValues, guidanceMode: GuidanceMode): PromptValues {
+  const preset = presetOfValues(values)
+  const changed = { ...values, guidanceMode }
+  return preset ? withPreset(changed, preset) : changed
 }
 
 /** The panel's values with a preset's settings applied (its absent fields emptied). */
 export function withPreset(values: PromptValues, name: PresetName): PromptValues {
-  const settings = applyPreset(speedSettingsOf(values), name)
+  const settings = applyPreset(speedSettingsOf(values), name, values.guidanceMode)
   return {
     ...values,
     steps: settings.baseRespacing,

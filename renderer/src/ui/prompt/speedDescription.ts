@@ -3,6 +3,7 @@ import {
   respacingStepCount,
   respacingParts,
   type GenerationMode,
+  type GuidanceMode,
   type PresetName,
   type SamplerName,
 } from '../../../../contract/generation'
@@ -70,26 +71,38 @@ function stepWords(respacing: string, noun: string): string {
   return words === '' ? `${count} ${noun}` : `${count} ${noun} (${words})`
 }
 
-/**
- * The speed settings in words, e.g. "Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance
- * above t = 0.3 T (unconditional rows every other step below 0.8 T); upsampler DDIM, 3 steps from the
- * low-res image at t = 0.4 T; 8-bit upsampler on CPU". `upsampling` false: the job
- * stops at the base size, so the upsampler's settings do nothing.
- */
-export function describeSpeed(
-  settings: SpeedSettings,
-  mode: GenerationMode,
-  upsampling = true,
-): string {
-  const base = samplerLabels[settings.baseSampler ?? notebookSampler('base', mode)]
+/** Where the job guides, in words: classifier-free guidance's interval, or CLIP's every step. */
+function guidanceWords(settings: SpeedSettings, guidanceMode: GuidanceMode): string {
+  // CLIP guidance has no unconditional rows, so the interval and reuse settings change nothing.
+  if (guidanceMode === 'clip') return 'CLIP guidance at every step'
   const guidanceSpan = settings.guidanceCutoff
     ? `guidance above t = ${settings.guidanceCutoff} T`
     : 'guidance at every step'
   const reuseBelow = settings.guidanceReuseBelow ?? 0
-  const guidance =
-    reuseBelow > (settings.guidanceCutoff ?? 0)
-      ? `${guidanceSpan} (unconditional rows every other step below ${reuseBelow} T)`
-      : guidanceSpan
+  return reuseBelow > (settings.guidanceCutoff ?? 0)
+    ? `${guidanceSpan} (unconditional rows every other step below ${reuseBelow} T)`
+    : guidanceSpan
+}
+
+/** What the words depend on besides the settings. */
+export interface SpeedContext {
+  /** false: the job stops at the base size, so the upsampler's settings do nothing. */
+  upsampling?: boolean
+  guidanceMode?: GuidanceMode
+}
+
+/**
+ * The speed settings in words, e.g. "Ancestral, 15 base steps (3 below t = 0.5 T, 12 above), guidance
+ * above t = 0.3 T (unconditional rows every other step below 0.8 T); upsampler DDIM, 3 steps from the
+ * low-res image at t = 0.4 T; 8-bit upsampler on CPU".
+ */
+export function describeSpeed(
+  settings: SpeedSettings,
+  mode: GenerationMode,
+  { upsampling = true, guidanceMode = 'classifier-free' }: SpeedContext = {},
+): string {
+  const base = samplerLabels[settings.baseSampler ?? notebookSampler('base', mode)]
+  const guidance = guidanceWords(settings, guidanceMode)
   const baseWords = `${base}, ${stepWords(settings.baseRespacing, 'base steps')}, ${guidance}`
   const precision =
     settings.unetPrecision === 'int8'
@@ -107,8 +120,16 @@ export function describeSpeed(
 }
 
 /** What a preset sets, in words (from contract/generation's generationPresets). */
-export function describePreset(name: PresetName, mode: GenerationMode, upsampling = true): string {
-  const settings = applyPreset<SpeedSettings>({ baseRespacing: '', upsampleRespacing: '' }, name)
-  const words = describeSpeed(settings, mode, upsampling)
+export function describePreset(
+  name: PresetName,
+  mode: GenerationMode,
+  context: SpeedContext = {},
+): string {
+  const settings = applyPreset<SpeedSettings>(
+    { baseRespacing: '', upsampleRespacing: '' },
+    name,
+    context.guidanceMode ?? 'classifier-free',
+  )
+  const words = describeSpeed(settings, mode, context)
   return name === 'quality' ? `GLIDE's notebook: ${words}` : words
 }

@@ -8,6 +8,7 @@ import {
   presetOfValues,
   rememberedDefaults,
   shownGuidance,
+  withGuidanceMode,
   withPreset,
   withSavedDefaults,
   type PromptValues,
@@ -269,6 +270,23 @@ describe('speed presets in the panel', () => {
     expect(sampling(withPreset(customValues, 'quality'))).toEqual(sampling(start()))
   })
 
+  it('keep the chosen preset when the guidance mode changes, with its settings for that mode', () => {
+    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing
+    const fast = withPreset(start(), 'fast')
+    const clipFast = withGuidanceMode(fast, 'clip')
+    expect(clipFast.steps).toBe(clipSteps)
+    expect(presetOfValues(clipFast)).toBe('fast')
+    expect(sampling(clipFast)).toMatchObject({ guidanceMode: 'clip', baseRespacing: clipSteps })
+    const back = withGuidanceMode(clipFast, 'classifier-free')
+    expect(back).toEqual(fast)
+    // Quality is the same in both modes; custom settings are kept as they are.
+    expect(withGuidanceMode(start(), 'clip')).toEqual({ ...start(), guidanceMode: 'clip' })
+    const custom = { ...fast, steps: '30' }
+    expect(withGuidanceMode(custom, 'clip')).toEqual({ ...custom, guidanceMode: 'clip' })
+    // Fast's classifier-free steps under CLIP are a custom combination.
+    expect(presetOfValues({ ...fast, guidanceMode: 'clip' })).toBeNull()
+  })
+
   it('start the next session at the preset or custom settings used last', () => {
     // The settings store merges what is remembered over what it holds (SettingsStore.applyPatch).
     let saved: GenerationDefaults = { ...generationDefaults.sampling }
@@ -278,6 +296,11 @@ describe('speed presets in the panel', () => {
     }
     const fast = withPreset(start(), 'fast')
     expect(presetOfValues(remember(fast))).toBe('fast')
+    // The next session starts classifier-free: Fast used under CLIP comes back as Fast.
+    const afterClip = remember(withGuidanceMode(fast, 'clip'))
+    expect(afterClip.guidanceMode).toBe('classifier-free')
+    expect(afterClip.steps).toBe(fast.steps)
+    expect(presetOfValues(afterClip)).toBe('fast')
     const custom = remember({ ...fast, guidanceCutoff: '0.45' })
     expect(presetOfValues(custom)).toBeNull()
     expect(custom.guidanceCutoff).toBe('0.45')

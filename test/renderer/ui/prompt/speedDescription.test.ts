@@ -13,7 +13,7 @@ describe('speed settings in words', () => {
     )
     // The notebooks' upsampler sampler depends on the mode: ancestral to inpaint.
     expect(describePreset('quality', 'inpaint')).toContain('upsampler Ancestral, 27 steps')
-    expect(describePreset('quality', 'text-to-image', false)).toBe(
+    expect(describePreset('quality', 'text-to-image', { upsampling: false })).toBe(
       "GLIDE's notebook: Ancestral, 100 base steps, guidance at every step; no upsampler",
     )
   })
@@ -42,6 +42,18 @@ describe('speed settings in words', () => {
     }
     expect(words.endsWith(precisionWords[fast.unetPrecision ?? 'float32'])).toBe(true)
     expect(describePreset('quality', 'text-to-image')).not.toContain('8-bit')
+  })
+
+  it('say what Fast sets under CLIP guidance: its CLIP base steps, and no guidance interval', () => {
+    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing ?? ''
+    const words = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
+    expect(words).toContain(`${respacingStepCount(clipSteps)} base steps`)
+    expect(words).toContain('CLIP guidance at every step')
+    expect(words).not.toContain('guidance above')
+    expect(words).not.toBe(describePreset('fast', 'text-to-image'))
+    expect(describePreset('quality', 'text-to-image', { guidanceMode: 'clip' })).toBe(
+      "GLIDE's notebook: Ancestral, 100 base steps, CLIP guidance at every step; upsampler DDIM, 27 steps (fast27)",
+    )
   })
 
   it('describe any combination, respacings by their step count', () => {
@@ -86,7 +98,7 @@ describe('speed settings in words', () => {
       describeSpeed(
         { baseRespacing: '20', upsampleRespacing: '3', unetPrecision: 'int8' },
         'text-to-image',
-        false,
+        { upsampling: false },
       ),
     ).toBe('Ancestral, 20 base steps, guidance at every step; no upsampler; 8-bit U-Nets on CPU')
     // Without an upsampler, an 8-bit upsampler changes nothing and is not mentioned.
@@ -94,7 +106,7 @@ describe('speed settings in words', () => {
       describeSpeed(
         { baseRespacing: '20', upsampleRespacing: '3', unetPrecision: 'int8-upsampler' },
         'text-to-image',
-        false,
+        { upsampling: false },
       ),
     ).toBe('Ancestral, 20 base steps, guidance at every step; no upsampler')
     expect(
@@ -106,7 +118,7 @@ describe('speed settings in words', () => {
           guidanceReuseBelow: 0.8,
         },
         'text-to-image',
-        false,
+        { upsampling: false },
       ),
     ).toBe(
       'Ancestral, 20 base steps, guidance above t = 0.35 T (unconditional rows every other step below 0.8 T); no upsampler',
@@ -121,7 +133,7 @@ describe('speed settings in words', () => {
           guidanceReuseBelow: 0.4,
         },
         'text-to-image',
-        false,
+        { upsampling: false },
       ),
     ).toBe('Ancestral, 20 base steps, guidance above t = 0.5 T; no upsampler')
     // A respacing the contract refuses is shown as typed (Generate names the problem).
