@@ -282,8 +282,8 @@ export function randomSeed(random: () => number = Math.random): number {
  * upsampler from the low-res image noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on
  * CPU): 44 U-Net rows per image against Quality's 222 on GLIDE-mini (227 at the official size).
  * A CLIP-guided job runs no unconditional rows, so the same steps would cost 24 rows against
- * Quality's 122; under CLIP Fast takes 25 base steps instead, 4 of them below 0.5 T (28 rows): the
- * less noisy half is where CLIP-guided samples lost object counts and shapes with 3.
+ * Quality's 122; under CLIP Fast takes 25 base steps instead, 4 of them below 0.5 T (28 rows), as
+ * CLIP-guided samples decide object counts and shapes in that less noisy half.
  * native-models/eval/results-presets.txt measures what that costs in accuracy, and why the other
  * samplers, step layouts and an 8-bit base lost there; the README's benchmarks give the time.
  */
@@ -293,7 +293,7 @@ export const zPresetName = z.enum(presetNames, {
   error: `Preset must be one of ${presetNames.join(', ')}`,
 })
 
-/** How a job is steered toward its caption (SamplingSettings.guidanceMode; absent = classifier-free). */
+/** How a job is steered toward its caption (absent from SamplingSettings = classifier-free). */
 export type GuidanceMode = NonNullable<SamplingSettings['guidanceMode']>
 
 /** The settings a preset decides; null = absent from the settings (the notebooks' behaviour). */

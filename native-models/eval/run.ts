@@ -12,8 +12,8 @@
  *                        [--upsample-start S] [--precision float32|int8-upsampler|int8]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
- * and inpaint run (the CLIP rows get its settings for CLIP guidance); quality (the default) is the notebooks' settings, so the default run is the one
- * the release tables were made with. The flags after it override one field of the preset each (for
+ * and inpaint run (the CLIP rows get its settings for CLIP guidance); quality (the default) is the
+ * notebooks' settings, so the default run is the one the release tables were made with. The flags after it override one field of the preset each (for
  * tuning; `--upsample-start model` removes the preset's start, so the upsampler starts where the
  * notebooks and the model folder's sampling hint have it). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
  * folder's 8-bit copy, made first when it is missing. Every U-Net call is counted (rows: the batch of each denoise call, both stages) and the
