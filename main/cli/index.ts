@@ -53,20 +53,21 @@ const presetFlags: Record<keyof PresetSettings, string> = {
   unetPrecision: '--precision',
 }
 
+/** "--steps 100": one preset field as the flag that sets it. */
+function presetFlag([field, value]: [string, unknown]): string {
+  return `${presetFlags[field as keyof PresetSettings]} ${String(value)}`
+}
+
 /** The usage lines of each preset: the flags it sets, three to a line. */
 function presetLines(): string {
   return presetNames
     .map((name) => {
       const entries = Object.entries(generationPresets[name].settings)
-      const flags = entries
-        .filter(([, value]) => value !== null)
-        .map(([field, value]) => `${presetFlags[field as keyof PresetSettings]} ${String(value)}`)
+      const flags = entries.filter(([, value]) => value !== null).map(presetFlag)
       if (flags.length < entries.length) flags.push("the rest as the notebooks'")
       const lines: string[] = []
       for (let i = 0; i < flags.length; i += 3) lines.push(flags.slice(i, i + 3).join(', '))
-      const clipFlags = Object.entries(generationPresets[name].clipSettings ?? {}).map(
-        ([field, value]) => `${presetFlags[field as keyof PresetSettings]} ${String(value)}`,
-      )
+      const clipFlags = Object.entries(generationPresets[name].clipSettings ?? {}).map(presetFlag)
       if (clipFlags.length > 0) lines.push(`with --clip-guidance: ${clipFlags.join(', ')}`)
       return lines.map((line, i) => `  ${(i === 0 ? name : '').padEnd(9)}${line}`).join('\n')
     })

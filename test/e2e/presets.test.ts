@@ -3,8 +3,9 @@
  * (an empty models dir): the panel starts at Quality, Fast shows what it sets in words, a Fast job
  * runs the preset's step counts (seen in the queue's progress) and its result lands on the canvas,
  * the folded sampler settings make the choice Custom, Quality gives back the notebooks' settings
- * exactly, and under CLIP guidance Fast takes its CLIP base steps and gives them back after. Expected words and numbers come from contract/generation's presets, so the test
- * holds when Fast is retuned.
+ * exactly, and under CLIP guidance Fast takes its CLIP base steps and gives them back after.
+ * Expected words and numbers come from contract/generation's presets, so the test holds when Fast
+ * is retuned.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -221,9 +222,9 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     )
     await page.screenshot({ path: join(shots, 'fast-clip-staged.png') })
     await page.getByRole('button', { name: 'Accept', exact: true }).click()
-    await page.screenshot({ path: join(shots, 'fast-clip-accepted.png') })
     const details = page.getByLabel('Layer details', { exact: true })
     await expect.poll(() => details.textContent()).toContain('GuidanceCLIP 3Steps')
+    await page.screenshot({ path: join(shots, 'fast-clip-accepted.png') })
 
     // Recalled from the layer at Quality and classifier-free: CLIP and Fast's CLIP steps come back.
     const guidedBy = form.getByLabel('Guided by', { exact: true })
