@@ -7,23 +7,20 @@
  * encoder (once per generation). Usage: `tsx bench/clipGradient.ts`.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { modelFormat, type ModelManifest } from '../contract/model'
 import {
   clipArchitecture,
   clipExpectedTensors,
   releasedClipOptions,
   type ClipEncoderKind,
 } from '../main/engine/clip/clipOptions'
-import { writeClipOnnx } from '../main/engine/onnx/clipGraphs'
-import { SeededTensorSource } from '../main/engine/seededTensorSource'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import { loadNoisedClip } from '../main/inference/host/onnxNoisedClip'
-import { writeManifest } from '../main/models/modelFolder'
+import { writeOfficialClipFolder } from './officialModels'
 
 interface PrepareResult {
   imageParametersMillions: number
@@ -64,37 +61,6 @@ function parametersMillions(kind: ClipEncoderKind): number {
   )
 }
 
-async function writeFolder(kind: ClipEncoderKind, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  const tensors = clipExpectedTensors(clipArchitecture(kind, releasedClipOptions))
-  const written = await writeClipOnnx(
-    kind,
-    releasedClipOptions,
-    new SeededTensorSource(tensors),
-    dir,
-  )
-  const files: Record<string, string> = {}
-  for (const [role, path] of Object.entries(written.graphs)) {
-    files[role] = path.slice(dir.length + 1)
-  }
-  files[kind === 'clip-image' ? 'image_data' : 'text_data'] = written.externalData.slice(
-    dir.length + 1,
-  )
-  const manifest: ModelManifest = {
-    format: modelFormat,
-    id: dir.split('/').pop() ?? kind,
-    name: `bench ${kind}`,
-    kind,
-    options: releasedClipOptions,
-    tokenizer: 'clip-bpe',
-    diffusion: { steps: 1000, noiseSchedule: 'squaredcos_cap_v2' },
-    files,
-    source: { checkpoint: 'random.pt', sha256: '0'.repeat(64) },
-    license: 'bench',
-  }
-  await writeManifest(dir, manifest)
-}
-
 /** Session options exactly as the app's host makes them (CPU here). */
 function loadAsTheApp(root: string) {
   return loadNoisedClip(join(root, 'bench-clip-image'), join(root, 'bench-clip-text'), {
@@ -105,8 +71,8 @@ function loadAsTheApp(root: string) {
 
 async function prepare(root: string): Promise<PrepareResult> {
   let start = performance.now()
-  await writeFolder('clip-image', join(root, 'bench-clip-image'))
-  await writeFolder('clip-text', join(root, 'bench-clip-text'))
+  await writeOfficialClipFolder('clip-image', join(root, 'bench-clip-image'))
+  await writeOfficialClipFolder('clip-text', join(root, 'bench-clip-text'))
   const writeSeconds = seconds(start)
   start = performance.now()
   const clip = await loadAsTheApp(root)

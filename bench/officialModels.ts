@@ -16,10 +16,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { modelFormat, type ModelManifest } from '../contract/model'
+import {
+  clipArchitecture,
+  clipExpectedTensors,
+  releasedClipOptions,
+  type ClipEncoderKind,
+} from '../main/engine/clip/clipOptions'
 import { officialOptions, type UNetKind } from '../main/engine/glideOptions'
+import { writeClipOnnx } from '../main/engine/onnx/clipGraphs'
+import { SeededTensorSource } from '../main/engine/seededTensorSource'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import { loadGlideUNet, type OnnxGlideUNet } from '../main/inference/host/onnxGlideUNet'
 import { importCheckpoint } from '../main/models/importer'
+import { writeManifest } from '../main/models/modelFolder'
 
 export const benchPython = process.env.GLIDE_BENCH_PYTHON ?? '/usr/bin/python3'
 export const torchScript = fileURLToPath(new URL('torch/glide_torch.py', import.meta.url))
@@ -107,6 +117,58 @@ export async function ensureOfficialModel(
     log(`  imported in ${((performance.now() - start) / 1000).toFixed(1)} s`)
   }
   return paths
+}
+
+/**
+ * Writes a released-size noised CLIP encoder (random weights from a fixed seed) with the app's ONNX
+ * writer into `dir`, with its manifest, as an installed CLIP folder looks.
+ */
+export async function writeOfficialClipFolder(kind: ClipEncoderKind, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const tensors = clipExpectedTensors(clipArchitecture(kind, releasedClipOptions))
+  const written = await writeClipOnnx(
+    kind,
+    releasedClipOptions,
+    new SeededTensorSource(tensors),
+    dir,
+  )
+  const files: Record<string, string> = {}
+  for (const [role, path] of Object.entries(written.graphs)) {
+    files[role] = path.slice(dir.length + 1)
+  }
+  files[kind === 'clip-image' ? 'image_data' : 'text_data'] = written.externalData.slice(
+    dir.length + 1,
+  )
+  const manifest: ModelManifest = {
+    format: modelFormat,
+    id: dir.split('/').pop() ?? kind,
+    name: `bench ${kind}`,
+    kind,
+    options: releasedClipOptions,
+    tokenizer: 'clip-bpe',
+    diffusion: { steps: 1000, noiseSchedule: 'squaredcos_cap_v2' },
+    files,
+    source: { checkpoint: 'random.pt', sha256: '0'.repeat(64) },
+    license: 'bench',
+  }
+  await writeManifest(dir, manifest)
+}
+
+/** The cached released-size noised CLIP folders (image and text encoder), written on first use. */
+export async function ensureOfficialClip(
+  log: (line: string) => void = console.log,
+): Promise<{ imageFolder: string; textFolder: string }> {
+  const imageFolder = join(benchCacheDir(), 'bench-clip-image')
+  const textFolder = join(benchCacheDir(), 'bench-clip-text')
+  for (const [kind, folder] of [
+    ['clip-image', imageFolder],
+    ['clip-text', textFolder],
+  ] as const) {
+    if (await exists(join(folder, 'model.json'))) continue
+    log(`writing the released-size ${kind} (random weights): ${folder}`)
+    await writeOfficialClipFolder(kind, folder)
+  }
+  return { imageFolder, textFolder }
 }
 
 /** Loads a model folder as the app's model cache does: CPU, the app's thread policy unless told. */

@@ -8,8 +8,13 @@
  * the first pays the sessions' first runs (memory arenas growing, pages touched), the later ones are
  * what a person generating again waits for, so both are reported.
  *
+ * With --clip-guidance S the images are CLIP-guided instead (GLIDE's clip_guided notebook: the base
+ * unguided, a released-size noised CLIP's gradient at scale S every base step), each preset with
+ * its CLIP-guided settings.
+ *
  * Usage: tsx bench/wholeImage.ts [--presets quality,fast] [--seed N] [--images N (default 2)]
  *                                 [--settings JSON (sampling settings over each preset's)]
+ *                                 [--clip-guidance S]
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -23,10 +28,16 @@ import {
   type SamplingSettings,
 } from '../contract/generation'
 import { countingGlideUNet, type GlideUNet } from '../main/engine/glideModel'
-import { textToImage } from '../main/engine/pipelines'
+import type { NoisedClip } from '../main/engine/clip/noisedClip'
+import { clipGuidedTextToImage, textToImage, type PipelineHooks } from '../main/engine/pipelines'
 import { appIntraOpThreads } from '../main/inference/host/executionProviders'
 import { ModelCache, modelRefOf } from '../main/inference/host/modelCache'
-import { ensureOfficialModel, folderDiskUse, officialModelPaths } from './officialModels'
+import {
+  ensureOfficialClip,
+  ensureOfficialModel,
+  folderDiskUse,
+  officialModelPaths,
+} from './officialModels'
 
 const prompt = 'an oil painting of a corgi'
 
@@ -46,6 +57,8 @@ export interface ImageTiming {
 
 export interface WholeImageResult {
   preset: PresetName
+  /** The CLIP guidance scale when the images were CLIP-guided. */
+  clipGuidanceScale?: number
   settings: SamplingSettings
   threads: number
   loadSeconds: number
@@ -56,8 +69,14 @@ export interface WholeImageResult {
   maxRssMiB: number
 }
 
+interface CountedModels {
+  base: GlideUNet
+  upsampler: GlideUNet
+  clip?: { model: NoisedClip; scale: number }
+}
+
 async function timeOneImage(
-  models: { base: GlideUNet; upsampler: GlideUNet },
+  models: CountedModels,
   settings: SamplingSettings,
   label: string,
   rowCounts: { base: number; upsample: number },
@@ -68,7 +87,7 @@ async function timeOneImage(
   let upsampleSteps = 0
   const cpuBefore = process.cpuUsage()
   const start = performance.now()
-  await textToImage(models, settings, {
+  const hooks: PipelineHooks = {
     onStep: (event) => {
       if (event.stage === 'base') {
         baseSteps = event.step
@@ -82,7 +101,17 @@ async function timeOneImage(
         )
       }
     },
-  })
+  }
+  const { base, upsampler, clip } = models
+  if (clip) {
+    await clipGuidedTextToImage(
+      { base, upsampler, clip: clip.model },
+      { ...settings, clipGuidanceScale: clip.scale },
+      hooks,
+    )
+  } else {
+    await textToImage({ base, upsampler }, settings, hooks)
+  }
   const end = performance.now()
   const cpu = process.cpuUsage(cpuBefore)
   return {
@@ -102,12 +131,15 @@ async function runPreset(
   seed: number,
   imageCount: number,
   overrides: Partial<SamplingSettings>,
+  clipGuidanceScale: number | undefined,
 ): Promise<WholeImageResult> {
   const basePaths = await ensureOfficialModel('base', console.error)
   const upsamplePaths = await ensureOfficialModel('upsample', console.error)
+  const clipPaths =
+    clipGuidanceScale === undefined ? undefined : await ensureOfficialClip(console.error)
   const threads = appIntraOpThreads()
   const settings: SamplingSettings = {
-    ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset, 'classifier-free'),
+    ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset, clipPaths ? 1 : 2),
     ...overrides,
   }
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
@@ -131,7 +163,23 @@ async function runPreset(
   const rowCounts = { base: 0, upsample: 0 }
   const loadedBase = await prepared(basePaths.folder, 'base')
   const loadedUpsampler = await prepared(upsamplePaths.folder, 'upsample')
-  const loadSeconds = loadedBase.seconds + loadedUpsampler.seconds - prepareSeconds
+  const clipStarted = performance.now()
+  const clip =
+    clipPaths && clipGuidanceScale !== undefined
+      ? {
+          model: await models.getClip(
+            modelRefOf(clipPaths.imageFolder),
+            modelRefOf(clipPaths.textFolder),
+            'cpu',
+          ),
+          scale: clipGuidanceScale,
+        }
+      : undefined
+  const loadSeconds =
+    loadedBase.seconds +
+    loadedUpsampler.seconds +
+    (performance.now() - clipStarted) / 1000 -
+    prepareSeconds
   const base = countingGlideUNet(loadedBase.unet, (rows) => {
     rowCounts.base += rows
   })
@@ -143,7 +191,7 @@ async function runPreset(
     const label = `${preset} image ${index + 1}/${imageCount}`
     images.push(
       await timeOneImage(
-        { base, upsampler },
+        { base, upsampler, ...(clip ? { clip } : {}) },
         { ...settings, seed: seed + index },
         label,
         rowCounts,
@@ -153,6 +201,7 @@ async function runPreset(
   await models.releaseAll()
   return {
     preset,
+    ...(clipGuidanceScale === undefined ? {} : { clipGuidanceScale }),
     settings,
     threads,
     loadSeconds,
@@ -173,6 +222,7 @@ function runChild(
   seed: number,
   images: number,
   overrides: Partial<SamplingSettings>,
+  clipGuidanceScale: number | undefined,
 ): WholeImageResult | null {
   const child = spawnSync(
     process.execPath,
@@ -184,6 +234,7 @@ function runChild(
       String(seed),
       String(images),
       JSON.stringify(overrides),
+      ...(clipGuidanceScale === undefined ? [] : [String(clipGuidanceScale)]),
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   )
@@ -220,6 +271,8 @@ export async function runWholeImage(
     images?: number
     /** Settings over every preset's (for trying a change: --settings '{"baseRespacing":"4,16"}'). */
     overrides?: Partial<SamplingSettings>
+    /** CLIP-guided images at this scale instead of classifier-free ones. */
+    clipGuidanceScale?: number
   } = {},
 ): Promise<void> {
   const presets = options.presets ?? presetNames
@@ -227,11 +280,21 @@ export async function runWholeImage(
   const imageCount = options.images ?? 2
   console.log(
     `\nwhole image, official size, 256 px, batch 1, random weights (seeds ${seed}…${seed + imageCount - 1}, ` +
-      `${imageCount} images per loaded pair of models):`,
+      `${imageCount} images per loaded pair of models` +
+      (options.clipGuidanceScale === undefined
+        ? ''
+        : `; CLIP-guided at scale ${options.clipGuidanceScale}, released-size noised CLIP`) +
+      '):',
   )
   const results: WholeImageResult[] = []
   for (const preset of presets) {
-    const result = runChild(preset, seed, imageCount, options.overrides ?? {})
+    const result = runChild(
+      preset,
+      seed,
+      imageCount,
+      options.overrides ?? {},
+      options.clipGuidanceScale,
+    )
     const first = result?.images[0]
     if (!result || !first) continue
     results.push(result)
@@ -280,9 +343,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (args[0] === 'child') {
     const preset = args[1] as PresetName
     const overrides = JSON.parse(args[4] ?? '{}') as Partial<SamplingSettings>
+    const clipScale = args[5] === undefined ? undefined : Number(args[5])
     console.log(
       JSON.stringify(
-        await runPreset(preset, Number(args[2] ?? 1), Number(args[3] ?? 1), overrides),
+        await runPreset(preset, Number(args[2] ?? 1), Number(args[3] ?? 1), overrides, clipScale),
       ),
     )
   } else {
@@ -290,7 +354,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const seedFlag = args.indexOf('--seed')
     const imagesFlag = args.indexOf('--images')
     const settingsFlag = args.indexOf('--settings')
+    const clipFlag = args.indexOf('--clip-guidance')
     await runWholeImage({
+      ...(clipFlag >= 0 ? { clipGuidanceScale: Number(args[clipFlag + 1]) } : {}),
       ...(settingsFlag >= 0
         ? { overrides: JSON.parse(args[settingsFlag + 1] ?? '{}') as Partial<SamplingSettings> }
         : {}),
