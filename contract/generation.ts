@@ -281,9 +281,10 @@ export function randomSeed(random: () => number = Math.random): number {
  * to t = 0.2 T: stopping it at 0.5 T lost about 2 points of inpainting. It then starts the
  * upsampler from the low-res image noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on
  * CPU): 44 U-Net rows per image against Quality's 222 on GLIDE-mini (227 at the official size).
- * A CLIP-guided job runs no unconditional rows, so the same steps would cost 24 rows against
- * Quality's 122; under CLIP Fast takes 25 base steps instead, 4 of them below 0.5 T (28 rows), as
- * CLIP-guided samples decide object counts and shapes in that less noisy half.
+ * A CLIP-guided job runs no unconditional rows, nor does classifier-free guidance at scale 1 (the
+ * caption rows alone: the engine leaves the unconditional ones out), so the same steps would cost
+ * 24 rows against Quality's 122; there Fast takes 25 base steps instead, 4 of them below 0.5 T
+ * (28 rows), as unguided samples decide object counts, shapes and sizes in that less noisy half.
  * native-models/eval/results-presets.txt measures what that costs in accuracy, and why the other
  * samplers, step layouts and an 8-bit base lost there; the README's benchmarks give the time.
  */
@@ -295,6 +296,20 @@ export const zPresetName = z.enum(presetNames, {
 
 /** How a job is steered toward its caption (absent from SamplingSettings = classifier-free). */
 export type GuidanceMode = NonNullable<SamplingSettings['guidanceMode']>
+
+/**
+ * The U-Net rows a job's base runs per image per step: 2 under classifier-free guidance (the
+ * caption's and the empty caption's), 1 under CLIP guidance and at classifier-free scale 1, where
+ * the unconditional rows would cancel out and are left out.
+ */
+export type BaseRowsPerImage = 1 | 2
+
+export function baseRowsPerImage(job: {
+  guidanceMode?: GuidanceMode | undefined
+  guidanceScale: number
+}): BaseRowsPerImage {
+  return job.guidanceMode === 'clip' || job.guidanceScale === 1 ? 1 : 2
+}
 
 /** The settings a preset decides; null = absent from the settings (the notebooks' behaviour). */
 export interface PresetSettings {
@@ -311,8 +326,8 @@ export interface PresetSettings {
 export interface GenerationPreset {
   label: string
   settings: PresetSettings
-  /** What the preset sets differently for a CLIP-guided job. */
-  clipSettings?: Partial<PresetSettings>
+  /** What the preset sets differently for a job whose base runs one row per image per step. */
+  oneRowSettings?: Partial<PresetSettings>
 }
 
 export const generationPresets: Record<PresetName, GenerationPreset> = {
@@ -341,42 +356,39 @@ export const generationPresets: Record<PresetName, GenerationPreset> = {
       upsampleStart: 0.4,
       unetPrecision: 'int8-upsampler',
     },
-    clipSettings: { baseRespacing: '4,20+2-500' },
+    oneRowSettings: { baseRespacing: '4,20+2-500' },
   },
 }
 
 type PresetFields = keyof PresetSettings
 
-/** What preset `name` sets for a job guided by `guidanceMode`. */
-export function presetSettings(name: PresetName, guidanceMode: GuidanceMode): PresetSettings {
+/** What preset `name` sets for a job whose base runs `rows` rows per image per step. */
+export function presetSettings(name: PresetName, rows: BaseRowsPerImage): PresetSettings {
   const preset: GenerationPreset = generationPresets[name]
-  return guidanceMode === 'clip' ? { ...preset.settings, ...preset.clipSettings } : preset.settings
+  return rows === 1 ? { ...preset.settings, ...preset.oneRowSettings } : preset.settings
 }
 
-/** `settings` with the preset's fields for `guidanceMode` set (and its null fields removed). */
+/** `settings` with the preset's fields for `rows` set (and its null fields removed). */
 export function applyPreset<T extends Partial<Record<PresetFields, unknown>>>(
   settings: T,
   name: PresetName,
-  guidanceMode: GuidanceMode,
+  rows: BaseRowsPerImage,
 ): T {
   const result: Record<string, unknown> = { ...settings }
-  for (const [field, value] of Object.entries(presetSettings(name, guidanceMode))) {
+  for (const [field, value] of Object.entries(presetSettings(name, rows))) {
     if (value === null) delete result[field]
     else result[field] = value
   }
   return result as T
 }
 
-/**
- * The preset whose fields for `guidanceMode` `settings` has exactly, or null for a custom
- * combination.
- */
+/** The preset whose fields for `rows` `settings` has exactly, or null for a custom combination. */
 export function presetOf(
   settings: Partial<Record<PresetFields, unknown>>,
-  guidanceMode: GuidanceMode,
+  rows: BaseRowsPerImage,
 ): PresetName | null {
   for (const name of presetNames) {
-    const matches = Object.entries(presetSettings(name, guidanceMode)).every(([field, value]) => {
+    const matches = Object.entries(presetSettings(name, rows)).every(([field, value]) => {
       const actual = settings[field as PresetFields]
       return value === null ? actual === undefined : actual === value
     })

@@ -13,6 +13,7 @@ import { GlideError, serializeError } from '../../contract/errors'
 import { describeIssues } from '../../contract/issues'
 import {
   applyPreset,
+  baseRowsPerImage,
   generationDefaults,
   generationLimits,
   generationPresets,
@@ -67,8 +68,12 @@ function presetLines(): string {
       if (flags.length < entries.length) flags.push("the rest as the notebooks'")
       const lines: string[] = []
       for (let i = 0; i < flags.length; i += 3) lines.push(flags.slice(i, i + 3).join(', '))
-      const clipFlags = Object.entries(generationPresets[name].clipSettings ?? {}).map(presetFlag)
-      if (clipFlags.length > 0) lines.push(`with --clip-guidance: ${clipFlags.join(', ')}`)
+      const oneRowFlags = Object.entries(generationPresets[name].oneRowSettings ?? {}).map(
+        presetFlag,
+      )
+      if (oneRowFlags.length > 0) {
+        lines.push(`with --clip-guidance or --guidance 1: ${oneRowFlags.join(', ')}`)
+      }
       return lines.map((line, i) => `  ${(i === 0 ? name : '').padEnd(9)}${line}`).join('\n')
     })
     .join('\n')
@@ -211,17 +216,18 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
     unetPrecision: values.precision,
   }
   const guidanceMode = values['clip-guidance'] === undefined ? 'classifier-free' : 'clip'
+  const guidanceScale = number(values.guidance, 'guidance', generationDefaults.guidanceByMode[mode])
   const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset(
     {},
     preset.data,
-    guidanceMode,
+    baseRowsPerImage({ guidanceMode, guidanceScale }),
   )
   for (const [field, value] of Object.entries(explicit)) {
     if (value !== undefined) stageSettings[field as keyof PresetSettings] = value
   }
   const settings = {
     prompt: required(values.prompt, 'prompt'),
-    guidanceScale: number(values.guidance, 'guidance', generationDefaults.guidanceByMode[mode]),
+    guidanceScale,
     ...stageSettings,
     upsampleTemperature: number(
       values['upsample-temp'],

@@ -45,9 +45,10 @@ def load(folders):
         if evaluations is None:
             evaluations = run
             continue
-        if run["settings"] != evaluations["settings"] or run.get("clipSettings") != evaluations.get(
-            "clipSettings"
-        ):
+        # clipSettings (older runs: the CLIP rows alone) and oneRowSettings (the CLIP rows and
+        # those at guidance 1) are kept apart: the guidance-1 rows of the two ran other steps.
+        if any(run.get(key) != evaluations.get(key)
+               for key in ("settings", "clipSettings", "oneRowSettings")):
             raise SystemExit(f"{folder}: other settings than {folders.split(',')[0]}")
         for section in run["sections"]:
             match = [s for s in evaluations["sections"] if s["section"] == section["section"]]
@@ -120,6 +121,8 @@ def evaluation_lines(name, evaluations):
     lines = [f"{name}: preset {evaluations['preset']}, settings {json.dumps(evaluations['settings'])}"]
     if "clipSettings" in evaluations:
         lines.append(f"  CLIP rows: {json.dumps(evaluations['clipSettings'])}")
+    if "oneRowSettings" in evaluations:
+        lines.append(f"  CLIP rows and guidance 1: {json.dumps(evaluations['oneRowSettings'])}")
     for section in evaluations["sections"]:
         images = section["images"] or 1
         total = section["baseRows"] + section["upsampleRows"]

@@ -12,7 +12,8 @@
  *                        [--upsample-start S] [--precision float32|int8-upsampler|int8]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
- * and inpaint run (the CLIP rows get its settings for CLIP guidance); quality (the default) is the
+ * and inpaint run (the CLIP rows and those at guidance 1, whose base runs one row per image per
+ * step, get its settings for such jobs); quality (the default) is the
  * notebooks' settings, so the default run is the one the release tables were made with. The flags after it override one field of the preset each (for
  * tuning; `--upsample-start model` removes the preset's start, so the upsampler starts where the
  * notebooks and the model folder's sampling hint have it). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
@@ -34,7 +35,8 @@ import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import {
   applyPreset,
-  type GuidanceMode,
+  baseRowsPerImage,
+  type BaseRowsPerImage,
   zPresetName,
   zSamplerName,
   stagePrecision,
@@ -111,12 +113,12 @@ type StageSettings = Pick<
   | 'unetPrecision'
 >
 
-/** The preset's settings for `guidanceMode`, with the tuning flags over them. */
-function stageSettings(guidanceMode: GuidanceMode): StageSettings {
+/** The preset's settings for jobs of `rows` base rows per image, with the tuning flags over them. */
+function stageSettings(rows: BaseRowsPerImage): StageSettings {
   const settings: StageSettings = applyPreset(
     { baseRespacing: '', upsampleRespacing: '', upsampleTemperature: 0.997 } as StageSettings,
     preset,
-    guidanceMode,
+    rows,
   )
   if (values.steps !== undefined) settings.baseRespacing = values.steps
   if (values['upsample-steps'] !== undefined) settings.upsampleRespacing = values['upsample-steps']
@@ -172,7 +174,7 @@ function evaluationTable(settings: StageSettings): string {
   const perImage = (rows: number, images: number) => (images > 0 ? rows / images : 0).toFixed(1)
   const lines = [
     `U-Net evaluations, preset ${preset}: ${JSON.stringify(settings)}`,
-    ...(clipSettingsDiffer ? [`CLIP rows: ${JSON.stringify(clipCommon)}`] : []),
+    ...(oneRowSettingsDiffer ? [`CLIP rows and guidance 1: ${JSON.stringify(oneRowCommon)}`] : []),
     `${'section'.padEnd(14)} ${'images'.padStart(6)} ${'base rows'.padStart(10)} ${'up rows'.padStart(9)} ${'total'.padStart(9)} ${'base/img'.padStart(9)} ${'up/img'.padStart(7)} ${'total/img'.padStart(9)} ${'seconds'.padStart(8)} ${'s/img'.padStart(6)}`,
   ]
   const all: EvaluationCount = {
@@ -265,10 +267,15 @@ const selectedPrompts = [...cases.prompts.entries()].filter(
   ([, prompt]) => !groups || groups.includes(prompt.group),
 )
 const unetCache = new ModelCache()
-const common = stageSettings('classifier-free')
-/** The CLIP rows' settings: the preset may set some fields differently under CLIP (Fast does). */
-const clipCommon = stageSettings('clip')
-const clipSettingsDiffer = JSON.stringify(clipCommon) !== JSON.stringify(common)
+const common = stageSettings(2)
+/**
+ * The settings of the rows whose base runs one row per image per step (CLIP guidance, classifier-free
+ * guidance 1): the preset may set some fields differently there (Fast does).
+ */
+const oneRowCommon = stageSettings(1)
+const oneRowSettingsDiffer = JSON.stringify(oneRowCommon) !== JSON.stringify(common)
+const settingsAtGuidance = (guidanceScale: number): StageSettings =>
+  baseRowsPerImage({ guidanceScale }) === 1 ? oneRowCommon : common
 const models = await loadModels()
 const items: object[] = []
 const started = performance.now()
@@ -279,7 +286,7 @@ for (const guidance of guidances) {
     for (const [index, prompt] of selectedPrompts) {
       const seed = 1000 + seedOffset + index
       const images = await textToImage(models, {
-        ...common,
+        ...settingsAtGuidance(guidance),
         prompt: prompt.caption,
         batchSize: samples,
         guidanceScale: guidance,
@@ -315,7 +322,7 @@ for (const scale of clipScales) {
       const images = await clipGuidedTextToImage(
         { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
         {
-          ...clipCommon,
+          ...oneRowCommon,
           prompt: prompt.caption,
           batchSize: samples,
           guidanceScale: 1,
@@ -351,7 +358,7 @@ await counted(`inpaint g${inpaintGuidance}`, async () => {
       keepMask[pixel] = (mask.data[pixel * 4] ?? 0) / 255
     }
     const [image] = await inpaint(models, {
-      ...common,
+      ...settingsAtGuidance(inpaintGuidance),
       prompt: item.caption,
       batchSize: 1,
       guidanceScale: inpaintGuidance,
@@ -398,7 +405,7 @@ writeFileSync(
     {
       preset,
       settings: common,
-      ...(clipSettingsDiffer ? { clipSettings: clipCommon } : {}),
+      ...(oneRowSettingsDiffer ? { oneRowSettings: oneRowCommon } : {}),
       sections: evaluationCounts,
     },
     null,

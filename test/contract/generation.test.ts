@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import {
   applyPreset,
+  baseRowsPerImage,
   generationDefaults,
   generationPresets,
   presetOf,
@@ -20,23 +21,19 @@ const notebookSettings: SamplingSettings = {
 
 describe('generation presets', () => {
   it('recognises the notebook defaults as Quality, and Quality adds no field', () => {
-    expect(presetOf(notebookSettings, 'classifier-free')).toBe('quality')
-    expect(applyPreset(notebookSettings, 'quality', 'classifier-free')).toEqual(notebookSettings)
+    expect(presetOf(notebookSettings, 2)).toBe('quality')
+    expect(applyPreset(notebookSettings, 'quality', 2)).toEqual(notebookSettings)
   })
 
   it('Fast sets every field it decides, and the result passes the one schema', () => {
-    const fast = applyPreset(notebookSettings, 'fast', 'classifier-free')
-    expect(presetOf(fast, 'classifier-free')).toBe('fast')
+    const fast = applyPreset(notebookSettings, 'fast', 2)
+    expect(presetOf(fast, 2)).toBe('fast')
     expect(fast.baseSampler).toBe(generationPresets.fast.settings.baseSampler)
     expect(zSamplingSettings.safeParse(fast).success).toBe(true)
   })
 
   it('going back from Fast to Quality removes the Fast-only fields', () => {
-    const back = applyPreset(
-      applyPreset(notebookSettings, 'fast', 'classifier-free'),
-      'quality',
-      'classifier-free',
-    )
+    const back = applyPreset(applyPreset(notebookSettings, 'fast', 2), 'quality', 2)
     expect(back).toEqual(notebookSettings)
     expect('guidanceCutoff' in back).toBe(false)
     expect('guidanceReuseBelow' in back).toBe(false)
@@ -44,29 +41,36 @@ describe('generation presets', () => {
 
   it('a changed field makes the combination custom', () => {
     expect(
-      presetOf(
-        { ...applyPreset(notebookSettings, 'fast', 'classifier-free'), baseRespacing: '30' },
-        'classifier-free',
-      ),
+      presetOf({ ...applyPreset(notebookSettings, 'fast', 2), baseRespacing: '30' }, 2),
     ).toBeNull()
-    expect(presetOf({ ...notebookSettings, baseSampler: 'ddim' }, 'classifier-free')).toBeNull()
+    expect(presetOf({ ...notebookSettings, baseSampler: 'ddim' }, 2)).toBeNull()
   })
 
   it('Fast sets its CLIP base steps for a CLIP-guided job, and is recognised by them', () => {
-    const clipSettings = generationPresets.fast.clipSettings
-    expect(clipSettings?.baseRespacing).toBeDefined()
-    expect(clipSettings?.baseRespacing).not.toBe(generationPresets.fast.settings.baseRespacing)
+    const oneRowSettings = generationPresets.fast.oneRowSettings
+    expect(oneRowSettings?.baseRespacing).toBeDefined()
+    expect(oneRowSettings?.baseRespacing).not.toBe(generationPresets.fast.settings.baseRespacing)
     const clipJob: SamplingSettings = { ...notebookSettings, guidanceMode: 'clip' }
-    const fast = applyPreset(clipJob, 'fast', 'clip')
-    expect(fast).toEqual({ ...applyPreset(clipJob, 'fast', 'classifier-free'), ...clipSettings })
+    const fast = applyPreset(clipJob, 'fast', 1)
+    expect(fast).toEqual({ ...applyPreset(clipJob, 'fast', 2), ...oneRowSettings })
     expect(zSamplingSettings.safeParse(fast).success).toBe(true)
-    expect(presetOf(fast, 'clip')).toBe('fast')
+    expect(presetOf(fast, 1)).toBe('fast')
     // The same settings under classifier-free guidance are a custom combination, and back.
-    expect(presetOf(fast, 'classifier-free')).toBeNull()
-    expect(presetOf(applyPreset(clipJob, 'fast', 'classifier-free'), 'clip')).toBeNull()
+    expect(presetOf(fast, 2)).toBeNull()
+    expect(presetOf(applyPreset(clipJob, 'fast', 2), 1)).toBeNull()
     // Quality is the notebooks' in both modes.
-    expect(presetSettings('quality', 'clip')).toEqual(presetSettings('quality', 'classifier-free'))
-    expect(presetOf(notebookSettings, 'clip')).toBe('quality')
+    expect(presetSettings('quality', 1)).toEqual(presetSettings('quality', 2))
+    expect(presetOf(notebookSettings, 1)).toBe('quality')
+  })
+
+  it('counts one base row per image under CLIP and at guidance 1, two otherwise', () => {
+    expect(baseRowsPerImage({ guidanceScale: 3 })).toBe(2)
+    expect(baseRowsPerImage({ guidanceMode: 'classifier-free', guidanceScale: 1 })).toBe(1)
+    expect(baseRowsPerImage({ guidanceScale: 0.5 })).toBe(2)
+    expect(baseRowsPerImage({ guidanceMode: 'clip', guidanceScale: 3 })).toBe(1)
+    const atOne = applyPreset({ ...notebookSettings, guidanceScale: 1 }, 'fast', 1)
+    expect(atOne.baseRespacing).toBe(generationPresets.fast.oneRowSettings?.baseRespacing)
+    expect(presetOf(atOne, baseRowsPerImage(atOne))).toBe('fast')
   })
 
   it('refuses out-of-range interval and start values with readable messages', () => {

@@ -3,7 +3,8 @@
  * (an empty models dir): the panel starts at Quality, Fast shows what it sets in words, a Fast job
  * runs the preset's step counts (seen in the queue's progress) and its result lands on the canvas,
  * the folded sampler settings make the choice Custom, Quality gives back the notebooks' settings
- * exactly, and under CLIP guidance Fast takes its CLIP base steps and gives them back after.
+ * exactly, and under CLIP guidance and at guidance 1 (one base row per image per step) Fast takes
+ * its one-row base steps and gives them back after.
  * Expected words and numbers come from contract/generation's presets, so the test holds when Fast
  * is retuned.
  */
@@ -200,7 +201,7 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
   it('runs Fast with CLIP guidance (the bundled CLIP) at its CLIP base steps', async () => {
     const form = panel()
     const steps = form.getByLabel('Steps', { exact: true })
-    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing ?? fast.baseRespacing
+    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? fast.baseRespacing
     await form.getByLabel('Guided by', { exact: true }).selectOption('clip')
     await speed().getByRole('radio', { name: 'Fast' }).check()
     const clipWords = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
@@ -267,5 +268,34 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     } finally {
       await next.close()
     }
+  })
+
+  it('runs Fast at guidance 1 at its one-row base steps, and gives its own back at the default', async () => {
+    const form = panel()
+    const steps = form.getByLabel('Steps', { exact: true })
+    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? fast.baseRespacing
+    await speed().getByRole('radio', { name: 'Fast' }).check()
+    await form.getByLabel('Guidance', { exact: true }).fill('1')
+    await expect.poll(() => steps.inputValue()).toBe(oneRowSteps)
+    await expect(checkedSpeed()).resolves.toBe('Fast')
+    const words = await speedWords()
+    expect(words).toBe(describePreset('fast', 'text-to-image', { guidanceScale: 1 }))
+    expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
+    await page.screenshot({ path: join(shots, 'fast-guidance-1.png') })
+    const job = await generate('a green square, guidance 1')
+    expect(job.settings).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
+    const stages = (await progressOf(page, job.id)).map((entry) => entry.replace(/ \d+\//, ' '))
+    expect(new Set(stages)).toEqual(
+      new Set([
+        `base ${respacingStepCount(oneRowSteps)}`,
+        `upsample ${respacingStepCount(fast.upsampleRespacing)}`,
+      ]),
+    )
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+    await form.getByRole('button', { name: /^Use the default for/ }).click()
+    await expect.poll(() => steps.inputValue()).toBe(fast.baseRespacing)
+    await expect(checkedSpeed()).resolves.toBe('Fast')
+    await expect(speedWords()).resolves.toBe(describePreset('fast', 'text-to-image'))
+    expect(pageErrors).toEqual([])
   })
 })

@@ -67,6 +67,7 @@ export interface PipelineHooks {
 export interface GenerationParams {
   prompt: string
   batchSize: number
+  /** Classifier-free guidance; at 1 the base runs the caption rows alone (see guidedStageModel). */
   guidanceScale: number
   /** e.g. "100" */
   baseRespacing: string
@@ -327,6 +328,8 @@ export function replaceKnownRegion(inputs: InpaintInputs, size: number): Denoise
  * Between the cutoff and guidanceReuseBelow · T the unconditional rows run at every other step:
  * a step after one that ran both halves runs the conditional rows alone and reuses that step's
  * direction cond − uncond (applyKeptGuidance).
+ * At scale 1 the guided eps uncond + 1 · (cond − uncond) is the conditional eps, so no step runs the
+ * unconditional rows: the same samples up to float32 rounding, at half the rows.
  */
 export function guidedStageModel(
   unet: GlideUNet,
@@ -338,7 +341,8 @@ export function guidedStageModel(
 ): StageModel {
   const size = unet.options.image_size
   const model = unguidedStageModel(unet, text, known)
-  const unguidedBelow = guidanceCutoff * unet.options.diffusion_steps
+  const unguidedBelow =
+    guidanceScale === 1 ? Number.POSITIVE_INFINITY : guidanceCutoff * unet.options.diffusion_steps
   const reuseBelow = guidanceReuseBelow * unet.options.diffusion_steps
   const conditional =
     unguidedBelow > 0 || reuseBelow > 0

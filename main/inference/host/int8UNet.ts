@@ -165,7 +165,7 @@ async function runCalibration(
     > &
       Partial<GenerationParams>,
     'fast',
-    'classifier-free',
+    2,
   )
   const inpaints = isInpaintKind(unet.kind)
   const runs = calibrationCaptions.length * (inpaints ? 2 : 1)

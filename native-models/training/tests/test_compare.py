@@ -45,7 +45,7 @@ if __name__ == "__main__":
     unittest.main()
 
 
-def run_folder(parent, name, settings, clip_settings=None):
+def run_folder(parent, name, settings, clip_settings=None, key="clipSettings"):
     """A run's folder as eval:mini writes it: score.json and unet-evaluations.json."""
     folder = os.path.join(parent, name)
     os.makedirs(folder)
@@ -57,7 +57,7 @@ def run_folder(parent, name, settings, clip_settings=None):
                    "sections": [{"section": "clip c3", "images": 2, "baseRows": 50,
                                  "upsampleRows": 6, "seconds": 1.0}]}
     if clip_settings is not None:
-        evaluations["clipSettings"] = clip_settings
+        evaluations[key] = clip_settings
     with open(os.path.join(folder, "unet-evaluations.json"), "w") as handle:
         json.dump(evaluations, handle)
     return folder
@@ -77,5 +77,21 @@ class TestPooling(unittest.TestCase):
                           "\n".join(compare.evaluation_lines("fast", evaluations)))
             # A run whose CLIP rows used other settings (or none recorded) is not pooled.
             older = run_folder(parent, "older", settings)
+            with self.assertRaises(SystemExit):
+                compare.load(f"{a},{older}")
+
+    def test_keeps_one_row_settings_apart_from_the_older_clip_settings(self):
+        settings = {"baseRespacing": "3,17+2-500"}
+        one_row = {"baseRespacing": "4,20+2-500"}
+        with tempfile.TemporaryDirectory() as parent:
+            a = run_folder(parent, "a", settings, one_row, key="oneRowSettings")
+            b = run_folder(parent, "b", settings, one_row, key="oneRowSettings")
+            rows, evaluations = compare.load(f"{a},{b}")
+            self.assertEqual(rows[("text2im", "relations", "clip", 3)]["counts"]["colour"], [6, 8])
+            self.assertIn("CLIP rows and guidance 1: " + json.dumps(one_row),
+                          "\n".join(compare.evaluation_lines("fast", evaluations)))
+            # The same fields recorded as clipSettings: that run's guidance-1 rows ran Fast's own
+            # steps, so it is not pooled.
+            older = run_folder(parent, "older", settings, one_row)
             with self.assertRaises(SystemExit):
                 compare.load(f"{a},{older}")

@@ -36,7 +36,7 @@ describe('CLI presets and speed flags', () => {
     }
     expect(settingsOf({})).toEqual(today)
     expect(settingsOf({ preset: 'quality' })).toEqual(today)
-    expect(presetOf(settingsOf({}), 'classifier-free')).toBe('quality')
+    expect(presetOf(settingsOf({}), 2)).toBe('quality')
   })
 
   it('--preset fast sets the Fast preset’s fields', () => {
@@ -54,12 +54,12 @@ describe('CLI presets and speed flags', () => {
       upsampleStart: preset.upsampleStart,
       unetPrecision: preset.unetPrecision,
     })
-    expect(presetOf(fast, 'classifier-free')).toBe('fast')
+    expect(presetOf(fast, 2)).toBe('fast')
   })
 
   it('--preset fast with --clip-guidance takes the preset’s CLIP base steps', () => {
     const clipFast = settingsOf({ preset: 'fast', 'clip-guidance': '3' })
-    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing
+    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing
     expect(clipSteps).toBeDefined()
     expect(clipFast).toMatchObject({
       guidanceMode: 'clip',
@@ -67,12 +67,24 @@ describe('CLI presets and speed flags', () => {
       baseRespacing: clipSteps,
       upsampleRespacing: generationPresets.fast.settings.upsampleRespacing,
     })
-    expect(presetOf(clipFast, 'clip')).toBe('fast')
+    expect(presetOf(clipFast, 1)).toBe('fast')
     // An explicit --steps still wins, and Quality is the notebook's 100 steps under CLIP too.
     expect(settingsOf({ preset: 'fast', 'clip-guidance': '3', steps: '40' })).toMatchObject({
       baseRespacing: '40',
     })
     expect(settingsOf({ 'clip-guidance': '3' })).toMatchObject({ baseRespacing: '100' })
+  })
+
+  it('--preset fast with --guidance 1 takes the one-row base steps too, and --guidance 2 does not', () => {
+    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing
+    const atOne = settingsOf({ preset: 'fast', guidance: '1' })
+    expect(atOne).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
+    expect(atOne).not.toHaveProperty('guidanceMode')
+    expect(presetOf(atOne, 1)).toBe('fast')
+    expect(settingsOf({ preset: 'fast', guidance: '2' })).toMatchObject({
+      baseRespacing: generationPresets.fast.settings.baseRespacing,
+    })
+    expect(settingsOf({ guidance: '1' })).toMatchObject({ baseRespacing: '100' })
   })
 
   it('lets explicit flags override the preset', () => {
@@ -97,10 +109,8 @@ describe('CLI presets and speed flags', () => {
       upsampleStart: 0.7,
       unetPrecision: 'float32',
     })
-    expect(presetOf(custom, 'classifier-free')).toBeNull()
-    expect(
-      presetOf(settingsOf({ preset: 'fast', precision: 'float32' }), 'classifier-free'),
-    ).toBeNull()
+    expect(presetOf(custom, 2)).toBeNull()
+    expect(presetOf(settingsOf({ preset: 'fast', precision: 'float32' }), 2)).toBeNull()
     // Without a preset, one flag adds one field to the notebook settings.
     expect(settingsOf({ sampler: 'dpm++2m' })).toMatchObject({
       baseSampler: 'dpm++2m',
@@ -153,7 +163,7 @@ describe('CLI presets and speed flags', () => {
     expect(usage).toContain(`--sampler ${fast.baseSampler}, --steps ${fast.baseRespacing}`)
     expect(usage).toContain(`--upsample-start ${fast.upsampleStart}`)
     expect(usage).toContain(
-      `with --clip-guidance: --steps ${generationPresets.fast.clipSettings?.baseRespacing}`,
+      `with --clip-guidance or --guidance 1: --steps ${generationPresets.fast.oneRowSettings?.baseRespacing}`,
     )
   })
 })
@@ -192,7 +202,7 @@ describe('generate --preset fast with the bundled GLIDE-mini', () => {
       string,
       unknown
     >
-    expect(presetOf(written, 'classifier-free')).toBe('fast')
+    expect(presetOf(written, 2)).toBe('fast')
     expect(written).toHaveProperty('baseRespacing', fast.baseRespacing)
     expect(written).toHaveProperty('unetPrecision', fast.unetPrecision)
     // GLIDE-mini ships its 8-bit copies: nothing is made, nothing falls back to float32.

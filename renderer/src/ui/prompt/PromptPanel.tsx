@@ -22,10 +22,11 @@ import type { JobView, PreferredModels } from '../useGlideState'
 import { DiceIcon } from '../editor/Icons'
 import {
   noUpsampler,
+  guidanceScaleOf,
   presetOfValues,
   shownGuidance,
   speedSettingsOf,
-  withGuidanceMode,
+  withGuidance,
   withPreset,
   type PromptProblem,
   type PromptValues,
@@ -255,10 +256,15 @@ function SpeedField({
       </div>
       <p className="prompt-hint speed-note" id={noteId}>
         {preset
-          ? describePreset(preset, mode, { upsampling, guidanceMode: values.guidanceMode })
+          ? describePreset(preset, mode, {
+              upsampling,
+              guidanceMode: values.guidanceMode,
+              guidanceScale: guidanceScaleOf(values),
+            })
           : describeSpeed(speedSettingsOf(values), mode, {
               upsampling,
               guidanceMode: values.guidanceMode,
+              guidanceScale: guidanceScaleOf(values),
             })}
       </p>
     </>
@@ -412,10 +418,9 @@ export function PromptPanel({
               value={values.guidanceMode}
               onChange={(event) =>
                 onChange(
-                  withGuidanceMode(
-                    values,
-                    event.target.value === 'clip' ? 'clip' : 'classifier-free',
-                  ),
+                  withGuidance(values, {
+                    guidanceMode: event.target.value === 'clip' ? 'clip' : 'classifier-free',
+                  }),
                 )
               }
             >
@@ -449,11 +454,12 @@ export function PromptPanel({
               aria-describedby={`${id}-guidance-note`}
               onKeyDown={keepKeys}
               onChange={(event) =>
-                onChange({
-                  ...values,
-                  guidanceScale: event.target.value,
-                  guidanceFollowsMode: false,
-                })
+                onChange(
+                  withGuidance(values, {
+                    guidanceScale: event.target.value,
+                    guidanceFollowsMode: false,
+                  }),
+                )
               }
             />
             <p className="prompt-hint" id={`${id}-guidance-note`}>
@@ -463,7 +469,7 @@ export function PromptPanel({
                 <button
                   type="button"
                   className="link"
-                  onClick={() => set('guidanceFollowsMode', true)}
+                  onClick={() => onChange(withGuidance(values, { guidanceFollowsMode: true }))}
                 >
                   Use the default for {modeNames[mode]} ({generationDefaults.guidanceByMode[mode]})
                 </button>

@@ -1,10 +1,12 @@
 import {
   applyPreset,
+  baseRowsPerImage,
   generationDefaults,
   presetOf,
   zRegionSettings,
   zSamplingSettings,
   zStrength,
+  type BaseRowsPerImage,
   type GenerationMode,
   type GuidanceMode,
   type PresetName,
@@ -236,13 +238,16 @@ export function rememberedDefaults(
   sampling: SamplingSettings,
   guidanceFollowsMode = false,
 ): GenerationDefaults {
-  // The next session starts with classifier-free guidance, so a preset is remembered in that form.
-  const preset = presetOf(sampling, sampling.guidanceMode ?? 'classifier-free')
-  const speed = preset ? applyPreset(sampling, preset, 'classifier-free') : sampling
-  const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = speed
   const guidanceScale = guidanceFollowsMode
     ? generationDefaults.sampling.guidanceScale
     : sampling.guidanceScale
+  // The next session starts with classifier-free guidance at this scale, so a preset is remembered
+  // in that form.
+  const preset = presetOf(sampling, baseRowsPerImage(sampling))
+  const speed = preset
+    ? applyPreset(sampling, preset, baseRowsPerImage({ guidanceScale }))
+    : sampling
+  const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = speed
   return {
     guidanceScale,
     baseRespacing,
@@ -286,24 +291,46 @@ export function speedSettingsOf(values: PromptValues): SpeedSettings {
   }
 }
 
+/**
+ * The classifier-free guidance the job gets (a half-typed value as NaN). Guidance that follows the
+ * mode is given as the text-to-image default: no mode's default is 1, so the base rows are the same.
+ */
+export function guidanceScaleOf(values: PromptValues): number {
+  return values.guidanceFollowsMode
+    ? generationDefaults.sampling.guidanceScale
+    : numberFrom(values.guidanceScale)
+}
+
+/** How many rows per image the job's base runs per step (1 under CLIP and at guidance 1). */
+export function baseRowsOfValues(values: PromptValues): BaseRowsPerImage {
+  return baseRowsPerImage({
+    guidanceMode: values.guidanceMode,
+    guidanceScale: guidanceScaleOf(values),
+  })
+}
+
 /** The preset the panel's values are exactly, or null when the user has made them custom. */
 export function presetOfValues(values: PromptValues): PresetName | null {
-  return presetOf(speedSettingsOf(values), values.guidanceMode)
+  return presetOf(speedSettingsOf(values), baseRowsOfValues(values))
 }
 
 /**
- * The values with another guidance mode. A preset stays chosen: its settings for the new mode
- * replace those for the old one (Fast takes more base steps under CLIP).
+ * The values with the guidance changed (its mode, scale, or following the mode's default). A
+ * preset stays chosen: when the base rows per step change, its settings for the new rows replace
+ * those for the old ones (Fast takes more base steps under CLIP and at guidance 1).
  */
-export function withGuidanceMode(values: PromptValues, guidanceMode: GuidanceMode): PromptValues {
+export function withGuidance(
+  values: PromptValues,
+  change: Partial<Pick<PromptValues, 'guidanceMode' | 'guidanceScale' | 'guidanceFollowsMode'>>,
+): PromptValues {
   const preset = presetOfValues(values)
-  const changed = { ...values, guidanceMode }
+  const changed = { ...values, ...change }
   return preset ? withPreset(changed, preset) : changed
 }
 
 /** The panel's values with a preset's settings applied (its absent fields emptied). */
 export function withPreset(values: PromptValues, name: PresetName): PromptValues {
-  const settings = applyPreset(speedSettingsOf(values), name, values.guidanceMode)
+  const settings = applyPreset(speedSettingsOf(values), name, baseRowsOfValues(values))
   return {
     ...values,
     steps: settings.baseRespacing,

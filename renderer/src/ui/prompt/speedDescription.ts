@@ -1,5 +1,6 @@
 import {
   applyPreset,
+  baseRowsPerImage,
   respacingStepCount,
   respacingParts,
   type GenerationMode,
@@ -71,10 +72,18 @@ function stepWords(respacing: string, noun: string): string {
   return words === '' ? `${count} ${noun}` : `${count} ${noun} (${words})`
 }
 
-/** Where the job guides, in words: classifier-free guidance's interval, or CLIP's every step. */
-function guidanceWords(settings: SpeedSettings, guidanceMode: GuidanceMode): string {
-  // CLIP guidance has no unconditional rows, so the interval and reuse settings change nothing.
+/**
+ * Where the job guides, in words: classifier-free guidance's interval, CLIP's every step, or the
+ * caption rows alone at guidance 1.
+ */
+function guidanceWords(
+  settings: SpeedSettings,
+  guidanceMode: GuidanceMode,
+  guidanceScale: number,
+): string {
+  // Neither runs unconditional rows, so the interval and reuse settings change nothing.
   if (guidanceMode === 'clip') return 'CLIP guidance at every step'
+  if (guidanceScale === 1) return 'guidance 1 (the caption rows alone, no unconditional rows)'
   const guidanceSpan = settings.guidanceCutoff
     ? `guidance above t = ${settings.guidanceCutoff} T`
     : 'guidance at every step'
@@ -89,6 +98,8 @@ export interface SpeedContext {
   /** false: the job stops at the base size, so the upsampler's settings do nothing. */
   upsampling?: boolean
   guidanceMode?: GuidanceMode
+  /** The job's classifier-free guidance (absent: not 1). */
+  guidanceScale?: number
 }
 
 /**
@@ -99,10 +110,14 @@ export interface SpeedContext {
 export function describeSpeed(
   settings: SpeedSettings,
   mode: GenerationMode,
-  { upsampling = true, guidanceMode = 'classifier-free' }: SpeedContext = {},
+  {
+    upsampling = true,
+    guidanceMode = 'classifier-free',
+    guidanceScale = Number.NaN,
+  }: SpeedContext = {},
 ): string {
   const base = samplerLabels[settings.baseSampler ?? notebookSampler('base', mode)]
-  const guidance = guidanceWords(settings, guidanceMode)
+  const guidance = guidanceWords(settings, guidanceMode, guidanceScale)
   const baseWords = `${base}, ${stepWords(settings.baseRespacing, 'base steps')}, ${guidance}`
   const precision =
     settings.unetPrecision === 'int8'
@@ -128,7 +143,10 @@ export function describePreset(
   const settings = applyPreset<SpeedSettings>(
     { baseRespacing: '', upsampleRespacing: '' },
     name,
-    context.guidanceMode ?? 'classifier-free',
+    baseRowsPerImage({
+      guidanceMode: context.guidanceMode,
+      guidanceScale: context.guidanceScale ?? Number.NaN,
+    }),
   )
   const words = describeSpeed(settings, mode, context)
   return name === 'quality' ? `GLIDE's notebook: ${words}` : words

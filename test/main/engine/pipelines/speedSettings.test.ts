@@ -110,6 +110,46 @@ describe('guidance cutoff', () => {
   })
 })
 
+describe('guidance at scale 1', () => {
+  it('runs the conditional rows alone at every step, drawing the same noise', async () => {
+    const models = smallModels('base', null)
+    const noise = new RecordingNoise()
+    await textToImage(models, { ...params, guidanceScale: 1 }, { noise })
+    const guidedNoise = new RecordingNoise()
+    await textToImage(smallModels('base', null), params, { noise: guidedNoise })
+
+    const calls = models.base.denoiseCalls
+    expect(calls.map((call) => call.timesteps[0])).toEqual(spaceTimesteps(1000, '10').reverse())
+    for (const call of calls) {
+      expect(call.x.length).toBe(2 * basePlane)
+      expect(call.text.batch).toBe(2)
+      expect(call.text.xfProj.every((v) => v > 0)).toBe(true)
+    }
+    expect(noise.draws.map((draw) => draw.length)).toEqual(
+      guidedNoise.draws.map((draw) => draw.length),
+    )
+  })
+
+  it('gives the pixels of the guided formula uncond + s · (cond − uncond) at s just above 1', async () => {
+    const alone = pixels(await textToImage(smallModels(), { ...params, guidanceScale: 1 }))
+    const formula = pixels(await textToImage(smallModels(), { ...params, guidanceScale: 1 + 1e-6 }))
+    const models = smallModels('base', null)
+    await textToImage(models, { ...params, guidanceScale: 1 + 1e-6 })
+    expect(models.base.denoiseCalls.every((call) => call.x.length === 4 * basePlane)).toBe(true)
+    expect(alone.length).toBe(formula.length)
+    let largest = 0
+    alone.forEach((image, index) => {
+      const other = formula[index] ?? new Uint8Array()
+      image.forEach((value, i) => {
+        largest = Math.max(largest, Math.abs(value - (other[i] ?? 0)))
+      })
+    })
+    expect(largest).toBeLessThanOrEqual(1)
+    const different = pixels(await textToImage(smallModels(), { ...params, guidanceScale: 2 }))
+    expect(different).not.toEqual(alone)
+  })
+})
+
 describe('guidance reuse', () => {
   /** Rows of each base call: 4 = both halves, 2 = the conditional rows alone. */
   async function baseRows(settings: Partial<GenerationParams>): Promise<[number, number][]> {

@@ -8,7 +8,7 @@ import {
   presetOfValues,
   rememberedDefaults,
   shownGuidance,
-  withGuidanceMode,
+  withGuidance,
   withPreset,
   withSavedDefaults,
   type PromptValues,
@@ -271,20 +271,48 @@ describe('speed presets in the panel', () => {
   })
 
   it('keep the chosen preset when the guidance mode changes, with its settings for that mode', () => {
-    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing
+    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing
     const fast = withPreset(start(), 'fast')
-    const clipFast = withGuidanceMode(fast, 'clip')
+    const clipFast = withGuidance(fast, { guidanceMode: 'clip' })
     expect(clipFast.steps).toBe(clipSteps)
     expect(presetOfValues(clipFast)).toBe('fast')
     expect(sampling(clipFast)).toMatchObject({ guidanceMode: 'clip', baseRespacing: clipSteps })
-    const back = withGuidanceMode(clipFast, 'classifier-free')
+    const back = withGuidance(clipFast, { guidanceMode: 'classifier-free' })
     expect(back).toEqual(fast)
     // Quality is the same in both modes; custom settings are kept as they are.
-    expect(withGuidanceMode(start(), 'clip')).toEqual({ ...start(), guidanceMode: 'clip' })
+    expect(withGuidance(start(), { guidanceMode: 'clip' })).toEqual({
+      ...start(),
+      guidanceMode: 'clip',
+    })
     const custom = { ...fast, steps: '30' }
-    expect(withGuidanceMode(custom, 'clip')).toEqual({ ...custom, guidanceMode: 'clip' })
+    expect(withGuidance(custom, { guidanceMode: 'clip' })).toEqual({
+      ...custom,
+      guidanceMode: 'clip',
+    })
     // Fast's classifier-free steps under CLIP are a custom combination.
     expect(presetOfValues({ ...fast, guidanceMode: 'clip' })).toBeNull()
+  })
+
+  it('keep the chosen preset when guidance goes to 1 and back, with its one-row steps at 1', () => {
+    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing
+    const fast = withPreset(start(), 'fast')
+    const atOne = withGuidance(fast, { guidanceScale: '1', guidanceFollowsMode: false })
+    expect(atOne.steps).toBe(oneRowSteps)
+    expect(presetOfValues(atOne)).toBe('fast')
+    expect(sampling(atOne)).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
+    // Typing on to 1.5 runs both rows again: Fast's own steps come back.
+    const typed = withGuidance(atOne, { guidanceScale: '1.5' })
+    expect(typed.steps).toBe(fast.steps)
+    expect(presetOfValues(typed)).toBe('fast')
+    // "Use the default" (3 or 5, never 1) does the same.
+    const followed = withGuidance(atOne, { guidanceFollowsMode: true })
+    expect(followed.steps).toBe(fast.steps)
+    expect(sampling(followed)).toEqual(sampling(fast))
+    // Fast's two-row steps at guidance 1 are a custom combination; Quality is the same at any scale.
+    expect(presetOfValues({ ...fast, guidanceScale: '1', guidanceFollowsMode: false })).toBeNull()
+    const quality = withGuidance(start(), { guidanceScale: '1', guidanceFollowsMode: false })
+    expect(quality.steps).toBe(start().steps)
+    expect(presetOfValues(quality)).toBe('quality')
   })
 
   it('start the next session at the preset or custom settings used last', () => {
@@ -297,10 +325,15 @@ describe('speed presets in the panel', () => {
     const fast = withPreset(start(), 'fast')
     expect(presetOfValues(remember(fast))).toBe('fast')
     // The next session starts classifier-free: Fast used under CLIP comes back as Fast.
-    const afterClip = remember(withGuidanceMode(fast, 'clip'))
+    const afterClip = remember(withGuidance(fast, { guidanceMode: 'clip' }))
     expect(afterClip.guidanceMode).toBe('classifier-free')
     expect(afterClip.steps).toBe(fast.steps)
     expect(presetOfValues(afterClip)).toBe('fast')
+    // Guidance is remembered, so Fast at guidance 1 comes back at 1 with its one-row steps.
+    const atOne = remember(withGuidance(fast, { guidanceScale: '1', guidanceFollowsMode: false }))
+    expect(atOne.guidanceScale).toBe('1')
+    expect(atOne.steps).toBe(generationPresets.fast.oneRowSettings?.baseRespacing)
+    expect(presetOfValues(atOne)).toBe('fast')
     const custom = remember({ ...fast, guidanceCutoff: '0.45' })
     expect(presetOfValues(custom)).toBeNull()
     expect(custom.guidanceCutoff).toBe('0.45')

@@ -45,7 +45,7 @@ describe('speed settings in words', () => {
   })
 
   it('say what Fast sets under CLIP guidance: its CLIP base steps, and no guidance interval', () => {
-    const clipSteps = generationPresets.fast.clipSettings?.baseRespacing ?? ''
+    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? ''
     const words = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
     expect(words).toContain(`${respacingStepCount(clipSteps)} base steps`)
     expect(words).toContain('CLIP guidance at every step')
@@ -53,6 +53,17 @@ describe('speed settings in words', () => {
     expect(words).not.toBe(describePreset('fast', 'text-to-image'))
     expect(describePreset('quality', 'text-to-image', { guidanceMode: 'clip' })).toBe(
       "GLIDE's notebook: Ancestral, 100 base steps, CLIP guidance at every step; upsampler DDIM, 27 steps (fast27)",
+    )
+  })
+
+  it('say what Fast sets at guidance 1: its one-row base steps, the caption rows alone', () => {
+    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? ''
+    const words = describePreset('fast', 'text-to-image', { guidanceScale: 1 })
+    expect(words).toContain(`${respacingStepCount(oneRowSteps)} base steps`)
+    expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
+    expect(words).not.toContain('guidance above')
+    expect(describePreset('fast', 'text-to-image', { guidanceScale: 2 })).toBe(
+      describePreset('fast', 'text-to-image'),
     )
   })
 
