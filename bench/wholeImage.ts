@@ -10,7 +10,7 @@
  *
  * With --clip-guidance S the images are CLIP-guided instead (GLIDE's clip_guided notebook: the base
  * unguided, a released-size noised CLIP's gradient at scale S every base step), each preset with
- * its CLIP-guided settings.
+ * its settings for one-row jobs (as with --settings '{"guidanceScale":1}').
  *
  * Usage: tsx bench/wholeImage.ts [--presets quality,fast] [--seed N] [--images N (default 2)]
  *                                 [--settings JSON (sampling settings over each preset's)]
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url'
 
 import {
   applyPreset,
+  baseRowsPerImage,
   generationDefaults,
   presetNames,
   stagePrecision,
@@ -138,10 +139,10 @@ async function runPreset(
   const clipPaths =
     clipGuidanceScale === undefined ? undefined : await ensureOfficialClip(console.error)
   const threads = appIntraOpThreads()
-  const settings: SamplingSettings = {
-    ...applyPreset({ ...generationDefaults.sampling, prompt, seed }, preset, clipPaths ? 1 : 2),
-    ...overrides,
-  }
+  const job = { ...generationDefaults.sampling, prompt, seed, ...overrides }
+  // The preset's settings for the job's base rows (--settings '{"guidanceScale":1}' runs one row).
+  const rows = clipPaths ? 1 : baseRowsPerImage(job)
+  const settings: SamplingSettings = { ...applyPreset(job, preset, rows), ...overrides }
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
   // first when the folder lacks it, which is timed apart from the load.
   const models = new ModelCache()
