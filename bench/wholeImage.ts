@@ -141,7 +141,7 @@ async function runPreset(
   const threads = appIntraOpThreads()
   const job = { ...generationDefaults.sampling, prompt, seed, ...overrides }
   // The preset's settings for the job's base rows (--settings '{"guidanceScale":1}' runs one row).
-  const rows = clipPaths ? 1 : baseRowsPerImage(job)
+  const rows = baseRowsPerImage({ ...job, ...(clipPaths ? { guidanceMode: 'clip' as const } : {}) })
   const settings: SamplingSettings = { ...applyPreset(job, preset, rows), ...overrides }
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
   // first when the folder lacks it, which is timed apart from the load.

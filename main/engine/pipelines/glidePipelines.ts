@@ -1,5 +1,10 @@
 import { GlideError } from '../../../contract/errors'
-import { zSamplingSettings, zStrength, type SamplerName } from '../../../contract/generation'
+import {
+  baseRowsPerImage,
+  zSamplingSettings,
+  zStrength,
+  type SamplerName,
+} from '../../../contract/generation'
 import { GaussianDiffusion, type DenoisedFn } from '../diffusion/gaussianDiffusion'
 import {
   applyGuidance,
@@ -342,7 +347,9 @@ export function guidedStageModel(
   const size = unet.options.image_size
   const model = unguidedStageModel(unet, text, known)
   const unguidedBelow =
-    guidanceScale === 1 ? Number.POSITIVE_INFINITY : guidanceCutoff * unet.options.diffusion_steps
+    baseRowsPerImage({ guidanceScale }) === 1
+      ? Number.POSITIVE_INFINITY
+      : guidanceCutoff * unet.options.diffusion_steps
   const reuseBelow = guidanceReuseBelow * unet.options.diffusion_steps
   const conditional =
     unguidedBelow > 0 || reuseBelow > 0

@@ -220,6 +220,11 @@ function SpeedField({
 }) {
   const preset = presetOfValues(values)
   const upsampling = values.upsampleModelId !== noUpsampler
+  const speedContext = {
+    upsampling,
+    guidanceMode: values.guidanceMode,
+    guidanceScale: guidanceScaleOf(values),
+  }
   const labelId = `${id}-speed-label`
   const noteId = `${id}-speed-note`
   const option = (key: string, label: string, selected: boolean, choose: (() => void) | null) => (
@@ -256,16 +261,8 @@ function SpeedField({
       </div>
       <p className="prompt-hint speed-note" id={noteId}>
         {preset
-          ? describePreset(preset, mode, {
-              upsampling,
-              guidanceMode: values.guidanceMode,
-              guidanceScale: guidanceScaleOf(values),
-            })
-          : describeSpeed(speedSettingsOf(values), mode, {
-              upsampling,
-              guidanceMode: values.guidanceMode,
-              guidanceScale: guidanceScaleOf(values),
-            })}
+          ? describePreset(preset, mode, speedContext)
+          : describeSpeed(speedSettingsOf(values), mode, speedContext)}
       </p>
     </>
   )

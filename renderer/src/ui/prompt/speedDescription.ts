@@ -83,7 +83,9 @@ function guidanceWords(
 ): string {
   // Neither runs unconditional rows, so the interval and reuse settings change nothing.
   if (guidanceMode === 'clip') return 'CLIP guidance at every step'
-  if (guidanceScale === 1) return 'guidance 1 (the caption rows alone, no unconditional rows)'
+  if (baseRowsPerImage({ guidanceScale }) === 1) {
+    return 'guidance 1 (the caption rows alone, no unconditional rows)'
+  }
   const guidanceSpan = settings.guidanceCutoff
     ? `guidance above t = ${settings.guidanceCutoff} T`
     : 'guidance at every step'
