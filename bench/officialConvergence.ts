@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     const settings: SamplingSettings = applyPreset(
       { ...generationDefaults.sampling, prompt, seed, upsampleModelId: null },
       name,
-      2,
+      'guided',
     )
     let modelRows = 0
     // The loop never disposes the models it is given; base is disposed once, after every preset.

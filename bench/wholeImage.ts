@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url'
 
 import {
   applyPreset,
-  baseRowsPerImage,
   generationDefaults,
+  presetCaseOf,
   presetNames,
   stagePrecision,
   type PresetName,
@@ -140,9 +140,12 @@ async function runPreset(
     clipGuidanceScale === undefined ? undefined : await ensureOfficialClip(console.error)
   const threads = appIntraOpThreads()
   const job = { ...generationDefaults.sampling, prompt, seed, ...overrides }
-  // The preset's settings for the job's base rows (--settings '{"guidanceScale":1}' runs one row).
-  const rows = baseRowsPerImage({ ...job, ...(clipPaths ? { guidanceMode: 'clip' as const } : {}) })
-  const settings: SamplingSettings = { ...applyPreset(job, preset, rows), ...overrides }
+  // The preset's settings for the job's case (--settings '{"guidanceScale":1}' runs one row).
+  const presetCase = presetCaseOf({
+    ...job,
+    ...(clipPaths ? { guidanceMode: 'clip' as const } : {}),
+  })
+  const settings: SamplingSettings = { ...applyPreset(job, preset, presetCase), ...overrides }
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
   // first when the folder lacks it, which is timed apart from the load.
   const models = new ModelCache()

@@ -311,6 +311,30 @@ export function baseRowsPerImage(job: {
   return job.guidanceMode === 'clip' || job.guidanceScale === 1 ? 1 : 2
 }
 
+/**
+ * Which of a preset's step layouts a job takes:
+ * - 'guided': classifier-free guidance up to its mode's default (3 for text to image, 5 for
+ *   inpainting), two rows per image per step;
+ * - 'strong-guidance': classifier-free guidance above its mode's default, two rows per step;
+ * - 'one-row': CLIP guidance, or classifier-free guidance at 1 (see baseRowsPerImage).
+ */
+export type PresetCase = 'guided' | 'strong-guidance' | 'one-row'
+
+/**
+ * The case of a job's preset. `mode` absent means text to image: the prompt panel's speed fields
+ * serve both modes and take its case.
+ */
+export function presetCaseOf(job: {
+  guidanceMode?: GuidanceMode | undefined
+  guidanceScale: number
+  mode?: GenerationMode | undefined
+}): PresetCase {
+  if (baseRowsPerImage(job) === 1) return 'one-row'
+  return job.guidanceScale > generationDefaults.guidanceByMode[job.mode ?? 'text-to-image']
+    ? 'strong-guidance'
+    : 'guided'
+}
+
 /** The settings a preset decides; null = absent from the settings (the notebooks' behaviour). */
 export interface PresetSettings {
   baseSampler: SamplerName | null
@@ -325,9 +349,10 @@ export interface PresetSettings {
 
 export interface GenerationPreset {
   label: string
+  /** The settings of the 'guided' case. */
   settings: PresetSettings
-  /** What the preset sets differently for a job whose base runs one row per image per step. */
-  oneRowSettings?: Partial<PresetSettings>
+  /** What the preset sets differently in the other cases. */
+  caseSettings?: Partial<Record<Exclude<PresetCase, 'guided'>, Partial<PresetSettings>>>
 }
 
 export const generationPresets: Record<PresetName, GenerationPreset> = {
@@ -356,39 +381,45 @@ export const generationPresets: Record<PresetName, GenerationPreset> = {
       upsampleStart: 0.4,
       unetPrecision: 'int8-upsampler',
     },
-    oneRowSettings: { baseRespacing: '4,20+2-500' },
+    caseSettings: {
+      // Strong guidance drew the two objects of a caption the same size with four fewer steps above
+      // 0.5 T (native-models/eval/results-presets.txt, eighth revision).
+      'strong-guidance': { baseRespacing: '3,21+2-500' },
+      'one-row': { baseRespacing: '4,20+2-500' },
+    },
   },
 }
 
 type PresetFields = keyof PresetSettings
 
-/** What preset `name` sets for a job whose base runs `rows` rows per image per step. */
-export function presetSettings(name: PresetName, rows: BaseRowsPerImage): PresetSettings {
+/** What preset `name` sets for a job of case `presetCase`. */
+export function presetSettings(name: PresetName, presetCase: PresetCase): PresetSettings {
   const preset: GenerationPreset = generationPresets[name]
-  return rows === 1 ? { ...preset.settings, ...preset.oneRowSettings } : preset.settings
+  if (presetCase === 'guided') return preset.settings
+  return { ...preset.settings, ...preset.caseSettings?.[presetCase] }
 }
 
-/** `settings` with the preset's fields for `rows` set (and its null fields removed). */
+/** `settings` with the preset's fields for `presetCase` set (and its null fields removed). */
 export function applyPreset<T extends Partial<Record<PresetFields, unknown>>>(
   settings: T,
   name: PresetName,
-  rows: BaseRowsPerImage,
+  presetCase: PresetCase,
 ): T {
   const result: Record<string, unknown> = { ...settings }
-  for (const [field, value] of Object.entries(presetSettings(name, rows))) {
+  for (const [field, value] of Object.entries(presetSettings(name, presetCase))) {
     if (value === null) delete result[field]
     else result[field] = value
   }
   return result as T
 }
 
-/** The preset whose fields for `rows` `settings` has exactly, or null for a custom combination. */
+/** The preset whose fields for `presetCase` `settings` has exactly, or null for a custom one. */
 export function presetOf(
   settings: Partial<Record<PresetFields, unknown>>,
-  rows: BaseRowsPerImage,
+  presetCase: PresetCase,
 ): PresetName | null {
   for (const name of presetNames) {
-    const matches = Object.entries(presetSettings(name, rows)).every(([field, value]) => {
+    const matches = Object.entries(presetSettings(name, presetCase)).every(([field, value]) => {
       const actual = settings[field as PresetFields]
       return value === null ? actual === undefined : actual === value
     })

@@ -13,10 +13,10 @@ import { GlideError, serializeError } from '../../contract/errors'
 import { describeIssues } from '../../contract/issues'
 import {
   applyPreset,
-  baseRowsPerImage,
   generationDefaults,
   generationLimits,
   generationPresets,
+  presetCaseOf,
   presetNames,
   randomSeed,
   samplerNames,
@@ -26,6 +26,7 @@ import {
   zSamplingSettings,
   zStrength,
   type GenerationMode,
+  type PresetCase,
   type PresetSettings,
   type RegionSettings,
   type SamplingSettings,
@@ -59,6 +60,16 @@ function presetFlag([field, value]: [string, unknown]): string {
   return `${presetFlags[field as keyof PresetSettings]} ${String(value)}`
 }
 
+type OtherCase = Exclude<PresetCase, 'guided'>
+
+/** When a preset's other cases (contract's presetCaseOf) apply, in flags. */
+const presetCaseFlags: Record<OtherCase, string> = {
+  'strong-guidance':
+    `with --guidance above ${generationDefaults.guidanceByMode['text-to-image']}` +
+    ` (inpaint: above ${generationDefaults.guidanceByMode.inpaint})`,
+  'one-row': 'with --clip-guidance or --guidance 1',
+}
+
 /** The usage lines of each preset: the flags it sets, three to a line. */
 function presetLines(): string {
   return presetNames
@@ -68,11 +79,10 @@ function presetLines(): string {
       if (flags.length < entries.length) flags.push("the rest as the notebooks'")
       const lines: string[] = []
       for (let i = 0; i < flags.length; i += 3) lines.push(flags.slice(i, i + 3).join(', '))
-      const oneRowFlags = Object.entries(generationPresets[name].oneRowSettings ?? {}).map(
-        presetFlag,
-      )
-      if (oneRowFlags.length > 0) {
-        lines.push(`with --clip-guidance or --guidance 1: ${oneRowFlags.join(', ')}`)
+      for (const [presetCase, when] of Object.entries(presetCaseFlags)) {
+        const caseSettings = generationPresets[name].caseSettings?.[presetCase as OtherCase]
+        const caseFlags = Object.entries(caseSettings ?? {}).map(presetFlag)
+        if (caseFlags.length > 0) lines.push(`${when}: ${caseFlags.join(', ')}`)
       }
       return lines.map((line, i) => `  ${(i === 0 ? name : '').padEnd(9)}${line}`).join('\n')
     })
@@ -220,7 +230,7 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
   const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset(
     {},
     preset.data,
-    baseRowsPerImage({ guidanceMode, guidanceScale }),
+    presetCaseOf({ guidanceMode, guidanceScale, mode }),
   )
   for (const [field, value] of Object.entries(explicit)) {
     if (value !== undefined) stageSettings[field as keyof PresetSettings] = value

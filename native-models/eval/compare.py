@@ -46,9 +46,11 @@ def load(folders):
             evaluations = run
             continue
         # clipSettings (older runs: the CLIP rows alone) and oneRowSettings (the CLIP rows and
-        # those at guidance 1) are kept apart: the guidance-1 rows of the two ran other steps.
+        # those at guidance 1) are kept apart: the guidance-1 rows of the two ran other steps. So
+        # are runs with strongGuidanceSettings (rows above their mode's default guidance) and
+        # older runs without, whose rows at guidance 5 ran the default steps.
         if any(run.get(key) != evaluations.get(key)
-               for key in ("settings", "clipSettings", "oneRowSettings")):
+               for key in ("settings", "clipSettings", "oneRowSettings", "strongGuidanceSettings")):
             raise SystemExit(f"{folder}: other settings than {folders.split(',')[0]}")
         for section in run["sections"]:
             match = [s for s in evaluations["sections"] if s["section"] == section["section"]]
@@ -123,6 +125,9 @@ def evaluation_lines(name, evaluations):
         lines.append(f"  CLIP rows: {json.dumps(evaluations['clipSettings'])}")
     if "oneRowSettings" in evaluations:
         lines.append(f"  CLIP rows and guidance 1: {json.dumps(evaluations['oneRowSettings'])}")
+    if "strongGuidanceSettings" in evaluations:
+        lines.append("  guidance above the mode's default: "
+                     f"{json.dumps(evaluations['strongGuidanceSettings'])}")
     for section in evaluations["sections"]:
         images = section["images"] or 1
         total = section["baseRows"] + section["upsampleRows"]

@@ -35,12 +35,13 @@ import { parseArgs } from 'node:util'
 import sharp from 'sharp'
 import {
   applyPreset,
-  baseRowsPerImage,
-  type BaseRowsPerImage,
+  presetCaseOf,
   zPresetName,
   zSamplerName,
   stagePrecision,
   zUNetPrecision,
+  type GenerationMode,
+  type PresetCase,
   type PresetName,
   type SamplingSettings,
 } from '../../contract/generation'
@@ -113,12 +114,12 @@ type StageSettings = Pick<
   | 'unetPrecision'
 >
 
-/** The preset's settings for jobs of `rows` base rows per image, with the tuning flags over them. */
-function stageSettings(rows: BaseRowsPerImage): StageSettings {
+/** The preset's settings for jobs of case `presetCase`, with the tuning flags over them. */
+function stageSettings(presetCase: PresetCase): StageSettings {
   const settings: StageSettings = applyPreset(
     { baseRespacing: '', upsampleRespacing: '', upsampleTemperature: 0.997 } as StageSettings,
     preset,
-    rows,
+    presetCase,
   )
   if (values.steps !== undefined) settings.baseRespacing = values.steps
   if (values['upsample-steps'] !== undefined) settings.upsampleRespacing = values['upsample-steps']
@@ -174,7 +175,10 @@ function evaluationTable(settings: StageSettings): string {
   const perImage = (rows: number, images: number) => (images > 0 ? rows / images : 0).toFixed(1)
   const lines = [
     `U-Net evaluations, preset ${preset}: ${JSON.stringify(settings)}`,
-    ...(oneRowSettingsDiffer ? [`CLIP rows and guidance 1: ${JSON.stringify(oneRowCommon)}`] : []),
+    ...(differs(oneRowCommon) ? [`CLIP rows and guidance 1: ${JSON.stringify(oneRowCommon)}`] : []),
+    ...(differs(strongGuidanceCommon)
+      ? [`guidance above the mode's default: ${JSON.stringify(strongGuidanceCommon)}`]
+      : []),
     `${'section'.padEnd(14)} ${'images'.padStart(6)} ${'base rows'.padStart(10)} ${'up rows'.padStart(9)} ${'total'.padStart(9)} ${'base/img'.padStart(9)} ${'up/img'.padStart(7)} ${'total/img'.padStart(9)} ${'seconds'.padStart(8)} ${'s/img'.padStart(6)}`,
   ]
   const all: EvaluationCount = {
@@ -267,15 +271,24 @@ const selectedPrompts = [...cases.prompts.entries()].filter(
   ([, prompt]) => !groups || groups.includes(prompt.group),
 )
 const unetCache = new ModelCache()
-const common = stageSettings(2)
+const common = stageSettings('guided')
 /**
- * The settings of the rows whose base runs one row per image per step (CLIP guidance, classifier-free
- * guidance 1): the preset may set some fields differently there (Fast does).
+ * The settings of the other preset cases (contract's presetCaseOf): the rows whose base runs one
+ * row per image per step (CLIP guidance, classifier-free guidance 1) and those guided above their
+ * mode's default. A preset may set some fields differently there (Fast does); they are recorded
+ * only when it does.
  */
-const oneRowCommon = stageSettings(1)
-const oneRowSettingsDiffer = JSON.stringify(oneRowCommon) !== JSON.stringify(common)
-const settingsAtGuidance = (guidanceScale: number): StageSettings =>
-  baseRowsPerImage({ guidanceScale }) === 1 ? oneRowCommon : common
+const oneRowCommon = stageSettings('one-row')
+const strongGuidanceCommon = stageSettings('strong-guidance')
+const differs = (settings: StageSettings) => JSON.stringify(settings) !== JSON.stringify(common)
+const caseSettingsRecord = {
+  ...(differs(oneRowCommon) ? { oneRowSettings: oneRowCommon } : {}),
+  ...(differs(strongGuidanceCommon) ? { strongGuidanceSettings: strongGuidanceCommon } : {}),
+}
+const settingsAtGuidance = (guidanceScale: number, mode: GenerationMode): StageSettings =>
+  ({ guided: common, 'strong-guidance': strongGuidanceCommon, 'one-row': oneRowCommon })[
+    presetCaseOf({ guidanceScale, mode })
+  ]
 const models = await loadModels()
 const items: object[] = []
 const started = performance.now()
@@ -286,7 +299,7 @@ for (const guidance of guidances) {
     for (const [index, prompt] of selectedPrompts) {
       const seed = 1000 + seedOffset + index
       const images = await textToImage(models, {
-        ...settingsAtGuidance(guidance),
+        ...settingsAtGuidance(guidance, 'text-to-image'),
         prompt: prompt.caption,
         batchSize: samples,
         guidanceScale: guidance,
@@ -358,7 +371,7 @@ await counted(`inpaint g${inpaintGuidance}`, async () => {
       keepMask[pixel] = (mask.data[pixel * 4] ?? 0) / 255
     }
     const [image] = await inpaint(models, {
-      ...settingsAtGuidance(inpaintGuidance),
+      ...settingsAtGuidance(inpaintGuidance, 'inpaint'),
       prompt: item.caption,
       batchSize: 1,
       guidanceScale: inpaintGuidance,
@@ -405,7 +418,7 @@ writeFileSync(
     {
       preset,
       settings: common,
-      ...(oneRowSettingsDiffer ? { oneRowSettings: oneRowCommon } : {}),
+      ...caseSettingsRecord,
       sections: evaluationCounts,
     },
     null,

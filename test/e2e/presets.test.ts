@@ -201,7 +201,8 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
   it('runs Fast with CLIP guidance (the bundled CLIP) at its CLIP base steps', async () => {
     const form = panel()
     const steps = form.getByLabel('Steps', { exact: true })
-    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? fast.baseRespacing
+    const clipSteps =
+      generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? fast.baseRespacing
     await form.getByLabel('Guided by', { exact: true }).selectOption('clip')
     await speed().getByRole('radio', { name: 'Fast' }).check()
     const clipWords = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
@@ -273,7 +274,8 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
   it('runs Fast at guidance 1 at its one-row base steps, and gives its own back at the default', async () => {
     const form = panel()
     const steps = form.getByLabel('Steps', { exact: true })
-    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? fast.baseRespacing
+    const oneRowSteps =
+      generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? fast.baseRespacing
     await speed().getByRole('radio', { name: 'Fast' }).check()
     await form.getByLabel('Guidance', { exact: true }).fill('1')
     await expect.poll(() => steps.inputValue()).toBe(oneRowSteps)
@@ -288,6 +290,36 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     expect(new Set(stages)).toEqual(
       new Set([
         `base ${respacingStepCount(oneRowSteps)}`,
+        `upsample ${respacingStepCount(fast.upsampleRespacing)}`,
+      ]),
+    )
+    await page.getByRole('button', { name: 'Discard', exact: true }).click()
+    await form.getByRole('button', { name: /^Use the default for/ }).click()
+    await expect.poll(() => steps.inputValue()).toBe(fast.baseRespacing)
+    await expect(checkedSpeed()).resolves.toBe('Fast')
+    await expect(speedWords()).resolves.toBe(describePreset('fast', 'text-to-image'))
+    expect(pageErrors).toEqual([])
+  })
+
+  it('runs Fast at guidance 5 at its strong-guidance base steps, and gives its own back at the default', async () => {
+    const form = panel()
+    const steps = form.getByLabel('Steps', { exact: true })
+    const strongSteps =
+      generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing ?? fast.baseRespacing
+    await speed().getByRole('radio', { name: 'Fast' }).check()
+    await form.getByLabel('Guidance', { exact: true }).fill('5')
+    await expect.poll(() => steps.inputValue()).toBe(strongSteps)
+    await expect(checkedSpeed()).resolves.toBe('Fast')
+    const words = await speedWords()
+    expect(words).toBe(describePreset('fast', 'text-to-image', { guidanceScale: 5 }))
+    expect(words).toContain(`${respacingStepCount(strongSteps)} base steps`)
+    await page.screenshot({ path: join(shots, 'fast-guidance-5.png') })
+    const job = await generate('a blue circle above a small red square, guidance 5')
+    expect(job.settings).toMatchObject({ guidanceScale: 5, baseRespacing: strongSteps })
+    const stages = (await progressOf(page, job.id)).map((entry) => entry.replace(/ \d+\//, ' '))
+    expect(new Set(stages)).toEqual(
+      new Set([
+        `base ${respacingStepCount(strongSteps)}`,
         `upsample ${respacingStepCount(fast.upsampleRespacing)}`,
       ]),
     )

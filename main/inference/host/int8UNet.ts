@@ -165,7 +165,7 @@ async function runCalibration(
     > &
       Partial<GenerationParams>,
     'fast',
-    2,
+    'guided',
   )
   const inpaints = isInpaintKind(unet.kind)
   const runs = calibrationCaptions.length * (inpaints ? 2 : 1)

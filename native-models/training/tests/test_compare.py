@@ -95,3 +95,18 @@ class TestPooling(unittest.TestCase):
             older = run_folder(parent, "older", settings, one_row)
             with self.assertRaises(SystemExit):
                 compare.load(f"{a},{older}")
+
+    def test_keeps_runs_with_strong_guidance_settings_apart_from_older_ones(self):
+        settings = {"baseRespacing": "3,17+2-500"}
+        strong = {"baseRespacing": "3,21+2-500"}
+        with tempfile.TemporaryDirectory() as parent:
+            a = run_folder(parent, "a", settings, strong, key="strongGuidanceSettings")
+            b = run_folder(parent, "b", settings, strong, key="strongGuidanceSettings")
+            rows, evaluations = compare.load(f"{a},{b}")
+            self.assertEqual(rows[("text2im", "relations", "clip", 3)]["counts"]["colour"], [6, 8])
+            self.assertIn("guidance above the mode's default: " + json.dumps(strong),
+                          "\n".join(compare.evaluation_lines("fast", evaluations)))
+            # An older run recorded no such settings: its rows at guidance 5 ran the default steps.
+            older = run_folder(parent, "older", settings)
+            with self.assertRaises(SystemExit):
+                compare.load(f"{a},{older}")

@@ -36,7 +36,7 @@ describe('CLI presets and speed flags', () => {
     }
     expect(settingsOf({})).toEqual(today)
     expect(settingsOf({ preset: 'quality' })).toEqual(today)
-    expect(presetOf(settingsOf({}), 2)).toBe('quality')
+    expect(presetOf(settingsOf({}), 'guided')).toBe('quality')
   })
 
   it('--preset fast sets the Fast preset’s fields', () => {
@@ -54,12 +54,12 @@ describe('CLI presets and speed flags', () => {
       upsampleStart: preset.upsampleStart,
       unetPrecision: preset.unetPrecision,
     })
-    expect(presetOf(fast, 2)).toBe('fast')
+    expect(presetOf(fast, 'guided')).toBe('fast')
   })
 
   it('--preset fast with --clip-guidance takes the preset’s CLIP base steps', () => {
     const clipFast = settingsOf({ preset: 'fast', 'clip-guidance': '3' })
-    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing
+    const clipSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     expect(clipSteps).toBeDefined()
     expect(clipFast).toMatchObject({
       guidanceMode: 'clip',
@@ -67,7 +67,7 @@ describe('CLI presets and speed flags', () => {
       baseRespacing: clipSteps,
       upsampleRespacing: generationPresets.fast.settings.upsampleRespacing,
     })
-    expect(presetOf(clipFast, 1)).toBe('fast')
+    expect(presetOf(clipFast, 'one-row')).toBe('fast')
     // An explicit --steps still wins, and Quality is the notebook's 100 steps under CLIP too.
     expect(settingsOf({ preset: 'fast', 'clip-guidance': '3', steps: '40' })).toMatchObject({
       baseRespacing: '40',
@@ -76,15 +76,36 @@ describe('CLI presets and speed flags', () => {
   })
 
   it('--preset fast with --guidance 1 takes the one-row base steps too, and --guidance 2 does not', () => {
-    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     const atOne = settingsOf({ preset: 'fast', guidance: '1' })
     expect(atOne).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
     expect(atOne).not.toHaveProperty('guidanceMode')
-    expect(presetOf(atOne, 1)).toBe('fast')
+    expect(presetOf(atOne, 'one-row')).toBe('fast')
     expect(settingsOf({ preset: 'fast', guidance: '2' })).toMatchObject({
       baseRespacing: generationPresets.fast.settings.baseRespacing,
     })
     expect(settingsOf({ guidance: '1' })).toMatchObject({ baseRespacing: '100' })
+  })
+
+  it('--preset fast above the mode’s default guidance takes the strong-guidance base steps', () => {
+    const strongSteps = generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing
+    expect(strongSteps).toBeDefined()
+    const atFive = settingsOf({ preset: 'fast', guidance: '5' })
+    expect(atFive).toMatchObject({ guidanceScale: 5, baseRespacing: strongSteps })
+    expect(presetOf(atFive, 'strong-guidance')).toBe('fast')
+    expect(settingsOf({ preset: 'fast', guidance: '3' })).toMatchObject({
+      baseRespacing: generationPresets.fast.settings.baseRespacing,
+    })
+    // Inpainting's default is 5: there Fast keeps its steps up to 5 and takes the others above.
+    const inpaint = (guidance?: string) =>
+      samplingSettings({ ...base, preset: 'fast', ...(guidance ? { guidance } : {}) }, 'inpaint')
+    expect(inpaint()).toMatchObject({
+      guidanceScale: 5,
+      baseRespacing: generationPresets.fast.settings.baseRespacing,
+    })
+    expect(inpaint('5').baseRespacing).toBe(generationPresets.fast.settings.baseRespacing)
+    expect(inpaint('6').baseRespacing).toBe(strongSteps)
+    expect(settingsOf({ guidance: '5' })).toMatchObject({ baseRespacing: '100' })
   })
 
   it('lets explicit flags override the preset', () => {
@@ -109,8 +130,8 @@ describe('CLI presets and speed flags', () => {
       upsampleStart: 0.7,
       unetPrecision: 'float32',
     })
-    expect(presetOf(custom, 2)).toBeNull()
-    expect(presetOf(settingsOf({ preset: 'fast', precision: 'float32' }), 2)).toBeNull()
+    expect(presetOf(custom, 'guided')).toBeNull()
+    expect(presetOf(settingsOf({ preset: 'fast', precision: 'float32' }), 'guided')).toBeNull()
     // Without a preset, one flag adds one field to the notebook settings.
     expect(settingsOf({ sampler: 'dpm++2m' })).toMatchObject({
       baseSampler: 'dpm++2m',
@@ -163,7 +184,10 @@ describe('CLI presets and speed flags', () => {
     expect(usage).toContain(`--sampler ${fast.baseSampler}, --steps ${fast.baseRespacing}`)
     expect(usage).toContain(`--upsample-start ${fast.upsampleStart}`)
     expect(usage).toContain(
-      `with --clip-guidance or --guidance 1: --steps ${generationPresets.fast.oneRowSettings?.baseRespacing}`,
+      `with --clip-guidance or --guidance 1: --steps ${generationPresets.fast.caseSettings?.['one-row']?.baseRespacing}`,
+    )
+    expect(usage).toContain(
+      `with --guidance above 3 (inpaint: above 5): --steps ${generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing}`,
     )
   })
 })
@@ -202,7 +226,7 @@ describe('generate --preset fast with the bundled GLIDE-mini', () => {
       string,
       unknown
     >
-    expect(presetOf(written, 2)).toBe('fast')
+    expect(presetOf(written, 'guided')).toBe('fast')
     expect(written).toHaveProperty('baseRespacing', fast.baseRespacing)
     expect(written).toHaveProperty('unetPrecision', fast.unetPrecision)
     // GLIDE-mini ships its 8-bit copies: nothing is made, nothing falls back to float32.

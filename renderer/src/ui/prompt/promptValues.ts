@@ -1,14 +1,14 @@
 import {
   applyPreset,
-  baseRowsPerImage,
   generationDefaults,
+  presetCaseOf,
   presetOf,
   zRegionSettings,
   zSamplingSettings,
   zStrength,
-  type BaseRowsPerImage,
   type GenerationMode,
   type GuidanceMode,
+  type PresetCase,
   type PresetName,
   type PresetSettings,
   type RegionSettings,
@@ -241,12 +241,14 @@ export function rememberedDefaults(
   const guidanceScale = guidanceFollowsMode
     ? generationDefaults.sampling.guidanceScale
     : sampling.guidanceScale
-  // The next session starts with classifier-free guidance at this scale, so a preset is remembered
-  // in that form.
-  const preset = presetOf(sampling, baseRowsPerImage(sampling))
-  const speed = preset
-    ? applyPreset(sampling, preset, baseRowsPerImage({ guidanceScale }))
-    : sampling
+  // The preset is recognised in the panel's case (guidance that follows the mode counts as the
+  // default), and remembered in the case of the next session, which starts with classifier-free
+  // guidance at this scale.
+  const preset = presetOf(
+    sampling,
+    presetCaseOf({ guidanceMode: sampling.guidanceMode, guidanceScale }),
+  )
+  const speed = preset ? applyPreset(sampling, preset, presetCaseOf({ guidanceScale })) : sampling
   const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = speed
   return {
     guidanceScale,
@@ -301,9 +303,12 @@ export function guidanceScaleOf(values: PromptValues): number {
     : numberFrom(values.guidanceScale)
 }
 
-/** How many rows per image the job's base runs per step (1 under CLIP and at guidance 1). */
-export function baseRowsOfValues(values: PromptValues): BaseRowsPerImage {
-  return baseRowsPerImage({
+/**
+ * The case of the panel's preset: its speed fields serve both modes and take text to image's case
+ * (contract's presetCaseOf), so a typed guidance above 3 takes the strong-guidance steps in either.
+ */
+export function presetCaseOfValues(values: PromptValues): PresetCase {
+  return presetCaseOf({
     guidanceMode: values.guidanceMode,
     guidanceScale: guidanceScaleOf(values),
   })
@@ -311,13 +316,13 @@ export function baseRowsOfValues(values: PromptValues): BaseRowsPerImage {
 
 /** The preset the panel's values are exactly, or null when the user has made them custom. */
 export function presetOfValues(values: PromptValues): PresetName | null {
-  return presetOf(speedSettingsOf(values), baseRowsOfValues(values))
+  return presetOf(speedSettingsOf(values), presetCaseOfValues(values))
 }
 
 /**
  * The values with the guidance changed (its mode, scale, or following the mode's default). A
- * preset stays chosen: when the base rows per step change, its settings for the new rows replace
- * those for the old ones (Fast takes more base steps under CLIP and at guidance 1).
+ * preset stays chosen: when the preset's case changes, its settings for the new case replace those
+ * for the old one (Fast takes more base steps under CLIP, at guidance 1 and above 3).
  */
 export function withGuidance(
   values: PromptValues,
@@ -330,7 +335,7 @@ export function withGuidance(
 
 /** The panel's values with a preset's settings applied (its absent fields emptied). */
 export function withPreset(values: PromptValues, name: PresetName): PromptValues {
-  const settings = applyPreset(speedSettingsOf(values), name, baseRowsOfValues(values))
+  const settings = applyPreset(speedSettingsOf(values), name, presetCaseOfValues(values))
   return {
     ...values,
     steps: settings.baseRespacing,

@@ -1,6 +1,7 @@
 import {
   applyPreset,
   baseRowsPerImage,
+  presetCaseOf,
   respacingStepCount,
   respacingParts,
   type GenerationMode,
@@ -145,7 +146,8 @@ export function describePreset(
   const settings = applyPreset<SpeedSettings>(
     { baseRespacing: '', upsampleRespacing: '' },
     name,
-    baseRowsPerImage({
+    // The panel's case: its fields serve both modes and take text to image's (presetCaseOfValues).
+    presetCaseOf({
       guidanceMode: context.guidanceMode,
       guidanceScale: context.guidanceScale ?? Number.NaN,
     }),

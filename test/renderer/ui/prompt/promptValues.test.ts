@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { generationDefaults, generationPresets } from '../../../../contract/generation'
+import {
+  generationDefaults,
+  generationPresets,
+  type GenerationMode,
+} from '../../../../contract/generation'
 import type { GenerationDefaults } from '../../../../contract/settings'
 import {
   checkPromptValues,
@@ -195,8 +199,8 @@ describe('prompt panel values', () => {
 })
 
 describe('speed presets in the panel', () => {
-  const sampling = (values: PromptValues) => {
-    const checked = checkPromptValues(values)
+  const sampling = (values: PromptValues, mode: GenerationMode = 'text-to-image') => {
+    const checked = checkPromptValues(values, mode)
     if (!checked.ok) throw new Error(checked.message)
     return checked.submission.sampling
   }
@@ -271,7 +275,7 @@ describe('speed presets in the panel', () => {
   })
 
   it('keep the chosen preset when the guidance mode changes, with its settings for that mode', () => {
-    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing
+    const clipSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     const fast = withPreset(start(), 'fast')
     const clipFast = withGuidance(fast, { guidanceMode: 'clip' })
     expect(clipFast.steps).toBe(clipSteps)
@@ -294,7 +298,7 @@ describe('speed presets in the panel', () => {
   })
 
   it('keep the chosen preset when guidance goes to 1 and back, with its one-row steps at 1', () => {
-    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     const fast = withPreset(start(), 'fast')
     const atOne = withGuidance(fast, { guidanceScale: '1', guidanceFollowsMode: false })
     expect(atOne.steps).toBe(oneRowSteps)
@@ -315,6 +319,31 @@ describe('speed presets in the panel', () => {
     expect(presetOfValues(quality)).toBe('quality')
   })
 
+  it('keep the chosen preset when guidance goes above 3 and back, with its strong-guidance steps', () => {
+    const strongSteps = generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing
+    const fast = withPreset(start(), 'fast')
+    const atFive = withGuidance(fast, { guidanceScale: '5', guidanceFollowsMode: false })
+    expect(atFive.steps).toBe(strongSteps)
+    expect(presetOfValues(atFive)).toBe('fast')
+    expect(sampling(atFive)).toMatchObject({ guidanceScale: 5, baseRespacing: strongSteps })
+    // The panel's fields serve both modes: a typed 5 takes the strong steps for inpainting too.
+    expect(sampling(atFive, 'inpaint')).toMatchObject({
+      guidanceScale: 5,
+      baseRespacing: strongSteps,
+    })
+    const typed = withGuidance(atFive, { guidanceScale: '3' })
+    expect(typed.steps).toBe(fast.steps)
+    expect(presetOfValues(typed)).toBe('fast')
+    // Following the mode's default keeps Fast's own steps, which inpainting at 5 was measured with.
+    const followed = withGuidance(atFive, { guidanceFollowsMode: true })
+    expect(followed.steps).toBe(fast.steps)
+    expect(sampling(followed, 'inpaint')).toMatchObject({
+      guidanceScale: 5,
+      baseRespacing: fast.steps,
+    })
+    expect(presetOfValues({ ...fast, guidanceScale: '5', guidanceFollowsMode: false })).toBeNull()
+  })
+
   it('start the next session at the preset or custom settings used last', () => {
     // The settings store merges what is remembered over what it holds (SettingsStore.applyPatch).
     let saved: GenerationDefaults = { ...generationDefaults.sampling }
@@ -332,8 +361,20 @@ describe('speed presets in the panel', () => {
     // Guidance is remembered, so Fast at guidance 1 comes back at 1 with its one-row steps.
     const atOne = remember(withGuidance(fast, { guidanceScale: '1', guidanceFollowsMode: false }))
     expect(atOne.guidanceScale).toBe('1')
-    expect(atOne.steps).toBe(generationPresets.fast.oneRowSettings?.baseRespacing)
+    expect(atOne.steps).toBe(generationPresets.fast.caseSettings?.['one-row']?.baseRespacing)
     expect(presetOfValues(atOne)).toBe('fast')
+    const atFive = remember(withGuidance(fast, { guidanceScale: '5', guidanceFollowsMode: false }))
+    expect(atFive.steps).toBe(
+      generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing,
+    )
+    expect(presetOfValues(atFive)).toBe('fast')
+    // An inpainting job whose guidance followed the mode (5) ran Fast's own steps, and is Fast.
+    const followedJob = sampling(fast, 'inpaint')
+    expect(followedJob.guidanceScale).toBe(5)
+    saved = { ...saved, ...rememberedDefaults(followedJob, true) }
+    const afterInpaint = initialPromptValues(saved, 1)
+    expect(afterInpaint.steps).toBe(fast.steps)
+    expect(presetOfValues(afterInpaint)).toBe('fast')
     const custom = remember({ ...fast, guidanceCutoff: '0.45' })
     expect(presetOfValues(custom)).toBeNull()
     expect(custom.guidanceCutoff).toBe('0.45')

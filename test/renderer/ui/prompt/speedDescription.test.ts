@@ -45,7 +45,7 @@ describe('speed settings in words', () => {
   })
 
   it('say what Fast sets under CLIP guidance: its CLIP base steps, and no guidance interval', () => {
-    const clipSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? ''
+    const clipSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? ''
     const words = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
     expect(words).toContain(`${respacingStepCount(clipSteps)} base steps`)
     expect(words).toContain('CLIP guidance at every step')
@@ -57,12 +57,26 @@ describe('speed settings in words', () => {
   })
 
   it('say what Fast sets at guidance 1: its one-row base steps, the caption rows alone', () => {
-    const oneRowSteps = generationPresets.fast.oneRowSettings?.baseRespacing ?? ''
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? ''
     const words = describePreset('fast', 'text-to-image', { guidanceScale: 1 })
     expect(words).toContain(`${respacingStepCount(oneRowSteps)} base steps`)
     expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
     expect(words).not.toContain('guidance above')
     expect(describePreset('fast', 'text-to-image', { guidanceScale: 2 })).toBe(
+      describePreset('fast', 'text-to-image'),
+    )
+  })
+
+  it('say what Fast sets above guidance 3: its strong-guidance base steps, guided as usual', () => {
+    const strongSteps =
+      generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing ?? ''
+    const words = describePreset('fast', 'text-to-image', { guidanceScale: 5 })
+    expect(words).toContain(`${respacingStepCount(strongSteps)} base steps`)
+    expect(words).toContain(
+      `guidance above t = ${generationPresets.fast.settings.guidanceCutoff} T`,
+    )
+    expect(words).not.toBe(describePreset('fast', 'text-to-image'))
+    expect(describePreset('fast', 'text-to-image', { guidanceScale: 3 })).toBe(
       describePreset('fast', 'text-to-image'),
     )
   })
