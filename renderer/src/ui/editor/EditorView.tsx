@@ -21,6 +21,7 @@ import { jobLabel } from '../prompt/QueueList'
 import {
   checkPromptValues,
   initialPromptValues,
+  recalledValues,
   rememberedDefaults,
   withSavedDefaults,
   type PromptProblem,
@@ -236,31 +237,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
   )
 
   const recall = useCallback((generation: GenerationInfo) => {
-    setValues((current) => ({
-      ...current,
-      prompt: generation.prompt,
-      seed: String(generation.seed),
-      newSeedEachRun: false,
-      guidanceScale: String(generation.guidanceScale),
-      guidanceFollowsMode: false,
-      guidanceMode: generation.guidanceMode ?? 'classifier-free',
-      clipGuidanceScale:
-        generation.clipGuidanceScale === undefined
-          ? current.clipGuidanceScale
-          : String(generation.clipGuidanceScale),
-      steps: generation.baseRespacing,
-      upsampleSteps: generation.upsampleRespacing,
-      upsampleTemperature: String(generation.upsampleTemperature),
-      baseSampler: generation.baseSampler ?? '',
-      guidanceCutoff:
-        generation.guidanceCutoff === undefined ? '' : String(generation.guidanceCutoff),
-      guidanceReuseBelow:
-        generation.guidanceReuseBelow === undefined ? '' : String(generation.guidanceReuseBelow),
-      upsampleSampler: generation.upsampleSampler ?? '',
-      upsampleStart: generation.upsampleStart === undefined ? '' : String(generation.upsampleStart),
-      unetPrecision: generation.unetPrecision ?? '',
-      modelId: generation.model,
-    }))
+    setValues((current) => recalledValues(current, generation))
   }, [])
 
   // Finished jobs become staged results on the document they were queued from.

@@ -16,6 +16,7 @@ import {
   type SamplingSettings,
   type UNetPrecision,
 } from '../../../../contract/generation'
+import type { GenerationInfo } from '../../../../contract/documents'
 import type { GenerationDefaults } from '../../../../contract/settings'
 
 /** The upsampler choice that means "stop at the base model's size". */
@@ -347,5 +348,42 @@ export function withPreset(values: PromptValues, name: PresetName): PromptValues
     upsampleSampler: settings.upsampleSampler ?? '',
     upsampleStart: settings.upsampleStart === undefined ? '' : String(settings.upsampleStart),
     unetPrecision: settings.unetPrecision ?? '',
+  }
+}
+
+/**
+ * The panel's values with a layer's settings recalled ("Use these settings"). A classifier-free
+ * layer made at its mode's default guidance comes back following the default, as its job ran: the
+ * panel then takes the preset case that job had (Fast's own steps for inpainting at 5, not those
+ * for a typed guidance above 3).
+ */
+export function recalledValues(current: PromptValues, generation: GenerationInfo): PromptValues {
+  const guidanceMode = generation.guidanceMode ?? 'classifier-free'
+  return {
+    ...current,
+    prompt: generation.prompt,
+    seed: String(generation.seed),
+    newSeedEachRun: false,
+    guidanceScale: String(generation.guidanceScale),
+    guidanceFollowsMode:
+      guidanceMode === 'classifier-free' &&
+      generation.guidanceScale === generationDefaults.guidanceByMode[generation.kind],
+    guidanceMode,
+    clipGuidanceScale:
+      generation.clipGuidanceScale === undefined
+        ? current.clipGuidanceScale
+        : String(generation.clipGuidanceScale),
+    steps: generation.baseRespacing,
+    upsampleSteps: generation.upsampleRespacing,
+    upsampleTemperature: String(generation.upsampleTemperature),
+    baseSampler: generation.baseSampler ?? '',
+    guidanceCutoff:
+      generation.guidanceCutoff === undefined ? '' : String(generation.guidanceCutoff),
+    guidanceReuseBelow:
+      generation.guidanceReuseBelow === undefined ? '' : String(generation.guidanceReuseBelow),
+    upsampleSampler: generation.upsampleSampler ?? '',
+    upsampleStart: generation.upsampleStart === undefined ? '' : String(generation.upsampleStart),
+    unetPrecision: generation.unetPrecision ?? '',
+    modelId: generation.model,
   }
 }

@@ -4,11 +4,13 @@ import {
   generationPresets,
   type GenerationMode,
 } from '../../../../contract/generation'
+import type { GenerationInfo } from '../../../../contract/documents'
 import type { GenerationDefaults } from '../../../../contract/settings'
 import {
   checkPromptValues,
   initialPromptValues,
   noUpsampler,
+  recalledValues,
   presetOfValues,
   rememberedDefaults,
   shownGuidance,
@@ -342,6 +344,36 @@ describe('speed presets in the panel', () => {
       baseRespacing: fast.steps,
     })
     expect(presetOfValues({ ...fast, guidanceScale: '5', guidanceFollowsMode: false })).toBeNull()
+  })
+
+  it('recall a layer into the preset its job had, a Fast inpainting at the default guidance too', () => {
+    const fast = withPreset(start(), 'fast')
+    const layerOf = (values: PromptValues, mode: GenerationMode): GenerationInfo => {
+      const job = sampling(values, mode)
+      return {
+        ...job,
+        kind: mode,
+        seed: 7,
+        batchIndex: 0,
+        model: 'glide-mini',
+        frame: { x: 0, y: 0, width: 256, height: 256 },
+      }
+    }
+    // Inpainting at its default (5) ran Fast's own steps: recalled, the panel shows Fast, and the
+    // job it gives is the layer's.
+    const inpaintLayer = layerOf(fast, 'inpaint')
+    expect(inpaintLayer).toMatchObject({ guidanceScale: 5, baseRespacing: fast.steps })
+    const recalled = recalledValues(withPreset(start(), 'quality'), inpaintLayer)
+    expect(presetOfValues(recalled)).toBe('fast')
+    const layerJob = { seed: 7, modelId: 'glide-mini' }
+    expect(sampling(recalled, 'inpaint')).toEqual({ ...sampling(fast, 'inpaint'), ...layerJob })
+    // A typed guidance above 3 ran the strong-guidance steps, and recalls as Fast at that guidance.
+    const atFive = withGuidance(fast, { guidanceScale: '5', guidanceFollowsMode: false })
+    const textLayer = layerOf(atFive, 'text-to-image')
+    const recalledText = recalledValues(start(), textLayer)
+    expect(recalledText).toMatchObject({ guidanceScale: '5', guidanceFollowsMode: false })
+    expect(presetOfValues(recalledText)).toBe('fast')
+    expect(sampling(recalledText)).toEqual({ ...sampling(atFive), ...layerJob })
   })
 
   it('start the next session at the preset or custom settings used last', () => {
