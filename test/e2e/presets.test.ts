@@ -271,25 +271,27 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     }
   })
 
-  it('runs Fast at guidance 1 at its one-row base steps, and gives its own back at the default', async () => {
+  /**
+   * Fast at a typed guidance: the panel shows the preset's steps for that guidance and says them,
+   * the job runs them, and "Use the default" gives Fast's own steps back.
+   */
+  async function runFastAtGuidance(guidance: number, caseSteps: string, prompt: string) {
     const form = panel()
     const steps = form.getByLabel('Steps', { exact: true })
-    const oneRowSteps =
-      generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? fast.baseRespacing
     await speed().getByRole('radio', { name: 'Fast' }).check()
-    await form.getByLabel('Guidance', { exact: true }).fill('1')
-    await expect.poll(() => steps.inputValue()).toBe(oneRowSteps)
+    await form.getByLabel('Guidance', { exact: true }).fill(String(guidance))
+    await expect.poll(() => steps.inputValue()).toBe(caseSteps)
     await expect(checkedSpeed()).resolves.toBe('Fast')
     const words = await speedWords()
-    expect(words).toBe(describePreset('fast', 'text-to-image', { guidanceScale: 1 }))
-    expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
-    await page.screenshot({ path: join(shots, 'fast-guidance-1.png') })
-    const job = await generate('a green square, guidance 1')
-    expect(job.settings).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
+    expect(words).toBe(describePreset('fast', 'text-to-image', { guidanceScale: guidance }))
+    expect(words).toContain(`${respacingStepCount(caseSteps)} base steps`)
+    await page.screenshot({ path: join(shots, `fast-guidance-${guidance}.png`) })
+    const job = await generate(prompt)
+    expect(job.settings).toMatchObject({ guidanceScale: guidance, baseRespacing: caseSteps })
     const stages = (await progressOf(page, job.id)).map((entry) => entry.replace(/ \d+\//, ' '))
     expect(new Set(stages)).toEqual(
       new Set([
-        `base ${respacingStepCount(oneRowSteps)}`,
+        `base ${respacingStepCount(caseSteps)}`,
         `upsample ${respacingStepCount(fast.upsampleRespacing)}`,
       ]),
     )
@@ -299,35 +301,24 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     await expect(checkedSpeed()).resolves.toBe('Fast')
     await expect(speedWords()).resolves.toBe(describePreset('fast', 'text-to-image'))
     expect(pageErrors).toEqual([])
+    return words
+  }
+
+  it('runs Fast at guidance 1 at its one-row base steps, and gives its own back at the default', async () => {
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
+    expect(oneRowSteps).toBeDefined()
+    const words = await runFastAtGuidance(1, oneRowSteps ?? '', 'a green square, guidance 1')
+    expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
   })
 
   it('runs Fast at guidance 5 at its strong-guidance base steps, and gives its own back at the default', async () => {
-    const form = panel()
-    const steps = form.getByLabel('Steps', { exact: true })
-    const strongSteps =
-      generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing ?? fast.baseRespacing
-    await speed().getByRole('radio', { name: 'Fast' }).check()
-    await form.getByLabel('Guidance', { exact: true }).fill('5')
-    await expect.poll(() => steps.inputValue()).toBe(strongSteps)
-    await expect(checkedSpeed()).resolves.toBe('Fast')
-    const words = await speedWords()
-    expect(words).toBe(describePreset('fast', 'text-to-image', { guidanceScale: 5 }))
-    expect(words).toContain(`${respacingStepCount(strongSteps)} base steps`)
-    await page.screenshot({ path: join(shots, 'fast-guidance-5.png') })
-    const job = await generate('a blue circle above a small red square, guidance 5')
-    expect(job.settings).toMatchObject({ guidanceScale: 5, baseRespacing: strongSteps })
-    const stages = (await progressOf(page, job.id)).map((entry) => entry.replace(/ \d+\//, ' '))
-    expect(new Set(stages)).toEqual(
-      new Set([
-        `base ${respacingStepCount(strongSteps)}`,
-        `upsample ${respacingStepCount(fast.upsampleRespacing)}`,
-      ]),
+    const strongSteps = generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing
+    expect(strongSteps).toBeDefined()
+    const words = await runFastAtGuidance(
+      5,
+      strongSteps ?? '',
+      'a blue circle above a small red square, guidance 5',
     )
-    await page.getByRole('button', { name: 'Discard', exact: true }).click()
-    await form.getByRole('button', { name: /^Use the default for/ }).click()
-    await expect.poll(() => steps.inputValue()).toBe(fast.baseRespacing)
-    await expect(checkedSpeed()).resolves.toBe('Fast')
-    await expect(speedWords()).resolves.toBe(describePreset('fast', 'text-to-image'))
-    expect(pageErrors).toEqual([])
+    expect(words).toContain(`guidance above t = ${fast.guidanceCutoff} T`)
   })
 })

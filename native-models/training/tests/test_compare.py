@@ -80,33 +80,29 @@ class TestPooling(unittest.TestCase):
             with self.assertRaises(SystemExit):
                 compare.load(f"{a},{older}")
 
-    def test_keeps_one_row_settings_apart_from_the_older_clip_settings(self):
+    def assert_pools_case_settings_and_refuses(self, key, label, case_settings, older_settings):
+        """Two runs with `key` recorded pool and print it under `label`; an older run does not."""
         settings = {"baseRespacing": "3,17+2-500"}
-        one_row = {"baseRespacing": "4,20+2-500"}
         with tempfile.TemporaryDirectory() as parent:
-            a = run_folder(parent, "a", settings, one_row, key="oneRowSettings")
-            b = run_folder(parent, "b", settings, one_row, key="oneRowSettings")
+            a = run_folder(parent, "a", settings, case_settings, key=key)
+            b = run_folder(parent, "b", settings, case_settings, key=key)
             rows, evaluations = compare.load(f"{a},{b}")
             self.assertEqual(rows[("text2im", "relations", "clip", 3)]["counts"]["colour"], [6, 8])
-            self.assertIn("CLIP rows and guidance 1: " + json.dumps(one_row),
+            self.assertIn(f"{label}: " + json.dumps(case_settings),
                           "\n".join(compare.evaluation_lines("fast", evaluations)))
-            # The same fields recorded as clipSettings: that run's guidance-1 rows ran Fast's own
-            # steps, so it is not pooled.
-            older = run_folder(parent, "older", settings, one_row)
+            older = run_folder(parent, "older", settings, older_settings)
             with self.assertRaises(SystemExit):
                 compare.load(f"{a},{older}")
 
+    def test_keeps_one_row_settings_apart_from_the_older_clip_settings(self):
+        # The same fields recorded as clipSettings: that run's guidance-1 rows ran Fast's own
+        # steps, so it is not pooled.
+        one_row = {"baseRespacing": "4,20+2-500"}
+        self.assert_pools_case_settings_and_refuses(
+            "oneRowSettings", "CLIP rows and guidance 1", one_row, one_row)
+
     def test_keeps_runs_with_strong_guidance_settings_apart_from_older_ones(self):
-        settings = {"baseRespacing": "3,17+2-500"}
-        strong = {"baseRespacing": "3,21+2-500"}
-        with tempfile.TemporaryDirectory() as parent:
-            a = run_folder(parent, "a", settings, strong, key="strongGuidanceSettings")
-            b = run_folder(parent, "b", settings, strong, key="strongGuidanceSettings")
-            rows, evaluations = compare.load(f"{a},{b}")
-            self.assertEqual(rows[("text2im", "relations", "clip", 3)]["counts"]["colour"], [6, 8])
-            self.assertIn("guidance above the mode's default: " + json.dumps(strong),
-                          "\n".join(compare.evaluation_lines("fast", evaluations)))
-            # An older run recorded no such settings: its rows at guidance 5 ran the default steps.
-            older = run_folder(parent, "older", settings)
-            with self.assertRaises(SystemExit):
-                compare.load(f"{a},{older}")
+        # An older run recorded no such settings: its rows at guidance 5 ran the default steps.
+        self.assert_pools_case_settings_and_refuses(
+            "strongGuidanceSettings", "guidance above the mode's default",
+            {"baseRespacing": "3,21+2-500"}, None)
