@@ -285,10 +285,13 @@ const caseSettingsRecord = {
   ...(differs(oneRowCommon) ? { oneRowSettings: oneRowCommon } : {}),
   ...(differs(strongGuidanceCommon) ? { strongGuidanceSettings: strongGuidanceCommon } : {}),
 }
+const settingsByCase: Record<PresetCase, StageSettings> = {
+  guided: common,
+  'strong-guidance': strongGuidanceCommon,
+  'one-row': oneRowCommon,
+}
 const settingsAtGuidance = (guidanceScale: number, mode: GenerationMode): StageSettings =>
-  ({ guided: common, 'strong-guidance': strongGuidanceCommon, 'one-row': oneRowCommon })[
-    presetCaseOf({ guidanceScale, mode })
-  ]
+  settingsByCase[presetCaseOf({ guidanceScale, mode })]
 const models = await loadModels()
 const items: object[] = []
 const started = performance.now()

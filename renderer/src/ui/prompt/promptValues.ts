@@ -337,8 +337,22 @@ export function withGuidance(
 /** The panel's values with a preset's settings applied (its absent fields emptied). */
 export function withPreset(values: PromptValues, name: PresetName): PromptValues {
   const settings = applyPreset(speedSettingsOf(values), name, presetCaseOfValues(values))
+  return { ...values, ...speedValuesOf(settings) }
+}
+
+type SpeedValueFields =
+  | 'steps'
+  | 'upsampleSteps'
+  | 'baseSampler'
+  | 'guidanceCutoff'
+  | 'guidanceReuseBelow'
+  | 'upsampleSampler'
+  | 'upsampleStart'
+  | 'unetPrecision'
+
+/** Speed settings as the panel's fields show them (an absent setting as an empty field). */
+function speedValuesOf(settings: SpeedSettings): Pick<PromptValues, SpeedValueFields> {
   return {
-    ...values,
     steps: settings.baseRespacing,
     upsampleSteps: settings.upsampleRespacing,
     baseSampler: settings.baseSampler ?? '',
@@ -373,17 +387,8 @@ export function recalledValues(current: PromptValues, generation: GenerationInfo
       generation.clipGuidanceScale === undefined
         ? current.clipGuidanceScale
         : String(generation.clipGuidanceScale),
-    steps: generation.baseRespacing,
-    upsampleSteps: generation.upsampleRespacing,
+    ...speedValuesOf(generation),
     upsampleTemperature: String(generation.upsampleTemperature),
-    baseSampler: generation.baseSampler ?? '',
-    guidanceCutoff:
-      generation.guidanceCutoff === undefined ? '' : String(generation.guidanceCutoff),
-    guidanceReuseBelow:
-      generation.guidanceReuseBelow === undefined ? '' : String(generation.guidanceReuseBelow),
-    upsampleSampler: generation.upsampleSampler ?? '',
-    upsampleStart: generation.upsampleStart === undefined ? '' : String(generation.upsampleStart),
-    unetPrecision: generation.unetPrecision ?? '',
     modelId: generation.model,
   }
 }
