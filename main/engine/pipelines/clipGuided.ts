@@ -147,7 +147,17 @@ async function clipGuidedGenerate(
   const baseSize = base.options.image_size
   const baseDiffusion = diffusionFor(base, params.baseRespacing)
   const baseText = await encodeCaptions(base, new Array<string>(rows).fill(params.prompt))
-  const textEmb = await clipTextEmbedding(clip, params.prompt, rows)
+  // At scale 0 the gradient moves nothing (mean + variance · 0 is the mean, bit for bit), so CLIP
+  // is not run: the unguided sample at the cost of the base alone.
+  const condFn =
+    params.clipGuidanceScale > 0
+      ? clipCondFn(
+          clip,
+          await clipTextEmbedding(clip, params.prompt, rows),
+          rows,
+          params.clipGuidanceScale,
+        )
+      : undefined
   const baseInpaint = inpaintInputs(source, baseSize, rows)
   const samples = await runSamplingLoop({
     diffusion: baseDiffusion,
@@ -156,7 +166,7 @@ async function clipGuidedGenerate(
     xT: noise.normal(rows * 3 * baseSize * baseSize),
     noise,
     model: unguidedStageModel(base, baseText, baseInpaint),
-    condFn: clipCondFn(clip, textEmb, rows, params.clipGuidanceScale),
+    ...(condFn ? { condFn } : {}),
     ...(source ? { denoisedFn: replaceKnownRegion(baseInpaint, baseSize) } : {}),
     onStep: reportSteps(hooks, 'base', baseSize),
     isCancelled,

@@ -22,6 +22,7 @@ import type { JobView, PreferredModels } from '../useGlideState'
 import { DiceIcon } from '../editor/Icons'
 import {
   noUpsampler,
+  clipGuidanceScaleOf,
   guidanceScaleOf,
   presetOfValues,
   shownGuidance,
@@ -224,6 +225,7 @@ function SpeedField({
     upsampling,
     guidanceMode: values.guidanceMode,
     guidanceScale: guidanceScaleOf(values),
+    clipGuidanceScale: clipGuidanceScaleOf(values),
   }
   const labelId = `${id}-speed-label`
   const noteId = `${id}-speed-note`
@@ -431,6 +433,7 @@ export function PromptPanel({
             <TextInputField
               label="CLIP guidance"
               {...textField('clipGuidanceScale')}
+              onValue={(value) => onChange(withGuidance(values, { clipGuidanceScale: value }))}
               type="number"
               min={limits.clipGuidanceScale.min}
               max={limits.clipGuidanceScale.max}

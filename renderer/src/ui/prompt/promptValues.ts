@@ -247,7 +247,11 @@ export function rememberedDefaults(
   // guidance at this scale.
   const preset = presetOf(
     sampling,
-    presetCaseOf({ guidanceMode: sampling.guidanceMode, guidanceScale }),
+    presetCaseOf({
+      guidanceMode: sampling.guidanceMode,
+      guidanceScale,
+      clipGuidanceScale: sampling.clipGuidanceScale,
+    }),
   )
   const speed = preset ? applyPreset(sampling, preset, presetCaseOf({ guidanceScale })) : sampling
   const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = speed
@@ -304,6 +308,11 @@ export function guidanceScaleOf(values: PromptValues): number {
     : numberFrom(values.guidanceScale)
 }
 
+/** The CLIP guidance the job gets under CLIP guidance (a half-typed value as NaN). */
+export function clipGuidanceScaleOf(values: PromptValues): number {
+  return numberFrom(values.clipGuidanceScale)
+}
+
 /**
  * The case of the panel's preset: its speed fields serve both modes and take text to image's case
  * (contract's presetCaseOf), so a typed guidance above 3 takes the strong-guidance steps in either.
@@ -312,6 +321,7 @@ export function presetCaseOfValues(values: PromptValues): PresetCase {
   return presetCaseOf({
     guidanceMode: values.guidanceMode,
     guidanceScale: guidanceScaleOf(values),
+    clipGuidanceScale: clipGuidanceScaleOf(values),
   })
 }
 
@@ -321,13 +331,18 @@ export function presetOfValues(values: PromptValues): PresetName | null {
 }
 
 /**
- * The values with the guidance changed (its mode, scale, or following the mode's default). A
+ * The values with the guidance changed (its mode, a scale, or following the mode's default). A
  * preset stays chosen: when the preset's case changes, its settings for the new case replace those
- * for the old one (Fast takes more base steps under CLIP, at guidance 1 and above 3).
+ * for the old one (Fast takes more base steps under CLIP, unguided and above guidance 3).
  */
 export function withGuidance(
   values: PromptValues,
-  change: Partial<Pick<PromptValues, 'guidanceMode' | 'guidanceScale' | 'guidanceFollowsMode'>>,
+  change: Partial<
+    Pick<
+      PromptValues,
+      'guidanceMode' | 'guidanceScale' | 'guidanceFollowsMode' | 'clipGuidanceScale'
+    >
+  >,
 ): PromptValues {
   const preset = presetOfValues(values)
   const changed = { ...values, ...change }

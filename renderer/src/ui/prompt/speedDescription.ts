@@ -79,11 +79,14 @@ function stepWords(respacing: string, noun: string): string {
  */
 function guidanceWords(
   settings: SpeedSettings,
-  guidanceMode: GuidanceMode,
-  guidanceScale: number,
+  { guidanceMode = 'classifier-free', guidanceScale = Number.NaN, clipGuidanceScale }: SpeedContext,
 ): string {
   // Neither runs unconditional rows, so the interval and reuse settings change nothing.
-  if (guidanceMode === 'clip') return 'CLIP guidance at every step'
+  if (guidanceMode === 'clip') {
+    return clipGuidanceScale === 0
+      ? 'CLIP guidance 0 (the caption rows alone, nothing steering them)'
+      : 'CLIP guidance at every step'
+  }
   if (baseRowsPerImage({ guidanceScale }) === 1) {
     return 'guidance 1 (the caption rows alone, no unconditional rows)'
   }
@@ -103,6 +106,8 @@ export interface SpeedContext {
   guidanceMode?: GuidanceMode
   /** The job's classifier-free guidance (absent: not 1). */
   guidanceScale?: number
+  /** The job's CLIP guidance (absent: the default, not 0). */
+  clipGuidanceScale?: number
 }
 
 /**
@@ -113,14 +118,11 @@ export interface SpeedContext {
 export function describeSpeed(
   settings: SpeedSettings,
   mode: GenerationMode,
-  {
-    upsampling = true,
-    guidanceMode = 'classifier-free',
-    guidanceScale = Number.NaN,
-  }: SpeedContext = {},
+  context: SpeedContext = {},
 ): string {
+  const { upsampling = true } = context
   const base = samplerLabels[settings.baseSampler ?? notebookSampler('base', mode)]
-  const guidance = guidanceWords(settings, guidanceMode, guidanceScale)
+  const guidance = guidanceWords(settings, context)
   const baseWords = `${base}, ${stepWords(settings.baseRespacing, 'base steps')}, ${guidance}`
   const precision =
     settings.unetPrecision === 'int8'
@@ -150,6 +152,7 @@ export function describePreset(
     presetCaseOf({
       guidanceMode: context.guidanceMode,
       guidanceScale: context.guidanceScale ?? Number.NaN,
+      clipGuidanceScale: context.clipGuidanceScale,
     }),
   )
   const words = describeSpeed(settings, mode, context)

@@ -210,6 +210,43 @@ describe('CLIP guidance', () => {
     expect((await clipTextEmbedding(clip, 'a red cube', 2)).length).toBe(64)
   })
 
+  it('runs no CLIP at scale 0, and gives the image a zero gradient gives', async () => {
+    const params = {
+      prompt: 'a red cube',
+      batchSize: 1,
+      guidanceScale: 1,
+      baseRespacing: '5',
+      upsampleRespacing: 'fast27',
+      upsampleTemperature: 0.997,
+      seed: 7,
+    }
+    let clipCalls = 0
+    const counting: NoisedClip = {
+      ...clip,
+      tokenizer: clip.tokenizer,
+      encodeText: (tokens, lens) => {
+        clipCalls += 1
+        return clip.encodeText(tokens, lens)
+      },
+      imageGradient: (x, t, emb) => {
+        clipCalls += 1
+        return clip.imageGradient(x, t, emb)
+      },
+    }
+    const atZero = await clipGuidedTextToImage(
+      { base, clip: counting },
+      { ...params, clipGuidanceScale: 0 },
+    )
+    expect(clipCalls).toBe(0)
+    // The smallest positive scale runs CLIP at every step and rounds to 0 in float32.
+    const zeroGradient = await clipGuidedTextToImage(
+      { base, clip: counting },
+      { ...params, clipGuidanceScale: Number.MIN_VALUE },
+    )
+    expect(clipCalls).toBe(1 + 5)
+    expect(atZero[0]?.data).toEqual(zeroGradient[0]?.data)
+  })
+
   for (const sampler of ['ddim', 'dpm++2m'] as const) {
     it(`with ${sampler} (condition_score) raises the CLIP similarity of the sample`, async () => {
       const params = {
