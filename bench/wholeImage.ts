@@ -10,7 +10,7 @@
  *
  * With --clip-guidance S the images are CLIP-guided instead (GLIDE's clip_guided notebook: the base
  * unguided, a released-size noised CLIP's gradient at scale S every base step), each preset with
- * its settings for CLIP-guided jobs (its unguided ones at --clip-guidance 0).
+ * its settings for one-row jobs (as with --settings '{"guidanceScale":1}').
  *
  * Usage: tsx bench/wholeImage.ts [--presets quality,fast] [--seed N] [--images N (default 2)]
  *                                 [--settings JSON (sampling settings over each preset's)]

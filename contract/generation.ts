@@ -281,12 +281,10 @@ export function randomSeed(random: () => number = Math.random): number {
  * to t = 0.2 T: stopping it at 0.5 T lost about 2 points of inpainting. It then starts the
  * upsampler from the low-res image noised to t = 0.4 T (3 DDIM steps, the upsampler in 8 bits on
  * CPU): 44 U-Net rows per image against Quality's 222 on GLIDE-mini (227 at the official size).
- * A CLIP-guided job runs no unconditional rows, so the same steps would cost 24 rows against
- * Quality's 122; there Fast takes 25 base steps instead, 4 of them below 0.5 T (28 rows), as
- * samples without classifier-free guidance decide object counts, shapes and sizes in that less
- * noisy half. Unguided, at classifier-free scale 1 (the caption rows alone: the engine leaves the
- * unconditional ones out) or at CLIP scale 0, every layout of up to 45 steps drew relations and
- * sizes 2 to 5 points short of Quality, so Fast takes 50 even steps there (53 rows).
+ * A CLIP-guided job runs no unconditional rows, nor does classifier-free guidance at scale 1 (the
+ * caption rows alone: the engine leaves the unconditional ones out), so the same steps would cost
+ * 24 rows against Quality's 122; there Fast takes 25 base steps instead, 4 of them below 0.5 T
+ * (28 rows), as unguided samples decide object counts, shapes and sizes in that less noisy half.
  * native-models/eval/results-presets.txt measures what that costs in accuracy, and why the other
  * samplers, step layouts and an 8-bit base lost there; the README's benchmarks give the time.
  */
@@ -318,11 +316,9 @@ export function baseRowsPerImage(job: {
  * - 'guided': classifier-free guidance up to its mode's default (3 for text to image, 5 for
  *   inpainting), two rows per image per step;
  * - 'strong-guidance': classifier-free guidance above its mode's default, two rows per step;
- * - 'clip-guided': CLIP guidance above scale 0, one row per step;
- * - 'unguided': classifier-free guidance at 1 or CLIP guidance at 0: the caption rows alone, one
- *   row per step, nothing steering them.
+ * - 'one-row': CLIP guidance, or classifier-free guidance at 1 (see baseRowsPerImage).
  */
-export type PresetCase = 'guided' | 'strong-guidance' | 'clip-guided' | 'unguided'
+export type PresetCase = 'guided' | 'strong-guidance' | 'one-row'
 
 /**
  * The case of a job's preset. `mode` absent means text to image: the prompt panel's speed fields
@@ -331,12 +327,9 @@ export type PresetCase = 'guided' | 'strong-guidance' | 'clip-guided' | 'unguide
 export function presetCaseOf(job: {
   guidanceMode?: GuidanceMode | undefined
   guidanceScale: number
-  /** Absent: the default (3). */
-  clipGuidanceScale?: number | undefined
   mode?: GenerationMode | undefined
 }): PresetCase {
-  if (job.guidanceMode === 'clip') return job.clipGuidanceScale === 0 ? 'unguided' : 'clip-guided'
-  if (job.guidanceScale === 1) return 'unguided'
+  if (baseRowsPerImage(job) === 1) return 'one-row'
   return job.guidanceScale > generationDefaults.guidanceByMode[job.mode ?? 'text-to-image']
     ? 'strong-guidance'
     : 'guided'
@@ -392,10 +385,7 @@ export const generationPresets: Record<PresetName, GenerationPreset> = {
       // Strong guidance drew the two objects of a caption the same size with four fewer steps above
       // 0.5 T (native-models/eval/results-presets.txt, eighth revision).
       'strong-guidance': { baseRespacing: '3,21+2-500' },
-      'clip-guided': { baseRespacing: '4,20+2-500' },
-      // Every layout of up to 45 steps left relations and sizes short without guidance (ninth
-      // revision).
-      unguided: { baseRespacing: '50' },
+      'one-row': { baseRespacing: '4,20+2-500' },
     },
   },
 }

@@ -67,8 +67,7 @@ const presetCaseFlags: Record<OtherCase, string> = {
   'strong-guidance':
     `with --guidance above ${generationDefaults.guidanceByMode['text-to-image']}` +
     ` (inpaint: above ${generationDefaults.guidanceByMode.inpaint})`,
-  'clip-guided': 'with --clip-guidance above 0',
-  unguided: 'with --guidance 1 or --clip-guidance 0',
+  'one-row': 'with --clip-guidance or --guidance 1',
 }
 
 /** The usage lines of each preset: the flags it sets, three to a line. */
@@ -228,15 +227,10 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
   }
   const guidanceMode = values['clip-guidance'] === undefined ? 'classifier-free' : 'clip'
   const guidanceScale = number(values.guidance, 'guidance', generationDefaults.guidanceByMode[mode])
-  const clipGuidanceScale = number(
-    values['clip-guidance'],
-    'clip-guidance',
-    generationDefaults.clipGuidanceScale,
-  )
   const stageSettings: Partial<Record<keyof PresetSettings, unknown>> = applyPreset(
     {},
     preset.data,
-    presetCaseOf({ guidanceMode, guidanceScale, clipGuidanceScale, mode }),
+    presetCaseOf({ guidanceMode, guidanceScale, mode }),
   )
   for (const [field, value] of Object.entries(explicit)) {
     if (value !== undefined) stageSettings[field as keyof PresetSettings] = value
@@ -252,7 +246,16 @@ export function samplingSettings(values: SamplingValues, mode: GenerationMode): 
     ),
     seed: number(values.seed, 'seed', randomSeed(), true),
     batchSize: number(values.batch, 'batch', defaults.batchSize, true),
-    ...(guidanceMode === 'classifier-free' ? {} : { guidanceMode, clipGuidanceScale }),
+    ...(guidanceMode === 'classifier-free'
+      ? {}
+      : {
+          guidanceMode,
+          clipGuidanceScale: number(
+            values['clip-guidance'],
+            'clip-guidance',
+            generationDefaults.clipGuidanceScale,
+          ),
+        }),
     ...(values.model ? { modelId: values.model } : {}),
     ...(values.upsampler
       ? { upsampleModelId: values.upsampler === 'none' ? null : values.upsampler }

@@ -28,15 +28,6 @@ COLUMNS = ["colour", "shape", "size", "position", "relation", "background", "cou
            "1-obj c+s", "1-obj pos", "in-mask", "outside", "success"]
 
 
-# The settings an eval run records for its rows outside the preset's default case (run.ts).
-CASE_SETTINGS = {
-    "clipSettings": "CLIP rows",
-    "oneRowSettings": "CLIP rows and guidance 1",
-    "strongGuidanceSettings": "guidance above the mode's default",
-    "clipGuidedSettings": "CLIP rows above scale 0",
-    "unguidedSettings": "guidance 1 and CLIP 0",
-}
-
 def load(folders):
     """One side of the comparison: the runs in a comma-separated list of folders, pooled (claim
     counts, images, U-Net rows and seconds added up per row and section)."""
@@ -54,11 +45,12 @@ def load(folders):
         if evaluations is None:
             evaluations = run
             continue
-        # Runs are pooled only when every preset case ran the same settings; older runs recorded
-        # other cases (CASE_SETTINGS: clipSettings, the CLIP rows alone; oneRowSettings, the CLIP
-        # rows and those at guidance 1), and a run without a case's key ran the default settings
-        # there.
-        if any(run.get(key) != evaluations.get(key) for key in ("settings", *CASE_SETTINGS)):
+        # clipSettings (older runs: the CLIP rows alone) and oneRowSettings (the CLIP rows and
+        # those at guidance 1) are kept apart: the guidance-1 rows of the two ran other steps. So
+        # are runs with strongGuidanceSettings (rows above their mode's default guidance) and
+        # older runs without, whose rows at guidance 5 ran the default steps.
+        if any(run.get(key) != evaluations.get(key)
+               for key in ("settings", "clipSettings", "oneRowSettings", "strongGuidanceSettings")):
             raise SystemExit(f"{folder}: other settings than {folders.split(',')[0]}")
         for section in run["sections"]:
             match = [s for s in evaluations["sections"] if s["section"] == section["section"]]
@@ -129,9 +121,13 @@ def paired_difference(pairs):
 
 def evaluation_lines(name, evaluations):
     lines = [f"{name}: preset {evaluations['preset']}, settings {json.dumps(evaluations['settings'])}"]
-    for key, label in CASE_SETTINGS.items():
-        if key in evaluations:
-            lines.append(f"  {label}: {json.dumps(evaluations[key])}")
+    if "clipSettings" in evaluations:
+        lines.append(f"  CLIP rows: {json.dumps(evaluations['clipSettings'])}")
+    if "oneRowSettings" in evaluations:
+        lines.append(f"  CLIP rows and guidance 1: {json.dumps(evaluations['oneRowSettings'])}")
+    if "strongGuidanceSettings" in evaluations:
+        lines.append("  guidance above the mode's default: "
+                     f"{json.dumps(evaluations['strongGuidanceSettings'])}")
     for section in evaluations["sections"]:
         images = section["images"] or 1
         total = section["baseRows"] + section["upsampleRows"]

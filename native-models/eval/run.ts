@@ -12,8 +12,8 @@
  *                        [--upsample-start S] [--precision float32|int8-upsampler|int8]
  *
  * `--preset` applies contract/generation.ts's preset (applyPreset) to every text-to-image, CLIP
- * and inpaint run, each row with the preset's settings for its case (contract's presetCaseOf:
- * guidance above the mode's default, CLIP rows, guidance 1 and CLIP 0); quality (the default) is the
+ * and inpaint run (the CLIP rows and those at guidance 1, whose base runs one row per image per
+ * step, get its settings for such jobs); quality (the default) is the
  * notebooks' settings, so the default run is the one the release tables were made with. The flags after it override one field of the preset each (for
  * tuning; `--upsample-start model` removes the preset's start, so the upsampler starts where the
  * notebooks and the model folder's sampling hint have it). The U-Nets load as the inference host loads them (ModelCache): Fast's int8 runs each
@@ -175,9 +175,10 @@ function evaluationTable(settings: StageSettings): string {
   const perImage = (rows: number, images: number) => (images > 0 ? rows / images : 0).toFixed(1)
   const lines = [
     `U-Net evaluations, preset ${preset}: ${JSON.stringify(settings)}`,
-    ...otherCases
-      .filter(([presetCase]) => differs(settingsByCase[presetCase]))
-      .map(([presetCase, , label]) => `${label}: ${JSON.stringify(settingsByCase[presetCase])}`),
+    ...(differs(oneRowCommon) ? [`CLIP rows and guidance 1: ${JSON.stringify(oneRowCommon)}`] : []),
+    ...(differs(strongGuidanceCommon)
+      ? [`guidance above the mode's default: ${JSON.stringify(strongGuidanceCommon)}`]
+      : []),
     `${'section'.padEnd(14)} ${'images'.padStart(6)} ${'base rows'.padStart(10)} ${'up rows'.padStart(9)} ${'total'.padStart(9)} ${'base/img'.padStart(9)} ${'up/img'.padStart(7)} ${'total/img'.padStart(9)} ${'seconds'.padStart(8)} ${'s/img'.padStart(6)}`,
   ]
   const all: EvaluationCount = {
@@ -272,33 +273,25 @@ const selectedPrompts = [...cases.prompts.entries()].filter(
 const unetCache = new ModelCache()
 const common = stageSettings('guided')
 /**
- * The settings of the other preset cases (contract's presetCaseOf): the rows guided above their
- * mode's default, the CLIP rows above scale 0, and the unguided rows (classifier-free guidance 1,
- * CLIP 0). A preset may set some fields differently there (Fast does); they are recorded only when
- * it does.
+ * The settings of the other preset cases (contract's presetCaseOf): the rows whose base runs one
+ * row per image per step (CLIP guidance, classifier-free guidance 1) and those guided above their
+ * mode's default. A preset may set some fields differently there (Fast does); they are recorded
+ * only when it does.
  */
+const oneRowCommon = stageSettings('one-row')
+const strongGuidanceCommon = stageSettings('strong-guidance')
+const differs = (settings: StageSettings) => JSON.stringify(settings) !== JSON.stringify(common)
+const caseSettingsRecord = {
+  ...(differs(oneRowCommon) ? { oneRowSettings: oneRowCommon } : {}),
+  ...(differs(strongGuidanceCommon) ? { strongGuidanceSettings: strongGuidanceCommon } : {}),
+}
 const settingsByCase: Record<PresetCase, StageSettings> = {
   guided: common,
-  'strong-guidance': stageSettings('strong-guidance'),
-  'clip-guided': stageSettings('clip-guided'),
-  unguided: stageSettings('unguided'),
+  'strong-guidance': strongGuidanceCommon,
+  'one-row': oneRowCommon,
 }
-const differs = (settings: StageSettings) => JSON.stringify(settings) !== JSON.stringify(common)
-/** The other cases' settings as the JSON output records them, and how the table names them. */
-const otherCases = [
-  ['strong-guidance', 'strongGuidanceSettings', "guidance above the mode's default"],
-  ['clip-guided', 'clipGuidedSettings', 'CLIP rows above scale 0'],
-  ['unguided', 'unguidedSettings', 'guidance 1 and CLIP 0'],
-] as const
-const caseSettingsRecord = Object.fromEntries(
-  otherCases
-    .filter(([presetCase]) => differs(settingsByCase[presetCase]))
-    .map(([presetCase, key]) => [key, settingsByCase[presetCase]]),
-)
 const settingsAtGuidance = (guidanceScale: number, mode: GenerationMode): StageSettings =>
   settingsByCase[presetCaseOf({ guidanceScale, mode })]
-const settingsAtClipScale = (clipGuidanceScale: number): StageSettings =>
-  settingsByCase[presetCaseOf({ guidanceMode: 'clip', guidanceScale: 1, clipGuidanceScale })]
 const models = await loadModels()
 const items: object[] = []
 const started = performance.now()
@@ -345,7 +338,7 @@ for (const scale of clipScales) {
       const images = await clipGuidedTextToImage(
         { base: models.base, ...(models.upsampler ? { upsampler: models.upsampler } : {}), clip },
         {
-          ...settingsAtClipScale(scale),
+          ...oneRowCommon,
           prompt: prompt.caption,
           batchSize: samples,
           guidanceScale: 1,

@@ -51,19 +51,19 @@ describe('generation presets', () => {
   })
 
   it('Fast sets its CLIP base steps for a CLIP-guided job, and is recognised by them', () => {
-    const clipSettings = generationPresets.fast.caseSettings?.['clip-guided']
-    expect(clipSettings?.baseRespacing).toBeDefined()
-    expect(clipSettings?.baseRespacing).not.toBe(generationPresets.fast.settings.baseRespacing)
+    const oneRowSettings = generationPresets.fast.caseSettings?.['one-row']
+    expect(oneRowSettings?.baseRespacing).toBeDefined()
+    expect(oneRowSettings?.baseRespacing).not.toBe(generationPresets.fast.settings.baseRespacing)
     const clipJob: SamplingSettings = { ...notebookSettings, guidanceMode: 'clip' }
-    const fast = applyPreset(clipJob, 'fast', 'clip-guided')
-    expect(fast).toEqual({ ...applyPreset(clipJob, 'fast', 'guided'), ...clipSettings })
+    const fast = applyPreset(clipJob, 'fast', 'one-row')
+    expect(fast).toEqual({ ...applyPreset(clipJob, 'fast', 'guided'), ...oneRowSettings })
     expect(zSamplingSettings.safeParse(fast).success).toBe(true)
-    expect(presetOf(fast, 'clip-guided')).toBe('fast')
+    expect(presetOf(fast, 'one-row')).toBe('fast')
     // The same settings under classifier-free guidance are a custom combination, and back.
     expect(presetOf(fast, 'guided')).toBeNull()
-    expect(presetOf(applyPreset(clipJob, 'fast', 'guided'), 'clip-guided')).toBeNull()
+    expect(presetOf(applyPreset(clipJob, 'fast', 'guided'), 'one-row')).toBeNull()
     // Quality is the notebooks' in every case.
-    for (const presetCase of ['clip-guided', 'unguided', 'strong-guidance'] as const) {
+    for (const presetCase of ['one-row', 'strong-guidance'] as const) {
       expect(presetSettings('quality', presetCase)).toEqual(presetSettings('quality', 'guided'))
       expect(presetOf(notebookSettings, presetCase)).toBe('quality')
     }
@@ -91,27 +91,11 @@ describe('generation presets', () => {
     expect(baseRowsPerImage({ guidanceMode: 'classifier-free', guidanceScale: 1 })).toBe(1)
     expect(baseRowsPerImage({ guidanceScale: 0.5 })).toBe(2)
     expect(baseRowsPerImage({ guidanceMode: 'clip', guidanceScale: 3 })).toBe(1)
-  })
-
-  it('gives Fast its unguided steps at guidance 1 and at CLIP 0, and only the base steps differ', () => {
-    const unguided = generationPresets.fast.caseSettings?.unguided
-    expect(unguided?.baseRespacing).toBe('50')
-    const atOne = applyPreset({ ...notebookSettings, guidanceScale: 1 }, 'fast', 'unguided')
-    expect(atOne).toEqual({
-      ...applyPreset(notebookSettings, 'fast', 'guided'),
-      guidanceScale: 1,
-      ...unguided,
-    })
+    const atOne = applyPreset({ ...notebookSettings, guidanceScale: 1 }, 'fast', 'one-row')
+    expect(atOne.baseRespacing).toBe(
+      generationPresets.fast.caseSettings?.['one-row']?.baseRespacing,
+    )
     expect(presetOf(atOne, presetCaseOf(atOne))).toBe('fast')
-    const clipZero: SamplingSettings = {
-      ...notebookSettings,
-      guidanceMode: 'clip',
-      clipGuidanceScale: 0,
-    }
-    const fastAtZero = applyPreset(clipZero, 'fast', presetCaseOf(clipZero))
-    expect(fastAtZero.baseRespacing).toBe(unguided?.baseRespacing)
-    expect(zSamplingSettings.safeParse(fastAtZero).success).toBe(true)
-    expect(presetOf(fastAtZero, 'clip-guided')).toBeNull()
   })
 
   it("picks a job's preset case from its guidance and mode", () => {
@@ -122,17 +106,9 @@ describe('generation presets', () => {
     expect(presetCaseOf({ guidanceScale: 5, mode: 'inpaint' })).toBe('guided')
     expect(presetCaseOf({ guidanceScale: 6, mode: 'inpaint' })).toBe('strong-guidance')
     expect(presetCaseOf({ guidanceScale: 0.5 })).toBe('guided')
-    expect(presetCaseOf({ guidanceScale: 1, mode: 'inpaint' })).toBe('unguided')
-    // CLIP guidance runs one row whatever its classifier-free scale says; at 0 nothing steers it.
-    expect(presetCaseOf({ guidanceMode: 'clip', guidanceScale: 5 })).toBe('clip-guided')
-    expect(presetCaseOf({ guidanceMode: 'clip', guidanceScale: 1, clipGuidanceScale: 3 })).toBe(
-      'clip-guided',
-    )
-    expect(presetCaseOf({ guidanceMode: 'clip', guidanceScale: 3, clipGuidanceScale: 0 })).toBe(
-      'unguided',
-    )
-    // A CLIP scale without CLIP guidance changes nothing.
-    expect(presetCaseOf({ guidanceScale: 3, clipGuidanceScale: 0 })).toBe('guided')
+    expect(presetCaseOf({ guidanceScale: 1, mode: 'inpaint' })).toBe('one-row')
+    // CLIP guidance runs one row whatever its classifier-free scale says.
+    expect(presetCaseOf({ guidanceMode: 'clip', guidanceScale: 5 })).toBe('one-row')
   })
 
   it('refuses out-of-range interval and start values with readable messages', () => {

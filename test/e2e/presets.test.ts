@@ -3,8 +3,8 @@
  * (an empty models dir): the panel starts at Quality, Fast shows what it sets in words, a Fast job
  * runs the preset's step counts (seen in the queue's progress) and its result lands on the canvas,
  * the folded sampler settings make the choice Custom, Quality gives back the notebooks' settings
- * exactly, and under CLIP guidance, unguided (guidance 1, CLIP 0) and above guidance 3 Fast takes
- * its base steps for that case and gives them back after.
+ * exactly, and under CLIP guidance and at guidance 1 (one base row per image per step) Fast takes
+ * its one-row base steps and gives them back after.
  * Expected words and numbers come from contract/generation's presets, so the test holds when Fast
  * is retuned.
  */
@@ -202,26 +202,24 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     const form = panel()
     const steps = form.getByLabel('Steps', { exact: true })
     const clipSteps =
-      generationPresets.fast.caseSettings?.['clip-guided']?.baseRespacing ?? fast.baseRespacing
+      generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? fast.baseRespacing
     await form.getByLabel('Guided by', { exact: true }).selectOption('clip')
     await speed().getByRole('radio', { name: 'Fast' }).check()
     const clipWords = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
     await expect(speedWords()).resolves.toBe(clipWords)
     await expect(steps.inputValue()).resolves.toBe(clipSteps)
-    // CLIP guidance 0 steers nothing: Fast takes its unguided steps there, and gives them back.
+    // At CLIP guidance 0 nothing steers the sample (CLIP is not run): the words say so.
     const clipScale = form.getByLabel('CLIP guidance', { exact: true })
     await clipScale.fill('0')
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing
-    await expect.poll(() => steps.inputValue()).toBe(unguidedSteps)
+    await expect
+      .poll(speedWords)
+      .toBe(describePreset('fast', 'text-to-image', { guidanceMode: 'clip', clipGuidanceScale: 0 }))
+    await expect(speedWords()).resolves.toContain('CLIP guidance 0 (the caption rows alone')
+    await expect(steps.inputValue()).resolves.toBe(clipSteps)
     await expect(checkedSpeed()).resolves.toBe('Fast')
-    await expect(speedWords()).resolves.toBe(
-      describePreset('fast', 'text-to-image', { guidanceMode: 'clip', clipGuidanceScale: 0 }),
-    )
-    await expect(speedWords()).resolves.toContain('CLIP guidance 0')
     await page.screenshot({ path: join(shots, 'fast-clip-0.png') })
     await clipScale.fill('3')
-    await expect.poll(() => steps.inputValue()).toBe(clipSteps)
-    await expect(speedWords()).resolves.toBe(clipWords)
+    await expect.poll(speedWords).toBe(clipWords)
     await page.screenshot({ path: join(shots, 'fast-clip.png') })
     const job = await generate('a yellow star, CLIP guided')
     expect(job.settings).toMatchObject({
@@ -318,10 +316,10 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     return words
   }
 
-  it('runs Fast at guidance 1 at its unguided base steps, and gives its own back at the default', async () => {
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing
-    expect(unguidedSteps).toBeDefined()
-    const words = await runFastAtGuidance(1, unguidedSteps ?? '', 'a green square, guidance 1')
+  it('runs Fast at guidance 1 at its one-row base steps, and gives its own back at the default', async () => {
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
+    expect(oneRowSteps).toBeDefined()
+    const words = await runFastAtGuidance(1, oneRowSteps ?? '', 'a green square, guidance 1')
     expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
   })
 

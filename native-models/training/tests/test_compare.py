@@ -101,12 +101,6 @@ class TestPooling(unittest.TestCase):
         self.assert_pools_case_settings_and_refuses(
             "oneRowSettings", "CLIP rows and guidance 1", one_row, one_row)
 
-    def test_keeps_runs_with_unguided_settings_apart_from_older_ones(self):
-        # An older run recorded its guidance-1 rows with the CLIP rows (oneRowSettings): they ran
-        # other steps.
-        self.assert_pools_case_settings_and_refuses(
-            "unguidedSettings", "guidance 1 and CLIP 0", {"baseRespacing": "50"}, None)
-
     def test_keeps_runs_with_strong_guidance_settings_apart_from_older_ones(self):
         # An older run recorded no such settings: its rows at guidance 5 ran the default steps.
         self.assert_pools_case_settings_and_refuses(

@@ -59,7 +59,7 @@ describe('CLI presets and speed flags', () => {
 
   it('--preset fast with --clip-guidance takes the preset’s CLIP base steps', () => {
     const clipFast = settingsOf({ preset: 'fast', 'clip-guidance': '3' })
-    const clipSteps = generationPresets.fast.caseSettings?.['clip-guided']?.baseRespacing
+    const clipSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     expect(clipSteps).toBeDefined()
     expect(clipFast).toMatchObject({
       guidanceMode: 'clip',
@@ -67,7 +67,7 @@ describe('CLI presets and speed flags', () => {
       baseRespacing: clipSteps,
       upsampleRespacing: generationPresets.fast.settings.upsampleRespacing,
     })
-    expect(presetOf(clipFast, 'clip-guided')).toBe('fast')
+    expect(presetOf(clipFast, 'one-row')).toBe('fast')
     // An explicit --steps still wins, and Quality is the notebook's 100 steps under CLIP too.
     expect(settingsOf({ preset: 'fast', 'clip-guidance': '3', steps: '40' })).toMatchObject({
       baseRespacing: '40',
@@ -75,19 +75,12 @@ describe('CLI presets and speed flags', () => {
     expect(settingsOf({ 'clip-guidance': '3' })).toMatchObject({ baseRespacing: '100' })
   })
 
-  it('--preset fast with --guidance 1 or --clip-guidance 0 takes the unguided base steps, and --guidance 2 does not', () => {
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing
+  it('--preset fast with --guidance 1 takes the one-row base steps too, and --guidance 2 does not', () => {
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     const atOne = settingsOf({ preset: 'fast', guidance: '1' })
-    expect(atOne).toMatchObject({ guidanceScale: 1, baseRespacing: unguidedSteps })
+    expect(atOne).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
     expect(atOne).not.toHaveProperty('guidanceMode')
-    expect(presetOf(atOne, 'unguided')).toBe('fast')
-    const clipZero = settingsOf({ preset: 'fast', 'clip-guidance': '0' })
-    expect(clipZero).toMatchObject({
-      guidanceMode: 'clip',
-      clipGuidanceScale: 0,
-      baseRespacing: unguidedSteps,
-    })
-    expect(presetOf(clipZero, 'unguided')).toBe('fast')
+    expect(presetOf(atOne, 'one-row')).toBe('fast')
     expect(settingsOf({ preset: 'fast', guidance: '2' })).toMatchObject({
       baseRespacing: generationPresets.fast.settings.baseRespacing,
     })
@@ -191,10 +184,7 @@ describe('CLI presets and speed flags', () => {
     expect(usage).toContain(`--sampler ${fast.baseSampler}, --steps ${fast.baseRespacing}`)
     expect(usage).toContain(`--upsample-start ${fast.upsampleStart}`)
     expect(usage).toContain(
-      `with --clip-guidance above 0: --steps ${generationPresets.fast.caseSettings?.['clip-guided']?.baseRespacing}`,
-    )
-    expect(usage).toContain(
-      `with --guidance 1 or --clip-guidance 0: --steps ${generationPresets.fast.caseSettings?.unguided?.baseRespacing}`,
+      `with --clip-guidance or --guidance 1: --steps ${generationPresets.fast.caseSettings?.['one-row']?.baseRespacing}`,
     )
     expect(usage).toContain(
       `with --guidance above 3 (inpaint: above 5): --steps ${generationPresets.fast.caseSettings?.['strong-guidance']?.baseRespacing}`,

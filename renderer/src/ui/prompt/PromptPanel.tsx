@@ -433,7 +433,6 @@ export function PromptPanel({
             <TextInputField
               label="CLIP guidance"
               {...textField('clipGuidanceScale')}
-              onValue={(value) => onChange(withGuidance(values, { clipGuidanceScale: value }))}
               type="number"
               min={limits.clipGuidanceScale.min}
               max={limits.clipGuidanceScale.max}

@@ -247,11 +247,7 @@ export function rememberedDefaults(
   // guidance at this scale.
   const preset = presetOf(
     sampling,
-    presetCaseOf({
-      guidanceMode: sampling.guidanceMode,
-      guidanceScale,
-      clipGuidanceScale: sampling.clipGuidanceScale,
-    }),
+    presetCaseOf({ guidanceMode: sampling.guidanceMode, guidanceScale }),
   )
   const speed = preset ? applyPreset(sampling, preset, presetCaseOf({ guidanceScale })) : sampling
   const { baseRespacing, upsampleRespacing, upsampleTemperature, batchSize } = speed
@@ -321,7 +317,6 @@ export function presetCaseOfValues(values: PromptValues): PresetCase {
   return presetCaseOf({
     guidanceMode: values.guidanceMode,
     guidanceScale: guidanceScaleOf(values),
-    clipGuidanceScale: clipGuidanceScaleOf(values),
   })
 }
 
@@ -331,18 +326,13 @@ export function presetOfValues(values: PromptValues): PresetName | null {
 }
 
 /**
- * The values with the guidance changed (its mode, a scale, or following the mode's default). A
+ * The values with the guidance changed (its mode, scale, or following the mode's default). A
  * preset stays chosen: when the preset's case changes, its settings for the new case replace those
- * for the old one (Fast takes more base steps under CLIP, unguided and above guidance 3).
+ * for the old one (Fast takes more base steps under CLIP, at guidance 1 and above 3).
  */
 export function withGuidance(
   values: PromptValues,
-  change: Partial<
-    Pick<
-      PromptValues,
-      'guidanceMode' | 'guidanceScale' | 'guidanceFollowsMode' | 'clipGuidanceScale'
-    >
-  >,
+  change: Partial<Pick<PromptValues, 'guidanceMode' | 'guidanceScale' | 'guidanceFollowsMode'>>,
 ): PromptValues {
   const preset = presetOfValues(values)
   const changed = { ...values, ...change }

@@ -152,7 +152,6 @@ export function describePreset(
     presetCaseOf({
       guidanceMode: context.guidanceMode,
       guidanceScale: context.guidanceScale ?? Number.NaN,
-      clipGuidanceScale: context.clipGuidanceScale,
     }),
   )
   const words = describeSpeed(settings, mode, context)

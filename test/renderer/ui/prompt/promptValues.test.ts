@@ -277,7 +277,7 @@ describe('speed presets in the panel', () => {
   })
 
   it('keep the chosen preset when the guidance mode changes, with its settings for that mode', () => {
-    const clipSteps = generationPresets.fast.caseSettings?.['clip-guided']?.baseRespacing
+    const clipSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     const fast = withPreset(start(), 'fast')
     const clipFast = withGuidance(fast, { guidanceMode: 'clip' })
     expect(clipFast.steps).toBe(clipSteps)
@@ -299,28 +299,13 @@ describe('speed presets in the panel', () => {
     expect(presetOfValues({ ...fast, guidanceMode: 'clip' })).toBeNull()
   })
 
-  it('keep the chosen preset when CLIP guidance goes to 0 and back, with its unguided steps at 0', () => {
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing
-    const clipFast = withGuidance(withPreset(start(), 'fast'), { guidanceMode: 'clip' })
-    const atZero = withGuidance(clipFast, { clipGuidanceScale: '0' })
-    expect(atZero.steps).toBe(unguidedSteps)
-    expect(presetOfValues(atZero)).toBe('fast')
-    expect(sampling(atZero)).toMatchObject({ clipGuidanceScale: 0, baseRespacing: unguidedSteps })
-    // The CLIP steps at any scale above 0, a half-typed one included.
-    expect(withGuidance(atZero, { clipGuidanceScale: '0.5' })).toEqual({
-      ...clipFast,
-      clipGuidanceScale: '0.5',
-    })
-    expect(withGuidance(atZero, { clipGuidanceScale: '' }).steps).toBe(clipFast.steps)
-  })
-
-  it('keep the chosen preset when guidance goes to 1 and back, with its unguided steps at 1', () => {
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing
+  it('keep the chosen preset when guidance goes to 1 and back, with its one-row steps at 1', () => {
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing
     const fast = withPreset(start(), 'fast')
     const atOne = withGuidance(fast, { guidanceScale: '1', guidanceFollowsMode: false })
-    expect(atOne.steps).toBe(unguidedSteps)
+    expect(atOne.steps).toBe(oneRowSteps)
     expect(presetOfValues(atOne)).toBe('fast')
-    expect(sampling(atOne)).toMatchObject({ guidanceScale: 1, baseRespacing: unguidedSteps })
+    expect(sampling(atOne)).toMatchObject({ guidanceScale: 1, baseRespacing: oneRowSteps })
     // Typing on to 1.5 runs both rows again: Fast's own steps come back.
     const typed = withGuidance(atOne, { guidanceScale: '1.5' })
     expect(typed.steps).toBe(fast.steps)
@@ -405,10 +390,10 @@ describe('speed presets in the panel', () => {
     expect(afterClip.guidanceMode).toBe('classifier-free')
     expect(afterClip.steps).toBe(fast.steps)
     expect(presetOfValues(afterClip)).toBe('fast')
-    // Guidance is remembered, so Fast at guidance 1 comes back at 1 with its unguided steps.
+    // Guidance is remembered, so Fast at guidance 1 comes back at 1 with its one-row steps.
     const atOne = remember(withGuidance(fast, { guidanceScale: '1', guidanceFollowsMode: false }))
     expect(atOne.guidanceScale).toBe('1')
-    expect(atOne.steps).toBe(generationPresets.fast.caseSettings?.unguided?.baseRespacing)
+    expect(atOne.steps).toBe(generationPresets.fast.caseSettings?.['one-row']?.baseRespacing)
     expect(presetOfValues(atOne)).toBe('fast')
     const atFive = remember(withGuidance(fast, { guidanceScale: '5', guidanceFollowsMode: false }))
     expect(atFive.steps).toBe(

@@ -45,7 +45,7 @@ describe('speed settings in words', () => {
   })
 
   it('say what Fast sets under CLIP guidance: its CLIP base steps, and no guidance interval', () => {
-    const clipSteps = generationPresets.fast.caseSettings?.['clip-guided']?.baseRespacing ?? ''
+    const clipSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? ''
     const words = describePreset('fast', 'text-to-image', { guidanceMode: 'clip' })
     expect(words).toContain(`${respacingStepCount(clipSteps)} base steps`)
     expect(words).toContain('CLIP guidance at every step')
@@ -56,10 +56,10 @@ describe('speed settings in words', () => {
     )
   })
 
-  it('say what Fast sets at guidance 1: its unguided base steps, the caption rows alone', () => {
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing ?? ''
+  it('say what Fast sets at guidance 1: its one-row base steps, the caption rows alone', () => {
+    const oneRowSteps = generationPresets.fast.caseSettings?.['one-row']?.baseRespacing ?? ''
     const words = describePreset('fast', 'text-to-image', { guidanceScale: 1 })
-    expect(words).toContain(`Ancestral, ${respacingStepCount(unguidedSteps)} base steps, `)
+    expect(words).toContain(`${respacingStepCount(oneRowSteps)} base steps`)
     expect(words).toContain('guidance 1 (the caption rows alone, no unconditional rows)')
     expect(words).not.toContain('guidance above')
     expect(describePreset('fast', 'text-to-image', { guidanceScale: 2 })).toBe(
@@ -67,17 +67,20 @@ describe('speed settings in words', () => {
     )
   })
 
-  it('say what Fast sets at CLIP guidance 0: its unguided base steps, nothing steering them', () => {
-    const unguidedSteps = generationPresets.fast.caseSettings?.unguided?.baseRespacing ?? ''
-    const words = describePreset('fast', 'text-to-image', {
+  it('say that CLIP guidance 0 runs the caption rows alone, at the CLIP steps', () => {
+    const atZero = describePreset('fast', 'text-to-image', {
       guidanceMode: 'clip',
       clipGuidanceScale: 0,
     })
-    expect(words).toContain(`Ancestral, ${respacingStepCount(unguidedSteps)} base steps, `)
-    expect(words).toContain('CLIP guidance 0 (the caption rows alone, nothing steering them)')
+    expect(atZero).toContain('CLIP guidance 0 (the caption rows alone, nothing steering them)')
     expect(
-      describePreset('fast', 'text-to-image', { guidanceMode: 'clip', clipGuidanceScale: 1 }),
-    ).toBe(describePreset('fast', 'text-to-image', { guidanceMode: 'clip' }))
+      atZero.replace('CLIP guidance 0 (the caption rows alone, nothing steering them)', ''),
+    ).toBe(
+      describePreset('fast', 'text-to-image', { guidanceMode: 'clip' }).replace(
+        'CLIP guidance at every step',
+        '',
+      ),
+    )
   })
 
   it('say what Fast sets above guidance 3: its strong-guidance base steps, guided as usual', () => {
