@@ -55,6 +55,38 @@ function maxAbs(values: ArrayLike<number>): number {
   return max
 }
 
+/** A short CLIP-guided text-to-image job (set its clipGuidanceScale). */
+const redCube = {
+  prompt: 'a red cube',
+  batchSize: 1,
+  guidanceScale: 1,
+  baseRespacing: '5',
+  upsampleRespacing: 'fast27',
+  upsampleTemperature: 0.997,
+  seed: 7,
+}
+
+/** `clip` with its text and image calls counted. */
+function countingClip(clip: NoisedClip): {
+  clip: NoisedClip
+  calls: { text: number; image: number }
+} {
+  const calls = { text: 0, image: 0 }
+  const counting: NoisedClip = {
+    ...clip,
+    tokenizer: clip.tokenizer,
+    encodeText: (tokens, lens) => {
+      calls.text += 1
+      return clip.encodeText(tokens, lens)
+    },
+    imageGradient: (x, t, emb) => {
+      calls.image += 1
+      return clip.imageGradient(x, t, emb)
+    },
+  }
+  return { clip: counting, calls }
+}
+
 describe('CLIP guidance', () => {
   let modelsDir: string
   let clip: NoisedClip
@@ -170,95 +202,47 @@ describe('CLIP guidance', () => {
   })
 
   it('moves the sample: the guided pipeline differs from scale 0 and is reproducible by seed', async () => {
-    const params = {
-      prompt: 'a red cube',
-      batchSize: 1,
-      guidanceScale: 1,
-      baseRespacing: '5',
-      upsampleRespacing: 'fast27',
-      upsampleTemperature: 0.997,
-      seed: 7,
-    }
     const steps: number[] = []
     const guided = await clipGuidedTextToImage(
       { base, clip },
-      { ...params, clipGuidanceScale: 3 },
+      { ...redCube, clipGuidanceScale: 3 },
       { onStep: (event) => steps.push(event.step) },
     )
-    const again = await clipGuidedTextToImage({ base, clip }, { ...params, clipGuidanceScale: 3 })
-    const plain = await clipGuidedTextToImage({ base, clip }, { ...params, clipGuidanceScale: 0 })
+    const again = await clipGuidedTextToImage({ base, clip }, { ...redCube, clipGuidanceScale: 3 })
+    const plain = await clipGuidedTextToImage({ base, clip }, { ...redCube, clipGuidanceScale: 0 })
     expect(steps).toEqual([1, 2, 3, 4, 5])
     expect(guided[0]?.data).toEqual(again[0]?.data)
     expect(guided[0]?.data).not.toEqual(plain[0]?.data)
     // The text embedding is computed once per generation, whatever the step count.
-    let textCalls = 0
-    const counting: NoisedClip = {
-      ...clip,
-      tokenizer: clip.tokenizer,
-      encodeText: (tokens, lens) => {
-        textCalls += 1
-        return clip.encodeText(tokens, lens)
-      },
-      imageGradient: (x, t, emb) => clip.imageGradient(x, t, emb),
-    }
+    const counting = countingClip(clip)
     await clipGuidedTextToImage(
-      { base, clip: counting },
-      { ...params, clipGuidanceScale: 3 },
+      { base, clip: counting.clip },
+      { ...redCube, clipGuidanceScale: 3 },
       { noise: new SeededNoise(1) },
     )
-    expect(textCalls).toBe(1)
+    expect(counting.calls.text).toBe(1)
     expect((await clipTextEmbedding(clip, 'a red cube', 2)).length).toBe(64)
   })
 
   it('runs no CLIP at scale 0, and gives the image a zero gradient gives', async () => {
-    const params = {
-      prompt: 'a red cube',
-      batchSize: 1,
-      guidanceScale: 1,
-      baseRespacing: '5',
-      upsampleRespacing: 'fast27',
-      upsampleTemperature: 0.997,
-      seed: 7,
-    }
-    let clipCalls = 0
-    const counting: NoisedClip = {
-      ...clip,
-      tokenizer: clip.tokenizer,
-      encodeText: (tokens, lens) => {
-        clipCalls += 1
-        return clip.encodeText(tokens, lens)
-      },
-      imageGradient: (x, t, emb) => {
-        clipCalls += 1
-        return clip.imageGradient(x, t, emb)
-      },
-    }
+    const counting = countingClip(clip)
     const atZero = await clipGuidedTextToImage(
-      { base, clip: counting },
-      { ...params, clipGuidanceScale: 0 },
+      { base, clip: counting.clip },
+      { ...redCube, clipGuidanceScale: 0 },
     )
-    expect(clipCalls).toBe(0)
+    expect(counting.calls).toEqual({ text: 0, image: 0 })
     // The smallest positive scale runs CLIP at every step and rounds to 0 in float32.
     const zeroGradient = await clipGuidedTextToImage(
-      { base, clip: counting },
-      { ...params, clipGuidanceScale: Number.MIN_VALUE },
+      { base, clip: counting.clip },
+      { ...redCube, clipGuidanceScale: Number.MIN_VALUE },
     )
-    expect(clipCalls).toBe(1 + 5)
+    expect(counting.calls).toEqual({ text: 1, image: 5 })
     expect(atZero[0]?.data).toEqual(zeroGradient[0]?.data)
   })
 
   for (const sampler of ['ddim', 'dpm++2m'] as const) {
     it(`with ${sampler} (condition_score) raises the CLIP similarity of the sample`, async () => {
-      const params = {
-        prompt: 'a red cube',
-        batchSize: 1,
-        guidanceScale: 1,
-        baseRespacing: '5',
-        upsampleRespacing: 'fast27',
-        upsampleTemperature: 0.997,
-        seed: 11,
-        baseSampler: sampler,
-      }
+      const params = { ...redCube, seed: 11, baseSampler: sampler }
       const [guided] = await clipGuidedTextToImage(
         { base, clip },
         { ...params, clipGuidanceScale: 3 },
