@@ -157,10 +157,12 @@ describe('editing basics, through the UI', () => {
     await page.mouse.up()
     const left = centre.x - squareHalf + 10
     const right = centre.x + squareHalf + dragBy - 10
-    // Each check re-reads the canvas until it holds (a loaded machine may draw a frame late).
+    // Each check re-reads the canvas until it holds (a loaded machine may draw a frame late, and
+    // one read of the canvas can take most of expect.poll's default second there).
     const redAt = async (name: string, x: number, y: number) =>
       isRed(pixel(await canvasPixels(name), x, y))
-    await expect.poll(() => redAt('03-moved', right, centre.y)).toBe(true)
+    const patiently = { timeout: 10_000 }
+    await expect.poll(() => redAt('03-moved', right, centre.y), patiently).toBe(true)
     expect(await redAt('03-moved', left, centre.y)).toBe(false)
 
     // Shift+↓ moves 10 document pixels: the row just under the old bottom edge turns red.
@@ -168,9 +170,9 @@ describe('editing basics, through the UI', () => {
     const column = centre.x + dragBy
     expect(await redAt('03-moved', column, under)).toBe(false)
     await page.keyboard.press('Shift+ArrowDown')
-    await expect.poll(() => redAt('04-nudged', column, under)).toBe(true)
+    await expect.poll(() => redAt('04-nudged', column, under), patiently).toBe(true)
     await button('Undo').click()
-    await expect.poll(() => redAt('05-nudge-undone', column, under)).toBe(false)
+    await expect.poll(() => redAt('05-nudge-undone', column, under), patiently).toBe(false)
     expect(await redAt('05-nudge-undone', right, centre.y)).toBe(true)
   })
 
