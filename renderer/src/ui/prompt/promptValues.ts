@@ -197,9 +197,7 @@ export function checkPromptValues(
     upsampleRespacing: values.upsampleSteps.trim(),
     upsampleTemperature: numberFrom(values.upsampleTemperature),
     ...speedFields(values),
-    ...(clip
-      ? { guidanceMode: 'clip', clipGuidanceScale: numberFrom(values.clipGuidanceScale) }
-      : {}),
+    ...(clip ? { guidanceMode: 'clip', clipGuidanceScale: clipGuidanceScaleOf(values) } : {}),
     seed: numberFrom(values.seed),
     batchSize: numberFrom(values.batchSize),
   })
