@@ -73,7 +73,8 @@ export interface WholeImageResult {
 interface CountedModels {
   base: GlideUNet
   upsampler: GlideUNet
-  clip?: { model: NoisedClip; scale: number }
+  /** CLIP guidance; `model` is absent at scale 0, where the app loads no CLIP either. */
+  clip?: { model: NoisedClip | undefined; scale: number }
 }
 
 async function timeOneImage(
@@ -106,7 +107,7 @@ async function timeOneImage(
   const { base, upsampler, clip } = models
   if (clip) {
     await clipGuidedTextToImage(
-      { base, upsampler, clip: clip.model },
+      { base, upsampler, ...(clip.model ? { clip: clip.model } : {}) },
       { ...settings, clipGuidanceScale: clip.scale },
       hooks,
     )
@@ -137,13 +138,15 @@ async function runPreset(
   const basePaths = await ensureOfficialModel('base', console.error)
   const upsamplePaths = await ensureOfficialModel('upsample', console.error)
   const clipPaths =
-    clipGuidanceScale === undefined ? undefined : await ensureOfficialClip(console.error)
+    clipGuidanceScale === undefined || clipGuidanceScale === 0
+      ? undefined
+      : await ensureOfficialClip(console.error)
   const threads = appIntraOpThreads()
   const job = { ...generationDefaults.sampling, prompt, seed, ...overrides }
   // The preset's settings for the job's case (--settings '{"guidanceScale":1}' runs one row).
   const presetCase = presetCaseOf({
     ...job,
-    ...(clipPaths ? { guidanceMode: 'clip' as const } : {}),
+    ...(clipGuidanceScale === undefined ? {} : { guidanceMode: 'clip' as const }),
   })
   const settings: SamplingSettings = { ...applyPreset(job, preset, presetCase), ...overrides }
   // Loaded as the inference host loads them (ModelCache, CPU): with int8 the 8-bit copy is made
@@ -169,16 +172,18 @@ async function runPreset(
   const loadedUpsampler = await prepared(upsamplePaths.folder, 'upsample')
   const clipStarted = performance.now()
   const clip =
-    clipPaths && clipGuidanceScale !== undefined
-      ? {
-          model: await models.getClip(
-            modelRefOf(clipPaths.imageFolder),
-            modelRefOf(clipPaths.textFolder),
-            'cpu',
-          ),
+    clipGuidanceScale === undefined
+      ? undefined
+      : {
+          model: clipPaths
+            ? await models.getClip(
+                modelRefOf(clipPaths.imageFolder),
+                modelRefOf(clipPaths.textFolder),
+                'cpu',
+              )
+            : undefined,
           scale: clipGuidanceScale,
         }
-      : undefined
   const loadSeconds =
     loadedBase.seconds +
     loadedUpsampler.seconds +
@@ -287,7 +292,9 @@ export async function runWholeImage(
       `${imageCount} images per loaded pair of models` +
       (options.clipGuidanceScale === undefined
         ? ''
-        : `; CLIP-guided at scale ${options.clipGuidanceScale}, released-size noised CLIP`) +
+        : options.clipGuidanceScale === 0
+          ? '; CLIP guidance 0, so no CLIP loaded, as in the app'
+          : `; CLIP-guided at scale ${options.clipGuidanceScale}, released-size noised CLIP`) +
       '):',
   )
   const results: WholeImageResult[] = []

@@ -266,6 +266,16 @@ export const generationDefaults = {
   newSeedEachRun: boolean
 }
 
+/**
+ * The CLIP guidance scale a CLIP-guided job runs at (the notebook's 3 when unset). At 0 the
+ * gradient moves nothing, so such a job runs no CLIP and needs none installed.
+ */
+export function clipGuidanceScaleOfJob(settings: {
+  clipGuidanceScale?: number | undefined
+}): number {
+  return settings.clipGuidanceScale ?? generationDefaults.clipGuidanceScale
+}
+
 /** A seed drawn uniformly from the whole range. */
 export function randomSeed(random: () => number = Math.random): number {
   return Math.floor(random() * (generationLimits.seed.max + 1))

@@ -113,7 +113,8 @@ Sampling options:
   --model ID           base model (default: the best installed)
   --upsampler ID|none  upsampler (default: the best installed; none = base size)
   --guidance S         classifier-free guidance scale, ${limits.guidanceScale.min}..${limits.guidanceScale.max} (default ${defaults.guidanceByMode['text-to-image']}; inpaint ${defaults.guidanceByMode.inpaint})
-  --clip-guidance S    CLIP guidance instead, at scale S (the notebook's 3; needs a CLIP model)
+  --clip-guidance S    CLIP guidance instead, at scale S (the notebook's 3; above 0 it needs a
+                       CLIP model)
   --steps R            base respacing, e.g. 100, fast27, 3,17 (sections), 3,17+1 (the noisiest step
                        split in two), 3,17+2-500 (and timestep 500 left out) (default ${defaults.sampling.baseRespacing})
   --upsample-steps R   upsampler respacing (default ${defaults.sampling.upsampleRespacing})

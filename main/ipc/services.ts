@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { DocumentChannel } from '../../contract/documents'
 import { GlideError } from '../../contract/errors'
+import { clipGuidanceScaleOfJob } from '../../contract/generation'
 import type {
   EventName,
   EventPayload,
@@ -146,16 +147,17 @@ export function createServices(options: ServicesOptions): Services {
       const installed = await models.list()
       const choice = chooseModels(installed, input.kind, input.settings)
       const location = (model: InstalledModel) => ({ modelsDir: model.modelsDir, id: model.id })
-      const clip =
-        input.settings.guidanceMode === 'clip'
-          ? chooseClipModels(installed, choice.base.imageSize)
-          : null
-      if (clip && input.kind === 'refine') {
+      const clipGuided = input.settings.guidanceMode === 'clip'
+      if (clipGuided && input.kind === 'refine') {
         throw new GlideError(
           'INVALID_ARGUMENT',
           'CLIP guidance works for text to image and inpainting, not refine.',
         )
       }
+      const clip =
+        clipGuided && clipGuidanceScaleOfJob(input.settings) > 0
+          ? chooseClipModels(installed, choice.base.imageSize)
+          : null
       const job: HostJob = {
         kind: input.kind,
         settings: input.settings,

@@ -37,7 +37,8 @@ import {
 export interface ClipGuidedModels {
   base: GlideUNet
   upsampler?: GlideUNet
-  clip: NoisedClip
+  /** Needed at a scale above 0; at 0 the gradient moves nothing and CLIP is not run. */
+  clip?: NoisedClip
 }
 
 export interface ClipGuidedParams extends GenerationParams {
@@ -60,18 +61,23 @@ function check(models: ClipGuidedModels, params: ClipGuidedParams): void {
   if (base.kind !== 'base' && base.kind !== 'base-inpaint') {
     throw invalid(`CLIP guidance needs a base model, not ${base.kind}.`)
   }
-  if (clip.options.image_size !== base.options.image_size) {
+  if (!Number.isFinite(params.clipGuidanceScale) || params.clipGuidanceScale < 0) {
+    throw invalid('The CLIP guidance scale must be a number ≥ 0.')
+  }
+  if (!clip) {
+    if (params.clipGuidanceScale > 0) {
+      throw invalid(
+        `CLIP guidance at scale ${params.clipGuidanceScale} needs a noised CLIP model; none was given.`,
+      )
+    }
+  } else if (clip.options.image_size !== base.options.image_size) {
     throw invalid(
       `The CLIP model sees ${clip.options.image_size} px images; the base model makes ${base.options.image_size} px.`,
     )
-  }
-  if (clip.options.n_timesteps < base.options.diffusion_steps) {
+  } else if (clip.options.n_timesteps < base.options.diffusion_steps) {
     throw invalid(
       `The CLIP model knows ${clip.options.n_timesteps} timesteps; the base model has ${base.options.diffusion_steps}.`,
     )
-  }
-  if (!Number.isFinite(params.clipGuidanceScale) || params.clipGuidanceScale < 0) {
-    throw invalid('The CLIP guidance scale must be a number ≥ 0.')
   }
   if (!Number.isInteger(params.batchSize) || params.batchSize < 1) {
     throw invalid('The batch size must be a positive integer.')
@@ -148,9 +154,9 @@ async function clipGuidedGenerate(
   const baseDiffusion = diffusionFor(base, params.baseRespacing)
   const baseText = await encodeCaptions(base, new Array<string>(rows).fill(params.prompt))
   // At scale 0 the gradient moves nothing (mean + variance · 0 is the mean, bit for bit), so CLIP
-  // is not run: the unguided sample at the cost of the base alone.
+  // is not run (nor needed): the unguided sample at the cost of the base alone.
   const condFn =
-    params.clipGuidanceScale > 0
+    clip && params.clipGuidanceScale > 0
       ? clipCondFn(
           clip,
           await clipTextEmbedding(clip, params.prompt, rows),

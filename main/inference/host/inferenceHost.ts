@@ -5,7 +5,7 @@
  * ModelCache.getMakingRoom for when they are released).
  */
 import { GlideError, serializeError } from '../../../contract/errors'
-import { generationDefaults, stagePrecision } from '../../../contract/generation'
+import { clipGuidanceScaleOfJob, stagePrecision } from '../../../contract/generation'
 import { describeIssues } from '../../../contract/issues'
 import type { GlideUNet } from '../../engine/glideModel'
 import type { NoisedClip } from '../../engine/clip/noisedClip'
@@ -115,9 +115,10 @@ async function run(jobId: string, job: HostJob): Promise<void> {
     ? await models.getClip(job.clipModels.image, job.clipModels.text, job.executionProvider)
     : null
   if (clip) modelIds.push(clip.imageModelId, clip.textModelId)
-  const images = clip
-    ? await runClipGuided(job, unets, yieldingClip(clip, isCancelled), hooks)
-    : await runPipeline(job, unets, hooks)
+  const images =
+    job.settings.guidanceMode === 'clip'
+      ? await runClipGuided(job, unets, clip && yieldingClip(clip, isCancelled), hooks)
+      : await runPipeline(job, unets, hooks)
   void parent.post({
     type: 'done',
     jobId,
@@ -145,19 +146,19 @@ function yieldingClip(clip: NoisedClip, isCancelled: () => boolean): NoisedClip 
   }
 }
 
-/** CLIP guidance (settings.guidanceMode 'clip'): text to image or inpainting. */
+/**
+ * CLIP guidance (settings.guidanceMode 'clip'): text to image or inpainting. `clip` is null at
+ * scale 0, where main loads none (the pipeline then needs none).
+ */
 function runClipGuided(
   job: HostJob,
   unets: GlideModels,
-  clip: NoisedClip,
+  clip: NoisedClip | null,
   hooks: PipelineHooks,
 ): Promise<RgbaImage[]> {
   const { modelId: _modelId, upsampleModelId: _upsampleModelId, ...params } = job.settings
-  const guided = {
-    ...params,
-    clipGuidanceScale: params.clipGuidanceScale ?? generationDefaults.clipGuidanceScale,
-  }
-  const models = { ...unets, clip }
+  const guided = { ...params, clipGuidanceScale: clipGuidanceScaleOfJob(params) }
+  const models = { ...unets, ...(clip ? { clip } : {}) }
   if (job.kind === 'generate') return clipGuidedTextToImage(models, guided, hooks)
   if (job.kind !== 'inpaint' || !job.image || !job.keepMask) {
     throw new GlideError(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -85,7 +85,11 @@ describe('glide-studio generate --clip-guidance', () => {
   })
 
   it('samples with CLIP guidance in the host: the picture moves with the scale', async () => {
-    const run = async (scale: string, out: string) => {
+    const run = async (
+      scale: string,
+      out: string,
+      ran = 'reference-base + tiny-clip-image + tiny-clip-text on CPU',
+    ) => {
       const result = await cli(
         'generate',
         '--prompt',
@@ -105,12 +109,12 @@ describe('glide-studio generate --clip-guidance', () => {
       )
       expect(result.stderr).toMatch(/base\s+\[#+\] 3\/3/)
       expect(result.code).toBe(0)
-      expect(result.stderr).toContain('reference-base + tiny-clip-image + tiny-clip-text on CPU')
+      expect(result.stderr).toContain(ran)
       return readFileSync(out)
     }
     const guided = await run('3', join(work, 'guided.png'))
     const again = await run('3', join(work, 'again.png'))
-    const unguided = await run('0', join(work, 'unguided.png'))
+    const unguided = await run('0', join(work, 'unguided.png'), 'reference-base on CPU')
     expect(guided.equals(again)).toBe(true)
     const [a, b] = await Promise.all([guided, unguided].map((png) => sharp(png).raw().toBuffer()))
     expect(a?.length).toBe(64 * 64 * 4)
@@ -120,6 +124,41 @@ describe('glide-studio generate --clip-guidance', () => {
       unknown
     >
     expect(settings).toMatchObject({ guidanceMode: 'clip', clipGuidanceScale: 3 })
+  })
+
+  it('runs CLIP guidance 0 with no CLIP installed (the same image), and names the missing CLIP above 0', async () => {
+    const baseOnly = join(work, 'base-only')
+    cpSync(join(modelsDir, 'reference-base'), join(baseOnly, 'reference-base'), { recursive: true })
+    const generate = (scale: string, out: string) =>
+      cliWith(
+        { ...env, GLIDE_STUDIO_MODELS_DIR: baseOnly },
+        'generate',
+        '--prompt',
+        'a red cube',
+        '--model',
+        'reference-base',
+        '--upsampler',
+        'none',
+        '--steps',
+        '3',
+        '--seed',
+        '5',
+        '--clip-guidance',
+        scale,
+        '--out',
+        out,
+      )
+    const atZero = await generate('0', join(work, 'no-clip-0.png'))
+    expect(atZero.stderr).toContain('reference-base on CPU')
+    expect(atZero.code).toBe(0)
+    const withClipInstalled = join(work, 'unguided.png')
+    expect(readFileSync(join(work, 'no-clip-0.png')).equals(readFileSync(withClipInstalled))).toBe(
+      true,
+    )
+    const atThree = await generate('3', join(work, 'no-clip-3.png'))
+    expect(atThree.code).not.toBe(0)
+    expect(atThree.stderr).toContain('(MODEL_NOT_FOUND)')
+    expect(atThree.stderr).toContain('models download clip')
   })
 
   it('refuses a CLIP scale out of range with the flag named', async () => {

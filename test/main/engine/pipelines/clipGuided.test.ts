@@ -238,6 +238,9 @@ describe('CLIP guidance', () => {
     )
     expect(counting.calls).toEqual({ text: 1, image: 5 })
     expect(atZero[0]?.data).toEqual(zeroGradient[0]?.data)
+    // So none is needed there: main loads no CLIP for a job at scale 0.
+    const withoutClip = await clipGuidedTextToImage({ base }, { ...redCube, clipGuidanceScale: 0 })
+    expect(withoutClip[0]?.data).toEqual(atZero[0]?.data)
   })
 
   for (const sampler of ['ddim', 'dpm++2m'] as const) {
@@ -319,7 +322,7 @@ describe('CLIP guidance', () => {
     expect(holeDifference).toBeGreaterThan(20)
   })
 
-  it('refuses a CLIP model of another image size and a negative scale', async () => {
+  it('refuses a CLIP model of another image size, a negative scale, and a scale with no CLIP', async () => {
     const params = {
       prompt: 'x',
       batchSize: 1,
@@ -342,5 +345,8 @@ describe('CLIP guidance', () => {
     await expect(
       clipGuidedTextToImage({ base, clip: otherSize }, { ...params, clipGuidanceScale: 3 }),
     ).rejects.toThrow(/32 px/)
+    await expect(
+      clipGuidedTextToImage({ base }, { ...params, clipGuidanceScale: 3 }),
+    ).rejects.toThrow('CLIP guidance at scale 3 needs a noised CLIP model; none was given.')
   })
 })
