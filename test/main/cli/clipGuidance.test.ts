@@ -44,6 +44,28 @@ function cliWith(
   })
 }
 
+/** "a red cube" with the reference base, 3 steps, seed 5, no upsampler, at CLIP guidance `scale`. */
+function generateRedCube(environment: NodeJS.ProcessEnv, scale: string, out: string) {
+  return cliWith(
+    environment,
+    'generate',
+    '--prompt',
+    'a red cube',
+    '--model',
+    'reference-base',
+    '--upsampler',
+    'none',
+    '--steps',
+    '3',
+    '--seed',
+    '5',
+    '--clip-guidance',
+    scale,
+    '--out',
+    out,
+  )
+}
+
 beforeAll(async () => {
   const base = await cli(
     'import',
@@ -90,23 +112,7 @@ describe('glide-studio generate --clip-guidance', () => {
       out: string,
       ran = 'reference-base + tiny-clip-image + tiny-clip-text on CPU',
     ) => {
-      const result = await cli(
-        'generate',
-        '--prompt',
-        'a red cube',
-        '--model',
-        'reference-base',
-        '--upsampler',
-        'none',
-        '--steps',
-        '3',
-        '--seed',
-        '5',
-        '--clip-guidance',
-        scale,
-        '--out',
-        out,
-      )
+      const result = await generateRedCube(env, scale, out)
       expect(result.stderr).toMatch(/base\s+\[#+\] 3\/3/)
       expect(result.code).toBe(0)
       expect(result.stderr).toContain(ran)
@@ -129,33 +135,15 @@ describe('glide-studio generate --clip-guidance', () => {
   it('runs CLIP guidance 0 with no CLIP installed (the same image), and names the missing CLIP above 0', async () => {
     const baseOnly = join(work, 'base-only')
     cpSync(join(modelsDir, 'reference-base'), join(baseOnly, 'reference-base'), { recursive: true })
-    const generate = (scale: string, out: string) =>
-      cliWith(
-        { ...env, GLIDE_STUDIO_MODELS_DIR: baseOnly },
-        'generate',
-        '--prompt',
-        'a red cube',
-        '--model',
-        'reference-base',
-        '--upsampler',
-        'none',
-        '--steps',
-        '3',
-        '--seed',
-        '5',
-        '--clip-guidance',
-        scale,
-        '--out',
-        out,
-      )
-    const atZero = await generate('0', join(work, 'no-clip-0.png'))
+    const noClipEnv = { ...env, GLIDE_STUDIO_MODELS_DIR: baseOnly }
+    const atZero = await generateRedCube(noClipEnv, '0', join(work, 'no-clip-0.png'))
     expect(atZero.stderr).toContain('reference-base on CPU')
     expect(atZero.code).toBe(0)
     const withClipInstalled = join(work, 'unguided.png')
     expect(readFileSync(join(work, 'no-clip-0.png')).equals(readFileSync(withClipInstalled))).toBe(
       true,
     )
-    const atThree = await generate('3', join(work, 'no-clip-3.png'))
+    const atThree = await generateRedCube(noClipEnv, '3', join(work, 'no-clip-3.png'))
     expect(atThree.code).not.toBe(0)
     expect(atThree.stderr).toContain('(MODEL_NOT_FOUND)')
     expect(atThree.stderr).toContain('models download clip')
