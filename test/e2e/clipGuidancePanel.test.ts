@@ -99,4 +99,42 @@ describe('prompt panel with a CLIP model installed', () => {
       baseRespacing: '3',
     })
   })
+
+  it('generates at CLIP guidance 0 with no CLIP loaded, and stages the result on the canvas', async () => {
+    const form = page.getByRole('form', { name: 'Prompt panel' })
+    await page.waitForFunction(
+      () => window.__clipJobs.some((job) => job.finishedAt !== null),
+      undefined,
+      { timeout: 120_000 },
+    )
+    await form.getByLabel('Prompt', { exact: true }).fill('a blue square')
+    await form.getByLabel('CLIP guidance', { exact: true }).fill('0')
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.waitForFunction(
+      () =>
+        window.__clipJobs.some(
+          (job) => job.settings.prompt === 'a blue square' && job.finishedAt !== null,
+        ),
+      undefined,
+      { timeout: 120_000 },
+    )
+    const job = (await page.evaluate(() => window.__clipJobs)).findLast(
+      (summary) => summary.settings.prompt === 'a blue square',
+    )
+    expect(job?.error).toBeNull()
+    expect(job?.state).toBe('done')
+    expect(job?.settings).toMatchObject({ guidanceMode: 'clip', clipGuidanceScale: 0 })
+    // The base and upsampler ran; neither CLIP model was loaded.
+    expect(job?.result?.modelIds.length).toBeGreaterThan(0)
+    expect(job?.result?.modelIds.filter((id) => id.includes('clip'))).toEqual([])
+    // Both results are in the gallery; the CLIP 0 one waits behind the first job's on the canvas.
+    const gallery = page.getByRole('region', { name: 'Gallery' })
+    await expect.poll(() => gallery.getByRole('img').count(), { timeout: 10_000 }).toBe(2)
+    const results = page.getByRole('group', { name: 'Results' })
+    await expect.poll(() => results.textContent(), { timeout: 10_000 }).toContain('(+1 waiting)')
+    await results.getByRole('button', { name: 'Discard', exact: true }).click()
+    await expect.poll(() => results.textContent(), { timeout: 10_000 }).toContain('1 / 1')
+    await expect(results.textContent()).resolves.not.toContain('waiting')
+    await page.screenshot({ path: '/tmp/shots/B/clip-0-staged.png' })
+  })
 })
