@@ -64,17 +64,17 @@ function check(models: ClipGuidedModels, params: ClipGuidedParams): void {
   if (!Number.isFinite(params.clipGuidanceScale) || params.clipGuidanceScale < 0) {
     throw invalid('The CLIP guidance scale must be a number ≥ 0.')
   }
-  if (!clip) {
-    if (params.clipGuidanceScale > 0) {
-      throw invalid(
-        `CLIP guidance at scale ${params.clipGuidanceScale} needs a noised CLIP model; none was given.`,
-      )
-    }
-  } else if (clip.options.image_size !== base.options.image_size) {
+  if (!clip && params.clipGuidanceScale > 0) {
+    throw invalid(
+      `CLIP guidance at scale ${params.clipGuidanceScale} needs a noised CLIP model; none was given.`,
+    )
+  }
+  if (clip && clip.options.image_size !== base.options.image_size) {
     throw invalid(
       `The CLIP model sees ${clip.options.image_size} px images; the base model makes ${base.options.image_size} px.`,
     )
-  } else if (clip.options.n_timesteps < base.options.diffusion_steps) {
+  }
+  if (clip && clip.options.n_timesteps < base.options.diffusion_steps) {
     throw invalid(
       `The CLIP model knows ${clip.options.n_timesteps} timesteps; the base model has ${base.options.diffusion_steps}.`,
     )
