@@ -16,7 +16,7 @@ import type { JobSummary } from '../../contract/jobs'
 import { parseClipConfigText } from '../../main/engine/clip/clipOptions'
 import { importClipCheckpoint } from '../../main/models/importer'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, canvasPixels, launchChromium } from '../helpers/browser'
 
 let mode: BrowserMode
 let browser: Browser
@@ -60,6 +60,16 @@ beforeAll(async () => {
     window.glide!.subscribe('job.updated', (job) => window.__clipJobs.push(job))
   })
 })
+
+/** How many RGB pixels of two same-sized captures differ. */
+function pixelsDiffering(a: Buffer, b: Buffer): number {
+  expect(a.length).toBe(b.length)
+  let differing = 0
+  for (let i = 0; i < a.length; i += 3) {
+    if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) differing += 1
+  }
+  return differing
+}
 
 afterAll(async () => {
   await browser?.close()
@@ -132,9 +142,17 @@ describe('prompt panel with a CLIP model installed', () => {
     await expect.poll(() => gallery.getByRole('img').count(), { timeout: 10_000 }).toBe(2)
     const results = page.getByRole('group', { name: 'Results' })
     await expect.poll(() => results.textContent(), { timeout: 10_000 }).toContain('(+1 waiting)')
+    const firstStaged = await canvasPixels(page)
     await results.getByRole('button', { name: 'Discard', exact: true }).click()
     await expect.poll(() => results.textContent(), { timeout: 10_000 }).toContain('1 / 1')
     await expect(results.textContent()).resolves.not.toContain('waiting')
     await page.screenshot({ path: '/tmp/shots/B/clip-0-staged.png' })
+    // The canvas shows the CLIP 0 picture: neither the first job's nor the empty canvas.
+    const clipZeroStaged = await canvasPixels(page)
+    await results.getByRole('button', { name: 'Discard', exact: true }).click()
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBe(0)
+    const empty = await canvasPixels(page)
+    expect(pixelsDiffering(clipZeroStaged, firstStaged)).toBeGreaterThan(1000)
+    expect(pixelsDiffering(clipZeroStaged, empty)).toBeGreaterThan(1000)
   })
 })

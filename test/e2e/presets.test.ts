@@ -12,7 +12,6 @@ import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   generationDefaults,
@@ -22,7 +21,7 @@ import {
 import type { JobSummary } from '../../contract/jobs'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { describePreset } from '../../renderer/src/ui/prompt/speedDescription'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, canvasPixels, launchChromium } from '../helpers/browser'
 import { finishedJob, progressOf, progressTexts, recordJobs } from '../helpers/jobRecorder'
 
 const shots = '/tmp/shots/ui'
@@ -76,12 +75,6 @@ async function generate(prompt: string): Promise<JobSummary> {
   return job
 }
 
-/** The canvas as shown, RGB bytes. */
-async function canvasPixels(): Promise<Buffer> {
-  const png = await page.getByTestId('editor.canvas').screenshot()
-  return sharp(png).removeAlpha().raw().toBuffer()
-}
-
 describe('speed presets in the prompt panel (GLIDE-mini)', () => {
   it('starts at Quality and shows in words what each preset sets', async () => {
     await speed().waitFor()
@@ -119,7 +112,7 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
   })
 
   it("runs a Fast job at the preset's step counts and puts its result on the canvas", async () => {
-    const before = await canvasPixels()
+    const before = await canvasPixels(page)
     const job = await generate('a red circle on a blue sky')
     const expected = Object.fromEntries(Object.entries(fast).filter(([, value]) => value !== null))
     expect(job.settings).toMatchObject(expected)
@@ -148,7 +141,7 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
     await speed().getByRole('radio', { name: 'Quality' }).check()
     await page.getByRole('button', { name: 'Use these settings', exact: true }).click()
     await expect.poll(checkedSpeed).toBe('Fast')
-    const after = await canvasPixels()
+    const after = await canvasPixels(page)
     let changed = 0
     for (let i = 0; i < after.length; i += 3) {
       if (Math.abs(after[i]! - before[i]!) + Math.abs(after[i + 1]! - before[i + 1]!) > 24)

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import sharp from 'sharp'
 import { build } from 'vite'
 
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
@@ -43,4 +44,10 @@ export async function buildRenderer(): Promise<string> {
     process.env.NODE_ENV = nodeEnv
   }
   return outDir
+}
+
+/** The editor's canvas as shown on `page`, RGB bytes. */
+export async function canvasPixels(page: Page): Promise<Buffer> {
+  const png = await page.getByTestId('editor.canvas').screenshot()
+  return sharp(png).removeAlpha().raw().toBuffer()
 }
