@@ -1,6 +1,6 @@
 import type { RegionSettings } from '../contract/generation'
 import { boxBlur, featherInside } from './compositing'
-import type { Rect, Size } from './geometry'
+import { intersectRects, unionRects, type Rect, type Size } from './geometry'
 import { resampleRgba, type RgbaPixels } from './resample'
 import { toByte } from './rounding'
 
@@ -34,31 +34,84 @@ export interface FrameFitOptions {
   readonly padding?: number
   /** The smallest side wanted (default 256, the models' usual output). */
   readonly minSide?: number
+  /**
+   * Where the picture has pixels (any non-transparent pixel of what is shown) inside `window`, or
+   * null where it has none. Given, the frame keeps to the picture joined with the mask, so masking
+   * near a picture's edge on a larger canvas does not also outpaint the empty canvas beside it.
+   */
+  readonly pictureBoundsIn?: (window: Rect) => Rect | null
 }
 
 /**
  * A square frame around `mask`: its longer side plus padding, at least minSide, but no larger than
- * the canvas's shorter side unless the mask itself is; centred on the mask and moved inside the
- * canvas where it fits (so no transparent outside reaches the models by accident).
+ * the area it may cover unless the mask itself is; centred on the mask and moved inside that area
+ * where it fits (so no transparent outside reaches the models by accident). The area is the canvas,
+ * or with `pictureBoundsIn` the picture's bounds joined with the mask's.
  */
 export function fitFrameAroundMask(mask: Rect, canvas: Size, options: FrameFitOptions = {}): Rect {
   const padding = Math.max(0, options.padding ?? 32)
   const minSide = Math.max(1, options.minSide ?? 256)
   const maskSide = Math.max(mask.width, mask.height, 1)
-  const shorter = Math.min(canvas.width, canvas.height)
   const wanted = Math.max(maskSide + 2 * padding, minSide)
-  const side = Math.round(Math.min(wanted, Math.max(shorter, maskSide)))
-  const place = (start: number, length: number, extent: number): number => {
-    const centred = Math.round(start + length / 2 - side / 2)
-    if (side >= extent) return Math.floor((extent - side) / 2)
-    return Math.min(Math.max(centred, 0), extent - side)
-  }
+  const canvasRect = { x: 0, y: 0, width: canvas.width, height: canvas.height }
+  const area = frameArea(mask, canvasRect, wanted, options.pictureBoundsIn)
+  const side = Math.round(Math.min(wanted, Math.max(Math.min(area.width, area.height), maskSide)))
   return {
-    x: place(mask.x, mask.width, canvas.width),
-    y: place(mask.y, mask.height, canvas.height),
+    x: placeSide(side, mask.x, mask.width, area.x, area.width, canvas.width),
+    y: placeSide(side, mask.y, mask.height, area.y, area.height, canvas.height),
     width: side,
     height: side,
   }
+}
+
+/**
+ * The canvas, or the picture joined with the mask (inside the canvas). Only the picture within
+ * `wanted` of the mask is looked at: a frame never reaches further, so the rest cannot move it.
+ */
+function frameArea(
+  mask: Rect,
+  canvas: Rect,
+  wanted: number,
+  pictureBoundsIn: FrameFitOptions['pictureBoundsIn'],
+): Rect {
+  if (!pictureBoundsIn) return canvas
+  const near = intersectRects(canvas, {
+    x: mask.x - wanted,
+    y: mask.y - wanted,
+    width: mask.width + 2 * wanted,
+    height: mask.height + 2 * wanted,
+  })
+  const picture = near ? pictureBoundsIn(near) : null
+  if (!picture) return canvas
+  return intersectRects(unionRects(picture, mask) ?? mask, canvas) ?? canvas
+}
+
+/**
+ * Where a frame side starts on one axis: centred on the mask and inside the area where it fits,
+ * else centred on the area; inside the canvas where it fits, else centred on it.
+ */
+function placeSide(
+  side: number,
+  maskStart: number,
+  maskLength: number,
+  areaStart: number,
+  areaLength: number,
+  canvasLength: number,
+): number {
+  if (side >= canvasLength) return Math.floor((canvasLength - side) / 2)
+  const inArea =
+    side >= areaLength
+      ? areaStart + Math.floor((areaLength - side) / 2)
+      : clamp(
+          Math.round(maskStart + maskLength / 2 - side / 2),
+          areaStart,
+          areaStart + areaLength - side,
+        )
+  return clamp(inArea, 0, canvasLength - side)
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(Math.max(value, low), high)
 }
 
 export interface RegionInputs {

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { blendOver } from '../../imaging/compositing'
+import { intersectRects } from '../../imaging/geometry'
 import { fitFrameAroundMask, regionInputs, regionLayerPixels } from '../../imaging/region'
 
 const sky = [168, 208, 240, 255] as const
@@ -52,6 +53,80 @@ describe('fitFrameAroundMask', () => {
       },
     )
     expect(wide.width).toBe(300)
+  })
+})
+
+describe('fitFrameAroundMask with the picture known', () => {
+  const canvas = { width: 1024, height: 1024 }
+  // A text-to-image result: 512 px in the middle of a blank 1024 px canvas.
+  const picture = { x: 256, y: 256, width: 512, height: 512 }
+  const pictureBoundsIn = (window: { x: number; y: number; width: number; height: number }) =>
+    intersectRects(picture, window)
+  const inside = (
+    frame: { x: number; y: number; width: number; height: number },
+    area: { x: number; y: number; width: number; height: number },
+  ) =>
+    frame.x >= area.x &&
+    frame.y >= area.y &&
+    frame.x + frame.width <= area.x + area.width &&
+    frame.y + frame.height <= area.y + area.height
+
+  it('keeps a mask near the picture edge from reaching the blank canvas beside it', () => {
+    const mask = { x: 540, y: 298, width: 208, height: 222 }
+    // Without the picture known the padded frame spills past the picture's right edge (768).
+    const canvasOnly = fitFrameAroundMask(mask, canvas)
+    expect(canvasOnly.x + canvasOnly.width).toBeGreaterThan(768)
+    const frame = fitFrameAroundMask(mask, canvas, { pictureBoundsIn })
+    expect(frame).toEqual({ x: 482, y: 266, width: 286, height: 286 })
+    expect(inside(frame, picture)).toBe(true)
+    expect(inside(mask, frame)).toBe(true)
+  })
+
+  it('shrinks below minSide rather than leave a small picture', () => {
+    const small = { x: 100, y: 100, width: 128, height: 128 }
+    const frame = fitFrameAroundMask({ x: 150, y: 150, width: 20, height: 20 }, canvas, {
+      pictureBoundsIn: (window) => intersectRects(small, window),
+    })
+    expect(frame).toEqual(small)
+  })
+
+  it('reaches as far as the mask does past the picture (outpainting)', () => {
+    const mask = { x: 700, y: 300, width: 150, height: 100 }
+    const frame = fitFrameAroundMask(mask, canvas, { pictureBoundsIn })
+    expect(inside(mask, frame)).toBe(true)
+    expect(inside(frame, { x: 256, y: 256, width: 594, height: 512 })).toBe(true)
+    // Centred on the mask, it keeps as much picture beside it as the union allows.
+    expect(frame.x).toBe(850 - frame.width)
+  })
+
+  it('fits to the canvas where the picture is blank near the mask', () => {
+    const mask = { x: 600, y: 600, width: 40, height: 40 }
+    const corner = { x: 0, y: 0, width: 100, height: 100 }
+    expect(
+      fitFrameAroundMask(mask, canvas, {
+        pictureBoundsIn: (window) => intersectRects(corner, window),
+      }),
+    ).toEqual(fitFrameAroundMask(mask, canvas))
+  })
+
+  it('takes in the picture beside a mask painted on the blank canvas', () => {
+    const mask = { x: 20, y: 300, width: 40, height: 40 }
+    const frame = fitFrameAroundMask(mask, canvas, { pictureBoundsIn })
+    // From the mask's left edge towards the picture, so the models see the picture's edge.
+    expect(frame.x).toBe(20)
+    expect(frame.x + frame.width).toBeGreaterThan(256)
+  })
+
+  it('asks only about the picture within one frame side of the mask', () => {
+    const windows: { x: number; y: number; width: number; height: number }[] = []
+    const mask = { x: 600, y: 600, width: 50, height: 50 }
+    fitFrameAroundMask(mask, canvas, {
+      pictureBoundsIn: (window) => {
+        windows.push(window)
+        return pictureBoundsIn(window)
+      },
+    })
+    expect(windows).toEqual([{ x: 344, y: 344, width: 562, height: 562 }])
   })
 })
 

@@ -166,31 +166,41 @@ export class TiledRaster {
     }
   }
 
-  /** The smallest rectangle holding every non-zero pixel (for RGBA: every non-zero alpha). */
-  contentBounds(): Rect | null {
+  /**
+   * The smallest rectangle holding every non-zero pixel (for RGBA: every non-zero alpha), looking
+   * only inside `within` when given (only the tiles it touches are read).
+   */
+  contentBounds(within?: Rect): Rect | null {
     let x0 = Infinity
     let y0 = Infinity
     let x1 = -Infinity
     let y1 = -Infinity
     const channels = this.channels
     const probe = channels - 1
-    for (const [key, tile] of this.tiles) {
-      const rect = this.tileRect(key)
-      for (let y = 0; y < rect.height; y++) {
+    const keys = within ? this.tileKeysIn(within) : this.tiles.keys()
+    for (const key of keys) {
+      const tile = this.tiles.get(key)
+      const tileRect = this.tileRect(key)
+      const part = within ? intersectRects(within, tileRect) : tileRect
+      if (!tile || !part) continue
+      // The part's columns and rows in the tile's own coordinates.
+      const left = part.x - tileRect.x
+      const top = part.y - tileRect.y
+      for (let y = top; y < top + part.height; y++) {
         let rowMin = -1
         let rowMax = -1
         const row = y * tileSize * channels
-        for (let x = 0; x < rect.width; x++) {
+        for (let x = left; x < left + part.width; x++) {
           if (tile[row + x * channels + probe] !== 0) {
             if (rowMin < 0) rowMin = x
             rowMax = x
           }
         }
         if (rowMin < 0) continue
-        x0 = Math.min(x0, rect.x + rowMin)
-        x1 = Math.max(x1, rect.x + rowMax + 1)
-        y0 = Math.min(y0, rect.y + y)
-        y1 = Math.max(y1, rect.y + y + 1)
+        x0 = Math.min(x0, tileRect.x + rowMin)
+        x1 = Math.max(x1, tileRect.x + rowMax + 1)
+        y0 = Math.min(y0, tileRect.y + y)
+        y1 = Math.max(y1, tileRect.y + y + 1)
       }
     }
     if (x1 < x0) return null

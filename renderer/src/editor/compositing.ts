@@ -1,7 +1,7 @@
 import { blendOver } from '../../../imaging/compositing'
 import type { Layer, RgbaImage } from './EditorDocument'
 import type { Rect } from './geometry'
-import { intersectRects } from './geometry'
+import { intersectRects, unionRects } from './geometry'
 import { tileSize } from './TiledRaster'
 
 export { blendOver }
@@ -55,6 +55,16 @@ export function compositeRect(
     }
   }
   return { width: rect.width, height: rect.height, data }
+}
+
+/** Where the visible layers have any non-transparent pixel inside `within`, or null. */
+export function shownContentBounds(layers: readonly Layer[], within: Rect): Rect | null {
+  let bounds: Rect | null = null
+  for (const layer of layers) {
+    if (!layer.visible || layer.opacity <= 0) continue
+    bounds = unionRects(bounds, layer.raster.contentBounds(within))
+  }
+  return bounds
 }
 
 /** Number of tiles of a canvas; handy for renderers that cache one bitmap per composite tile. */

@@ -6,7 +6,8 @@ export type { FrameFitOptions } from '../../../imaging/region'
 /**
  * A square generation frame around `maskBounds` with padding (imaging/region's one fit, shared
  * with the CLI): at least minSide, no larger than the canvas's shorter side unless the mask is,
- * centred on the mask and kept inside the canvas where it fits.
+ * centred on the mask and kept inside the canvas where it fits; given the picture's bounds, inside
+ * the picture joined with the mask.
  */
 export const autoFitFrame = fitFrameAroundMask
 

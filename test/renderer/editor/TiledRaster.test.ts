@@ -38,4 +38,17 @@ describe('TiledRaster', () => {
     expect(read[0 + 3]).toBe(0)
     expect(read[25 * 4 + 3]).toBe(255)
   })
+
+  it('bounds its content inside a window, reading only there', () => {
+    const raster = new TiledRaster(1024, 1024, 4)
+    raster.writeRect({ x: 100, y: 100, width: 600, height: 50 }, patternImage(600, 50).data)
+    expect(raster.contentBounds()).toEqual({ x: 100, y: 100, width: 600, height: 50 })
+    expect(raster.contentBounds({ x: 300, y: 0, width: 200, height: 120 })).toEqual({
+      x: 300,
+      y: 100,
+      width: 200,
+      height: 20,
+    })
+    expect(raster.contentBounds({ x: 0, y: 500, width: 1024, height: 100 })).toBeNull()
+  })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { autoFitFrame, dragFrame } from '../../../renderer/src/editor/frame'
-import { drag, maskSnapshot, sameBytes, testEditor } from './helpers'
+import { Editor } from '../../../renderer/src/editor/Editor'
+import { drag, maskSnapshot, patternImage, sameBytes, testEditor } from './helpers'
 
 describe('tools as state machines', () => {
   it('brush: idle → drawing → idle, painting a round stroke into the mask', () => {
@@ -180,6 +181,19 @@ describe('frame auto-fit', () => {
     expect(editor.document.frame).not.toEqual(
       autoFitFrame({ x: 950, y: 950, width: 300, height: 100 }, editor.document),
     )
+  })
+
+  it('keeps to the picture on a larger canvas unless its layer is hidden', () => {
+    // A 512 px picture in the middle of a blank 1024 px canvas, as text to image leaves it.
+    const editor = Editor.blank(1024, 1024)
+    editor.addImageLayer(patternImage(512, 512), 'Picture', { x: 256, y: 256 })
+    editor.fillMaskRect({ x: 540, y: 298, width: 208, height: 222 })
+    expect(editor.document.frame).toEqual({ x: 482, y: 266, width: 286, height: 286 })
+    const picture = editor.layers.at(-1)!
+    editor.setLayerVisible(picture.id, false)
+    editor.fitFrameToMask()
+    // Hidden, the picture is blank to the models too: the frame fits to the canvas again.
+    expect(editor.document.frame.x + editor.document.frame.width).toBeGreaterThan(768)
   })
 
   it('drags a corner anchoring the opposite one', () => {

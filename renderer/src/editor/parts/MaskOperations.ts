@@ -1,3 +1,4 @@
+import { shownContentBounds } from '../compositing'
 import { autoFitFrame } from '../frame'
 import type { Point, Rect } from '../geometry'
 import type { HistoryEntry, TileEdit } from '../History'
@@ -169,7 +170,15 @@ export class MaskOperations {
   private fittedFrame(): Rect | null {
     if (!this.frameFollowsMask) return null
     const bounds = this.maskBounds()
-    return bounds ? autoFitFrame(bounds, this.document) : null
+    return bounds ? this.frameAround(bounds) : null
+  }
+
+  /** The auto-fit frame around `maskBounds`, kept to the picture where the mask lies inside it. */
+  private frameAround(maskBounds: Rect): Rect {
+    const layers = this.document.layers
+    return autoFitFrame(maskBounds, this.document, {
+      pictureBoundsIn: (window) => shownContentBounds(layers, window),
+    })
   }
 
   setFrameSilently(frame: Rect): void {
@@ -182,7 +191,7 @@ export class MaskOperations {
     const bounds = this.maskBounds()
     if (!bounds) return
     this.frameFollowsMask = true
-    this.setFrame(autoFitFrame(bounds, this.document), 'Fit frame')
+    this.setFrame(this.frameAround(bounds), 'Fit frame')
   }
 
   setFrame(frame: Rect, label = 'Move frame'): void {
