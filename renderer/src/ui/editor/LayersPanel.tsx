@@ -95,7 +95,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
           >
             <button
               type="button"
-              className="icon"
+              className="icon layer-visibility"
               aria-label={layer.visible ? `Hide ${layer.name}` : `Show ${layer.name}`}
               aria-pressed={layer.visible}
               onClick={(event) => {
@@ -132,6 +132,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
             )}
             <input
               type="range"
+              className="layer-opacity"
               aria-label={`Opacity of ${layer.name}`}
               min={0}
               max={100}
@@ -147,7 +148,7 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
             />
             <button
               type="button"
-              className="icon"
+              className="icon layer-lock"
               aria-label={layer.locked ? `Unlock ${layer.name}` : `Lock ${layer.name}`}
               aria-pressed={layer.locked}
               onClick={(event) => {
