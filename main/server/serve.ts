@@ -2,10 +2,10 @@
  * `npm run serve [-- --port N] [--models-dir DIR]`: browser mode. Prints the URL with the session
  * token; open it in a browser on this machine (or tunnel the port).
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { builtRendererDir, startBrowserMode } from './browserMode'
+import { rendererBuildIsStale } from './rendererBuild'
 
 const { values } = parseArgs({
   options: {
@@ -20,8 +20,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  if (!existsSync(join(builtRendererDir, 'index.html'))) {
-    // A fresh checkout: build the renderer once (Vite is a development dependency).
+  const root = fileURLToPath(new URL('../../', import.meta.url))
+  if (rendererBuildIsStale(root, builtRendererDir)) {
+    // A fresh checkout, or sources changed since the last build (Vite is a development dependency).
     process.stderr.write('Building the renderer…\n')
     const { build } = await import('vite')
     await build({
