@@ -365,6 +365,95 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     expect(pageErrors).toEqual([])
   }, 420_000)
 
+  it('inpaints near the edge of a text-to-image result on the blank canvas around it: nothing is added outside the picture', async () => {
+    // The first thing a user does: a 512 px result in the middle of the new 1024 px document,
+    // then a mask near its right edge. The frame fits around the mask inside the picture: it
+    // used to spill past the picture's edge and outpaint a strip of the empty canvas.
+    await freshPage()
+    await generate('a red circle left of a blue square', 20, 1)
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const before = await exportPng('08-edge-text2im-exported')
+    expect([before.width, before.height]).toEqual([1024, 1024])
+    const picture = { x: 256, y: 256, side: 512 }
+    const inPicture = (x: number, y: number) =>
+      x >= picture.x &&
+      x < picture.x + picture.side &&
+      y >= picture.y &&
+      y < picture.y + picture.side
+    const opaqueOutside = (image: { data: Buffer }) => {
+      let count = 0
+      for (let y = 0; y < 1024; y++) {
+        for (let x = 0; x < 1024; x++)
+          if (!inPicture(x, y) && image.data[(y * 1024 + x) * 4 + 3] !== 0) count++
+      }
+      return count
+    }
+    expect(opaqueOutside(before)).toBe(0)
+
+    // At 100 % the canvas's middle is the document's centre (512, 512).
+    await button('100%').click()
+    const box = (await page.getByTestId('editor.canvas').boundingBox())!
+    const centre = { x: box.x + box.width / 2 - 512, y: box.y + box.height / 2 - 512 }
+    const mask = { x: 540, y: 300, width: 208, height: 220 }
+    await dragOnDocument(
+      centre,
+      'Rectangle mask',
+      { x: mask.x, y: mask.y },
+      { x: mask.x + mask.width, y: mask.y + mask.height },
+    )
+    await expect
+      .poll(() => panel().getByText('Inpaints the painted mask inside the frame.').count())
+      .toBe(1)
+    await generate('a green triangle', 20, 2)
+    await page.screenshot({ path: join(shots, '09-edge-inpaint-staged.png') })
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(3)
+    // The Layers panel gives layer names the row's width (the opacity slider sits under the
+    // name): "a green triangle" shows whole, where it used to be cut to "a gree…".
+    const nameShown = page.locator('.layer-name[title="a green triangle (2)"]')
+    const nameWidths = await nameShown.evaluate((name) => {
+      const range = document.createRange()
+      range.selectNodeContents(name)
+      const text = name.textContent ?? ''
+      range.setEnd(name.firstChild!, text.indexOf(' (2)'))
+      return { box: name.clientWidth, prompt: range.getBoundingClientRect().width }
+    })
+    process.stderr.write(`layer name: ${JSON.stringify(nameWidths)}\n`)
+    expect(nameWidths.box).toBeGreaterThanOrEqual(nameWidths.prompt)
+    // The new layer's details say where its frame was: inside the picture, around the mask.
+    const details = page.getByRole('definition').filter({ hasText: '² at ' })
+    const [side, x, y] = ((await details.textContent()) ?? '').match(/\d+/g)!.map(Number) as [
+      number,
+      number,
+      number,
+    ]
+    expect(inPicture(x, y) && inPicture(x + side - 1, y + side - 1)).toBe(true)
+    expect(x <= mask.x && y <= mask.y).toBe(true)
+    expect(x + side >= mask.x + mask.width && y + side >= mask.y + mask.height).toBe(true)
+    const after = await exportPng('10-edge-inpaint-exported')
+    let changedOutsideMask = 0
+    let changedInsideMask = 0
+    for (let py = 0; py < 1024; py++) {
+      for (let px = 0; px < 1024; px++) {
+        const i = (py * 1024 + px) * 4
+        const changed = [0, 1, 2, 3].some((c) => after.data[i + c] !== before.data[i + c])
+        const masked =
+          px >= mask.x && px < mask.x + mask.width && py >= mask.y && py < mask.y + mask.height
+        if (changed && masked) changedInsideMask++
+        else if (changed) changedOutsideMask++
+      }
+    }
+    process.stderr.write(
+      `edge inpaint: frame ${side}² at ${x}, ${y}; changed inside the mask ${changedInsideMask}, ` +
+        `outside ${changedOutsideMask}, opaque outside the picture ${opaqueOutside(after)}\n`,
+    )
+    expect(opaqueOutside(after)).toBe(0)
+    expect(changedOutsideMask).toBe(0)
+    expect(changedInsideMask).toBeGreaterThan(0.5 * mask.width * mask.height)
+    expect(pageErrors).toEqual([])
+  }, 420_000)
+
   it('refines: at strength 0.3 the layout stays, at 1.0 the prompt decides (scene detector)', async () => {
     const picture = circlePicture(128, 128, 32, 64, 23)
     const path = await writePicture('circle-128.png', picture)
