@@ -236,7 +236,7 @@ describe('layered editor, end to end', () => {
     await expect.poll(() => layerItems().count()).toBe(3)
     await expect
       .poll(() => layerItems().first().getAttribute('aria-label'))
-      .toBe('a red boat (4242)')
+      .toBe('a red boat (4242 #2)')
     await expect.poll(() => page.getByRole('group', { name: 'Results' }).count()).toBe(0)
 
     await page.getByRole('button', { name: 'Clear mask' }).click()
@@ -269,7 +269,7 @@ describe('layered editor, end to end', () => {
     expect(ora.layers.map((layer) => layer.name)).toEqual([
       'Background',
       'sky',
-      'a red boat (4242)',
+      'a red boat (4242 #2)',
       'a white sail (7)',
     ])
     const psd = readPsd(await readFile(await exportAs('psd')))

@@ -155,9 +155,11 @@ export function resultLayerPixels(
   )
 }
 
-export function generatedLayerName(settings: GenerationSettings): string {
+/** "prompt (seed)"; a variation of a batch of several adds its number: "prompt (seed #2)". */
+export function generatedLayerName(settings: GenerationSettings, batchIndex: number): string {
   const prompt = settings.prompt.trim() || 'Untitled'
-  return `${prompt} (${settings.seed})`
+  const variation = settings.batchSize > 1 ? ` #${batchIndex + 1}` : ''
+  return `${prompt} (${settings.seed}${variation})`
 }
 
 const infoKind = { generate: 'text-to-image', inpaint: 'inpaint', refine: 'refine' } as const

@@ -151,7 +151,7 @@ describe('compositing a result inside the mask', () => {
     expect(changedOutside).toBe(0)
     expect(opaqueOutside).toBe(0)
     expect(changedInside).toBeGreaterThan(10_000)
-    expect(layer.name).toBe('a red boat (42)')
+    expect(layer.name).toBe('a red boat (42 #1)')
     expect(layer.generation).toMatchObject({
       prompt: 'a red boat',
       seed: 42,
@@ -263,6 +263,11 @@ describe('staging', () => {
     const added = editor.layers.slice(-3)
     expect(added.map((layer) => layer.visible)).toEqual([false, false, false])
     expect(added.map((layer) => layer.generation?.batchIndex)).toEqual([0, 1, 2])
+    // Each variation's name says which it is; a batch of one keeps "prompt (seed)".
+    const { prompt, seed } = added[0]!.generation!
+    expect(added.map((layer) => layer.name)).toEqual(
+      [1, 2, 3].map((variation) => `${prompt} (${seed} #${variation})`),
+    )
   })
 
   it('Esc discards; undo restores the staged batch', () => {
@@ -298,8 +303,8 @@ describe('staging', () => {
     editor.browseStaged(1)
     editor.acceptStaged()
     const [first, last] = editor.layers.slice(-2)
-    expect(first?.name).toBe('a red boat (42)')
-    expect(last?.name).toBe('a sail (7)')
+    expect(first?.name).toBe('a red boat (42 #1)')
+    expect(last?.name).toBe('a sail (7 #2)')
     expect(last?.generation?.frame).toEqual(second.frame)
     const composite = compositeRect(editor.layers, editor.document, {
       x: 120,

@@ -81,7 +81,9 @@ export class Staging {
   }
 
   private candidateLayer(batch: StagedBatch, candidate: StagedCandidate, visible: boolean): Layer {
-    const layer = this.session.document.createLayer(generatedLayerName(batch.request.settings))
+    const layer = this.session.document.createLayer(
+      generatedLayerName(batch.request.settings, candidate.batchIndex),
+    )
     layer.visible = visible
     layer.generation = generationInfo(batch.request, candidate.batchIndex)
     layer.raster.writeRect(candidate.rect, candidate.pixels)
