@@ -454,6 +454,41 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     expect(pageErrors).toEqual([])
   }, 420_000)
 
+  it('Accept all keeps the variation on view on the canvas and adds the others hidden', async () => {
+    await freshPage()
+    const form = panel()
+    await form.getByLabel('Prompt', { exact: true }).fill('a blue circle')
+    await form.getByLabel('Steps', { exact: true }).fill('20')
+    await form.getByLabel('Variations', { exact: true }).fill('2')
+    await form.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
+    await form.getByLabel('Seed', { exact: true }).fill('5')
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+    const results = page.getByRole('group', { name: 'Results' })
+    await results.waitFor({ timeout: 240_000 })
+    await page.getByRole('button', { name: 'Next result' }).click()
+    await expect.poll(() => results.textContent()).toContain('2 / 2')
+    await button('Accept all').click()
+    await expect.poll(() => layerItems().count()).toBe(3)
+    await page.screenshot({ path: join(shots, '11-accept-all.png') })
+    // The variation that was on view is on top, shown and active; the other is hidden.
+    const names = await layerItems().evaluateAll((items) =>
+      items.map((item) => item.getAttribute('aria-label')),
+    )
+    expect(names).toEqual(['a blue circle (5 #2)', 'a blue circle (5 #1)', 'Background'])
+    await expect(
+      page.getByRole('button', { name: 'Hide a blue circle (5 #2)' }).count(),
+    ).resolves.toBe(1)
+    await expect(
+      page.getByRole('button', { name: 'Show a blue circle (5 #1)' }).count(),
+    ).resolves.toBe(1)
+    // What the user sees, exported: the whole 512 px frame is there (it used to be all hidden).
+    const exported = await exportPng('12-accept-all-exported')
+    let opaque = 0
+    for (let i = 3; i < exported.data.length; i += 4) if (exported.data[i] === 255) opaque++
+    expect(opaque).toBe(512 * 512)
+    expect(pageErrors).toEqual([])
+  }, 420_000)
+
   it('refines: at strength 0.3 the layout stays, at 1.0 the prompt decides (scene detector)', async () => {
     const picture = circlePicture(128, 128, 32, 64, 23)
     const path = await writePicture('circle-128.png', picture)

@@ -190,7 +190,7 @@ const actionSpecs: readonly ActionSpec[] = [
     id: 'results.accept-all',
     label: 'Accept all',
     group: 'results',
-    description: 'Every result becomes a hidden layer',
+    description: 'Every result becomes a layer: the shown one visible, the others hidden',
     enabled: (editor) => (editor.stagedBatch?.candidates.length ?? Infinity) <= editor.layerRoom,
     run: (editor) => editor.acceptAllStaged(),
   },

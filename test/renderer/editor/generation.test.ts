@@ -257,16 +257,18 @@ describe('staging', () => {
     expect(editor.stagedBatch).toBeUndefined()
   })
 
-  it('accept all adds every candidate as a hidden layer', () => {
+  it('accept all keeps the shown candidate in view, on top and active, the others hidden', () => {
     const { editor } = stagedEditor()
+    editor.browseStaged(1)
     editor.acceptAllStaged()
     const added = editor.layers.slice(-3)
-    expect(added.map((layer) => layer.visible)).toEqual([false, false, false])
-    expect(added.map((layer) => layer.generation?.batchIndex)).toEqual([0, 1, 2])
+    expect(added.map((layer) => layer.generation?.batchIndex)).toEqual([0, 2, 1])
+    expect(added.map((layer) => layer.visible)).toEqual([false, false, true])
+    expect(editor.activeLayer?.id).toBe(added[2]!.id)
     // Each variation's name says which it is; a batch of one keeps "prompt (seed)".
     const { prompt, seed } = added[0]!.generation!
     expect(added.map((layer) => layer.name)).toEqual(
-      [1, 2, 3].map((variation) => `${prompt} (${seed} #${variation})`),
+      [1, 3, 2].map((variation) => `${prompt} (${seed} #${variation})`),
     )
   })
 

@@ -19,8 +19,8 @@ export interface StagedBatch {
 }
 
 /**
- * Finished generations waiting in place on the canvas: browse the candidates, accept one (or all,
- * as hidden layers) or discard them. Accept, accept all and discard are history entries, so
+ * Finished generations waiting in place on the canvas: browse the candidates, accept one (or all:
+ * the shown one visible, the others hidden) or discard them. Accept, accept all and discard are history entries, so
  * undoing an accept removes the layer and shows the batch again.
  */
 export class Staging {
@@ -123,11 +123,20 @@ export class Staging {
     return true
   }
 
-  /** Every candidate becomes a hidden layer, to compare by toggling them. */
+  /**
+   * Every candidate becomes a layer, to compare by toggling them: the shown one stays in view, on
+   * top and active; the others go under it hidden.
+   */
   acceptAll(): boolean {
     const batch = this.batches[0]
     if (!batch || this.session.layerRoom < batch.candidates.length) return false
-    const layers = batch.candidates.map((candidate) => this.candidateLayer(batch, candidate, false))
+    const shown = batch.candidates[batch.index]
+    const layers = [
+      ...batch.candidates
+        .filter((candidate) => candidate !== shown)
+        .map((candidate) => this.candidateLayer(batch, candidate, false)),
+      ...(shown ? [this.candidateLayer(batch, shown, true)] : []),
+    ]
     this.session.record(this.entry('Accept all', batch, layers), false)
     return true
   }
