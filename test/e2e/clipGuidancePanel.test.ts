@@ -142,6 +142,17 @@ describe('prompt panel with a CLIP model installed', () => {
     await expect.poll(() => gallery.getByRole('img').count(), { timeout: 10_000 }).toBe(2)
     const results = page.getByRole('group', { name: 'Results' })
     await expect.poll(() => results.textContent(), { timeout: 10_000 }).toContain('(+1 waiting)')
+    // The results bar keeps to one line with the waiting count in it (it used to wrap its text
+    // and "Accept all" onto two lines).
+    const barHeight = (await results.boundingBox())!.height
+    const acceptHeight = (await results
+      .getByRole('button', { name: 'Accept', exact: true })
+      .boundingBox())!.height
+    const acceptAllHeight = (await results
+      .getByRole('button', { name: 'Accept all' })
+      .boundingBox())!.height
+    expect(acceptAllHeight).toBe(acceptHeight)
+    expect(barHeight).toBeLessThan(1.6 * acceptHeight)
     const firstStaged = await canvasPixels(page)
     await results.getByRole('button', { name: 'Discard', exact: true }).click()
     await expect.poll(() => results.textContent(), { timeout: 10_000 }).toContain('1 / 1')
