@@ -286,6 +286,8 @@ describe('documents in browser mode', () => {
       .click()
     await (await chooser).setFiles(await flat(500, 260, '#336699', 'harbour.png'))
     await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('harbour')
+    // The document is made: the New form has done its work and goes away.
+    await expect.poll(() => page.getByRole('form', { name: 'New document' }).count()).toBe(0)
     const exported = await downloadOf(() => button('Export PNG').click())
     expect(exported.name).toBe('harbour.png')
     const meta = await sharp(exported.path).metadata()
@@ -338,6 +340,24 @@ describe('documents in browser mode', () => {
     await expect.poll(() => banner.textContent()).toContain('“harbour” has unsaved changes')
     await banner.getByRole('button', { name: 'Restore' }).click()
     await expect.poll(() => layerItems().count()).toBe(2)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('New, then Open instead: the opened picture replaces the document and the New form goes', async () => {
+    const form = page.getByRole('form', { name: 'New document' })
+    // A blank document first, so neither New nor Open asks about unsaved changes.
+    await button('New').click()
+    const question = page.getByRole('alertdialog', { name: 'Unsaved changes' })
+    await expect.poll(async () => (await question.count()) + (await form.count())).toBe(1)
+    if ((await question.count()) > 0)
+      await question.getByRole('button', { name: 'Discard changes' }).click()
+    await form.getByRole('button', { name: 'Create' }).click()
+    await expect.poll(() => form.count()).toBe(0)
+    await button('New').click()
+    await form.waitFor()
+    await openThroughPicker(await flat(120, 80, '#aa3300', 'brick.png'))
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('brick')
+    await expect.poll(() => form.count()).toBe(0)
     expect(pageErrors).toEqual([])
   })
 })

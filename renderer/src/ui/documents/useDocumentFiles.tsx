@@ -147,6 +147,8 @@ export function useDocumentFiles({
         if (!replacement) return
         report(unwrap(glide.documents.close({ documentId: editor.document.id })))
         setEditor(replacement)
+        // Opening or restoring instead of finishing New: the New form has nothing left to do.
+        setNewForm(null)
       }
       if (editor.isDirty) setPending({ next, proceed, ...(cancelled ? { cancelled } : {}) })
       else proceed()
