@@ -158,6 +158,22 @@ async function dragOnDocument(
   await page.mouse.up()
 }
 
+/** Paints `rect` (document pixels) with the Rectangle mask; the panel then offers to inpaint. */
+async function maskRectangle(
+  origin: { x: number; y: number },
+  rect: { x: number; y: number; width: number; height: number },
+): Promise<void> {
+  await dragOnDocument(
+    origin,
+    'Rectangle mask',
+    { x: rect.x, y: rect.y },
+    { x: rect.x + rect.width, y: rect.y + rect.height },
+  )
+  await expect
+    .poll(() => panel().getByText('Inpaints the painted mask inside the frame.').count())
+    .toBe(1)
+}
+
 /** Prompt, steps, one variation, a fixed seed; Generate; waits for the staged result. */
 async function generate(prompt: string, steps: number, seed: number): Promise<void> {
   const form = panel()
@@ -192,15 +208,12 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     await openThroughPicker(await writePicture('sky.png', picture))
     const origin = await documentOrigin(picture)
     const square = { x: 440, y: 144, side: 160 }
-    await dragOnDocument(
-      origin,
-      'Rectangle mask',
-      { x: square.x, y: square.y },
-      { x: square.x + square.side, y: square.y + square.side },
-    )
-    await expect
-      .poll(() => panel().getByText('Inpaints the painted mask inside the frame.').count())
-      .toBe(1)
+    await maskRectangle(origin, {
+      x: square.x,
+      y: square.y,
+      width: square.side,
+      height: square.side,
+    })
     // Guidance follows the mode: inpainting's default, as the panel says.
     const guidance = panel().getByLabel('Guidance', { exact: true })
     await expect(guidance.inputValue()).resolves.toBe(
@@ -396,15 +409,7 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     const box = (await page.getByTestId('editor.canvas').boundingBox())!
     const centre = { x: box.x + box.width / 2 - 512, y: box.y + box.height / 2 - 512 }
     const mask = { x: 540, y: 300, width: 208, height: 220 }
-    await dragOnDocument(
-      centre,
-      'Rectangle mask',
-      { x: mask.x, y: mask.y },
-      { x: mask.x + mask.width, y: mask.y + mask.height },
-    )
-    await expect
-      .poll(() => panel().getByText('Inpaints the painted mask inside the frame.').count())
-      .toBe(1)
+    await maskRectangle(centre, mask)
     await generate('a green triangle', 20, 2)
     await page.screenshot({ path: join(shots, '09-edge-inpaint-staged.png') })
     await button('Accept').click()
