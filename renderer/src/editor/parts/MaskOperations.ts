@@ -173,7 +173,7 @@ export class MaskOperations {
     return bounds ? this.frameAround(bounds) : null
   }
 
-  /** The auto-fit frame around `maskBounds`, kept to the picture where the mask lies inside it. */
+  /** The auto-fit frame around `maskBounds`, kept to the shown picture joined with the mask. */
   private frameAround(maskBounds: Rect): Rect {
     const layers = this.document.layers
     return autoFitFrame(maskBounds, this.document, {

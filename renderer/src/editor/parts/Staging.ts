@@ -20,8 +20,8 @@ export interface StagedBatch {
 
 /**
  * Finished generations waiting in place on the canvas: browse the candidates, accept one (or all:
- * the shown one visible, the others hidden) or discard them. Accept, accept all and discard are history entries, so
- * undoing an accept removes the layer and shows the batch again.
+ * the shown one visible, the others hidden) or discard them. Accept, accept all and discard are
+ * history entries, so undoing an accept removes the layer and shows the batch again.
  */
 export class Staging {
   readonly batches: StagedBatch[] = []
