@@ -135,7 +135,7 @@ export const zDecodedImage = z.strictObject({
 })
 export type DecodedImage = z.infer<typeof zDecodedImage>
 
-export const exportFormats = ['png', 'layer-png', 'ora', 'psd'] as const
+export const exportFormats = ['png', 'layer-png', 'jpeg', 'webp', 'ora', 'psd'] as const
 export const zExportFormat = z.enum(exportFormats)
 export type ExportFormat = z.infer<typeof zExportFormat>
 

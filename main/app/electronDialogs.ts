@@ -12,6 +12,8 @@ const filters: Record<'image' | 'project' | ExportFormat, FileFilter[]> = {
   ],
   png: [{ name: 'PNG image', extensions: ['png'] }],
   'layer-png': [{ name: 'PNG image', extensions: ['png'] }],
+  jpeg: [{ name: 'JPEG image', extensions: ['jpg', 'jpeg'] }],
+  webp: [{ name: 'WebP image', extensions: ['webp'] }],
   ora: [{ name: 'OpenRaster', extensions: ['ora'] }],
   psd: [{ name: 'Photoshop document', extensions: ['psd'] }],
 }

@@ -1,8 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
-import sharp from 'sharp'
 import { GlideError } from '../../contract/errors'
-import { encodePng } from '../documents/imageCodec'
+import { encodeLossy, encodePng } from '../documents/imageCodec'
 import { addPngTextChunks } from '../documents/pngText'
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp'
@@ -64,12 +63,5 @@ export async function encodeOutput(
   text: Record<string, string>,
 ): Promise<Uint8Array> {
   if (format === 'png') return addPngTextChunks(await encodePng(rgba, width, height, 4), text)
-  const pixels = sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), {
-    raw: { width, height, channels: 4 },
-  })
-  const encoded =
-    format === 'jpeg'
-      ? pixels.flatten({ background: '#ffffff' }).jpeg({ quality: 92 })
-      : pixels.webp({ quality: 92 })
-  return new Uint8Array(await encoded.toBuffer())
+  return encodeLossy(rgba, width, height, format)
 }

@@ -15,7 +15,7 @@ import { suggestedFileName } from '../storage/fileNames'
 import { DocumentRegistry } from './documentRegistry'
 import { flattenProject, generationSummary, layerAtCanvasSize } from './flatten'
 import { inProcessDecoder, type DocumentDecoder } from './decoder/documentDecoder'
-import { encodePng } from './imageCodec'
+import { encodeLossy, encodePng } from './imageCodec'
 import { writeOpenRaster } from './openRaster'
 import { addPngTextChunks } from './pngText'
 import { writeProjectFile } from './projectFile'
@@ -85,6 +85,8 @@ const extensions: Record<'project' | ExportFormat, string> = {
   project: '.glide',
   png: '.png',
   'layer-png': '.png',
+  jpeg: '.jpg',
+  webp: '.webp',
   ora: '.ora',
   psd: '.psd',
 }
@@ -157,6 +159,9 @@ async function exportBytes(
           })
         : png
     }
+    case 'jpeg':
+    case 'webp':
+      return encodeLossy(flattenProject(project), project.width, project.height, format)
     case 'ora':
       return writeOpenRaster(project)
     case 'psd':

@@ -194,3 +194,24 @@ export async function thumbnailPng(
 export function bytesOf(buffer: Buffer): Uint8Array<ArrayBuffer> {
   return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength)
 }
+
+/**
+ * Straight-alpha RGBA to JPEG (over white: it has no alpha) or WebP (alpha kept), quality 92: what
+ * the editor's JPEG and WebP exports and the CLI's .jpg and .webp outputs write.
+ */
+export async function encodeLossy(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  format: 'jpeg' | 'webp',
+): Promise<Uint8Array> {
+  const pixels = sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), {
+    raw: { width, height, channels: 4 },
+  })
+  const encoded =
+    format === 'jpeg'
+      ? pixels.flatten({ background: '#ffffff' }).jpeg({ quality: 92 })
+      : pixels.webp({ quality: 92 })
+  const bytes = await encoded.toBuffer()
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}

@@ -360,4 +360,26 @@ describe('documents in browser mode', () => {
     await expect.poll(() => form.count()).toBe(0)
     expect(pageErrors).toEqual([])
   })
+
+  it('Export → JPEG and WebP download the picture in those formats', async () => {
+    // The document is the opened brick picture (120×80, #aa3300).
+    const exportMenu = page.getByRole('combobox', { name: 'Export' })
+    for (const [format, name] of [
+      ['jpeg', 'brick.jpg'],
+      ['webp', 'brick.webp'],
+    ] as const) {
+      const file = await downloadOf(() => exportMenu.selectOption(format).then(() => undefined))
+      expect(file.name).toBe(name)
+      const image = sharp(file.path)
+      expect(await image.metadata()).toMatchObject({ format, width: 120, height: 80 })
+      const pixels = await image.removeAlpha().raw().toBuffer()
+      const middle = (40 * 120 + 60) * 3
+      const colour = [...pixels.subarray(middle, middle + 3)]
+      expect(colour.every((value, c) => Math.abs(value - [0xaa, 0x33, 0x00][c]!) <= 6)).toBe(true)
+      await expect
+        .poll(() => page.locator('.editor-banner[role="status"]').last().textContent())
+        .toContain(`Exported ${name}`)
+    }
+    expect(pageErrors).toEqual([])
+  })
 })

@@ -155,4 +155,63 @@ describe('PNG export', () => {
     )
     expect(layerPng.data[3]).toBe(0)
   })
+
+  it('exports the composite as JPEG over white and as WebP with its alpha', async () => {
+    const directory = await tempDirectory()
+    const services = createDocumentServices({
+      recoveryDirectory: join(directory, 'recovery'),
+      dialogs: folderDialogs(directory),
+    })
+    // One layer: a transparent band (top 16 rows) over a flat brick colour.
+    const pixels = new Uint8Array(40 * 30 * 4)
+    for (let i = 40 * 16; i < 40 * 30; i++) pixels.set([200, 80, 40, 255], i * 4)
+    const sample = sampleProject()
+    const project = {
+      ...sample,
+      layers: [{ ...sample.layers[0]!, pixels: { ...sample.layers[0]!.pixels!, data: pixels } }],
+    }
+    const composite = flattenProject(project)
+    /** Mean |difference| per channel over rows [top, bottom) of a 40 px wide picture. */
+    const meanDistance = (
+      pixels: ArrayLike<number>,
+      channels: number,
+      expected: (index: number) => ArrayLike<number>,
+      top: number,
+      bottom: number,
+    ) => {
+      let sum = 0
+      for (let i = top * 40; i < bottom * 40; i++) {
+        for (let c = 0; c < 3; c++)
+          sum += Math.abs((pixels[i * channels + c] ?? 0) - (expected(i)[c] ?? 0))
+      }
+      return sum / ((bottom - top) * 40 * 3)
+    }
+    const original = (i: number) => composite.subarray(i * 4, i * 4 + 3)
+    const overWhite = (i: number) => {
+      const alpha = (composite[i * 4 + 3] ?? 0) / 255
+      return [0, 1, 2].map((c) => (composite[i * 4 + c] ?? 0) * alpha + 255 * (1 - alpha))
+    }
+
+    const jpeg = await services['documents.export']({ format: 'jpeg', project })
+    expect(jpeg?.fileName).toBe('Harbour at dusk.jpg')
+    const jpegPath = join(directory, jpeg!.fileName)
+    expect(await sharp(jpegPath).metadata()).toMatchObject({
+      format: 'jpeg',
+      width: 40,
+      height: 30,
+    })
+    // No alpha in JPEG: the picture over white, so the transparent band comes out white.
+    const jpegPixels = await sharp(jpegPath).removeAlpha().raw().toBuffer()
+    expect(meanDistance(jpegPixels, 3, overWhite, 0, 30)).toBeLessThan(4)
+    expect(meanDistance(jpegPixels, 3, () => [255, 255, 255], 0, 12)).toBeLessThan(4)
+
+    const webp = await services['documents.export']({ format: 'webp', project })
+    expect(webp?.fileName).toBe('Harbour at dusk.webp')
+    const webpPath = join(directory, webp!.fileName)
+    expect(await sharp(webpPath).metadata()).toMatchObject({ format: 'webp', hasAlpha: true })
+    const webpPixels = await sharp(webpPath).ensureAlpha().raw().toBuffer()
+    expect(webpPixels[5 * 40 * 4 + 3]).toBe(0)
+    expect(webpPixels[25 * 40 * 4 + 3]).toBe(255)
+    expect(meanDistance(webpPixels, 4, original, 18, 30)).toBeLessThan(4)
+  })
 })
