@@ -95,8 +95,8 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
           <option value="">Export…</option>
           <option value="png">PNG (composite)</option>
           <option value="layer-png">PNG (active layer)</option>
-          <option value="jpeg">JPEG (composite, on white)</option>
-          <option value="webp">WebP (composite)</option>
+          <option value="jpeg">JPEG (on white)</option>
+          <option value="webp">WebP</option>
           <option value="ora">OpenRaster (.ora)</option>
           <option value="psd">Photoshop (.psd)</option>
         </select>
