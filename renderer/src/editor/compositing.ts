@@ -6,6 +6,11 @@ import { tileSize } from './TiledRaster'
 
 export { blendOver }
 
+/** Whether a layer adds anything to the composite: shown and not fully transparent. */
+export function isShown(layer: Layer): boolean {
+  return layer.visible && layer.opacity > 0
+}
+
 /** Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA). */
 export function compositeTile(
   layers: readonly Layer[],
@@ -14,7 +19,7 @@ export function compositeTile(
 ): boolean {
   let any = false
   for (const layer of layers) {
-    if (!layer.visible || layer.opacity <= 0) continue
+    if (!isShown(layer)) continue
     const tile = layer.raster.getTile(key)
     if (!tile) continue
     // The lowest contributing layer at full opacity composites over nothing: a copy.
@@ -43,7 +48,7 @@ export function compositeRect(
   if (!inside) return { width: rect.width, height: rect.height, data }
   const rowPixels = inside.width
   for (const layer of layers) {
-    if (!layer.visible || layer.opacity <= 0) continue
+    if (!isShown(layer)) continue
     const pixels = layer.raster.readRect(inside)
     for (let y = 0; y < inside.height; y++) {
       const target = ((inside.y - rect.y + y) * rect.width + (inside.x - rect.x)) * 4
@@ -61,7 +66,7 @@ export function compositeRect(
 export function shownContentBounds(layers: readonly Layer[], within: Rect): Rect | null {
   let bounds: Rect | null = null
   for (const layer of layers) {
-    if (!layer.visible || layer.opacity <= 0) continue
+    if (!isShown(layer)) continue
     bounds = unionRects(bounds, layer.raster.contentBounds(within))
   }
   return bounds

@@ -1,4 +1,4 @@
-import { compositeTile } from '../compositing'
+import { compositeTile, isShown } from '../compositing'
 import type { Layer, RgbaImage } from '../EditorDocument'
 import { newLayerId } from '../EditorDocument'
 import type { Point, Rect } from '../geometry'
@@ -202,7 +202,7 @@ export class LayerOperations {
   flatten(): boolean {
     if (!this.canFlatten) return false
     const before = [...this.document.layers]
-    const visible = before.filter((layer) => layer.visible && layer.opacity > 0)
+    const visible = before.filter(isShown)
     const flattened = this.compositeLayer(visible, 'Background')
     const previousActive = this.session.activeLayerId
     this.session.apply(
