@@ -212,6 +212,5 @@ export async function encodeLossy(
     format === 'jpeg'
       ? pixels.flatten({ background: '#ffffff' }).jpeg({ quality: 92 })
       : pixels.webp({ quality: 92 })
-  const bytes = await encoded.toBuffer()
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return bytesOf(await encoded.toBuffer())
 }

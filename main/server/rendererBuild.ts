@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** What the renderer bundle is built from, relative to the checkout's root. */
@@ -16,16 +16,15 @@ export const rendererSources = [
  * An install without sources (a packaged app) is never stale.
  */
 export function rendererBuildIsStale(root: string, builtDir: string): boolean {
-  const index = join(builtDir, 'index.html')
-  if (!existsSync(index)) return true
-  const builtAt = statSync(index).mtimeMs
-  return rendererSources.some((source) => newestChange(join(root, source)) > builtAt)
+  const index = statSync(join(builtDir, 'index.html'), { throwIfNoEntry: false })
+  if (!index) return true
+  return rendererSources.some((source) => newestChange(join(root, source)) > index.mtimeMs)
 }
 
 /** The latest modification time of a file, or of any file under a folder; 0 where none exists. */
 function newestChange(path: string): number {
-  if (!existsSync(path)) return 0
-  const stats = statSync(path)
+  const stats = statSync(path, { throwIfNoEntry: false })
+  if (!stats) return 0
   if (!stats.isDirectory()) return stats.mtimeMs
   let newest = 0
   for (const entry of readdirSync(path, { withFileTypes: true })) {
