@@ -10,6 +10,7 @@ import {
   zModelId,
 } from './jobs'
 import { modelLimits, zModelImageSize, zModelKindName } from './model'
+import { modelInstallChannels, modelInstallEvents } from './modelInstalls'
 import { zSettings, zSettingsPatch } from './settings'
 
 /**
@@ -82,6 +83,7 @@ export const requests = {
       preferred: z.strictObject({ base: zModelId.nullable(), upsample: zModelId.nullable() }),
     }),
   },
+  ...modelInstallChannels,
   'settings.get': { input: zEmpty, output: zSettings },
   'settings.update': { input: zSettingsPatch, output: zSettings },
   /** Desktop only: main asks for the models folder with its own dialog; unchanged if cancelled. */
@@ -105,6 +107,7 @@ export const events = {
     state: zHostState,
     provider: zExecutionProviderName.nullable(),
   }),
+  ...modelInstallEvents,
 } as const satisfies Record<string, z.ZodType>
 
 export type Requests = typeof requests

@@ -17,6 +17,8 @@ import { registerElectronIpc } from '../ipc/electronIpc'
 import { appScheme } from '../ipc/senderGuard'
 import { createServices } from '../ipc/services'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
+import { ModelInstalls } from '../models/modelInstalls'
+import { defaultModelsDir } from '../models/paths'
 import { SettingsStore } from '../settings/settingsStore'
 import { appSchemePrivileges, createAppProtocolHandler } from './appProtocol'
 import { chooseDirectory, electronDialogs } from './electronDialogs'
@@ -71,12 +73,17 @@ async function start(): Promise<void> {
   const host = new InferenceHostClient(utilityHostLauncher(paths.host), {
     onStatus: (state, provider) => broadcast('host.status', { state, provider }),
   })
+  const installs = new ModelInstalls({
+    modelsDir: () => settings.get().modelsDir ?? defaultModelsDir(),
+    onProgress: (progress) => broadcast('models.installProgress', progress),
+  })
   const services = createServices({
     mode: 'desktop',
     version: app.getVersion(),
     settings,
     host,
     models: createNodeModelRegistry(() => settings.get().modelsDir),
+    installs,
     emit: broadcast,
     chooseDirectory,
     documents: windowDocuments.handlers,
@@ -120,6 +127,7 @@ async function start(): Promise<void> {
     quitting = true
     services.queue.cancelAll()
     unregisterIpc()
+    installs.dispose()
     host.dispose()
     decoder.dispose()
     // A clean quit: the copies of documents with unsaved changes (the user was asked when the

@@ -36,12 +36,21 @@ export interface ModelRegistry {
   list(): Promise<InstalledModel[]>
 }
 
+/** Installs of the official checkpoints from the app (main/models/modelInstalls.ts). */
+export interface OfficialModelInstalls {
+  official(): Promise<RequestOutput<'models.official'>>
+  install(keys: readonly string[]): Promise<string[]>
+  cancel(key: string): boolean
+}
+
 export interface ServicesOptions {
   mode: 'desktop' | 'browser' | 'cli'
   version: string
   settings: SettingsStore
   host: InferenceHostClient
   models: ModelRegistry
+  /** Absent in the CLI, which has `models download`; the handlers then refuse. */
+  installs?: OfficialModelInstalls
   emit: Emit
   /** A native folder picker (desktop); absent in browser mode and the CLI. */
   chooseDirectory?(): Promise<string | null>
@@ -76,6 +85,10 @@ export function hostJobRunner(host: InferenceHostClient): JobRunner<HostJob> {
 
 function jobImage(image: HostImage): JobImage {
   return { width: image.width, height: image.height, rgba: new Uint8Array(image.data) }
+}
+
+function installsUnavailable(): never {
+  throw new GlideError('INVALID_ARGUMENT', 'Install models here with "glide-studio models download".')
 }
 
 function documentsUnavailable(): never {
@@ -134,6 +147,13 @@ export function createServices(options: ServicesOptions): Services {
       })()
       return { models: installed.map(summary), preferred }
     },
+    'models.official': () => options.installs?.official() ?? installsUnavailable(),
+    'models.install': async ({ keys }) => ({
+      queued: await (options.installs?.install(keys) ?? installsUnavailable()),
+    }),
+    'models.cancelInstall': ({ key }) => ({
+      cancelled: options.installs?.cancel(key) ?? installsUnavailable(),
+    }),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.applyPatch(patch),
     'settings.chooseModelsDir': async () => {

@@ -157,6 +157,24 @@ interface CommonImport {
   /** Recorded in model.json's source when the app fetched the checkpoint from the official list. */
   fetchedFrom?: OfficialFetch
   onStage?: (stage: ImportStage) => void
+  /** Aborting stops the import at the next tensor (GlideError CANCELLED); nothing is left behind. */
+  signal?: AbortSignal
+}
+
+function cancelledImport(): GlideError {
+  return new GlideError('CANCELLED', 'The import was cancelled; nothing was installed.')
+}
+
+/** The checkpoint, with every tensor read first checking the import has not been cancelled. */
+function stoppable(checkpoint: TorchCheckpoint, signal: AbortSignal | undefined): TorchCheckpoint {
+  if (!signal) return checkpoint
+  return {
+    names: () => checkpoint.names(),
+    shape: (name) => checkpoint.shape(name),
+    dtype: (name) => checkpoint.dtype(name),
+    close: () => checkpoint.close(),
+    read: (name) => (signal.aborted ? Promise.reject(cancelledImport()) : checkpoint.read(name)),
+  }
 }
 
 function checkpointFileName(checkpointPath: string): string {
@@ -188,6 +206,7 @@ async function importInto(request: CommonImport, convert: Conversion): Promise<M
     throw invalid(`${outDir} already exists; choose another id or remove it.`)
   const parent = dirname(outDir)
   const temporary = `${outDir}.tmp-${randomBytes(6).toString('hex')}`
+  if (request.signal?.aborted) throw cancelledImport()
   request.onStage?.('checking')
   try {
     await mkdir(parent, { recursive: true })
@@ -198,11 +217,14 @@ async function importInto(request: CommonImport, convert: Conversion): Promise<M
     })
   }
   try {
-    const checkpoint = await openTorchCheckpoint(checkpointPath)
+    const checkpoint = stoppable(await openTorchCheckpoint(checkpointPath), request.signal)
     let manifest: ModelManifest
     try {
-      request.onStage?.('hashing')
-      const sha256 = request.sha256 ?? (await sha256OfFile(checkpointPath))
+      let sha256 = request.sha256
+      if (sha256 === undefined) {
+        request.onStage?.('hashing')
+        sha256 = await sha256OfFile(checkpointPath)
+      }
       request.onStage?.('converting')
       manifest = await convert(checkpoint, temporary, sha256)
       if (request.fetchedFrom) {
@@ -211,6 +233,7 @@ async function importInto(request: CommonImport, convert: Conversion): Promise<M
     } finally {
       await checkpoint.close()
     }
+    if (request.signal?.aborted) throw cancelledImport()
     request.onStage?.('finishing')
     await writeManifest(temporary, manifest)
     if (await exists(outDir))
@@ -327,7 +350,8 @@ export interface InstallOfficialRequest {
 /**
  * Downloads a released GLIDE checkpoint (a U-Net or a noised-CLIP encoder) into `<modelsDir>/.downloads/` (resuming an earlier
  * partial download) and imports it as the model folder `<modelsDir>/<official id>`. The .pt is
- * deleted once the import has finished or failed; a failed download keeps its .part for a resume.
+ * deleted once the import has finished or failed; a failed or cancelled download, and a cancelled
+ * import, keep it as a .part for a resume.
  */
 export async function installOfficialModel(request: InstallOfficialRequest): Promise<ModelFolder> {
   const official = officialModel(request.kind, request.env)
@@ -354,8 +378,10 @@ export async function installOfficialModel(request: InstallOfficialRequest): Pro
     sha256: downloaded.sha256,
     fetchedFrom: fetchedFromRecord(official),
     ...(request.onStage ? { onStage: request.onStage } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
   }
   const kind = request.kind
+  let keepForResume = false
   try {
     if (kind === 'clip-image' || kind === 'clip-text') {
       return await importClipCheckpoint({
@@ -369,7 +395,18 @@ export async function installOfficialModel(request: InstallOfficialRequest): Pro
       kind,
       options: { ...official.options, ...(request.options as Partial<GlideOptions>) },
     })
+  } catch (error) {
+    keepForResume = error instanceof GlideError && error.code === 'CANCELLED'
+    throw error
   } finally {
-    await rm(checkpointPath, { force: true })
+    // A cancelled import keeps the whole download as the .part the next install resumes from (the
+    // server then has nothing more to send); any other ending deletes it.
+    if (keepForResume) {
+      await rename(checkpointPath, `${checkpointPath}.part`).catch(() =>
+        rm(checkpointPath, { force: true }),
+      )
+    } else {
+      await rm(checkpointPath, { force: true })
+    }
   }
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Emit } from '../ipc/services'
 import { startBrowserServer, type BrowserServer } from './browserServer'
-import { createNodeServices, type NodeServices } from './nodeServices'
+import { createNodeServices, type NodeServices, type NodeServicesOptions } from './nodeServices'
 
 export const builtRendererDir = fileURLToPath(new URL('../../out/renderer/', import.meta.url))
 
@@ -13,6 +13,8 @@ export interface BrowserModeOptions {
   modelsDir?: string
   staticDir?: string
   previewIntervalMs?: number
+  /** Test seam; see ModelInstallsOptions.optionsFor. */
+  installOptionsFor?: NodeServicesOptions['installOptionsFor']
 }
 
 export interface BrowserMode extends NodeServices {
@@ -36,6 +38,7 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
     ...(options.previewIntervalMs !== undefined
       ? { previewIntervalMs: options.previewIntervalMs }
       : {}),
+    ...(options.installOptionsFor ? { installOptionsFor: options.installOptionsFor } : {}),
   })
   const started = await startBrowserServer({
     handlers: node.services.handlers,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createDocumentService, type DocumentService } from '../documents/documentServices'
 import { removeStaleTempFiles } from '../storage/atomicWrite'
 import type { Emit, Services } from '../ipc/services'
@@ -9,6 +9,8 @@ import { nodeDecoderLauncher, nodeHostLauncher } from '../inference/client/nodeH
 import { DocumentDecoderClient } from '../documents/decoder/decoderClient'
 import type { ToDecoder } from '../documents/decoder/protocol'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
+import { ModelInstalls, type ModelInstallsOptions } from '../models/modelInstalls'
+import { defaultModelsDir } from '../models/paths'
 import { defaultConfigDir, SettingsStore } from '../settings/settingsStore'
 
 export function packageVersion(): string {
@@ -27,6 +29,8 @@ export interface NodeServicesOptions {
   /** Overrides the settings' models dir. */
   modelsDir?: string
   previewIntervalMs?: number
+  /** Test seam for installs (see ModelInstallsOptions.optionsFor); the app never sets it. */
+  installOptionsFor?: ModelInstallsOptions['optionsFor']
 }
 
 export interface NodeServices {
@@ -56,12 +60,19 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
   const host = new InferenceHostClient(nodeHostLauncher(), {
     onStatus: (state, provider) => options.emit('host.status', { state, provider }),
   })
+  const modelsDir = () => options.modelsDir ?? settings.get().modelsDir
+  const installs = new ModelInstalls({
+    modelsDir: () => resolve(modelsDir() ?? defaultModelsDir()),
+    onProgress: (progress) => options.emit('models.installProgress', progress),
+    ...(options.installOptionsFor ? { optionsFor: options.installOptionsFor } : {}),
+  })
   const services = createServices({
     mode: options.mode,
     version: packageVersion(),
     settings,
     host,
-    models: createNodeModelRegistry(() => options.modelsDir ?? settings.get().modelsDir),
+    models: createNodeModelRegistry(modelsDir),
+    ...(options.mode === 'browser' ? { installs } : {}),
     emit: options.emit,
     documents: documents.forClient(`${options.mode}-local`),
     ...(options.previewIntervalMs !== undefined
@@ -74,6 +85,7 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     host,
     settings,
     async dispose() {
+      installs.dispose()
       services.queue.cancelAll()
       host.dispose()
       decoder.dispose()

@@ -1,0 +1,180 @@
+import { lstat } from 'node:fs/promises'
+import { GlideError, serializeError } from '../../contract/errors'
+import type {
+  InstallProgress,
+  InstallStage,
+  OfficialModelEntry,
+  OfficialModelUse,
+} from '../../contract/modelInstalls'
+import { installOfficialModel, type InstallOfficialRequest } from './importer'
+import { modelFolderPath } from './modelFolder'
+import { officialModels, type OfficialModel } from './officialModels'
+
+export interface ModelInstallsOptions {
+  /** The user's models folder at the moment asked (the settings may change it between installs). */
+  modelsDir: () => string
+  /** Every change of stage, and received bytes at most once per `progressIntervalMs`. */
+  onProgress: (progress: InstallProgress) => void
+  /** Where the download base URL override is read (GLIDE_STUDIO_MODEL_BASE_URL); process.env. */
+  env?: NodeJS.ProcessEnv
+  /**
+   * Test seam: options merged over a key's official options, so that a tiny checkpoint served by
+   * a test installs under an official name. The app never sets it.
+   */
+  optionsFor?: (key: string) => InstallOfficialRequest['options'] | undefined
+  progressIntervalMs?: number
+}
+
+export interface OfficialModelsState {
+  modelsDir: string
+  models: OfficialModelEntry[]
+}
+
+function useOf(model: OfficialModel): OfficialModelUse {
+  if (model.kind === 'clip-image' || model.kind === 'clip-text') return 'clip-guidance'
+  return model.kind === 'base' || model.kind === 'upsample' ? 'text-to-image' : 'inpainting'
+}
+
+async function folderExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The installs of official checkpoints asked for from the app: a queue run one at a time (each
+ * download and conversion already uses the disk and a core to the full), each with its progress
+ * and an abort. Installs write only into the models folder (see installOfficialModel).
+ */
+export class ModelInstalls {
+  private readonly latest = new Map<string, InstallProgress>()
+  private readonly waiting: string[] = []
+  private running: { key: string; controller: AbortController } | null = null
+  private lastBytesReport = 0
+  private disposed = false
+
+  constructor(private readonly options: ModelInstallsOptions) {}
+
+  private catalogue(): OfficialModel[] {
+    return officialModels(this.options.env)
+  }
+
+  async official(): Promise<OfficialModelsState> {
+    const modelsDir = this.options.modelsDir()
+    const models = await Promise.all(
+      this.catalogue().map(async (model) => ({
+        key: model.key,
+        id: model.id,
+        name: model.name,
+        kind: model.kind,
+        use: useOf(model),
+        downloadBytes: model.params * 4,
+        installed: await folderExists(modelFolderPath(modelsDir, model.id)),
+        install: this.latest.get(model.key) ?? null,
+      })),
+    )
+    return { modelsDir, models }
+  }
+
+  /** Queues the keys not installed, running or waiting; returns those queued. */
+  async install(keys: readonly string[]): Promise<string[]> {
+    if (this.disposed) throw new GlideError('INVALID_ARGUMENT', 'The app is closing.')
+    const catalogue = this.catalogue()
+    const unknown = keys.filter((key) => !catalogue.some((model) => model.key === key))
+    if (unknown.length > 0) {
+      throw new GlideError(
+        'INVALID_ARGUMENT',
+        `No official model "${unknown[0]}"; one of: ${catalogue.map((model) => model.key).join(', ')}.`,
+      )
+    }
+    const modelsDir = this.options.modelsDir()
+    const queued: string[] = []
+    for (const model of catalogue.filter((entry) => keys.includes(entry.key))) {
+      if (this.running?.key === model.key || this.waiting.includes(model.key)) continue
+      if (await folderExists(modelFolderPath(modelsDir, model.id))) continue
+      this.waiting.push(model.key)
+      queued.push(model.key)
+      this.report({ key: model.key, stage: 'queued', receivedBytes: 0, totalBytes: null })
+    }
+    void this.drain()
+    return queued
+  }
+
+  /** Stops the running install of `key` or drops it from the queue. */
+  cancel(key: string): boolean {
+    if (this.running?.key === key) {
+      this.running.controller.abort()
+      return true
+    }
+    const index = this.waiting.indexOf(key)
+    if (index === -1) return false
+    this.waiting.splice(index, 1)
+    this.report({ key, stage: 'cancelled', receivedBytes: 0, totalBytes: null })
+    return true
+  }
+
+  /** Stops everything; what was downloaded so far stays for a resume. */
+  dispose(): void {
+    this.disposed = true
+    this.waiting.length = 0
+    this.running?.controller.abort()
+  }
+
+  private report(progress: InstallProgress): void {
+    this.latest.set(progress.key, progress)
+    this.options.onProgress(progress)
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return
+    const key = this.waiting.shift()
+    if (key === undefined || this.disposed) return
+    const model = this.catalogue().find((entry) => entry.key === key)
+    if (!model) return
+    const controller = new AbortController()
+    this.running = { key, controller }
+    let stage: InstallStage = 'downloading'
+    let receivedBytes = 0
+    let totalBytes: number | null = null
+    const now = () => this.report({ key, stage, receivedBytes, totalBytes })
+    const overrides = this.options.optionsFor?.(key)
+    try {
+      await installOfficialModel({
+        kind: model.kind,
+        modelsDir: this.options.modelsDir(),
+        signal: controller.signal,
+        ...(this.options.env ? { env: this.options.env } : {}),
+        ...(overrides ? { options: overrides } : {}),
+        onStage: (next) => {
+          stage = next
+          now()
+        },
+        onProgress: (received, total) => {
+          receivedBytes = received
+          totalBytes = total ?? null
+          const time = Date.now()
+          if (time - this.lastBytesReport < (this.options.progressIntervalMs ?? 250)) return
+          this.lastBytesReport = time
+          now()
+        },
+      })
+      stage = 'done'
+      now()
+    } catch (error) {
+      const cancelled = error instanceof GlideError && error.code === 'CANCELLED'
+      this.report({
+        key,
+        stage: cancelled ? 'cancelled' : 'failed',
+        receivedBytes,
+        totalBytes,
+        ...(cancelled ? {} : { error: serializeError(error) }),
+      })
+    } finally {
+      this.running = null
+    }
+    void this.drain()
+  }
+}
