@@ -88,7 +88,10 @@ function jobImage(image: HostImage): JobImage {
 }
 
 function installsUnavailable(): never {
-  throw new GlideError('INVALID_ARGUMENT', 'Install models here with "glide-studio models download".')
+  throw new GlideError(
+    'INVALID_ARGUMENT',
+    'Install models here with "glide-studio models download".',
+  )
 }
 
 function documentsUnavailable(): never {
