@@ -9,6 +9,9 @@
  *                   operator type, and the convolutions' GFLOP/s (opProfile.ts)
  *   --int8          instead: one official base and upsampler step in float32 and in 8 bits
  *                   (int8Step.ts; makes the 8-bit copies first, a few minutes, when missing)
+ *   --install       instead: one official-size install through the Models dialog's queue, from a
+ *                   mirror on 127.0.0.1: stage times, main's event-loop delay, peak RSS
+ *                   (modelInstall.ts)
  *   --clean-cache   remove the cached official-size bench models (officialModels.ts) and stop
  */
 import { spawnSync } from 'node:child_process'
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url'
 
 import { runClipGradientBenchmark } from './clipGradient'
 import { runInt8Steps } from './int8Step'
+import { runModelInstall } from './modelInstall'
 import { benchCacheDir, cleanBenchCache } from './officialModels'
 import { runOpProfile } from './opProfile'
 import { runOrtOptions } from './ortOptions'
@@ -25,7 +29,14 @@ import { runVsTorch } from './vsTorch'
 import { runWholeImage } from './wholeImage'
 
 const flags = new Set(process.argv.slice(2))
-const known = ['--vs-torch', '--ort-options', '--op-profile', '--int8', '--clean-cache']
+const known = [
+  '--vs-torch',
+  '--ort-options',
+  '--op-profile',
+  '--int8',
+  '--install',
+  '--clean-cache',
+]
 for (const flag of flags) {
   if (!known.includes(flag)) {
     console.error(`unknown flag ${flag}; known: ${known.join(' ')}`)
@@ -45,7 +56,7 @@ if (flags.has('--clean-cache')) {
 }
 
 console.log(machineLine())
-const official = ['--vs-torch', '--ort-options', '--op-profile', '--int8']
+const official = ['--vs-torch', '--ort-options', '--op-profile', '--int8', '--install']
 if (official.some((flag) => flags.has(flag))) {
   console.log(
     `official-size bench models cached in ${benchCacheDir()} (--clean-cache removes them)`,
@@ -57,6 +68,7 @@ if (official.some((flag) => flags.has(flag))) {
   if (flags.has('--ort-options')) await runOrtOptions()
   if (flags.has('--op-profile')) await runOpProfile()
   if (flags.has('--int8')) await runInt8Steps()
+  if (flags.has('--install')) await runModelInstall()
   console.log(`\nafter: ${machineLine()}`)
 } else {
   await runUNetStepBenchmarks()

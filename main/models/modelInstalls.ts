@@ -1,4 +1,5 @@
-import { lstat } from 'node:fs/promises'
+import { lstat, mkdir, stat, statfs } from 'node:fs/promises'
+import { join } from 'node:path'
 import { GlideError, serializeError } from '../../contract/errors'
 import type {
   InstallProgress,
@@ -23,6 +24,8 @@ export interface ModelInstallsOptions {
    */
   optionsFor?: (key: string) => InstallOfficialRequest['options'] | undefined
   progressIntervalMs?: number
+  /** Free bytes on the disk holding `dir` (default: statfs); tests hand in a full disk. */
+  freeBytes?: (dir: string) => Promise<number>
 }
 
 export interface OfficialModelsState {
@@ -33,6 +36,15 @@ export interface OfficialModelsState {
 function useOf(model: OfficialModel): OfficialModelUse {
   if (model.kind === 'clip-image' || model.kind === 'clip-text') return 'clip-guidance'
   return model.kind === 'base' || model.kind === 'upsample' ? 'text-to-image' : 'inpainting'
+}
+
+async function diskFreeBytes(dir: string): Promise<number> {
+  const disk = await statfs(dir)
+  return disk.bavail * disk.bsize
+}
+
+function gigabytes(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(1)} GB`
 }
 
 async function folderExists(path: string): Promise<boolean> {
@@ -123,6 +135,34 @@ export class ModelInstalls {
     this.running?.controller.abort()
   }
 
+  /**
+   * Refuses to start when the disk cannot hold what is left to download plus the converted model
+   * (about the checkpoint's size again; the checkpoint is deleted once converted), so a full disk
+   * is said before hours of downloading rather than after.
+   */
+  private async checkFreeSpace(model: OfficialModel, modelsDir: string): Promise<void> {
+    const weights = model.params * 4
+    let partial = 0
+    try {
+      await mkdir(modelsDir, { recursive: true })
+      partial = (await stat(join(modelsDir, '.downloads', `${model.fileName}.part`))).size
+    } catch {
+      // No partial download (or no folder yet: installOfficialModel reports that).
+    }
+    const needed = 2 * weights - Math.min(partial, weights)
+    let free: number
+    try {
+      free = await (this.options.freeBytes ?? diskFreeBytes)(modelsDir)
+    } catch {
+      return
+    }
+    if (free >= needed) return
+    throw new GlideError(
+      'DISK_FULL',
+      `${model.name} needs about ${gigabytes(needed)} free in ${modelsDir} (the download and its conversion); ${gigabytes(free)} is free.`,
+    )
+  }
+
   private report(progress: InstallProgress): void {
     this.latest.set(progress.key, progress)
     this.options.onProgress(progress)
@@ -141,10 +181,12 @@ export class ModelInstalls {
     let totalBytes: number | null = null
     const now = () => this.report({ key, stage, receivedBytes, totalBytes })
     const overrides = this.options.optionsFor?.(key)
+    const modelsDir = this.options.modelsDir()
     try {
+      await this.checkFreeSpace(model, modelsDir)
       await installOfficialModel({
         kind: model.kind,
-        modelsDir: this.options.modelsDir(),
+        modelsDir,
         signal: controller.signal,
         ...(this.options.env ? { env: this.options.env } : {}),
         ...(overrides ? { options: overrides } : {}),

@@ -1,14 +1,19 @@
-import { useCallback } from 'react'
+import { useCallback, useState } from 'react'
 import { zExecutionProviderChoice, type ExecutionProviderChoice } from '../../contract/settings'
 import { getGlide, unwrap } from './bridge'
 import { EditorView } from './ui/editor/EditorView'
+import { installWords, ModelsDialog } from './ui/models/ModelsDialog'
+import { useModelInstalls } from './ui/models/useModelInstalls'
 import { useGlideState } from './ui/useGlideState'
 
-/** The window: a slim header (models folder, execution provider) over the editor. */
+/** The window: a slim header (models, execution provider) over the editor. */
 export function App() {
   const glide = getGlide()
   const state = useGlideState(glide)
   const { mode, settings, setSettings, reloadModels, setError, provider, hostState } = state
+  const [modelsOpen, setModelsOpen] = useState(false)
+  const installs = useModelInstalls(glide, reloadModels, setError)
+  const runningInstall = installs.active.find((progress) => progress.stage !== 'queued')
 
   const report = useCallback(
     (pending: Promise<unknown>) => {
@@ -20,7 +25,7 @@ export function App() {
     report(
       unwrap(glide.settings.chooseModelsDir({})).then(async (saved) => {
         setSettings(saved)
-        await reloadModels()
+        await Promise.all([reloadModels(), installs.refresh()])
       }),
     )
   const chooseProvider = (executionProvider: ExecutionProviderChoice) =>
@@ -31,15 +36,23 @@ export function App() {
       <header className="app-header">
         <h1>Glide Studio</h1>
         <div className="header-tools">
-          {mode === 'desktop' && (
-            <button
-              type="button"
-              onClick={chooseModelsDir}
-              title={settings?.modelsDir ?? 'Default models folder'}
-            >
-              Models folder…
-            </button>
-          )}
+          <button
+            type="button"
+            onClick={() => setModelsOpen((open) => !open)}
+            aria-expanded={modelsOpen}
+            title={
+              runningInstall ? installWords(runningInstall) : 'Installed and downloadable models'
+            }
+          >
+            Models…
+            {installs.active.length > 0 && (
+              <span className="models-button-progress" data-testid="models-button-progress">
+                {runningInstall?.stage === 'downloading' && runningInstall.totalBytes
+                  ? `${Math.floor((100 * runningInstall.receivedBytes) / runningInstall.totalBytes)} %`
+                  : 'installing'}
+              </span>
+            )}
+          </button>
           {settings && (
             <select
               aria-label="Execution provider"
@@ -70,6 +83,14 @@ export function App() {
       <main className="workspace">
         <EditorView glide={glide} state={state} />
       </main>
+      {modelsOpen && (
+        <ModelsDialog
+          glide={glide}
+          installs={installs}
+          onClose={() => setModelsOpen(false)}
+          {...(mode === 'desktop' ? { onChooseFolder: chooseModelsDir } : {})}
+        />
+      )}
     </div>
   )
 }

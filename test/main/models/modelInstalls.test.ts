@@ -229,6 +229,29 @@ describe('ModelInstalls', () => {
     expect(requests).toEqual([{ url: '/base.pt', range: `bytes=${checkpoint.length}-` }])
   })
 
+  it('refuses to start when the disk cannot hold the download and its conversion', async () => {
+    const checkedDirs: string[] = []
+    const fullDisk = new ModelInstalls({
+      modelsDir: () => modelsDir,
+      env,
+      onProgress: (progress) => events.push(progress),
+      freeBytes: (dir) => {
+        checkedDirs.push(dir)
+        return Promise.resolve(2e9)
+      },
+    })
+    await fullDisk.install(['base'])
+    const last = await ended('base')
+    expect(last.stage).toBe('failed')
+    expect(last.error).toEqual({
+      code: 'DISK_FULL',
+      message: `GLIDE (filtered) base, 64 px needs about 3.1 GB free in ${modelsDir} (the download and its conversion); 2.0 GB is free.`,
+    })
+    expect(checkedDirs).toEqual([modelsDir])
+    expect(requests).toEqual([])
+    fullDisk.dispose()
+  })
+
   it('drops a waiting install without fetching it', async () => {
     slowChunk = 256 * 1024
     await installs.install(['base', 'upsample'])

@@ -55,10 +55,15 @@ export interface PromptPanelProps {
   onCancel(jobId: string): void
 }
 
-/** "Best installed", naming the model it stands for now. */
-function bestInstalledLabel(models: readonly ModelSummary[], preferredId: string | null): string {
+/** "Best installed", naming the model it stands for now, or `none` where there is a choice of none. */
+function bestInstalledLabel(
+  models: readonly ModelSummary[],
+  preferredId: string | null,
+  none?: string,
+): string {
   const preferred = models.find((model) => model.id === preferredId)
-  return preferred ? `Best installed: ${preferred.name}` : 'Best installed'
+  if (preferred) return `Best installed: ${preferred.name}`
+  return none ? `Best installed: ${none}` : 'Best installed'
 }
 
 const modeNames: Record<GenerationMode, string> = {
@@ -402,7 +407,12 @@ export function PromptPanel({
         <ModelSelectField
           label="Upsampler"
           {...textField('upsampleModelId')}
-          bestInstalled={bestInstalledLabel(models, preferredModels.upsample)}
+          bestInstalled={bestInstalledLabel(
+            models,
+            preferredModels.upsample,
+            // The base is known and no installed upsampler takes its size: none is what runs.
+            preferredModels.base === null ? undefined : 'none (base size)',
+          )}
           models={upsamplers}
         >
           <option value={noUpsampler}>None (base size)</option>
