@@ -12,6 +12,7 @@ export function App() {
   const state = useGlideState(glide)
   const { mode, settings, setSettings, reloadModels, setError, provider, hostState } = state
   const [modelsOpen, setModelsOpen] = useState(false)
+  const closeModels = useCallback(() => setModelsOpen(false), [])
   const installs = useModelInstalls(glide, reloadModels, setError)
   const runningInstall = installs.active.find((progress) => progress.stage !== 'queued')
 
@@ -87,7 +88,7 @@ export function App() {
         <ModelsDialog
           glide={glide}
           installs={installs}
-          onClose={() => setModelsOpen(false)}
+          onClose={closeModels}
           {...(mode === 'desktop' ? { onChooseFolder: chooseModelsDir } : {})}
         />
       )}

@@ -129,6 +129,18 @@ export function ModelsDialog({
   const { official } = installs
   const finished = official?.models.filter((model) => model.installed).length ?? 0
   useEffect(() => dialog.current?.focus(), [])
+  // Esc closes the dialog wherever focus is (a row's button is replaced as its install moves on,
+  // leaving focus on the page), and only the dialog: the editor's Esc (discard) does not run.
+  useEffect(() => {
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return
+      event.stopImmediatePropagation()
+      event.preventDefault()
+      onClose()
+    }
+    window.addEventListener('keydown', closeOnEscape, { capture: true })
+    return () => window.removeEventListener('keydown', closeOnEscape, { capture: true })
+  }, [onClose])
   useEffect(() => {
     let current = true
     void unwrap(glide.models.list({}))
@@ -155,11 +167,6 @@ export function ModelsDialog({
       role="dialog"
       aria-label="Models"
       tabIndex={-1}
-      onKeyDown={(event) => {
-        if (event.key !== 'Escape') return
-        event.stopPropagation()
-        onClose()
-      }}
     >
       <header>
         <h2>Models</h2>
