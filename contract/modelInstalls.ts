@@ -65,6 +65,12 @@ export const zOfficialModelEntry = z.strictObject({
 })
 export type OfficialModelEntry = z.infer<typeof zOfficialModelEntry>
 
+export const zModelFolderUse = z.strictObject({
+  id: zModelId,
+  bytes: z.number().int().nonnegative(),
+})
+export type ModelFolderUse = z.infer<typeof zModelFolderUse>
+
 export const modelInstallChannels = {
   /** The official checkpoints, whether each is installed, and where they go. */
   'models.official': {
@@ -72,6 +78,8 @@ export const modelInstallChannels = {
     output: z.strictObject({
       modelsDir: z.string(),
       models: z.array(zOfficialModelEntry),
+      /** The model folders in the models folder (not the bundled ones), with their size on disk. */
+      folders: z.array(zModelFolderUse),
     }),
   },
   /** Queues installs; keys already installed, running or waiting are passed over. */
@@ -83,6 +91,14 @@ export const modelInstallChannels = {
   'models.cancelInstall': {
     input: z.strictObject({ key: zOfficialModelKey }),
     output: z.strictObject({ cancelled: z.boolean() }),
+  },
+  /**
+   * Deletes a model folder from the models folder (never a bundled model). Refused while jobs are
+   * queued or running, or while that model is being installed.
+   */
+  'models.remove': {
+    input: z.strictObject({ id: zModelId }),
+    output: z.strictObject({ freedBytes: z.number().int().nonnegative() }),
   },
 } as const
 

@@ -51,6 +51,8 @@ export type HostJob = z.infer<typeof zHostJob>
 export const zToHost = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('run'), jobId: zJobId, job: zHostJob }),
   z.strictObject({ type: z.literal('cancel'), jobId: zJobId }),
+  /** Close every loaded model (before main deletes a model folder: Windows cannot while open). */
+  z.strictObject({ type: z.literal('releaseModels') }),
 ])
 export type ToHost = z.infer<typeof zToHost>
 
@@ -74,5 +76,7 @@ export const zFromHost = z.discriminatedUnion('type', [
     modelIds: z.array(zModelId),
   }),
   z.strictObject({ type: z.literal('failed'), jobId: zJobId, error: zSerializedError }),
+  /** The answer to releaseModels; `released` is false when a job was running (nothing closed). */
+  z.strictObject({ type: z.literal('modelsReleased'), released: z.boolean() }),
 ])
 export type FromHost = z.infer<typeof zFromHost>

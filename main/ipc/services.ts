@@ -41,6 +41,7 @@ export interface OfficialModelInstalls {
   official(): Promise<RequestOutput<'models.official'>>
   install(keys: readonly string[]): Promise<string[]>
   cancel(key: string): boolean
+  remove(id: string): Promise<number>
 }
 
 export interface ServicesOptions {
@@ -157,6 +158,20 @@ export function createServices(options: ServicesOptions): Services {
     'models.cancelInstall': ({ key }) => ({
       cancelled: options.installs?.cancel(key) ?? installsUnavailable(),
     }),
+    'models.remove': async ({ id }) => {
+      const installs = options.installs ?? installsUnavailable()
+      // The host may have the model open for a job; removing it under the job would fail the job.
+      if (queue.list().some((job) => job.state === 'queued' || job.state === 'running')) {
+        throw new GlideError(
+          'INVALID_ARGUMENT',
+          'Models can be removed when no job is queued or running: wait or cancel them first.',
+        )
+      }
+      if (!(await host.releaseModels())) {
+        throw new GlideError('INVALID_ARGUMENT', 'The models are in use; try again in a moment.')
+      }
+      return { freedBytes: await installs.remove(id) }
+    },
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.applyPatch(patch),
     'settings.chooseModelsDir': async () => {

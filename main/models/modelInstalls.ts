@@ -1,9 +1,12 @@
-import { lstat, mkdir, stat, statfs } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { lstat, mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GlideError, serializeError } from '../../contract/errors'
+import { zModelId } from '../../contract/jobs'
 import type {
   InstallProgress,
   InstallStage,
+  ModelFolderUse,
   OfficialModelEntry,
   OfficialModelUse,
 } from '../../contract/modelInstalls'
@@ -31,6 +34,7 @@ export interface ModelInstallsOptions {
 export interface OfficialModelsState {
   modelsDir: string
   models: OfficialModelEntry[]
+  folders: ModelFolderUse[]
 }
 
 function useOf(model: OfficialModel): OfficialModelUse {
@@ -45,6 +49,36 @@ async function diskFreeBytes(dir: string): Promise<number> {
 
 function gigabytes(bytes: number): string {
   return `${(bytes / 1e9).toFixed(1)} GB`
+}
+
+/** Bytes of the files under `dir` (links are counted as links, never followed). */
+async function diskUse(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    total += entry.isDirectory() ? await diskUse(path) : (await lstat(path)).size
+  }
+  return total
+}
+
+/** The model folders directly in `modelsDir` whose names are model ids, with their sizes. */
+async function modelFolders(modelsDir: string): Promise<ModelFolderUse[]> {
+  let entries
+  try {
+    entries = await readdir(modelsDir, { withFileTypes: true })
+  } catch {
+    return []
+  }
+  const folders: ModelFolderUse[] = []
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !zModelId.safeParse(entry.name).success) continue
+    try {
+      folders.push({ id: entry.name, bytes: await diskUse(join(modelsDir, entry.name)) })
+    } catch {
+      // Unreadable: listed by models.list with its problem, not offered for removal here.
+    }
+  }
+  return folders.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
 async function folderExists(path: string): Promise<boolean> {
@@ -88,7 +122,49 @@ export class ModelInstalls {
         install: this.latest.get(model.key) ?? null,
       })),
     )
-    return { modelsDir, models }
+    return { modelsDir, models, folders: await modelFolders(modelsDir) }
+  }
+
+  /**
+   * Deletes the model folder `id` of the models folder: renamed out of the way first (a dot name
+   * the model list skips), so a deletion cut short never leaves a half model that looks usable.
+   * The caller checks that no job is using it.
+   */
+  async remove(id: string): Promise<number> {
+    const modelsDir = this.options.modelsDir()
+    const folder = modelFolderPath(modelsDir, id)
+    const installing = this.catalogue().find(
+      (model) =>
+        model.id === id && (this.running?.key === model.key || this.waiting.includes(model.key)),
+    )
+    if (installing) {
+      throw new GlideError(
+        'INVALID_ARGUMENT',
+        `${installing.name} is being installed; cancel it first.`,
+      )
+    }
+    let info
+    try {
+      info = await lstat(folder)
+    } catch {
+      throw new GlideError('MODEL_NOT_FOUND', `There is no model folder ${id} in ${modelsDir}.`)
+    }
+    if (!info.isDirectory()) {
+      throw new GlideError('INVALID_ARGUMENT', `${folder} is not a model folder.`)
+    }
+    const bytes = await diskUse(folder)
+    const doomed = join(modelsDir, `.removing-${id}-${randomBytes(4).toString('hex')}`)
+    try {
+      await rename(folder, doomed)
+    } catch (error) {
+      throw new GlideError(
+        'IO_ERROR',
+        `Cannot remove ${folder}: ${(error as Error).message}. Close what uses it and try again.`,
+        { cause: error },
+      )
+    }
+    await rm(doomed, { recursive: true, force: true }).catch(() => undefined)
+    return bytes
   }
 
   /** Queues the keys not installed, running or waiting; returns those queued. */

@@ -35,6 +35,7 @@ describe('IPC contract', () => {
       'job.progress',
       'job.updated',
       'menu.command',
+      'models.installProgress',
     ])
     expect(events['menu.command'].safeParse({ command: 'rm -rf' }).success).toBe(false)
   })

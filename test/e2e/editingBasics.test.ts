@@ -156,7 +156,9 @@ describe('editing basics, through the UI', () => {
     await page.mouse.move(origin.x + centre.x + dragBy, origin.y + centre.y, { steps: 8 })
     await page.mouse.up()
     const left = centre.x - squareHalf + 10
-    const right = centre.x + squareHalf + dragBy - 10
+    // Well inside the moved square: its right edge now lies near the generation frame's dashed
+    // outline, which a probe at the edge would read instead of the layer.
+    const right = centre.x + squareHalf + dragBy - 30
     // Each check re-reads the canvas until it holds (a loaded machine may draw a frame late, and
     // one read of the canvas can take most of expect.poll's default second there).
     const redAt = async (name: string, x: number, y: number) =>

@@ -150,13 +150,10 @@ describe('the Models dialog', () => {
       .toBe(1)
     expect(ranges).toEqual([undefined, `bytes=${kept}-`])
     expect(existsSync(join(modelsDir, 'glide-base', 'model.json'))).toBe(true)
+    // Listed as installed, with its size on disk, and as the official base (fetched from the list).
     await expect
-      .poll(() => dialog().getByTestId('installed-model').allTextContents())
-      .toEqual(
-        expect.arrayContaining([
-          'GLIDE (filtered) base, 64 pxglide-base · base · 64 px · official',
-        ]),
-      )
+      .poll(() => dialog().getByRole('listitem', { name: 'glide-base' }).textContent())
+      .toMatch(/^GLIDE \(filtered\) base, 64 px\d+ MBRemoveglide-base · base · 64 px · official$/)
     await expect(page.getByTestId('models-button-progress').count()).resolves.toBe(0)
     await page.screenshot({ path: '/tmp/shots/B/models-installed.png' })
   })
@@ -214,5 +211,62 @@ describe('the Models dialog', () => {
     await expect.poll(() => dialog().count()).toBe(0)
     await expect(results.isVisible()).resolves.toBe(true)
     await page.screenshot({ path: '/tmp/shots/B/models-generated.png' })
+  })
+
+  it('removes an installed model after asking, and not while a job runs', async () => {
+    const panel = page.getByRole('form', { name: 'Prompt panel' })
+    await page.getByRole('button', { name: 'Discard' }).click()
+    // A long job on the model: removing it now is refused, and the message says why.
+    await panel.getByLabel('Steps', { exact: true }).fill('1000')
+    await panel.getByRole('button', { name: 'Generate', exact: true }).click()
+    await expect
+      .poll(() => panel.getByTestId('progress-text').first().textContent(), { timeout: 30_000 })
+      .toMatch(/step \d+/)
+    await page.getByRole('button', { name: 'Models…' }).click()
+    const installedBase = dialog().getByRole('listitem', { name: 'glide-base' })
+    await expect
+      .poll(() => installedBase.textContent())
+      .toMatch(/^GLIDE \(filtered\) base, 64 px\d+ MBRemove/)
+    const asked: string[] = []
+    page.on('dialog', (question) => {
+      asked.push(question.message())
+      void question.accept()
+    })
+    await installedBase.getByRole('button', { name: 'Remove' }).click()
+    const message = dialog().getByTestId('removal-status')
+    await expect
+      .poll(() => message.textContent())
+      .toBe('Models can be removed when no job is queued or running: wait or cancel them first.')
+    expect(existsSync(join(modelsDir, 'glide-base'))).toBe(true)
+    await page.keyboard.press('Escape')
+    await panel.getByRole('button', { name: 'Cancel', exact: true }).click()
+    await expect.poll(() => panel.getByTestId('progress-text').count(), { timeout: 30_000 }).toBe(0)
+
+    await page.getByRole('button', { name: 'Models…' }).click()
+    await installedBase.getByRole('button', { name: 'Remove' }).click()
+    await expect
+      .poll(() => message.textContent())
+      .toMatch(/^Removed GLIDE \(filtered\) base, 64 px: \d+ MB freed\.$/)
+    expect(asked).toHaveLength(2)
+    expect(asked[1]).toBe(
+      `Remove GLIDE (filtered) base, 64 px?\n\nThis deletes ${join(modelsDir, 'glide-base')} (${/\((\d+ MB)\)/.exec(asked[1] ?? '')?.[1]}).`,
+    )
+    expect(existsSync(join(modelsDir, 'glide-base'))).toBe(false)
+    await expect(installedBase.count()).resolves.toBe(0)
+    await expect(baseRow().getByRole('button', { name: 'Download' }).isVisible()).resolves.toBe(
+      true,
+    )
+    // The install of earlier in the session is over: its row says nothing more of it.
+    await expect(baseRow().getByTestId('install-status').count()).resolves.toBe(0)
+    await page.screenshot({ path: '/tmp/shots/B/models-removed.png' })
+    await page.keyboard.press('Escape')
+    // The pickers no longer offer it; "Best installed" is GLIDE-mini again.
+    const picker = panel.getByLabel('Model', { exact: true })
+    await expect
+      .poll(() => picker.locator('option').allTextContents())
+      .not.toEqual(expect.arrayContaining(['GLIDE (filtered) base, 64 px']))
+    await expect
+      .poll(() => picker.locator('option:checked').textContent())
+      .toMatch(/^Best installed: GLIDE-mini base/)
   })
 })

@@ -61,6 +61,7 @@ export interface HostClientOptions {
 export class InferenceHostClient {
   private process: HostProcess | null = null
   private readyWaiters: Array<() => void> = []
+  private releaseWaiters: Array<(released: boolean) => void> = []
   private running: PendingRun | null = null
   private crashes: number[] = []
   private restartTimer: NodeJS.Timeout | null = null
@@ -123,6 +124,25 @@ export class InferenceHostClient {
     pending.cancelTimer = setTimeout(() => {
       if (this.running === pending) this.process?.kill()
     }, this.options.cancelTimeoutMs ?? 30_000)
+  }
+
+  /**
+   * Asks the host to close every loaded model, so their files can be deleted; resolves with
+   * whether it did (false while a job runs). A host not running has nothing open: true at once.
+   */
+  releaseModels(timeoutMs = 10_000): Promise<boolean> {
+    const child = this.process
+    if (!child || this.currentState !== 'ready') return Promise.resolve(true)
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs)
+      const finish = (released: boolean) => {
+        clearTimeout(timer)
+        this.releaseWaiters = this.releaseWaiters.filter((waiter) => waiter !== finish)
+        resolve(released)
+      }
+      this.releaseWaiters.push(finish)
+      child.send({ type: 'releaseModels' })
+    })
   }
 
   /** Kills the host process as a crash would; supervision restarts it. */
@@ -206,6 +226,9 @@ export class InferenceHostClient {
           pending.reject(new GlideError(message.error.code, message.error.message)),
         )
         return
+      case 'modelsReleased':
+        for (const finish of [...this.releaseWaiters]) finish(message.released)
+        return
     }
   }
 
@@ -219,6 +242,8 @@ export class InferenceHostClient {
 
   private onHostExit(code: number | null): void {
     this.process = null
+    // A host that is gone has no model open.
+    for (const finish of [...this.releaseWaiters]) finish(true)
     const pending = this.running
     if (pending) {
       const cancelledByTimeout = pending.cancelTimer !== undefined

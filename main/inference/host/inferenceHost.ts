@@ -210,6 +210,16 @@ function receive(raw: unknown): void {
     if (message.jobId === runningJobId) cancelled.add(message.jobId)
     return
   }
+  if (message.type === 'releaseModels') {
+    if (runningJobId !== null) {
+      void parent.post({ type: 'modelsReleased', released: false })
+      return
+    }
+    void models
+      .releaseAll()
+      .finally(() => void parent.post({ type: 'modelsReleased', released: true }))
+    return
+  }
   if (runningJobId !== null) {
     void parent.post({
       type: 'failed',

@@ -252,6 +252,38 @@ describe('ModelInstalls', () => {
     fullDisk.dispose()
   })
 
+  it('removes an installed model folder and says how much it freed', async () => {
+    await installs.install(['base'])
+    expect((await ended('base')).stage).toBe('done')
+    const before = await installs.official()
+    expect(before.folders).toHaveLength(1)
+    const folder = before.folders[0]!
+    expect(folder.id).toBe('glide-base')
+    expect(folder.bytes).toBeGreaterThan(checkpoint.length / 2)
+
+    expect(await installs.remove('glide-base')).toBe(folder.bytes)
+    // Nothing is left, not even the renamed folder the deletion went through.
+    expect(readdirSync(modelsDir)).toEqual(['.downloads'])
+    const after = await installs.official()
+    expect(after.folders).toEqual([])
+    expect(after.models[0]?.installed).toBe(false)
+  })
+
+  it('refuses to remove what is not a model folder of the models folder', async () => {
+    await expect(installs.remove('glide-base')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' })
+    await expect(installs.remove('../outside')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+    slowChunk = 64 * 1024
+    await installs.install(['base'])
+    await expect(installs.remove('glide-base')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'GLIDE (filtered) base, 64 px is being installed; cancel it first.',
+    })
+    installs.cancel('base')
+    expect((await ended('base')).stage).toBe('cancelled')
+  })
+
   it('drops a waiting install without fetching it', async () => {
     slowChunk = 256 * 1024
     await installs.install(['base', 'upsample'])

@@ -95,7 +95,7 @@ function OfficialRow({
           value={progress.stage === 'downloading' ? progress.receivedBytes : undefined}
         />
       )}
-      {progress && !model.installed && (
+      {progress && !model.installed && progress.stage !== 'done' && (
         <p
           className={failed ? 'install-status install-error' : 'install-status muted'}
           role={failed ? 'alert' : 'status'}
@@ -126,8 +126,10 @@ export function ModelsDialog({
 }) {
   const dialog = useRef<HTMLElement>(null)
   const [installed, setInstalled] = useState<ModelSummary[] | null>(null)
+  const [removal, setRemoval] = useState<{ text: string; failed: boolean } | null>(null)
   const { official } = installs
-  const finished = official?.models.filter((model) => model.installed).length ?? 0
+  const folderIds = official?.folders.map((folder) => folder.id).join('/') ?? ''
+  const folderBytes = new Map(official?.folders.map((folder) => [folder.id, folder.bytes]))
   useEffect(() => dialog.current?.focus(), [])
   // Esc closes the dialog wherever focus is (a row's button is replaced as its install moves on,
   // leaving focus on the page), and only the dialog: the editor's Esc (discard) does not run.
@@ -149,9 +151,26 @@ export function ModelsDialog({
     return () => {
       current = false
     }
-  }, [glide, finished, official?.modelsDir])
+  }, [glide, folderIds, official?.modelsDir])
   const { refresh } = installs
   useEffect(() => void refresh(), [refresh])
+
+  const remove = (model: ModelSummary, bytes: number) => {
+    const modelsDir = official?.modelsDir ?? ''
+    const separator = modelsDir.includes('\\') ? '\\' : '/'
+    const folder = `${modelsDir}${separator}${model.id}`
+    if (
+      !window.confirm(`Remove ${model.name}?\n\nThis deletes ${folder} (${formatBytes(bytes)}).`)
+    ) {
+      return
+    }
+    setRemoval(null)
+    installs.remove(model.id).then(
+      (freed) =>
+        setRemoval({ text: `Removed ${model.name}: ${formatBytes(freed)} freed.`, failed: false }),
+      (failure: Error) => setRemoval({ text: failure.message, failed: true }),
+    )
+  }
 
   const missing = official?.models.filter((model) => !model.installed && !isRunning(model.install))
   const missingBytes = missing?.reduce((sum, model) => sum + model.downloadBytes, 0) ?? 0
@@ -214,17 +233,44 @@ export function ModelsDialog({
         ))
       )}
       <h3>Installed</h3>
+      {removal && (
+        <p
+          className={removal.failed ? 'install-error' : 'install-status muted'}
+          role={removal.failed ? 'alert' : 'status'}
+          data-testid="removal-status"
+        >
+          {removal.text}
+        </p>
+      )}
       <ul className="installed-models" aria-label="Installed models">
-        {(installed ?? []).map((model) => (
-          <li key={`${model.id}-${model.name}`} data-testid="installed-model">
-            <span>{model.name}</span>
-            <span className="muted">
-              {model.id} · {model.kind} · {model.imageSize} px
-              {model.official ? ' · official' : ''}
-            </span>
-            {model.problem && <span className="install-error">{model.problem}</span>}
-          </li>
-        ))}
+        {(installed ?? []).map((model) => {
+          const bytes = folderBytes.get(model.id)
+          return (
+            <li
+              key={`${model.id}-${model.name}`}
+              data-testid="installed-model"
+              aria-label={model.id}
+            >
+              <span className="installed-model-name">{model.name}</span>
+              {bytes !== undefined && (
+                <>
+                  <span className="muted">{formatBytes(bytes)}</span>
+                  <button type="button" onClick={() => remove(model, bytes)}>
+                    Remove
+                  </button>
+                </>
+              )}
+              <span className="muted installed-model-details">
+                {model.id} · {model.kind} · {model.imageSize} px
+                {model.official ? ' · official' : ''}
+                {bytes === undefined ? ' · ships with the app' : ''}
+              </span>
+              {model.problem && (
+                <span className="install-error installed-model-details">{model.problem}</span>
+              )}
+            </li>
+          )
+        })}
       </ul>
     </section>
   )

@@ -13,17 +13,19 @@ export interface ModelInstallsState {
   active: InstallProgress[]
   install(keys: string[]): Promise<void>
   cancel(key: string): Promise<void>
+  /** Deletes a model folder; resolves with the bytes freed, rejects with main's typed error. */
+  remove(id: string): Promise<number>
   refresh(): Promise<void>
 }
 
 /**
  * The official checkpoints and their installs, kept current from main's progress events for the
- * whole session (an install goes on while the Models dialog is closed). `onInstalled` runs after
- * each finished install, so the model pickers list it.
+ * whole session (an install goes on while the Models dialog is closed). `onModelsChanged` runs after
+ * each finished install or removal, so the model pickers list what is there.
  */
 export function useModelInstalls(
   glide: GlideApi,
-  onInstalled: () => Promise<void>,
+  onModelsChanged: () => Promise<void>,
   onError: (message: string) => void,
 ): ModelInstallsState {
   const [official, setOfficial] = useState<OfficialModels | null>(null)
@@ -54,14 +56,14 @@ export function useModelInstalls(
       )
       if (progress.stage === 'done') {
         void refresh()
-        onInstalled().catch((failure: Error) => onError(failure.message))
+        onModelsChanged().catch((failure: Error) => onError(failure.message))
       }
     })
     return () => {
       live = false
       unsubscribe()
     }
-  }, [glide, refresh, onInstalled, onError])
+  }, [glide, refresh, onModelsChanged, onError])
 
   const install = useCallback(
     async (keys: string[]) => {
@@ -84,9 +86,18 @@ export function useModelInstalls(
     [glide, onError],
   )
 
+  const remove = useCallback(
+    async (id: string) => {
+      const { freedBytes } = await unwrap(glide.models.remove({ id }))
+      await Promise.all([refresh(), onModelsChanged()])
+      return freedBytes
+    },
+    [glide, refresh, onModelsChanged],
+  )
+
   const active = (official?.models ?? [])
     .map((model) => model.install)
     .filter((progress): progress is InstallProgress => progress !== null)
     .filter((progress) => !finishedInstallStages.has(progress.stage))
-  return { official, active, install, cancel, refresh }
+  return { official, active, install, cancel, remove, refresh }
 }

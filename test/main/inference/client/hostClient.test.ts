@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GlideError } from '../../../../contract/errors'
 import {
@@ -17,6 +18,22 @@ const states: string[] = []
 // The live host process and its handlers, to inject malformed messages in both directions.
 let hostProcess: HostProcess | null = null
 let hostHandlers: HostProcessHandlers | null = null
+let hostPid = 0
+
+/** The files of the models dir the host process has open or mapped (read from Linux's /proc). */
+function openModelFiles(): string[] {
+  const fds = readdirSync(`/proc/${hostPid}/fd`).map((fd) => {
+    try {
+      return readlinkSync(`/proc/${hostPid}/fd/${fd}`)
+    } catch {
+      return ''
+    }
+  })
+  const maps = readFileSync(`/proc/${hostPid}/maps`, 'utf8')
+    .split('\n')
+    .map((line) => line.split(/\s+/).slice(5).join(' '))
+  return [...new Set([...fds, ...maps].filter((path) => path.startsWith(modelsDir)))]
+}
 
 function job(steps: number, seed = 1): HostJob {
   return {
@@ -42,7 +59,14 @@ beforeAll(async () => {
   const launch = nodeHostLauncher()
   const capturing: HostLauncher = (handlers) => {
     hostHandlers = handlers
-    hostProcess = launch(handlers)
+    hostProcess = launch({
+      ...handlers,
+      onMessage(raw) {
+        const message = raw as { type?: string; pid?: number }
+        if (message.type === 'ready' && message.pid !== undefined) hostPid = message.pid
+        handlers.onMessage(raw)
+      },
+    })
     return hostProcess
   }
   host = new InferenceHostClient(capturing, {
@@ -87,6 +111,21 @@ describe('inference host (child process, real ONNX Runtime)', () => {
     const first = await host.run('job-2', job(3, 9), () => undefined)
     const second = await host.run('job-3', job(3, 9), () => undefined)
     expect(Buffer.compare(first.images[0]!.data, second.images[0]!.data)).toBe(0)
+  })
+
+  it('closes its models when asked, unless a job is running', async () => {
+    await host.run('job-r1', job(2), () => undefined)
+    // The cached sessions map their weights: what keeps Windows from deleting a model folder.
+    expect(openModelFiles()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/reference-base\/unet\.onnx\.data$/)]),
+    )
+    expect(await host.releaseModels()).toBe(true)
+    expect(openModelFiles()).toEqual([])
+    let answer: boolean | null = null
+    await host.run('job-r2', job(6), (step) => {
+      if (step.step === 2) void host.releaseModels().then((released) => (answer = released))
+    })
+    expect(answer).toBe(false)
   })
 
   it('stops a cancelled job within one step', async () => {
