@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { generationLimits, zSamplingSettings } from './generation'
+import { generationLimits, zModelId, zSamplingSettings } from './generation'
 
 /**
  * Documents: decoding images, projects (.glide), exports, autosave and recovery. Every channel is
@@ -49,7 +49,13 @@ export const zGenerationInfo = z.strictObject({
   baseRespacing: z.string().max(generationLimits.respacingChars),
   upsampleRespacing: z.string().max(generationLimits.respacingChars),
   upsampleTemperature: z.number().min(0).max(2),
+  /** The base model asked for; '' = the best installed. */
   model: z.string().max(200),
+  /**
+   * The models that made it, as the job reported them (base, then upsampler and CLIP); absent in
+   * records from before they were kept.
+   */
+  modelIds: z.array(zModelId).max(8).optional(),
   frame: zRect,
   /**
    * The speed settings and the guidance mode the job set; absent = the notebooks' and

@@ -65,6 +65,10 @@ describe('a fresh install', () => {
     await expect
       .poll(() => page.getByTestId('layers.item').first().getAttribute('aria-label'))
       .toBe('a red circle on the left (1)')
+    // The layer says which models made it: "Best installed" resolved to GLIDE-mini's pair.
+    await expect
+      .poll(() => page.getByTestId('layer-models').textContent())
+      .toBe('glide-mini-base → glide-mini-upsample')
     await page.screenshot({ path: '/tmp/shots/B/fresh-accepted.png' })
   })
 })

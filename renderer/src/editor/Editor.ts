@@ -477,8 +477,13 @@ export class Editor {
     return this.stagingArea.batches
   }
 
-  stageResults(request: GenerationRequest, images: readonly RgbaImage[]): void {
-    this.stagingArea.stageResults(request, images)
+  /** `modelIds`: the models the job ran, kept with the layers accepted from it. */
+  stageResults(
+    request: GenerationRequest,
+    images: readonly RgbaImage[],
+    modelIds: readonly string[] = [],
+  ): void {
+    this.stagingArea.stageResults(request, images, modelIds)
   }
 
   get stagedBatch(): StagedBatch | undefined {

@@ -164,7 +164,11 @@ export function generatedLayerName(settings: GenerationSettings, batchIndex: num
 
 const infoKind = { generate: 'text-to-image', inpaint: 'inpaint', refine: 'refine' } as const
 
-export function generationInfo(request: GenerationRequest, batchIndex: number): GenerationInfo {
+export function generationInfo(
+  request: GenerationRequest,
+  batchIndex: number,
+  modelIds?: readonly string[],
+): GenerationInfo {
   const { settings, frame } = request
   return {
     kind: infoKind[request.kind],
@@ -176,6 +180,7 @@ export function generationInfo(request: GenerationRequest, batchIndex: number): 
     upsampleRespacing: settings.upsampleRespacing,
     upsampleTemperature: settings.upsampleTemperature,
     model: settings.model,
+    ...(modelIds && modelIds.length > 0 ? { modelIds: [...modelIds] } : {}),
     frame: { ...frame },
     ...(settings.guidanceMode ? { guidanceMode: settings.guidanceMode } : {}),
     ...(settings.clipGuidanceScale !== undefined

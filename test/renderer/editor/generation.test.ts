@@ -209,6 +209,21 @@ describe('compositing a result inside the mask', () => {
     expect(quality).not.toHaveProperty('guidanceMode')
   })
 
+  it('records the models the job ran on every layer accepted from it', () => {
+    const editor = testEditor(300, 300)
+    const ran = ['glide-base', 'glide-upsample']
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(2), ran)
+    editor.acceptAllStaged()
+    for (const layer of editor.layers.slice(-2)) {
+      expect(layer.generation?.modelIds).toEqual(ran)
+      expect(zGenerationInfo.safeParse(layer.generation).success).toBe(true)
+    }
+    // A job that reported none (or a record from before) keeps no list.
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(1))
+    editor.acceptStaged()
+    expect(editor.layers.at(-1)!.generation).not.toHaveProperty('modelIds')
+  })
+
   it('records CLIP guidance and its scale on the layer of a CLIP-guided job', () => {
     const editor = testEditor(300, 300)
     const clip = { guidanceMode: 'clip', clipGuidanceScale: 4 } as const

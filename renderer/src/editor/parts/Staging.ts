@@ -15,6 +15,8 @@ export interface StagedCandidate {
 export interface StagedBatch {
   readonly request: GenerationRequest
   readonly candidates: readonly StagedCandidate[]
+  /** The models the job ran, as it reported them; kept with each accepted layer. */
+  readonly modelIds: readonly string[]
   index: number
 }
 
@@ -36,7 +38,11 @@ export class Staging {
    * Shows a finished batch in place (queued behind any batch already staged), over the pixels
    * its frame covered when the job was queued, even if the canvas was resized since.
    */
-  stageResults(request: GenerationRequest, images: readonly RgbaImage[]): void {
+  stageResults(
+    request: GenerationRequest,
+    images: readonly RgbaImage[],
+    modelIds: readonly string[] = [],
+  ): void {
     if (request.documentId !== this.session.document.id || images.length === 0) return
     const shift = this.shiftSince(request.id)
     const rect = { ...request.frame, x: request.frame.x + shift.x, y: request.frame.y + shift.y }
@@ -45,7 +51,7 @@ export class Staging {
       pixels: resultLayerPixels(image, request),
       batchIndex,
     }))
-    this.batches.push({ request, candidates, index: 0 })
+    this.batches.push({ request, candidates, modelIds, index: 0 })
     this.session.changed('staging')
   }
 
@@ -85,7 +91,7 @@ export class Staging {
       generatedLayerName(batch.request.settings, candidate.batchIndex),
     )
     layer.visible = visible
-    layer.generation = generationInfo(batch.request, candidate.batchIndex)
+    layer.generation = generationInfo(batch.request, candidate.batchIndex, batch.modelIds)
     layer.raster.writeRect(candidate.rect, candidate.pixels)
     return layer
   }

@@ -258,7 +258,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
         )
       }
       if (summary.state !== 'done' || !summary.result) return
-      editor.stageResults(request, summary.result.images.map(resultImage))
+      editor.stageResults(request, summary.result.images.map(resultImage), summary.result.modelIds)
     })
   }, [editor, glide, setPanelError])
 

@@ -178,7 +178,9 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
             {active.generation.baseRespacing} / {active.generation.upsampleRespacing}
           </dd>
           <dt>Model</dt>
-          <dd>{active.generation.model || 'default'}</dd>
+          <dd data-testid="layer-models">
+            {active.generation.modelIds?.join(' → ') || active.generation.model || 'best installed'}
+          </dd>
           <dt>Frame</dt>
           <dd>
             {active.generation.frame.width}² at {active.generation.frame.x},{' '}
