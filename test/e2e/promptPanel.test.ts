@@ -423,6 +423,9 @@ describe('prompt panel, canvas preview and gallery', () => {
     await gallery.getByRole('button', { name: `Put on canvas: ${name}` }).click()
     await expect.poll(() => layerItems().count()).toBe(layersBefore + 1)
     await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe(name)
+    // A placed result keeps what made it, as an accepted one does: its details show the seed.
+    const details = page.getByRole('definition').filter({ hasText: String(job.settings.seed) })
+    await expect.poll(() => details.count()).toBe(1)
     await page.waitForTimeout(100)
     await page.screenshot({ path: join(shots, 'gallery-placed.png') })
 

@@ -1,4 +1,4 @@
-import type { ProjectData } from '../../../contract/documents'
+import type { GenerationInfo, ProjectData } from '../../../contract/documents'
 import type { GenerationMode } from '../../../contract/generation'
 import { defaultFrame } from '../../../imaging/region'
 import { ActionRegistry } from './actions'
@@ -221,8 +221,8 @@ export class Editor {
     return this.layerOps.addLayer(name)
   }
 
-  addImageLayer(image: RgbaImage, name: string, at?: Point): Layer {
-    return this.layerOps.addImageLayer(image, name, at)
+  addImageLayer(image: RgbaImage, name: string, at?: Point, generation?: GenerationInfo): Layer {
+    return this.layerOps.addImageLayer(image, name, at, generation)
   }
 
   deleteLayer(id: string): boolean {

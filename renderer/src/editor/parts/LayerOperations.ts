@@ -1,3 +1,4 @@
+import type { GenerationInfo } from '../../../../contract/documents'
 import { compositeTile, isShown } from '../compositing'
 import type { Layer, RgbaImage } from '../EditorDocument'
 import { newLayerId } from '../EditorDocument'
@@ -65,8 +66,10 @@ export class LayerOperations {
   }
 
   /** A new layer on top holding `image` with its top-left corner at `at` (default: centred). */
-  addImageLayer(image: RgbaImage, name: string, at?: Point): Layer {
+  /** `generation`: what made the picture, when it is a result (the Gallery's Place). */
+  addImageLayer(image: RgbaImage, name: string, at?: Point, generation?: GenerationInfo): Layer {
     const layer = this.document.createLayer(name)
+    if (generation) layer.generation = generation
     const x = Math.round(at ? at.x : (this.document.width - image.width) / 2)
     const y = Math.round(at ? at.y : (this.document.height - image.height) / 2)
     layer.raster.writeRect({ x, y, width: image.width, height: image.height }, image.data)

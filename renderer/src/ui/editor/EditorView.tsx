@@ -12,7 +12,7 @@ import { resampleRgba } from '../../../../imaging/resample'
 import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import type { RgbaImage } from '../../editor/EditorDocument'
-import { resultLayerPixels, type GenerationRequest } from '../../editor/generation'
+import { generationInfo, resultLayerPixels, type GenerationRequest } from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
 import { useDocumentFiles } from '../documents/useDocumentFiles'
 import { Gallery } from '../gallery/Gallery'
@@ -220,6 +220,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
             { width: frame.width, height: frame.height, data: pixels },
             name,
             frame,
+            generationInfo(request, imageIndex, job.summary.result?.modelIds),
           )
         } else {
           const frame = editor.document.frame
