@@ -296,8 +296,33 @@ function dilate(selected: Float32Array, width: number, height: number, radius: n
 }
 
 /**
- * Shifts the fill's mean colour to the unmasked surroundings: the mean of the known opaque pixels
- * in a band outside the region minus the fill's mean in a band inside it, added to the fill.
+ * The largest shift colour match applies to a channel, in levels. The drift it corrects (a fill's
+ * background a little warmer or darker than the picture) is a few to ~30 levels; a larger
+ * difference at the boundary means the fill put something new there, which is not to be undone.
+ */
+export const maxColourMatchShift = 40
+
+/** Per-channel medians of the pixels a histogram counted (256 bins per channel). */
+function channelMedians(histogram: Uint32Array, count: number): [number, number, number] {
+  const medians: [number, number, number] = [0, 0, 0]
+  for (let c = 0; c < 3; c++) {
+    let seen = 0
+    for (let level = 0; level < 256; level++) {
+      seen += histogram[c * 256 + level] ?? 0
+      if (2 * seen >= count) {
+        medians[c] = level
+        break
+      }
+    }
+  }
+  return medians
+}
+
+/**
+ * Shifts the fill's colour towards the unmasked surroundings: the median colour of the known
+ * opaque pixels in a band outside the region minus the fill's median in a band inside it (medians,
+ * so a new object reaching the boundary does not tint the whole fill), each channel's shift held
+ * to ±{@link maxColourMatchShift}, added to the fill.
  */
 function matchColour(
   fill: Uint8ClampedArray,
@@ -317,22 +342,27 @@ function matchColour(
   }
   const nearInside = dilate(inside, width, height, band)
   const nearKnown = dilate(known, width, height, band)
-  const outer = [0, 0, 0]
-  const inner = [0, 0, 0]
+  const outer = new Uint32Array(3 * 256)
+  const inner = new Uint32Array(3 * 256)
   let outerCount = 0
   let innerCount = 0
   for (let i = 0; i < plane; i++) {
     if ((known[i] ?? 0) === 1 && (nearInside[i] ?? 0) === 1) {
-      for (let c = 0; c < 3; c++) outer[c] = (outer[c] ?? 0) + (composite.data[i * 4 + c] ?? 0)
+      for (let c = 0; c < 3; c++) outer[c * 256 + (composite.data[i * 4 + c] ?? 0)]! += 1
       outerCount++
     }
     if ((inside[i] ?? 0) === 1 && (nearKnown[i] ?? 0) === 1) {
-      for (let c = 0; c < 3; c++) inner[c] = (inner[c] ?? 0) + (fill[i * 4 + c] ?? 0)
+      for (let c = 0; c < 3; c++) inner[c * 256 + (fill[i * 4 + c] ?? 0)]! += 1
       innerCount++
     }
   }
   if (outerCount === 0 || innerCount === 0) return
-  const shift = [0, 1, 2].map((c) => (outer[c] ?? 0) / outerCount - (inner[c] ?? 0) / innerCount)
+  const around = channelMedians(outer, outerCount)
+  const filled = channelMedians(inner, innerCount)
+  const shift = [0, 1, 2].map((c) => {
+    const difference = (around[c] ?? 0) - (filled[c] ?? 0)
+    return Math.max(-maxColourMatchShift, Math.min(maxColourMatchShift, difference))
+  })
   for (let i = 0; i < plane; i++) {
     if ((inside[i] ?? 0) !== 1) continue
     for (let c = 0; c < 3; c++) fill[i * 4 + c] = (fill[i * 4 + c] ?? 0) + (shift[c] ?? 0)

@@ -314,6 +314,45 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     expect(pageErrors).toEqual([])
   }, 420_000)
 
+  it('Colour match keeps a strip’s background the picture’s colour around a new object', async () => {
+    // A strip of mask a little wider than the object drawn into it: the object reaches the
+    // strip's edges, where Colour match reads the fill. It used to tint the whole fill against
+    // the object's colour (a blue-grey strip around a yellow circle, seen in the app).
+    await freshPage()
+    const background = [168, 208, 240] as const
+    const picture = flatPicture(640, 448, background)
+    await openThroughPicker(await writePicture('pale-sky.png', picture))
+    const origin = await documentOrigin(picture)
+    const strip = { x: 260, y: 64, width: 72, height: 320 }
+    await maskRectangle(origin, strip)
+    await panel().getByRole('checkbox', { name: 'Colour match' }).check()
+    await generate('a yellow circle', 20, 11)
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const exported = await exportPng('04-colour-match-exported')
+    const shift = [0, 0, 0]
+    let fillCount = 0
+    let objectPixels = 0
+    for (let y = strip.y; y < strip.y + strip.height; y++) {
+      for (let x = strip.x; x < strip.x + strip.width; x++) {
+        const i = (y * 640 + x) * 4
+        const difference = [0, 1, 2].map((c) => exported.data[i + c]! - background[c]!)
+        if (Math.max(...difference.map(Math.abs)) > 40) {
+          objectPixels++
+          continue
+        }
+        difference.forEach((d, c) => (shift[c]! += d))
+        fillCount++
+      }
+    }
+    const meanShift = shift.map((sum) => sum / fillCount)
+    process.stderr.write(
+      `colour match: object pixels ${objectPixels}, background shift ${meanShift.map((v) => v.toFixed(2))} over ${fillCount} px\n`,
+    )
+    expect(objectPixels).toBeGreaterThan(1000)
+    for (const value of meanShift) expect(Math.abs(value)).toBeLessThan(4)
+  }, 420_000)
+
   it('outpaints a 256×256 picture on a 384×256 canvas: no holes, the sky continued', async () => {
     await freshPage()
     const picture = circlePicture(256, 256, 100, 128, 40)

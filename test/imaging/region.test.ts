@@ -2,7 +2,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { blendOver } from '../../imaging/compositing'
 import { intersectRects } from '../../imaging/geometry'
-import { fitFrameAroundMask, regionInputs, regionLayerPixels } from '../../imaging/region'
+import {
+  fitFrameAroundMask,
+  maxColourMatchShift,
+  regionInputs,
+  regionLayerPixels,
+} from '../../imaging/region'
 
 const sky = [168, 208, 240, 255] as const
 
@@ -227,6 +232,55 @@ describe('regionLayerPixels', () => {
     expect(alphaAt(4, 16)).toBeGreaterThan(0)
     expect(alphaAt(8, 18)).toBeLessThan(alphaAt(2, 18) ?? 0)
     expect(alphaAt(8, 32)).toBe(255)
+  })
+
+  /**
+   * A stroke of a mask 20 px wide and 96 long across a grey picture, and a fill of it that holds a
+   * new bright disc across the stroke's middle (what "a yellow circle" painted into a stroke gives).
+   */
+  const grey = [128, 126, 130, 255] as const
+  function strokeCase(background: readonly number[]) {
+    const composite = flat(128, 128, grey)
+    const mask = new Uint8ClampedArray(128 * 128)
+    for (let y = 16; y < 112; y++) mask.fill(255, y * 128 + 54, y * 128 + 74)
+    const result = flat(128, 128, background)
+    for (let y = 0; y < 128; y++) {
+      for (let x = 0; x < 128; x++) {
+        if ((x - 64) ** 2 + (y - 64) ** 2 <= 18 ** 2)
+          result.data.set([250, 220, 20, 255], (y * 128 + x) * 4)
+      }
+    }
+    const layer = regionLayerPixels(result, composite, mask, { featherPx: 0, colourMatch: true })
+    const at = (x: number, y: number) =>
+      Array.from(layer.subarray((y * 128 + x) * 4, (y * 128 + x) * 4 + 3))
+    return { at }
+  }
+
+  it('colour match leaves a fill whose background already matches, whatever new it holds', () => {
+    // The disc covers about a third of the band along the stroke's edges; the mean of that band
+    // was tinted by it (blue-grey fills, seen in the app), its median is the background's.
+    const { at } = strokeCase(grey)
+    expect(at(64, 24)).toEqual([128, 126, 130])
+    expect(at(64, 64)).toEqual([250, 220, 20])
+  })
+
+  it('colour match takes a drifted background back to the picture and keeps the new object', () => {
+    const { at } = strokeCase([143, 141, 118, 255])
+    expect(at(64, 24)).toEqual([128, 126, 130])
+    expect(at(64, 64)).toEqual([235, 205, 32])
+  })
+
+  it('colour match shifts a channel by at most its limit', () => {
+    const composite = flat(64, 64, grey)
+    const mask = squareMask(64, 16, 16, 32)
+    const result = flat(64, 64, [250, 40, 20, 255])
+    const layer = regionLayerPixels(result, composite, mask, { featherPx: 0, colourMatch: true })
+    const centre = (32 * 64 + 32) * 4
+    expect(Array.from(layer.subarray(centre, centre + 3))).toEqual([
+      250 - maxColourMatchShift,
+      40 + maxColourMatchShift,
+      20 + maxColourMatchShift,
+    ])
   })
 
   it('colour match moves the fill mean to the surroundings', () => {
