@@ -5,9 +5,8 @@ import { GlideError } from '../../contract/errors'
 import { zModelKindName, zUNetKind } from '../../contract/model'
 import { parseClipConfigText } from '../engine/clip/clipOptions'
 import type { GlideOptions, UNetKind } from '../engine/glideOptions'
-import { downloadFile } from '../models/download'
-import { importCheckpoint, importClipCheckpoint } from '../models/importer'
-import { fetchedFromRecord, officialDownloadChecks, officialModels } from '../models/officialModels'
+import { importCheckpoint, importClipCheckpoint, installOfficialModel } from '../models/importer'
+import { officialModels } from '../models/officialModels'
 import { defaultModelsDir } from '../models/paths'
 
 class UsageFailure extends GlideError {
@@ -148,7 +147,6 @@ export async function downloadCommand(args: string[]): Promise<void> {
   }
   await mkdir(modelsDir, { recursive: true })
   for (const model of chosen) {
-    const unetKind = zUNetKind.safeParse(model.kind)
     const folder = join(modelsDir, model.id)
     if (await pathExists(folder)) {
       // Checked before fetching: an installed model is never downloaded again (1.5 GB for nothing).
@@ -157,10 +155,12 @@ export async function downloadCommand(args: string[]): Promise<void> {
       )
       continue
     }
-    const checkpoint = join(modelsDir, `.${model.fileName}`)
     let lastShown = 0
-    const downloaded = await downloadFile(model.url, checkpoint, {
-      ...officialDownloadChecks(model),
+    // The app's Models dialog installs the same way, into the same .downloads folder: a download
+    // stopped in one is resumed by the other.
+    await installOfficialModel({
+      kind: model.kind,
+      modelsDir,
       onProgress(received, total) {
         const now = Date.now()
         if (now - lastShown < 500) return
@@ -170,35 +170,11 @@ export async function downloadCommand(args: string[]): Promise<void> {
           `\r${model.id}: ${mb(received)}${total ? ` / ${mb(total)}` : ''} MB\u001b[K`,
         )
       },
+      onStage(stage) {
+        if (stage !== 'downloading') process.stderr.write(`\n${model.id}: ${stage}`)
+      },
     })
     process.stderr.write('\n')
-    const importRequest = {
-      checkpointPath: downloaded.path,
-      outDir: join(modelsDir, model.id),
-      id: model.id,
-      name: model.name,
-      license: model.license,
-      sha256: downloaded.sha256,
-      fetchedFrom: fetchedFromRecord(model),
-      onStage: stageReporter(model.id),
-    }
-    try {
-      if (model.kind === 'clip-image' || model.kind === 'clip-text') {
-        await importClipCheckpoint({
-          kind: model.kind,
-          ...importRequest,
-          ...(model.clipConfig ? { options: model.clipConfig } : {}),
-        })
-      } else if (unetKind.success) {
-        await importCheckpoint({
-          kind: unetKind.data as UNetKind,
-          ...importRequest,
-          ...(model.options ? { options: model.options } : {}),
-        })
-      }
-    } finally {
-      await rm(downloaded.path, { force: true })
-    }
     process.stdout.write(`${model.id} → ${join(modelsDir, model.id)}\n`)
   }
 }

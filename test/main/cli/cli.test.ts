@@ -455,8 +455,10 @@ describe('glide-studio CLI', () => {
       expect(requested).toEqual(['/base.pt'])
       expect(result.code).toBe(1)
       expect(result.stderr).toMatch(/\((CHECKPOINT_MISMATCH|MODEL_INVALID)\)/)
-      // Nothing half-made is left behind: no model folder, no downloaded checkpoint.
-      expect(readdirSync(downloadDir)).toEqual([])
+      // Nothing half-made is left behind: no model folder, no downloaded checkpoint (the
+      // download folder the app's Models dialog shares is empty).
+      expect(readdirSync(downloadDir)).toEqual(['.downloads'])
+      expect(readdirSync(join(downloadDir, '.downloads'))).toEqual([])
       const unknown = await cliWith(
         { ...env, GLIDE_STUDIO_MODEL_BASE_URL: mirror },
         'models',

@@ -193,7 +193,8 @@ describe('glide-studio generate --clip-guidance', () => {
       expect(result.code).toBe(1)
       expect(result.stderr).toContain('(CHECKPOINT_MISMATCH)')
       expect(result.stderr).toContain('blocks.input.w_t has shape [1000, 32]')
-      expect(readdirSync(downloadDir)).toEqual([])
+      expect(readdirSync(downloadDir)).toEqual(['.downloads'])
+      expect(readdirSync(join(downloadDir, '.downloads'))).toEqual([])
     } finally {
       server.close()
     }

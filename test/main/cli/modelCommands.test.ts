@@ -78,10 +78,7 @@ describe('models download', () => {
     expect(skipped).toHaveLength(catalogue.length - 1)
     expect(existsSync(join(modelsDir, missing.id))).toBe(false)
     expect(readdirSync(modelsDir).sort()).toEqual(
-      catalogue
-        .slice(0, -1)
-        .map((model) => model.id)
-        .sort(),
+      ['.downloads', ...catalogue.slice(0, -1).map((model) => model.id)].sort(),
     )
   })
 })
