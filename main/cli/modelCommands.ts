@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { GlideError } from '../../contract/errors'
@@ -6,6 +6,7 @@ import { zModelKindName, zUNetKind } from '../../contract/model'
 import { parseClipConfigText } from '../engine/clip/clipOptions'
 import type { GlideOptions } from '../engine/glideOptions'
 import { importCheckpoint, importClipCheckpoint, installOfficialModel } from '../models/importer'
+import { pathExists } from '../models/modelFolder'
 import { officialModels } from '../models/officialModels'
 import { defaultModelsDir } from '../models/paths'
 
@@ -112,15 +113,6 @@ async function importClipCommand(
     onStage: stageReporter('import'),
   })
   process.stdout.write(`${folder.manifest.id} (${folder.manifest.kind}) → ${folder.dir}\n`)
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await lstat(path)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** `models download [NAME|clip|all]`: fetch the released checkpoints and import them. */

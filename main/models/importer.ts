@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { copyFile, lstat, mkdir, rename, rm } from 'node:fs/promises'
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { GlideError } from '../../contract/errors'
 import { zModelId } from '../../contract/jobs'
@@ -31,7 +31,13 @@ import {
 } from '../engine/glideOptions'
 import { writeGlideOnnx } from '../engine/onnx/glideGraphs'
 import { downloadFile } from './download'
-import { modelFolderPath, readModelFolder, writeManifest, type ModelFolder } from './modelFolder'
+import {
+  modelFolderPath,
+  pathExists,
+  readModelFolder,
+  writeManifest,
+  type ModelFolder,
+} from './modelFolder'
 import { fetchedFromRecord, officialDownloadChecks, officialModel } from './officialModels'
 import { syncDirectory } from '../storage/atomicWrite'
 
@@ -116,15 +122,6 @@ function asFileError(error: unknown): unknown {
   return new GlideError('IO_ERROR', `The import failed: ${errno.message}`, { cause: error })
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Gives each file the graph builder wrote a role: the graphs, and `<graph>_data` for their weights. */
 function fileRoles(written: {
   textEncoder: string
@@ -202,7 +199,7 @@ function checkCommon(request: CommonImport): string {
  */
 async function importInto(request: CommonImport, convert: Conversion): Promise<ModelFolder> {
   const { checkpointPath, outDir } = request
-  if (await exists(outDir))
+  if (await pathExists(outDir))
     throw invalid(`${outDir} already exists; choose another id or remove it.`)
   const parent = dirname(outDir)
   const temporary = `${outDir}.tmp-${randomBytes(6).toString('hex')}`
@@ -236,7 +233,7 @@ async function importInto(request: CommonImport, convert: Conversion): Promise<M
     if (request.signal?.aborted) throw cancelledImport()
     request.onStage?.('finishing')
     await writeManifest(temporary, manifest)
-    if (await exists(outDir))
+    if (await pathExists(outDir))
       throw invalid(`${outDir} appeared while importing; nothing was changed.`)
     await rename(temporary, outDir)
   } catch (error) {
@@ -356,7 +353,7 @@ export interface InstallOfficialRequest {
 export async function installOfficialModel(request: InstallOfficialRequest): Promise<ModelFolder> {
   const official = officialModel(request.kind, request.env)
   const outDir = modelFolderPath(request.modelsDir, official.id)
-  if (await exists(outDir)) throw invalid(`${official.name} is already installed in ${outDir}.`)
+  if (await pathExists(outDir)) throw invalid(`${official.name} is already installed in ${outDir}.`)
   const downloads = join(request.modelsDir, '.downloads')
   try {
     await mkdir(downloads, { recursive: true })

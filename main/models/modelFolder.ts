@@ -53,6 +53,16 @@ export interface ModelList {
 }
 
 /** The folder of model `id` inside `modelsDir`; refuses ids that are not plain names. */
+/** Whether anything (a file, a folder, a link: never followed) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function modelFolderPath(modelsDir: string, id: string): string {
   if (!zModelId.safeParse(id).success) {
     throw new GlideError('INVALID_ARGUMENT', `"${id}" is not a model id.`)

@@ -11,7 +11,7 @@ import type {
   OfficialModelUse,
 } from '../../contract/modelInstalls'
 import { installOfficialModel, type InstallOfficialRequest } from './importer'
-import { modelFolderPath } from './modelFolder'
+import { modelFolderPath, pathExists } from './modelFolder'
 import { officialModels, type OfficialModel } from './officialModels'
 
 export interface ModelInstallsOptions {
@@ -81,15 +81,6 @@ async function modelFolders(modelsDir: string): Promise<ModelFolderUse[]> {
   return folders.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
 
-async function folderExists(path: string): Promise<boolean> {
-  try {
-    await lstat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /**
  * The installs of official checkpoints asked for from the app: a queue run one at a time (each
  * download and conversion already uses the disk and a core to the full), each with its progress
@@ -118,7 +109,7 @@ export class ModelInstalls {
         kind: model.kind,
         use: useOf(model),
         downloadBytes: model.params * 4,
-        installed: await folderExists(modelFolderPath(modelsDir, model.id)),
+        installed: await pathExists(modelFolderPath(modelsDir, model.id)),
         install: this.latest.get(model.key) ?? null,
       })),
     )
@@ -182,7 +173,7 @@ export class ModelInstalls {
     const queued: string[] = []
     for (const model of catalogue.filter((entry) => keys.includes(entry.key))) {
       if (this.running?.key === model.key || this.waiting.includes(model.key)) continue
-      if (await folderExists(modelFolderPath(modelsDir, model.id))) continue
+      if (await pathExists(modelFolderPath(modelsDir, model.id))) continue
       this.waiting.push(model.key)
       queued.push(model.key)
       this.report({ key: model.key, stage: 'queued', receivedBytes: 0, totalBytes: null })

@@ -15,7 +15,7 @@ export function HelpPanel({ onClose }: { onClose(): void }) {
   return (
     <section
       ref={dialog}
-      className="panel help-panel help-dialog"
+      className="panel floating-dialog help-panel help-dialog"
       role="dialog"
       aria-label="Shortcuts"
       tabIndex={-1}

@@ -182,7 +182,7 @@ export function ModelsDialog({
   return (
     <section
       ref={dialog}
-      className="panel models-dialog"
+      className="panel floating-dialog models-dialog"
       role="dialog"
       aria-label="Models"
       tabIndex={-1}

@@ -65,25 +65,22 @@ export function useModelInstalls(
     }
   }, [glide, refresh, onModelsChanged, onError])
 
+  /** Install and cancel report a refusal through onError; their progress comes as events. */
+  const reported = useCallback(
+    (pending: Promise<unknown>) =>
+      pending.then(
+        () => undefined,
+        (failure: Error) => onError(failure.message),
+      ),
+    [onError],
+  )
   const install = useCallback(
-    async (keys: string[]) => {
-      try {
-        await unwrap(glide.models.install({ keys }))
-      } catch (failure) {
-        onError((failure as Error).message)
-      }
-    },
-    [glide, onError],
+    (keys: string[]) => reported(unwrap(glide.models.install({ keys }))),
+    [glide, reported],
   )
   const cancel = useCallback(
-    async (key: string) => {
-      try {
-        await unwrap(glide.models.cancelInstall({ key }))
-      } catch (failure) {
-        onError((failure as Error).message)
-      }
-    },
-    [glide, onError],
+    (key: string) => reported(unwrap(glide.models.cancelInstall({ key }))),
+    [glide, reported],
   )
 
   const remove = useCallback(
