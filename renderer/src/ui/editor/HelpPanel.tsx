@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react'
 import type { ActionGroup } from '../../editor/actions'
 import { actionDefinitions, actionGroupLabels, gestures } from '../../editor/actions'
+import { FloatingDialog } from '../FloatingDialog'
 import './editorActions.css'
 
 const groups = Object.keys(actionGroupLabels) as ActionGroup[]
@@ -10,27 +10,8 @@ const groups = Object.keys(actionGroupLabels) as ActionGroup[]
  * gestures. A dialog over the canvas (fixed in the window, scrolling inside), so it opens in view.
  */
 export function HelpPanel({ onClose }: { onClose(): void }) {
-  const dialog = useRef<HTMLElement>(null)
-  useEffect(() => dialog.current?.focus(), [])
   return (
-    <section
-      ref={dialog}
-      className="panel floating-dialog help-panel help-dialog"
-      role="dialog"
-      aria-label="Shortcuts"
-      tabIndex={-1}
-      onKeyDown={(event) => {
-        if (event.key !== 'Escape') return
-        event.stopPropagation()
-        onClose()
-      }}
-    >
-      <header>
-        <h2>Shortcuts</h2>
-        <button type="button" onClick={onClose} aria-label="Close shortcuts">
-          ×
-        </button>
-      </header>
+    <FloatingDialog title="Shortcuts" className="help-panel help-dialog" onClose={onClose}>
       <div className="help-columns">
         {groups.map((group) => {
           const rows = actionDefinitions.filter(
@@ -65,6 +46,6 @@ export function HelpPanel({ onClose }: { onClose(): void }) {
           </tbody>
         </table>
       </div>
-    </section>
+    </FloatingDialog>
   )
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { GlideApi, ModelSummary } from '../../../../contract/ipc'
 import type {
   InstallProgress,
@@ -6,6 +6,7 @@ import type {
   OfficialModelUse,
 } from '../../../../contract/modelInstalls'
 import { unwrap } from '../../bridge'
+import { FloatingDialog } from '../FloatingDialog'
 import type { ModelInstallsState } from './useModelInstalls'
 import './models.css'
 
@@ -124,25 +125,11 @@ export function ModelsDialog({
   /** Desktop only: picks another models folder. */
   onChooseFolder?: () => void
 }) {
-  const dialog = useRef<HTMLElement>(null)
   const [installed, setInstalled] = useState<ModelSummary[] | null>(null)
   const [removal, setRemoval] = useState<{ text: string; failed: boolean } | null>(null)
   const { official } = installs
   const folderIds = official?.folders.map((folder) => folder.id).join('/') ?? ''
   const folderBytes = new Map(official?.folders.map((folder) => [folder.id, folder.bytes]))
-  useEffect(() => dialog.current?.focus(), [])
-  // Esc closes the dialog wherever focus is (a row's button is replaced as its install moves on,
-  // leaving focus on the page), and only the dialog: the editor's Esc (discard) does not run.
-  useEffect(() => {
-    const closeOnEscape = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape') return
-      event.stopImmediatePropagation()
-      event.preventDefault()
-      onClose()
-    }
-    window.addEventListener('keydown', closeOnEscape, { capture: true })
-    return () => window.removeEventListener('keydown', closeOnEscape, { capture: true })
-  }, [onClose])
   useEffect(() => {
     let current = true
     void unwrap(glide.models.list({}))
@@ -180,19 +167,7 @@ export function ModelsDialog({
   }))
 
   return (
-    <section
-      ref={dialog}
-      className="panel floating-dialog models-dialog"
-      role="dialog"
-      aria-label="Models"
-      tabIndex={-1}
-    >
-      <header>
-        <h2>Models</h2>
-        <button type="button" onClick={onClose} aria-label="Close models">
-          ×
-        </button>
-      </header>
+    <FloatingDialog title="Models" className="models-dialog" onClose={onClose}>
       <p className="models-folder">
         <span className="muted">Models folder</span>
         <code data-testid="models-folder">{official?.modelsDir ?? '…'}</code>
@@ -272,6 +247,6 @@ export function ModelsDialog({
           )
         })}
       </ul>
-    </section>
+    </FloatingDialog>
   )
 }
