@@ -501,7 +501,9 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
   it('Accept all keeps the variation on view on the canvas and adds the others hidden', async () => {
     await freshPage()
     const form = panel()
-    await form.getByLabel('Prompt', { exact: true }).fill('a blue circle')
+    // Long enough to be cut short in the Layers panel.
+    const prompt = 'a blue circle above a small red square on the left'
+    await form.getByLabel('Prompt', { exact: true }).fill(prompt)
     await form.getByLabel('Steps', { exact: true }).fill('20')
     await form.getByLabel('Variations', { exact: true }).fill('2')
     await form.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
@@ -518,13 +520,31 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     const names = await layerItems().evaluateAll((items) =>
       items.map((item) => item.getAttribute('aria-label')),
     )
-    expect(names).toEqual(['a blue circle (5 #2)', 'a blue circle (5 #1)', 'Background'])
-    await expect(
-      page.getByRole('button', { name: 'Hide a blue circle (5 #2)' }).count(),
-    ).resolves.toBe(1)
-    await expect(
-      page.getByRole('button', { name: 'Show a blue circle (5 #1)' }).count(),
-    ).resolves.toBe(1)
+    expect(names).toEqual([`${prompt} (5 #2)`, `${prompt} (5 #1)`, 'Background'])
+    await expect(page.getByRole('button', { name: `Hide ${prompt} (5 #2)` }).count()).resolves.toBe(
+      1,
+    )
+    await expect(page.getByRole('button', { name: `Show ${prompt} (5 #1)` }).count()).resolves.toBe(
+      1,
+    )
+    // The names are cut short, and each row still shows which variation it is, inside the row.
+    const rows = await layerItems().evaluateAll((items) =>
+      items.slice(0, 2).map((item) => {
+        const text = item.querySelector('.layer-name-text')!
+        const badge = item.querySelector<HTMLElement>('[data-testid="layer-variation"]')
+        const row = item.getBoundingClientRect()
+        const box = badge?.getBoundingClientRect()
+        return {
+          cut: text.scrollWidth > text.clientWidth,
+          badge: badge?.textContent ?? null,
+          inside: box !== undefined && box.width > 0 && box.right <= row.right,
+        }
+      }),
+    )
+    expect(rows).toEqual([
+      { cut: true, badge: '#2', inside: true },
+      { cut: true, badge: '#1', inside: true },
+    ])
     // What the user sees, exported: the whole 512 px frame is there (it used to be all hidden).
     const exported = await exportPng('12-accept-all-exported')
     let opaque = 0

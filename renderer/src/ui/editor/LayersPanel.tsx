@@ -44,6 +44,14 @@ export interface LayersPanelProps {
 }
 
 /**
+ * The variation number at the end of a generated layer's name ("prompt (seed #2)"): shown apart,
+ * so that a long prompt cut short in the list still says which variation the layer is.
+ */
+function variationOf(name: string): string | null {
+  return /\s#(\d+)\)$/.exec(name)?.[1] ?? null
+}
+
+/**
  * The layer stack, top first, each with its thumbnail: select, rename, show/hide, lock, opacity,
  * drag to reorder; add, duplicate, delete, merge down and flatten come from the action registry.
  */
@@ -127,7 +135,12 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
                 onDoubleClick={() => setRenaming(layer.id)}
                 title={layer.name}
               >
-                {layer.name}
+                <span className="layer-name-text">{layer.name}</span>
+                {variationOf(layer.name) && (
+                  <span className="layer-variation" data-testid="layer-variation">
+                    #{variationOf(layer.name)}
+                  </span>
+                )}
               </span>
             )}
             <input
