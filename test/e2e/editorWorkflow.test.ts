@@ -455,7 +455,7 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     await expect.poll(() => layerItems().count()).toBe(3)
     // The Layers panel gives layer names the row's width (the opacity slider sits under the
     // name): "a green triangle" shows whole, where it used to be cut to "a gree…".
-    const nameShown = page.locator('.layer-name[title="a green triangle (2)"]')
+    const nameShown = page.locator('.layer-name[title="a green triangle (2)"] .layer-name-text')
     const nameWidths = await nameShown.evaluate((name) => {
       const range = document.createRange()
       range.selectNodeContents(name)
