@@ -15,6 +15,10 @@ export function App() {
   const closeModels = useCallback(() => setModelsOpen(false), [])
   const installs = useModelInstalls(glide, reloadModels, setError)
   const runningInstall = installs.active.find((progress) => progress.stage !== 'queued')
+  // An install that failed with the dialog closed (a download cut off after many minutes) must
+  // not go unnoticed: the Models button says so until it is retried.
+  const failedInstalls =
+    installs.official?.models.filter((model) => model.install?.stage === 'failed') ?? []
 
   const report = useCallback(
     (pending: Promise<unknown>) => {
@@ -42,7 +46,13 @@ export function App() {
             onClick={() => setModelsOpen((open) => !open)}
             aria-expanded={modelsOpen}
             title={
-              runningInstall ? installWords(runningInstall) : 'Installed and downloadable models'
+              runningInstall
+                ? installWords(runningInstall)
+                : failedInstalls.length > 0
+                  ? failedInstalls
+                      .map((model) => `${model.name}: ${model.install?.error?.message ?? ''}`)
+                      .join('\n')
+                  : 'Installed and downloadable models'
             }
           >
             Models…
@@ -51,6 +61,11 @@ export function App() {
                 {runningInstall?.stage === 'downloading' && runningInstall.totalBytes
                   ? `${Math.floor((100 * runningInstall.receivedBytes) / runningInstall.totalBytes)} %`
                   : 'installing'}
+              </span>
+            )}
+            {installs.active.length === 0 && failedInstalls.length > 0 && (
+              <span className="models-button-failed" data-testid="models-button-failed">
+                {failedInstalls.length} failed
               </span>
             )}
           </button>

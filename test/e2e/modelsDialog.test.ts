@@ -168,6 +168,12 @@ describe('the Models dialog', () => {
     }
     const upsampler = row('GLIDE (filtered) upsampler, 256 px')
     await expect(upsampler.getByRole('button', { name: 'Retry' }).isVisible()).resolves.toBe(true)
+    // The Models button says so too (what shows with the dialog closed), the reasons as its tooltip.
+    const failedMark = page.getByTestId('models-button-failed')
+    await expect.poll(() => failedMark.textContent()).toBe('5 failed')
+    expect(await page.getByRole('button', { name: /^Models…/ }).getAttribute('title')).toMatch(
+      /^GLIDE \(filtered\) upsampler, 256 px: HTTP 404 downloading /,
+    )
     expect(existsSync(join(modelsDir, 'glide-upsample'))).toBe(false)
     await page.screenshot({ path: '/tmp/shots/B/models-failed.png' })
   })
