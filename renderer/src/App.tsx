@@ -18,7 +18,9 @@ export function App() {
   // An install that failed with the dialog closed (a download cut off after many minutes) must
   // not go unnoticed: the Models button says so until it is retried.
   const failedInstalls =
-    installs.official?.models.filter((model) => model.install?.stage === 'failed') ?? []
+    installs.official?.models.filter(
+      (model) => model.install?.stage === 'failed' && !model.installed,
+    ) ?? []
 
   const report = useCallback(
     (pending: Promise<unknown>) => {
