@@ -269,7 +269,7 @@ export function regionLayerPixels(
     if ((composite.data[i * 4 + 3] ?? 0) === 0) alpha[i] = (regenerate[i] ?? 0) / 255
   }
   if (settings.colourMatch && !everything) {
-    matchColour(resized, composite, regenerate, width, height, Math.max(4, 2 * radius))
+    matchColour(resized, composite, regenerate, colourBand(composite, settings))
   }
   for (let i = 0; i < alpha.length; i++) {
     const a = toByte((alpha[i] ?? 0) * (resized[i * 4 + 3] ?? 0))
@@ -319,19 +319,18 @@ function channelMedians(histogram: Uint32Array, count: number): [number, number,
 }
 
 /**
- * Shifts the fill's colour towards the unmasked surroundings: the median colour of the known
- * opaque pixels in a band outside the region minus the fill's median in a band inside it (medians,
- * so a new object reaching the boundary does not tint the whole fill), each channel's shift held
- * to ±{@link maxColourMatchShift}, added to the fill.
+ * The colour the fill is off from the picture at the mask's edge, per channel: the median of the
+ * known opaque pixels in a band outside the region minus the fill's median in a band inside it
+ * (medians, so a new object reaching the boundary does not count as the background's colour).
+ * null when the region has no known pixels around it.
  */
-function matchColour(
-  fill: Uint8ClampedArray,
+function edgeColourShift(
+  fill: ArrayLike<number>,
   composite: RgbaPixels,
   regenerate: ArrayLike<number>,
-  width: number,
-  height: number,
   band: number,
-): void {
+): [number, number, number] | null {
+  const { width, height } = composite
   const plane = width * height
   const inside = new Float32Array(plane)
   const known = new Float32Array(plane)
@@ -351,20 +350,52 @@ function matchColour(
       for (let c = 0; c < 3; c++) outer[c * 256 + (composite.data[i * 4 + c] ?? 0)]! += 1
       outerCount++
     }
-    if ((inside[i] ?? 0) === 1 && (nearKnown[i] ?? 0) === 1) {
+    // A fill pixel with no alpha carries no colour (a layer's are zeroed there).
+    if ((inside[i] ?? 0) === 1 && (nearKnown[i] ?? 0) === 1 && (fill[i * 4 + 3] ?? 0) > 0) {
       for (let c = 0; c < 3; c++) inner[c * 256 + (fill[i * 4 + c] ?? 0)]! += 1
       innerCount++
     }
   }
-  if (outerCount === 0 || innerCount === 0) return
+  if (outerCount === 0 || innerCount === 0) return null
   const around = channelMedians(outer, outerCount)
   const filled = channelMedians(inner, innerCount)
-  const shift = [0, 1, 2].map((c) => {
-    const difference = (around[c] ?? 0) - (filled[c] ?? 0)
-    return Math.max(-maxColourMatchShift, Math.min(maxColourMatchShift, difference))
-  })
-  for (let i = 0; i < plane; i++) {
-    if ((inside[i] ?? 0) !== 1) continue
-    for (let c = 0; c < 3; c++) fill[i * 4 + c] = (fill[i * 4 + c] ?? 0) + (shift[c] ?? 0)
+  return [around[0] - filled[0], around[1] - filled[1], around[2] - filled[2]]
+}
+
+/** Colour match: the edge's colour shift, each channel held to ±{@link maxColourMatchShift}, added to the fill. */
+function matchColour(
+  fill: Uint8ClampedArray,
+  composite: RgbaPixels,
+  regenerate: ArrayLike<number>,
+  band: number,
+): void {
+  const shift = edgeColourShift(fill, composite, regenerate, band)
+  if (!shift) return
+  const held = shift.map((value) =>
+    Math.max(-maxColourMatchShift, Math.min(maxColourMatchShift, value)),
+  )
+  for (let i = 0; i < composite.width * composite.height; i++) {
+    if ((regenerate[i] ?? 0) === 0) continue
+    for (let c = 0; c < 3; c++) fill[i * 4 + c] = (fill[i * 4 + c] ?? 0) + (held[c] ?? 0)
   }
+}
+
+/** The band either side of the mask's edge that colour match reads, for a frame and feather. */
+function colourBand(composite: Size, settings: RegionSettings): number {
+  return Math.max(4, 2 * (settings.featherPx ?? autoFeatherPx(composite)))
+}
+
+/**
+ * How many levels (the largest channel) a layer made by {@link regionLayerPixels} is off from the
+ * picture at the mask's edge: what Colour match would correct. 0 when the region has no edge with
+ * known pixels (text to image, a whole frame).
+ */
+export function edgeColourMismatch(
+  layer: ArrayLike<number>,
+  composite: RgbaPixels,
+  regenerate: ArrayLike<number>,
+  settings: RegionSettings,
+): number {
+  const shift = edgeColourShift(layer, composite, regenerate, colourBand(composite, settings))
+  return shift ? Math.max(...shift.map(Math.abs)) : 0
 }

@@ -353,6 +353,29 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     for (const value of meanShift) expect(Math.abs(value)).toBeLessThan(4)
   }, 420_000)
 
+  it('says when a fill is off the picture’s colour at the mask edge, and not once Colour match is on', async () => {
+    // GLIDE-mini continues this darker sky lighter (about 30 levels in red): a patch the staged
+    // result's hint points out, with the control that evens it.
+    await freshPage()
+    const picture = flatPicture(640, 448, [90, 140, 200])
+    await openThroughPicker(await writePicture('dark-sky.png', picture))
+    const origin = await documentOrigin(picture)
+    await maskRectangle(origin, { x: 220, y: 120, width: 160, height: 160 })
+    await generate('a red circle', 20, 3)
+    const hint = page.getByRole('note')
+    await expect
+      .poll(() => hint.textContent())
+      .toMatch(/^The fill is \d+ levels off the picture at the mask's edge: try Colour match$/)
+    const levels = Number(/\d+/.exec((await hint.textContent()) ?? '')?.[0])
+    process.stderr.write(`colour mismatch hint: ${levels} levels\n`)
+    expect(levels).toBeGreaterThanOrEqual(12)
+    await page.screenshot({ path: join(shots, '05-colour-hint.png') })
+    await button('Discard').click()
+    await panel().getByRole('checkbox', { name: 'Colour match' }).check()
+    await generate('a red circle', 20, 3)
+    await expect(hint.count()).resolves.toBe(0)
+  }, 420_000)
+
   it('outpaints a 256×256 picture on a 384×256 canvas: no holes, the sky continued', async () => {
     await freshPage()
     const picture = circlePicture(256, 256, 100, 128, 40)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { blendOver } from '../../imaging/compositing'
 import { intersectRects } from '../../imaging/geometry'
 import {
+  edgeColourMismatch,
   fitFrameAroundMask,
   maxColourMatchShift,
   regionInputs,
@@ -268,6 +269,28 @@ describe('regionLayerPixels', () => {
     const { at } = strokeCase([143, 141, 118, 255])
     expect(at(64, 24)).toEqual([128, 126, 130])
     expect(at(64, 64)).toEqual([235, 205, 32])
+  })
+
+  it('says how far a fill is off at the mask edge, what Colour match then corrects', () => {
+    const composite = flat(64, 64, grey)
+    const mask = squareMask(64, 16, 16, 32)
+    const settings = { featherPx: 4, colourMatch: false }
+    const drifted = regionLayerPixels(flat(64, 64, [161, 146, 128, 255]), composite, mask, settings)
+    expect(edgeColourMismatch(drifted, composite, mask, settings)).toBe(33)
+    const matching = regionLayerPixels(flat(64, 64, grey), composite, mask, settings)
+    expect(edgeColourMismatch(matching, composite, mask, settings)).toBe(0)
+    const matched = { featherPx: 4, colourMatch: true }
+    const corrected = regionLayerPixels(
+      flat(64, 64, [161, 146, 128, 255]),
+      composite,
+      mask,
+      matched,
+    )
+    expect(edgeColourMismatch(corrected, composite, mask, matched)).toBe(0)
+    // No known pixels around the region (the whole frame): nothing to be off from.
+    expect(
+      edgeColourMismatch(drifted, composite, new Uint8ClampedArray(64 * 64).fill(255), settings),
+    ).toBe(0)
   })
 
   it('colour match shifts a channel by at most its limit', () => {

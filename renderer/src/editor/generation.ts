@@ -6,7 +6,12 @@ import {
   type SamplingSettings,
 } from '../../../contract/generation'
 import type { JobKind } from '../../../contract/jobs'
-import { regionCoverage, regionInputs, regionLayerPixels } from '../../../imaging/region'
+import {
+  edgeColourMismatch,
+  regionCoverage,
+  regionInputs,
+  regionLayerPixels,
+} from '../../../imaging/region'
 import { resampleRgba } from '../../../imaging/resample'
 import { compositeRect } from './compositing'
 import type { Layer, RgbaImage } from './EditorDocument'
@@ -153,6 +158,19 @@ export function resultLayerPixels(
     request.regenerate,
     request.settings.region ?? generationDefaults.region,
   )
+}
+
+/**
+ * How many levels a result's layer pixels are off from the picture at the mask's edge, when
+ * Colour match was not asked for (0 when it was: its shift is already applied).
+ */
+export function resultColourMismatch(
+  pixels: Uint8ClampedArray,
+  request: GenerationRequest,
+): number {
+  const region = request.settings.region ?? generationDefaults.region
+  if (region.colourMatch) return 0
+  return edgeColourMismatch(pixels, request.composite, request.regenerate, region)
 }
 
 /** "prompt (seed)"; a variation of a batch of several adds its number: "prompt (seed #2)". */

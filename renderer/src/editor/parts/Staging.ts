@@ -1,6 +1,11 @@
 import type { Layer, RgbaImage } from '../EditorDocument'
 import type { GenerationRequest } from '../generation'
-import { generatedLayerName, generationInfo, resultLayerPixels } from '../generation'
+import {
+  generatedLayerName,
+  generationInfo,
+  resultColourMismatch,
+  resultLayerPixels,
+} from '../generation'
 import type { Point, Rect } from '../geometry'
 import type { HistoryEntry } from '../History'
 import type { EditSession } from './EditSession'
@@ -10,6 +15,8 @@ export interface StagedCandidate {
   readonly rect: Rect
   readonly pixels: Uint8ClampedArray
   readonly batchIndex: number
+  /** Levels off from the picture at the mask's edge, without Colour match (0 with it). */
+  readonly colourMismatch: number
 }
 
 export interface StagedBatch {
@@ -46,11 +53,10 @@ export class Staging {
     if (request.documentId !== this.session.document.id || images.length === 0) return
     const shift = this.shiftSince(request.id)
     const rect = { ...request.frame, x: request.frame.x + shift.x, y: request.frame.y + shift.y }
-    const candidates = images.map((image, batchIndex) => ({
-      rect,
-      pixels: resultLayerPixels(image, request),
-      batchIndex,
-    }))
+    const candidates = images.map((image, batchIndex) => {
+      const pixels = resultLayerPixels(image, request)
+      return { rect, pixels, batchIndex, colourMismatch: resultColourMismatch(pixels, request) }
+    })
     this.batches.push({ request, candidates, modelIds, index: 0 })
     this.session.changed('staging')
   }

@@ -1,12 +1,19 @@
 import type { Editor } from '../../editor/Editor'
 import { useEditorSnapshot } from './useEditor'
 
+/**
+ * A fill this many levels off its surroundings shows as a patch; below it, the model's grain hides
+ * the step.
+ */
+const visibleColourMismatch = 12
+
 /** Shown while results wait: browse (← →), accept one (Enter), accept all, discard (Esc). */
 export function StagingBar({ editor }: { editor: Editor }) {
   useEditorSnapshot(editor)
   const batch = editor.stagedBatch
   if (!batch) return null
   const waiting = editor.staging.length - 1
+  const mismatch = batch.candidates[batch.index]?.colourMismatch ?? 0
   return (
     <div className="staging-bar" role="group" aria-label="Results">
       <button type="button" aria-label="Previous result" onClick={() => editor.browseStaged(-1)}>
@@ -33,6 +40,11 @@ export function StagingBar({ editor }: { editor: Editor }) {
       <button type="button" aria-label="Discard" onClick={() => editor.discardStaged()}>
         Discard
       </button>
+      {mismatch >= visibleColourMismatch && (
+        <span className="staging-hint" role="note">
+          The fill is {mismatch} levels off the picture at the mask&apos;s edge: try Colour match
+        </span>
+      )}
     </div>
   )
 }
