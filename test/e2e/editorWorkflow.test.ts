@@ -370,7 +370,11 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     process.stderr.write(`colour mismatch hint: ${levels} levels\n`)
     expect(levels).toBeGreaterThanOrEqual(12)
     await page.screenshot({ path: join(shots, '05-colour-hint.png') })
-    await button('Discard').click()
+    // The results bar's Discard (the banners of recovered documents have one too).
+    await page
+      .getByRole('group', { name: 'Results' })
+      .getByRole('button', { name: 'Discard' })
+      .click()
     await panel().getByRole('checkbox', { name: 'Colour match' }).check()
     await generate('a red circle', 20, 3)
     await expect(hint.count()).resolves.toBe(0)
