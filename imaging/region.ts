@@ -334,11 +334,15 @@ function edgeColourShift(
   const plane = width * height
   const inside = new Float32Array(plane)
   const known = new Float32Array(plane)
+  let anyKnown = false
   for (let i = 0; i < plane; i++) {
     const regenerated = (regenerate[i] ?? 0) > 0
     inside[i] = regenerated ? 1 : 0
     known[i] = !regenerated && (composite.data[i * 4 + 3] ?? 0) === 255 ? 1 : 0
+    if (known[i] === 1) anyKnown = true
   }
+  // Text to image (a frame with nothing known in it) has no edge: no dilation to pay for.
+  if (!anyKnown) return null
   const nearInside = dilate(inside, width, height, band)
   const nearKnown = dilate(known, width, height, band)
   const outer = new Uint32Array(3 * 256)

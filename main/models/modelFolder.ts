@@ -52,7 +52,6 @@ export interface ModelList {
   readonly skipped: SkippedFolder[]
 }
 
-/** The folder of model `id` inside `modelsDir`; refuses ids that are not plain names. */
 /** Whether anything (a file, a folder, a link: never followed) is at `path`. */
 export async function pathExists(path: string): Promise<boolean> {
   try {
@@ -63,6 +62,7 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/** The folder of model `id` inside `modelsDir`; refuses ids that are not plain names. */
 export function modelFolderPath(modelsDir: string, id: string): string {
   if (!zModelId.safeParse(id).success) {
     throw new GlideError('INVALID_ARGUMENT', `"${id}" is not a model id.`)

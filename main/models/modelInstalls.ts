@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Dirent } from 'node:fs'
 import { lstat, mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GlideError, serializeError } from '../../contract/errors'
@@ -61,14 +62,22 @@ async function diskUse(dir: string): Promise<number> {
   return total
 }
 
-/** The model folders directly in `modelsDir` whose names are model ids, with their sizes. */
-async function modelFolders(modelsDir: string): Promise<ModelFolderUse[]> {
-  let entries
+/** What a download of the checkpoint weighs: its float32 weights. */
+function weightsBytes(model: OfficialModel): number {
+  return model.params * 4
+}
+
+/** The entries of `modelsDir`; none when it does not exist (yet) or cannot be read. */
+async function entriesOf(modelsDir: string): Promise<Dirent[]> {
   try {
-    entries = await readdir(modelsDir, { withFileTypes: true })
+    return await readdir(modelsDir, { withFileTypes: true })
   } catch {
     return []
   }
+}
+
+/** The model folders among a models folder's entries (names that are model ids), with sizes. */
+async function modelFolders(modelsDir: string, entries: Dirent[]): Promise<ModelFolderUse[]> {
   const folders: ModelFolderUse[] = []
   for (const entry of entries) {
     if (!entry.isDirectory() || !zModelId.safeParse(entry.name).success) continue
@@ -101,19 +110,19 @@ export class ModelInstalls {
 
   async official(): Promise<OfficialModelsState> {
     const modelsDir = this.options.modelsDir()
-    const models = await Promise.all(
-      this.catalogue().map(async (model) => ({
-        key: model.key,
-        id: model.id,
-        name: model.name,
-        kind: model.kind,
-        use: useOf(model),
-        downloadBytes: model.params * 4,
-        installed: await pathExists(modelFolderPath(modelsDir, model.id)),
-        install: this.latest.get(model.key) ?? null,
-      })),
-    )
-    return { modelsDir, models, folders: await modelFolders(modelsDir) }
+    const entries = await entriesOf(modelsDir)
+    const present = new Set(entries.map((entry) => entry.name))
+    const models = this.catalogue().map((model) => ({
+      key: model.key,
+      id: model.id,
+      name: model.name,
+      kind: model.kind,
+      use: useOf(model),
+      downloadBytes: weightsBytes(model),
+      installed: present.has(model.id),
+      install: this.latest.get(model.key) ?? null,
+    }))
+    return { modelsDir, models, folders: await modelFolders(modelsDir, entries) }
   }
 
   /**
@@ -208,7 +217,7 @@ export class ModelInstalls {
    * is said before hours of downloading rather than after.
    */
   private async checkFreeSpace(model: OfficialModel, modelsDir: string): Promise<void> {
-    const weights = model.params * 4
+    const weights = weightsBytes(model)
     let partial = 0
     try {
       await mkdir(modelsDir, { recursive: true })

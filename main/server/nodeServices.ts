@@ -61,18 +61,22 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     onStatus: (state, provider) => options.emit('host.status', { state, provider }),
   })
   const modelsDir = () => options.modelsDir ?? settings.get().modelsDir
-  const installs = new ModelInstalls({
-    modelsDir: () => resolve(modelsDir() ?? defaultModelsDir()),
-    onProgress: (progress) => options.emit('models.installProgress', progress),
-    ...(options.installOptionsFor ? { optionsFor: options.installOptionsFor } : {}),
-  })
+  // The CLI installs with `models download`; browser mode through the Models dialog.
+  const installs =
+    options.mode === 'browser'
+      ? new ModelInstalls({
+          modelsDir: () => resolve(modelsDir() ?? defaultModelsDir()),
+          onProgress: (progress) => options.emit('models.installProgress', progress),
+          ...(options.installOptionsFor ? { optionsFor: options.installOptionsFor } : {}),
+        })
+      : null
   const services = createServices({
     mode: options.mode,
     version: packageVersion(),
     settings,
     host,
     models: createNodeModelRegistry(modelsDir),
-    ...(options.mode === 'browser' ? { installs } : {}),
+    ...(installs ? { installs } : {}),
     emit: options.emit,
     documents: documents.forClient(`${options.mode}-local`),
     ...(options.previewIntervalMs !== undefined
@@ -85,7 +89,7 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     host,
     settings,
     async dispose() {
-      installs.dispose()
+      installs?.dispose()
       services.queue.cancelAll()
       host.dispose()
       decoder.dispose()

@@ -65,8 +65,10 @@ export class LayerOperations {
     return layer
   }
 
-  /** A new layer on top holding `image` with its top-left corner at `at` (default: centred). */
-  /** `generation`: what made the picture, when it is a result (the Gallery's Place). */
+  /**
+   * A new layer on top holding `image` with its top-left corner at `at` (default: centred);
+   * `generation` is what made the picture, when it is a result (the Gallery's Place).
+   */
   addImageLayer(image: RgbaImage, name: string, at?: Point, generation?: GenerationInfo): Layer {
     const layer = this.document.createLayer(name)
     if (generation) layer.generation = generation

@@ -13,7 +13,7 @@ export function StagingBar({ editor }: { editor: Editor }) {
   const batch = editor.stagedBatch
   if (!batch) return null
   const waiting = editor.staging.length - 1
-  const mismatch = batch.candidates[batch.index]?.colourMismatch ?? 0
+  const mismatch = editor.stagedCandidate?.colourMismatch ?? 0
   return (
     <div className="staging-bar" role="group" aria-label="Results">
       <button type="button" aria-label="Previous result" onClick={() => editor.browseStaged(-1)}>

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react'
 import type { GlideApi, ModelSummary } from '../../../../contract/ipc'
-import type {
-  InstallProgress,
-  OfficialModelEntry,
-  OfficialModelUse,
+import {
+  finishedInstallStages,
+  type InstallProgress,
+  type OfficialModelEntry,
+  type OfficialModelUse,
 } from '../../../../contract/modelInstalls'
 import { unwrap } from '../../bridge'
 import { FloatingDialog } from '../FloatingDialog'
@@ -59,7 +60,7 @@ export function installWords(progress: InstallProgress): string {
 }
 
 function isRunning(progress: InstallProgress | null): boolean {
-  return progress !== null && !['done', 'failed', 'cancelled'].includes(progress.stage)
+  return progress !== null && !finishedInstallStages.has(progress.stage)
 }
 
 function OfficialRow({
