@@ -19,6 +19,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 import { runClipGradientBenchmark } from './clipGradient'
+import { runGalleryResults } from './galleryResults'
 import { runInt8Steps } from './int8Step'
 import { runModelInstall } from './modelInstall'
 import { benchCacheDir, cleanBenchCache } from './officialModels'
@@ -73,6 +74,7 @@ if (official.some((flag) => flags.has(flag))) {
 } else {
   await runUNetStepBenchmarks()
   await runClipGradientBenchmark()
+  await runGalleryResults()
 
   /** The browser benchmarks are scripts of their own (each starts Chromium and a server). */
   for (const script of [

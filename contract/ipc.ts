@@ -11,6 +11,7 @@ import {
 } from './jobs'
 import { modelLimits, zModelImageSize, zModelKindName } from './model'
 import { modelInstallChannels, modelInstallEvents } from './modelInstalls'
+import { resultChannels, resultEvents } from './results'
 import { zSettings, zSettingsPatch } from './settings'
 
 /**
@@ -95,6 +96,7 @@ export const requests = {
   },
   'jobs.cancelAll': { input: zEmpty, output: z.strictObject({ cancelled: z.number().int() }) },
   'jobs.list': { input: zEmpty, output: z.strictObject({ jobs: z.array(zJobSummary) }) },
+  ...resultChannels,
   ...documentChannels,
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
 
@@ -108,6 +110,7 @@ export const events = {
     provider: zExecutionProviderName.nullable(),
   }),
   ...modelInstallEvents,
+  ...resultEvents,
 } as const satisfies Record<string, z.ZodType>
 
 export type Requests = typeof requests

@@ -19,6 +19,7 @@ import { createServices } from '../ipc/services'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
 import { ModelInstalls } from '../models/modelInstalls'
 import { defaultModelsDir } from '../models/paths'
+import { ResultHistory } from '../results/resultHistory'
 import { SettingsStore } from '../settings/settingsStore'
 import { appSchemePrivileges, createAppProtocolHandler } from './appProtocol'
 import { chooseDirectory, electronDialogs } from './electronDialogs'
@@ -77,6 +78,11 @@ async function start(): Promise<void> {
     modelsDir: () => settings.get().modelsDir ?? defaultModelsDir(),
     onProgress: (progress) => broadcast('models.installProgress', progress),
   })
+  const results = new ResultHistory({
+    directory: join(app.getPath('userData'), 'results'),
+    onAdded: (added) => broadcast('results.added', { results: added }),
+    onRemoved: (ids) => broadcast('results.removed', { ids }),
+  })
   const services = createServices({
     mode: 'desktop',
     version: app.getVersion(),
@@ -84,6 +90,7 @@ async function start(): Promise<void> {
     host,
     models: createNodeModelRegistry(() => settings.get().modelsDir),
     installs,
+    results,
     emit: broadcast,
     chooseDirectory,
     documents: windowDocuments.handlers,

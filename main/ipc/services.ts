@@ -10,7 +10,7 @@ import type {
   RequestOutput,
   Requests,
 } from '../../contract/ipc'
-import type { JobImage, JobInput, JobResult } from '../../contract/jobs'
+import type { JobImage, JobInput, JobResult, JobSummary } from '../../contract/jobs'
 import type { InferenceHostClient } from '../inference/client/hostClient'
 import type { HostImage, HostJob } from '../inference/protocol'
 import { JobQueue, type JobRunner } from '../jobs/jobQueue'
@@ -36,6 +36,14 @@ export interface ModelRegistry {
   list(): Promise<InstalledModel[]>
 }
 
+/** The Gallery's results, kept on disk (main/results/resultHistory.ts). */
+export interface ResultStore {
+  list(): Promise<RequestOutput<'results.list'>>
+  add(job: JobSummary): Promise<unknown>
+  read(id: string): Promise<RequestOutput<'results.read'>>
+  remove(ids: readonly string[]): Promise<number>
+}
+
 /** Installs of the official checkpoints from the app (main/models/modelInstalls.ts). */
 export interface OfficialModelInstalls {
   official(): Promise<RequestOutput<'models.official'>>
@@ -52,6 +60,8 @@ export interface ServicesOptions {
   models: ModelRegistry
   /** Absent in the CLI, which has `models download`; the handlers then refuse. */
   installs?: OfficialModelInstalls
+  /** Absent in the CLI, which writes its own files: the Gallery then lists nothing. */
+  results?: ResultStore
   emit: Emit
   /** A native folder picker (desktop); absent in browser mode and the CLI. */
   chooseDirectory?(): Promise<string | null>
@@ -95,6 +105,10 @@ function installsUnavailable(): never {
   )
 }
 
+function resultsUnavailable(): never {
+  throw new GlideError('INVALID_ARGUMENT', 'Results are not kept here.')
+}
+
 function documentsUnavailable(): never {
   throw new GlideError('INVALID_ARGUMENT', 'Documents are not available here.')
 }
@@ -113,7 +127,11 @@ const summary = ({ modelsDir: _dir, ...model }: InstalledModel): ModelSummary =>
 export function createServices(options: ServicesOptions): Services {
   const { settings, host, models, emit } = options
   const queue = new JobQueue<HostJob>(hostJobRunner(host), {
-    onUpdated: (job) => emit('job.updated', job),
+    onUpdated: (job) => {
+      emit('job.updated', job)
+      // The store never throws for a write it cannot make (it says so in the entry).
+      if (job.state === 'done') options.results?.add(job).catch(() => undefined)
+    },
     onProgress: (progress) => emit('job.progress', progress),
   })
   const documents: DocumentHandlers = options.documents ?? {
@@ -211,6 +229,11 @@ export function createServices(options: ServicesOptions): Services {
     'jobs.cancel': ({ jobId }) => ({ cancelled: queue.cancel(jobId) }),
     'jobs.cancelAll': () => ({ cancelled: queue.cancelAll() }),
     'jobs.list': () => ({ jobs: queue.list() }),
+    'results.list': () => options.results?.list() ?? { results: [], total: 0, folder: null },
+    'results.read': ({ id }) => options.results?.read(id) ?? resultsUnavailable(),
+    'results.delete': async ({ ids }) => ({
+      deleted: await (options.results?.remove(ids) ?? resultsUnavailable()),
+    }),
     ...documents,
   }
   return { handlers, queue }

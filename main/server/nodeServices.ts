@@ -11,6 +11,7 @@ import type { ToDecoder } from '../documents/decoder/protocol'
 import { createNodeModelRegistry } from '../jobs/nodeModels'
 import { ModelInstalls, type ModelInstallsOptions } from '../models/modelInstalls'
 import { defaultModelsDir } from '../models/paths'
+import { ResultHistory } from '../results/resultHistory'
 import { defaultConfigDir, SettingsStore } from '../settings/settingsStore'
 
 export function packageVersion(): string {
@@ -70,6 +71,15 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
           ...(options.installOptionsFor ? { optionsFor: options.installOptionsFor } : {}),
         })
       : null
+  // The CLI writes the files it is asked for; the Gallery's store is the app's.
+  const results =
+    options.mode === 'browser'
+      ? new ResultHistory({
+          directory: join(configDir, 'results'),
+          onAdded: (added) => options.emit('results.added', { results: added }),
+          onRemoved: (ids) => options.emit('results.removed', { ids }),
+        })
+      : null
   const services = createServices({
     mode: options.mode,
     version: packageVersion(),
@@ -77,6 +87,7 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
     host,
     models: createNodeModelRegistry(modelsDir),
     ...(installs ? { installs } : {}),
+    ...(results ? { results } : {}),
     emit: options.emit,
     documents: documents.forClient(`${options.mode}-local`),
     ...(options.previewIntervalMs !== undefined

@@ -36,6 +36,8 @@ describe('IPC contract', () => {
       'job.updated',
       'menu.command',
       'models.installProgress',
+      'results.added',
+      'results.removed',
     ])
     expect(events['menu.command'].safeParse({ command: 'rm -rf' }).success).toBe(false)
   })
@@ -183,5 +185,25 @@ describe('IPC contract', () => {
     ]) {
       expect(() => decodeWire(bad)).toThrow()
     }
+  })
+
+  it('refuses result ids that could name another file (they become file names in main)', () => {
+    const read = requests['results.read'].input
+    expect(read.safeParse({ id: '2026-12-07-110512-a-red-boat-4242-1' }).success).toBe(true)
+    for (const id of [
+      '../settings',
+      'a/b',
+      'a\\b',
+      '.hidden',
+      '-rf',
+      'a.png',
+      '',
+      'x'.repeat(161),
+    ]) {
+      expect(read.safeParse({ id }).success, id).toBe(false)
+    }
+    const remove = requests['results.delete'].input
+    expect(remove.safeParse({ ids: [] }).success).toBe(false)
+    expect(remove.safeParse({ ids: ['ok-1', '../x'] }).success).toBe(false)
   })
 })

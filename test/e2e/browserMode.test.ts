@@ -234,9 +234,10 @@ describe('browser mode, end to end', () => {
     expect(second.startedAt!).toBeGreaterThanOrEqual(first.finishedAt!)
     expect(second.settings.baseRespacing).toBe('5')
     expect(first.settings.baseRespacing).toBe('40')
-    await expect(
-      gallery().getByRole('img', { name: 'Result: second (1234)' }).count(),
-    ).resolves.toBe(1)
+    // The Gallery lists a result once its file is written, a moment after the job ends.
+    await expect
+      .poll(() => gallery().getByRole('img', { name: 'Result: second (1234)' }).count())
+      .toBe(1)
   })
 
   it('fails the running job with HOST_CRASHED when the host dies, and the next job succeeds', async () => {
@@ -282,8 +283,9 @@ describe('browser mode, end to end', () => {
       undefined,
       { timeout: 60_000 },
     )
-    await expect(
-      gallery().getByRole('img', { name: 'Result: after the crash (1234)' }).count(),
-    ).resolves.toBe(1)
+    // The Gallery lists a result once its file is written, a moment after the job ends.
+    await expect
+      .poll(() => gallery().getByRole('img', { name: 'Result: after the crash (1234)' }).count())
+      .toBe(1)
   })
 })

@@ -174,7 +174,10 @@ export function resultColourMismatch(
 }
 
 /** "prompt (seed)"; a variation of a batch of several adds its number: "prompt (seed #2)". */
-export function generatedLayerName(settings: GenerationSettings, batchIndex: number): string {
+export function generatedLayerName(
+  settings: Pick<GenerationSettings, 'prompt' | 'seed' | 'batchSize'>,
+  batchIndex: number,
+): string {
   const prompt = settings.prompt.trim() || 'Untitled'
   const variation = settings.batchSize > 1 ? ` #${batchIndex + 1}` : ''
   return `${prompt} (${settings.seed}${variation})`
@@ -187,9 +190,23 @@ export function generationInfo(
   batchIndex: number,
   modelIds?: readonly string[],
 ): GenerationInfo {
-  const { settings, frame } = request
+  return generationInfoOf(request.kind, request.settings, request.frame, batchIndex, modelIds)
+}
+
+/**
+ * What a layer records of the job that made it. `settings` are the panel's, or a kept result's
+ * sampling settings (which name the base model as `modelId`).
+ */
+export function generationInfoOf(
+  kind: JobKind,
+  settings: GenerationSettings | SamplingSettings,
+  frame: Rect,
+  batchIndex: number,
+  modelIds?: readonly string[],
+): GenerationInfo {
+  const model = 'model' in settings ? settings.model : (settings.modelId ?? '')
   return {
-    kind: infoKind[request.kind],
+    kind: infoKind[kind],
     prompt: settings.prompt,
     seed: settings.seed,
     batchIndex,
@@ -197,7 +214,7 @@ export function generationInfo(
     baseRespacing: settings.baseRespacing,
     upsampleRespacing: settings.upsampleRespacing,
     upsampleTemperature: settings.upsampleTemperature,
-    model: settings.model,
+    model,
     ...(modelIds && modelIds.length > 0 ? { modelIds: [...modelIds] } : {}),
     frame: { ...frame },
     ...(settings.guidanceMode ? { guidanceMode: settings.guidanceMode } : {}),

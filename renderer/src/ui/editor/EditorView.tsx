@@ -8,16 +8,23 @@ import {
 } from '../../../../contract/generation'
 import type { GlideApi, ModelSummary } from '../../../../contract/ipc'
 import type { JobImage } from '../../../../contract/jobs'
+import type { ResultEntry } from '../../../../contract/results'
 import { resampleRgba } from '../../../../imaging/resample'
 import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import type { RgbaImage } from '../../editor/EditorDocument'
-import { generationInfo, resultLayerPixels, type GenerationRequest } from '../../editor/generation'
+import {
+  generationInfo,
+  generationInfoOf,
+  generatedLayerName,
+  resultLayerPixels,
+  type GenerationRequest,
+} from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
 import { useDocumentFiles } from '../documents/useDocumentFiles'
-import { Gallery } from '../gallery/Gallery'
+import { downloadBytes, Gallery, resultFileName } from '../gallery/Gallery'
+import { useResults } from '../gallery/useResults'
 import { PromptPanel } from '../prompt/PromptPanel'
-import { jobLabel } from '../prompt/QueueList'
 import {
   checkPromptValues,
   initialPromptValues,
@@ -28,7 +35,7 @@ import {
   type PromptValues,
 } from '../prompt/promptValues'
 import { canvasFromRgba } from '../rgbaCanvas'
-import type { GlideState, JobView, PreferredModels } from '../useGlideState'
+import type { GlideState, PreferredModels } from '../useGlideState'
 import type { StepPreview } from './CanvasRenderer'
 import { EditorCanvas } from './EditorCanvas'
 import { HelpPanel } from './HelpPanel'
@@ -205,36 +212,67 @@ export function EditorView({ glide, state }: EditorViewProps) {
     [glide, setPanelError],
   )
 
-  /** A gallery result becomes a new layer (undoable) over the frame its job was queued with. */
+  const results = useResults(glide)
+
+  /**
+   * A gallery result becomes a new layer (undoable): over the frame its job was queued with when
+   * it was made from this document, else resized into the document's frame.
+   */
   const placeResult = useCallback(
-    (job: JobView, imageIndex: number) => {
-      const image = job.summary.result?.images[imageIndex]
-      if (!image) return
-      const request = requests.current.get(job.summary.id)
-      const name = jobLabel(job)
-      try {
-        if (request && request.documentId === editor.document.id) {
-          const { frame } = request
-          const pixels = resultLayerPixels(resultImage(image), request)
-          editor.addImageLayer(
-            { width: frame.width, height: frame.height, data: pixels },
-            name,
-            frame,
-            generationInfo(request, imageIndex, job.summary.result?.modelIds),
-          )
-        } else {
-          const frame = editor.document.frame
-          editor.addImageLayer(
-            resampleRgba(resultImage(image), frame.width, frame.height),
-            name,
-            frame,
-          )
+    (entry: ResultEntry) => {
+      void (async () => {
+        try {
+          const { image } = await unwrap(glide.results.read({ id: entry.id }))
+          const request = requests.current.get(entry.jobId)
+          const name = generatedLayerName(entry.settings, entry.index)
+          if (request && request.documentId === editor.document.id) {
+            const { frame } = request
+            const pixels = resultLayerPixels(resultImage(image), request)
+            editor.addImageLayer(
+              { width: frame.width, height: frame.height, data: pixels },
+              name,
+              frame,
+              generationInfo(request, entry.index, entry.modelIds),
+            )
+          } else {
+            const frame = editor.document.frame
+            editor.addImageLayer(
+              resampleRgba(resultImage(image), frame.width, frame.height),
+              name,
+              frame,
+              generationInfoOf(entry.kind, entry.settings, frame, entry.index, entry.modelIds),
+            )
+          }
+        } catch (failure) {
+          setMessage((failure as Error).message)
         }
-      } catch (failure) {
-        setMessage((failure as Error).message)
-      }
+      })()
     },
-    [editor],
+    [editor, glide],
+  )
+
+  const saveResult = useCallback(
+    (entry: ResultEntry) => {
+      unwrap(glide.results.read({ id: entry.id }))
+        .then(({ png }) => downloadBytes(png, resultFileName(entry)))
+        .catch((failure: Error) => setMessage(failure.message))
+    },
+    [glide],
+  )
+
+  const { remove: removeResults } = results
+  const deleteResult = useCallback(
+    (entry: ResultEntry) => {
+      const where = entry.notKept === null ? ' Its file is deleted too.' : ''
+      if (
+        !window.confirm(
+          `Delete “${generatedLayerName(entry.settings, entry.index)}” from the Gallery?${where}`,
+        )
+      )
+        return
+      removeResults([entry.id]).catch((failure: Error) => setMessage(failure.message))
+    },
+    [removeResults],
   )
 
   const recall = useCallback((generation: GenerationInfo) => {
@@ -363,7 +401,14 @@ export function EditorView({ glide, state }: EditorViewProps) {
         </div>
         <aside className="editor-side">
           <LayersPanel editor={editor} onRecall={recall} />
-          <Gallery jobs={jobs} onPlace={placeResult} />
+          <Gallery
+            results={results.results}
+            total={results.total}
+            folder={results.folder}
+            onPlace={placeResult}
+            onSave={saveResult}
+            onDelete={deleteResult}
+          />
         </aside>
       </div>
     </div>

@@ -1,0 +1,217 @@
+/**
+ * The Gallery keeps results between sessions, through the real UI in browser mode: a result made
+ * in one server session is a PNG in the results folder (its prompt and settings inside), the next
+ * session's Gallery shows it, Place puts its pixels on the canvas with its prompt and seed, Save
+ * downloads the file itself, Delete (after asking) removes it and its file, and a folder that
+ * cannot be written marks the result as kept for this session only.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readPngTextChunks } from '../../main/documents/pngText'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+import { referenceModelsDir } from './referenceModel'
+
+const shots = process.env.GLIDE_SHOTS_DIR ?? join(tmpdir(), 'glide-shots', 'galleryHistory')
+const prompt = 'a red cube on a table'
+const seed = 2718
+const label = `${prompt} (${seed})`
+let staticDir: string
+let modelsDir: string
+let browser: Browser
+
+beforeAll(async () => {
+  staticDir = await buildRenderer()
+  modelsDir = await referenceModelsDir()
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+/** One server session on `configDir` with one page open on it. */
+async function session(configDir: string): Promise<{ mode: BrowserMode; page: Page }> {
+  const mode = await startBrowserMode({ staticDir, modelsDir, configDir })
+  const page = await browser.newPage({
+    viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
+  })
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+  return { mode, page }
+}
+
+async function end({ mode, page }: { mode: BrowserMode; page: Page }): Promise<void> {
+  await page.close()
+  await mode.close()
+}
+
+/** A 6-step result of the reference base at its own 64 px. */
+async function generate(page: Page): Promise<void> {
+  const panel = page.getByRole('form', { name: 'Prompt panel' })
+  await panel.getByLabel('Prompt', { exact: true }).fill(prompt)
+  await panel.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
+  await panel.getByLabel('Seed', { exact: true }).fill(String(seed))
+  await panel
+    .getByLabel('Model', { exact: true })
+    .selectOption({ label: 'base model imported from checkpoint.pt' })
+  await panel.getByLabel('Upsampler', { exact: true }).selectOption({ label: 'None (base size)' })
+  await panel.getByLabel('Steps', { exact: true }).fill('6')
+  await panel.getByRole('button', { name: 'Generate', exact: true }).click()
+}
+
+const gallery = (page: Page) => page.getByRole('region', { name: 'Gallery' })
+
+/** The mean RGB of a canvas element's pixels, read back from the page. */
+function canvasMean(page: Page, name: string): Promise<number[]> {
+  return gallery(page)
+    .getByRole('img', { name })
+    .evaluate((node) => {
+      const canvas = node as HTMLCanvasElement
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+      const sums = [0, 0, 0]
+      for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sums[c]! += data[i + c]!
+      return sums.map((sum) => sum / (data.length / 4))
+    })
+}
+
+async function fileMean(file: string): Promise<number[]> {
+  const { channels } = await sharp(file).stats()
+  return channels.slice(0, 3).map((channel) => channel.mean)
+}
+
+describe('the Gallery between sessions', () => {
+  const configDir = mkdtempSync(join(tmpdir(), 'glide-gallery-config-'))
+  const resultsDir = join(configDir, 'results')
+
+  it('keeps a result as a PNG with its prompt, and the next session shows it', async () => {
+    const first = await session(configDir)
+    try {
+      await generate(first.page)
+      await expect
+        .poll(
+          () =>
+            gallery(first.page)
+              .getByRole('img', { name: `Result: ${label}` })
+              .count(),
+          {
+            timeout: 90_000,
+          },
+        )
+        .toBe(1)
+    } finally {
+      await end(first)
+    }
+    const files = readdirSync(resultsDir)
+    expect(files).toHaveLength(1)
+    expect(files[0]).toMatch(/^\d{4}-\d{2}-\d{2}-\d{6}-a-red-cube-on-a-table-2718-1\.png$/)
+    const parameters = JSON.parse(
+      readPngTextChunks(readFileSync(join(resultsDir, files[0]!)))['parameters']!,
+    )
+    expect(parameters).toMatchObject({ prompt, seed, modelIds: ['reference-base'] })
+
+    const next = await session(configDir)
+    try {
+      const thumbnail = gallery(next.page).getByRole('img', { name: `Result: ${label}` })
+      await thumbnail.waitFor()
+      await next.page.screenshot({ path: join(shots, 'next-session.png') })
+      // The thumbnail shows the file's picture (the reference model's 64 px output, not blank).
+      const shown = await canvasMean(next.page, `Result: ${label}`)
+      const kept = await fileMean(join(resultsDir, files[0]!))
+      for (let c = 0; c < 3; c++) expect(Math.abs(shown[c]! - kept[c]!)).toBeLessThan(1)
+      expect(Math.max(...kept)).toBeGreaterThan(10)
+    } finally {
+      await end(next)
+    }
+  })
+
+  it('places a kept result on the canvas with its prompt and seed, and saves its file', async () => {
+    const current = await session(configDir)
+    const { page } = current
+    try {
+      const layers = page.getByTestId('layers.item')
+      const before = await layers.count()
+      await gallery(page)
+        .getByRole('button', { name: `Put on canvas: ${label}` })
+        .click()
+      await expect.poll(() => layers.count()).toBe(before + 1)
+      await expect(layers.first().getAttribute('aria-label')).resolves.toBe(label)
+      // The layer remembers what made it, so "Use these settings" can recall it.
+      const details = page.getByRole('definition')
+      await expect.poll(() => details.filter({ hasText: String(seed) }).count()).toBe(1)
+      await expect(details.filter({ hasText: 'reference-base' }).count()).resolves.toBe(1)
+      await page.screenshot({ path: join(shots, 'placed.png') })
+
+      const download = page.waitForEvent('download')
+      await gallery(page)
+        .getByRole('button', { name: `Save as PNG: ${label}` })
+        .click()
+      const saved = await download
+      expect(saved.suggestedFilename()).toBe('a-red-cube-on-a-table-2718-1.png')
+      const bytes = readFileSync((await saved.path())!)
+      const [file] = readdirSync(resultsDir)
+      expect(Buffer.compare(bytes, readFileSync(join(resultsDir, file!)))).toBe(0)
+    } finally {
+      await end(current)
+    }
+  })
+
+  it('deletes a result and its file only when the person confirms', async () => {
+    const current = await session(configDir)
+    const { page } = current
+    try {
+      const deleteButton = gallery(page).getByRole('button', { name: `Delete result: ${label}` })
+      const asked: string[] = []
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message())
+        void dialog.dismiss()
+      })
+      await deleteButton.click()
+      await expect.poll(() => asked.length).toBe(1)
+      expect(asked[0]).toBe(`Delete “${label}” from the Gallery? Its file is deleted too.`)
+      expect(readdirSync(resultsDir)).toHaveLength(1)
+
+      page.once('dialog', (dialog) => void dialog.accept())
+      await deleteButton.click()
+      await expect
+        .poll(() =>
+          gallery(page)
+            .getByRole('img', { name: `Result: ${label}` })
+            .count(),
+        )
+        .toBe(0)
+      expect(readdirSync(resultsDir)).toEqual([])
+      await expect(gallery(page).textContent()).resolves.toContain(
+        'Every result appears here and is kept between sessions.',
+      )
+    } finally {
+      await end(current)
+    }
+  })
+
+  it('marks a result it could not keep, and says why', async () => {
+    const blockedConfig = mkdtempSync(join(tmpdir(), 'glide-gallery-config-'))
+    writeFileSync(join(blockedConfig, 'results'), 'a file where the results folder should be')
+    const current = await session(blockedConfig)
+    const { page } = current
+    try {
+      await generate(page)
+      const mark = gallery(page).getByLabel(/^Not kept after this session: /)
+      await mark.waitFor({ timeout: 90_000 })
+      await expect(mark.getAttribute('aria-label')).resolves.toMatch(/results could not be written/)
+      await expect(
+        gallery(page)
+          .getByRole('img', { name: `Result: ${label}` })
+          .count(),
+      ).resolves.toBe(1)
+      await page.screenshot({ path: join(shots, 'not-kept.png') })
+    } finally {
+      await end(current)
+    }
+  })
+})
