@@ -382,4 +382,26 @@ describe('documents in browser mode', () => {
     }
     expect(pageErrors).toEqual([])
   })
+
+  it('a discarded result leaves no unsaved changes: the reload is not guarded, nothing is offered', async () => {
+    const panel = page.getByRole('form', { name: 'Prompt panel' })
+    await panel.getByLabel('Upsampler', { exact: true }).selectOption({ label: 'None (base size)' })
+    await panel.getByLabel('Prompt', { exact: true }).fill('a blue square')
+    await panel.getByLabel('Steps', { exact: true }).fill('2')
+    await panel.getByLabel('Variations', { exact: true }).fill('1')
+    await panel.getByRole('button', { name: 'Generate', exact: true }).click()
+    const results = page.getByRole('group', { name: 'Results' })
+    await results.waitFor({ timeout: 120_000 })
+    await results.getByRole('button', { name: 'Discard', exact: true }).click()
+    await expect.poll(() => results.count()).toBe(0)
+    // Undo would bring the result back, but the document itself is as it was.
+    await expect(button('Undo').getAttribute('title')).resolves.toMatch(/^Undo Discard/)
+    const before = dialogs.length
+    await page.reload()
+    await page.getByTestId('editor.canvas').waitFor()
+    expect(dialogs.slice(before)).toEqual([])
+    await page.waitForTimeout(500)
+    await expect(page.getByRole('alert', { name: 'Recovery' }).count()).resolves.toBe(0)
+    expect(await recoveryCopies()).toEqual([])
+  })
 })

@@ -287,14 +287,20 @@ describe('staging', () => {
     )
   })
 
-  it('Esc discards; undo restores the staged batch', () => {
+  it('Esc discards; undo restores the staged batch; neither leaves unsaved changes', () => {
     const { editor } = stagedEditor()
+    editor.markSaved()
     const count = editor.layers.length
     expect(editor.keyDown({ key: 'Escape' })).toBe(true)
     expect(editor.stagedBatch).toBeUndefined()
     expect(editor.layers).toHaveLength(count)
+    // The document is as it was: no "unsaved changes" question, no recovery copy next start.
+    expect(editor.isDirty).toBe(false)
     editor.undo()
     expect(editor.stagedBatch?.candidates).toHaveLength(3)
+    expect(editor.isDirty).toBe(false)
+    editor.acceptStaged()
+    expect(editor.isDirty).toBe(true)
   })
 
   it('a queued job keeps the mask and frame it was queued with', () => {

@@ -107,22 +107,21 @@ export class Staging {
     const previousActive = session.activeLayerId
     const index = batch.index
     const at = session.document.layers.length
-    return session.entry(
-      label,
-      () => {
-        const position = this.batches.indexOf(batch)
-        if (position >= 0) this.batches.splice(position, 1)
-        layers.forEach((layer, offset) => session.insertLayer(layer, at + offset))
-        session.changed('staging', 'accepted')
-      },
-      () => {
-        for (const layer of layers) session.removeLayer(layer.id)
-        batch.index = index
-        this.batches.unshift(batch)
-        session.activeLayerId = previousActive
-        session.changed('staging')
-      },
-    )
+    const redo = () => {
+      const position = this.batches.indexOf(batch)
+      if (position >= 0) this.batches.splice(position, 1)
+      layers.forEach((layer, offset) => session.insertLayer(layer, at + offset))
+      session.changed('staging', 'accepted')
+    }
+    const undo = () => {
+      for (const layer of layers) session.removeLayer(layer.id)
+      batch.index = index
+      this.batches.unshift(batch)
+      session.activeLayerId = previousActive
+      session.changed('staging')
+    }
+    // A discard is undoable but changes nothing that is saved: the document stays as saved.
+    return layers.length === 0 ? { label, redo, undo } : session.entry(label, redo, undo)
   }
 
   /** Enter: the shown candidate becomes a new layer on top. */
