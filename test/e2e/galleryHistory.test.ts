@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { JobSummary } from '../../contract/jobs'
 import { readPngTextChunks } from '../../main/documents/pngText'
+import { ResultHistory } from '../../main/results/resultHistory'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { buildRenderer, launchChromium } from '../helpers/browser'
 import { referenceModelsDir } from './referenceModel'
@@ -147,6 +149,27 @@ describe('the Gallery between sessions', () => {
       await expect(details.filter({ hasText: 'reference-base' }).count()).resolves.toBe(1)
       await page.screenshot({ path: join(shots, 'placed.png') })
 
+      // Its details, and its settings back in the prompt panel.
+      await gallery(page)
+        .getByRole('img', { name: `Result: ${label}` })
+        .click()
+      const resultDetails = gallery(page).getByRole('group', { name: 'Result details' })
+      await expect.poll(() => resultDetails.textContent()).toContain(prompt)
+      await expect(resultDetails.textContent()).resolves.toContain('text to image')
+      await expect(resultDetails.textContent()).resolves.toContain('64×64')
+      const panel = page.getByRole('form', { name: 'Prompt panel' })
+      await panel.getByLabel('Prompt', { exact: true }).fill('something else')
+      await resultDetails.getByRole('button', { name: "Use this result's settings" }).click()
+      await expect.poll(() => panel.getByLabel('Prompt', { exact: true }).inputValue()).toBe(prompt)
+      await expect(panel.getByLabel('Seed', { exact: true }).inputValue()).resolves.toBe(
+        String(seed),
+      )
+      await expect(panel.getByLabel('Steps', { exact: true }).inputValue()).resolves.toBe('6')
+      await expect(
+        panel.getByRole('checkbox', { name: 'New seed each run' }).isChecked(),
+      ).resolves.toBe(false)
+      await page.screenshot({ path: join(shots, 'details.png') })
+
       const download = page.waitForEvent('download')
       await gallery(page)
         .getByRole('button', { name: `Save as PNG: ${label}` })
@@ -194,6 +217,41 @@ describe('the Gallery between sessions', () => {
     }
   })
 
+  it('with many results the grid scrolls inside the Gallery and the Layers panel stays in view', async () => {
+    const crowdedConfig = mkdtempSync(join(tmpdir(), 'glide-gallery-config-'))
+    // Forty kept results, written by the store as the app writes them.
+    const store = new ResultHistory({ directory: join(crowdedConfig, 'results') })
+    const side = 64
+    for (let n = 0; n < 40; n++) {
+      const rgba = new Uint8Array(side * side * 4).fill(255)
+      for (let i = 0; i < rgba.length; i += 4) rgba[i + 1] = (n * 6) % 256
+      await store.add(crowdedJob(n, rgba, side))
+    }
+    const current = await session(crowdedConfig)
+    const { page } = current
+    try {
+      const grid = gallery(page).getByRole('list')
+      await expect.poll(() => grid.getByRole('img').count()).toBe(40)
+      const [scrollHeight, clientHeight] = await grid.evaluate((node) => [
+        node.scrollHeight,
+        node.clientHeight,
+      ])
+      expect(scrollHeight).toBeGreaterThan(clientHeight)
+      await grid.evaluate((node) => node.scrollTo(0, node.scrollHeight))
+      await gallery(page).getByRole('img', { name: 'Result: crowd 0 (0)' }).click()
+      const layersHeading = page.getByRole('heading', { name: 'Layers' })
+      const box = (await layersHeading.boundingBox())!
+      expect(box.y).toBeGreaterThanOrEqual(0)
+      expect(box.y + box.height).toBeLessThanOrEqual(900)
+      await expect(
+        gallery(page).getByRole('group', { name: 'Result details' }).isVisible(),
+      ).resolves.toBe(true)
+      await page.screenshot({ path: join(shots, 'crowded.png') })
+    } finally {
+      await end(current)
+    }
+  })
+
   it('marks a result it could not keep, and says why', async () => {
     const blockedConfig = mkdtempSync(join(tmpdir(), 'glide-gallery-config-'))
     writeFileSync(join(blockedConfig, 'results'), 'a file where the results folder should be')
@@ -215,3 +273,32 @@ describe('the Gallery between sessions', () => {
     }
   })
 })
+
+/** A finished job of the crowd: its own prompt and seed, one picture. */
+function crowdedJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): JobSummary {
+  const finishedAt = Date.UTC(2026, 11, 1) + n * 60_000
+  return {
+    id: `crowd-${n}`,
+    state: 'done',
+    kind: 'generate',
+    settings: {
+      prompt: `crowd ${n}`,
+      guidanceScale: 3,
+      baseRespacing: '6',
+      upsampleRespacing: 'fast27',
+      upsampleTemperature: 0.997,
+      seed: n,
+      batchSize: 1,
+    },
+    queuedAt: finishedAt - 1000,
+    startedAt: finishedAt - 1000,
+    finishedAt,
+    result: {
+      images: [{ width: side, height: side, rgba }],
+      provider: 'cpu',
+      modelIds: ['reference-base'],
+      elapsedMs: 1000,
+    },
+    error: null,
+  }
+}

@@ -279,6 +279,20 @@ export function EditorView({ glide, state }: EditorViewProps) {
     setValues((current) => recalledValues(current, generation))
   }, [])
 
+  const recallResult = useCallback(
+    (entry: ResultEntry) =>
+      recall(
+        generationInfoOf(
+          entry.kind,
+          entry.settings,
+          editor.document.frame,
+          entry.index,
+          entry.modelIds,
+        ),
+      ),
+    [editor, recall],
+  )
+
   // Finished jobs become staged results on the document they were queued from.
   useEffect(() => {
     return glide.subscribe('job.updated', (summary) => {
@@ -408,6 +422,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
             onPlace={placeResult}
             onSave={saveResult}
             onDelete={deleteResult}
+            onRecall={recallResult}
           />
         </aside>
       </div>

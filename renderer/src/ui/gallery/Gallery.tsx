@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { JobImage } from '../../../../contract/jobs'
 import type { ResultEntry } from '../../../../contract/results'
 
@@ -29,8 +29,18 @@ export function downloadBytes(bytes: Uint8Array<ArrayBuffer>, fileName: string):
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
-/** One thumbnail drawn at its own size; CSS scales it. */
-function ResultThumbnail({ image, label }: { image: JobImage; label: string }) {
+/** One thumbnail drawn at its own size (CSS scales it); a click or Enter shows its details. */
+function ResultThumbnail({
+  image,
+  label,
+  selected,
+  onSelect,
+}: {
+  image: JobImage
+  label: string
+  selected: boolean
+  onSelect(): void
+}) {
   const canvasRef = useRef<HTMLCanvasElement>(null)
   useEffect(() => {
     const canvas = canvasRef.current
@@ -41,7 +51,24 @@ function ResultThumbnail({ image, label }: { image: JobImage; label: string }) {
     pixels.set(image.rgba.subarray(0, pixels.length))
     canvas.getContext('2d')?.putImageData(new ImageData(pixels, image.width, image.height), 0, 0)
   }, [image])
-  return <canvas ref={canvasRef} className="gallery-image" role="img" aria-label={label} />
+  return (
+    <canvas
+      ref={canvasRef}
+      className="gallery-image"
+      role="img"
+      aria-label={label}
+      aria-describedby={selected ? 'gallery-selected-details' : undefined}
+      tabIndex={0}
+      onClick={onSelect}
+      onKeyDown={(event) => {
+        if (event.key !== 'Enter' && event.key !== ' ') return
+        // The editor's keys (Enter accepts a staged result) are not meant here.
+        event.preventDefault()
+        event.stopPropagation()
+        onSelect()
+      }}
+    />
+  )
 }
 
 export interface GalleryProps {
@@ -54,10 +81,76 @@ export interface GalleryProps {
   onPlace(entry: ResultEntry): void
   onSave(entry: ResultEntry): void
   onDelete(entry: ResultEntry): void
+  /** Puts the result's prompt, seed and settings into the prompt panel. */
+  onRecall(entry: ResultEntry): void
+}
+
+/** What made a result, under the grid when it is selected. */
+function ResultDetails({
+  entry,
+  actions,
+}: {
+  entry: ResultEntry
+  actions: Pick<GalleryProps, 'onPlace' | 'onSave' | 'onDelete' | 'onRecall'>
+}) {
+  const { settings } = entry
+  const guidance =
+    settings.guidanceMode === 'clip'
+      ? `CLIP ${settings.clipGuidanceScale ?? ''}`.trim()
+      : String(settings.guidanceScale)
+  const kind = { generate: 'text to image', inpaint: 'inpainting', refine: 'refine' }[entry.kind]
+  return (
+    <div
+      className="gallery-details"
+      id="gallery-selected-details"
+      role="group"
+      aria-label="Result details"
+    >
+      <p className="gallery-detail-prompt">{settings.prompt.trim() || 'Untitled'}</p>
+      <p className="muted">
+        Seed {settings.seed}
+        {entry.count > 1 ? ` (${entry.index + 1} of ${entry.count})` : ''} · guidance {guidance} ·
+        steps {settings.baseRespacing} / {settings.upsampleRespacing}
+      </p>
+      <p className="muted">
+        {kind} · {entry.modelIds.join(' → ') || 'best installed model'} · {entry.width}×
+        {entry.height} · {new Date(entry.finishedAt).toLocaleString()}
+      </p>
+      <div className="gallery-detail-actions">
+        <button
+          type="button"
+          aria-label="Put this result on the canvas"
+          onClick={() => actions.onPlace(entry)}
+        >
+          Place
+        </button>
+        <button
+          type="button"
+          aria-label="Use this result's settings"
+          onClick={() => actions.onRecall(entry)}
+        >
+          Use settings
+        </button>
+        <button type="button" aria-label="Save this result" onClick={() => actions.onSave(entry)}>
+          Save
+        </button>
+        <button
+          type="button"
+          aria-label="Delete this result"
+          onClick={() => actions.onDelete(entry)}
+        >
+          Delete
+        </button>
+      </div>
+    </div>
+  )
 }
 
 /** Every result the app has made, kept between sessions; any can go on the canvas as a layer. */
-export function Gallery({ results, total, folder, onPlace, onSave, onDelete }: GalleryProps) {
+export function Gallery(props: GalleryProps) {
+  const { results, total, folder, onPlace, onSave, onDelete } = props
+  const [selectedId, setSelectedId] = useState<string | null>(null)
+  const selected = results.find((entry) => entry.id === selectedId) ?? null
   const hidden = total - results.filter((entry) => entry.notKept === null).length
   return (
     <section className="gallery" aria-label="Gallery">
@@ -73,10 +166,15 @@ export function Gallery({ results, total, folder, onPlace, onSave, onDelete }: G
             return (
               <li
                 key={entry.id}
-                className="gallery-item"
-                title={entry.notKept ?? `${name}\n${folder ?? ''}`}
+                className={entry === selected ? 'gallery-item selected' : 'gallery-item'}
+                title={entry.notKept ?? name}
               >
-                <ResultThumbnail image={entry.thumbnail} label={`Result: ${name}`} />
+                <ResultThumbnail
+                  image={entry.thumbnail}
+                  label={`Result: ${name}`}
+                  selected={entry === selected}
+                  onSelect={() => setSelectedId(entry === selected ? null : entry.id)}
+                />
                 {entry.notKept !== null && (
                   <span className="gallery-not-kept" aria-label={entry.notKept}>
                     !
@@ -114,6 +212,7 @@ export function Gallery({ results, total, folder, onPlace, onSave, onDelete }: G
           })}
         </ul>
       )}
+      {selected && <ResultDetails entry={selected} actions={props} />}
       {folder && hidden > 0 && (
         <p className="muted gallery-more">
           {hidden} older {hidden === 1 ? 'result is' : 'results are'} in {folder}
