@@ -86,6 +86,8 @@ export class ResultHistory {
     const images = job.result?.images ?? []
     if (job.state !== 'done' || !job.result || images.length === 0) return []
     await this.load()
+    // A job is kept once, however often its summary is reported.
+    if (this.kept.some((kept) => kept.entry.jobId === job.id)) return []
     const finishedAt = job.finishedAt ?? Date.now()
     const added: Kept[] = []
     let folderProblem: string | null = null

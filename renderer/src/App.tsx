@@ -13,6 +13,7 @@ export function App() {
   const { mode, settings, setSettings, reloadModels, setError, provider, hostState } = state
   const [modelsOpen, setModelsOpen] = useState(false)
   const closeModels = useCallback(() => setModelsOpen(false), [])
+  const openModels = useCallback(() => setModelsOpen(true), [])
   const installs = useModelInstalls(glide, reloadModels, setError)
   const runningInstall = installs.active.find((progress) => progress.stage !== 'queued')
   // An install that failed with the dialog closed (a download cut off after many minutes) must
@@ -99,7 +100,7 @@ export function App() {
         </div>
       </header>
       <main className="workspace">
-        <EditorView glide={glide} state={state} />
+        <EditorView glide={glide} state={state} onOpenModels={openModels} />
       </main>
       {modelsOpen && (
         <ModelsDialog

@@ -101,6 +101,15 @@ describe('browser mode, end to end', () => {
     await panel()
       .getByLabel('Upsampler', { exact: true })
       .selectOption({ label: 'None (base size)' })
+    // GLIDE-mini's note (it draws coloured shapes only) is for GLIDE-mini alone.
+    await expect(
+      panel()
+        .getByText(/^GLIDE-mini, built in/)
+        .count(),
+    ).resolves.toBe(0)
+    await expect(
+      panel().getByLabel('Prompt', { exact: true }).getAttribute('placeholder'),
+    ).resolves.toBe('a watercolour of a lighthouse at dusk')
     await setSteps('12')
     await panel().getByRole('button', { name: 'Generate', exact: true }).click()
     const [job] = await waitForJobs(1, 'finished')

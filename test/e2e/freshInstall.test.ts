@@ -43,6 +43,24 @@ describe('a fresh install', () => {
     ).resolves.toMatch(/^Best installed: GLIDE-mini upsampler/)
   })
 
+  it('says what GLIDE-mini can draw, and links to the Models dialog for the released GLIDE', async () => {
+    const prompt = panel().getByLabel('Prompt', { exact: true })
+    await expect(prompt.getAttribute('placeholder')).resolves.toBe(
+      'a red circle above a blue square',
+    )
+    const hint = panel().getByText(/^GLIDE-mini, built in, draws coloured shapes/)
+    await expect(hint.textContent()).resolves.toBe(
+      'GLIDE-mini, built in, draws coloured shapes (circle, square, triangle, star, heart) and ' +
+        'where they are. For any other subject, download GLIDE.',
+    )
+    await page.screenshot({ path: '/tmp/shots/B/fresh-hint.png' })
+    await hint.getByRole('button', { name: 'download GLIDE' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Models' })
+    await dialog.waitFor()
+    await page.keyboard.press('Escape')
+    await expect.poll(() => dialog.count()).toBe(0)
+  })
+
   it('generates a 128 px image with GLIDE-mini', async () => {
     await panel().getByLabel('Prompt', { exact: true }).fill('a red circle on the left')
     await panel().getByRole('checkbox', { name: 'New seed each run' }).uncheck()

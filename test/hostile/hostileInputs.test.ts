@@ -702,6 +702,7 @@ describe('hostile inputs', () => {
       'settings.chooseModelsDir',
       'jobs.cancelAll',
       'jobs.list',
+      'results.list',
       'documents.openImage',
       'documents.openProject',
       'documents.listRecoveries',

@@ -62,6 +62,11 @@ describe('ResultHistory', () => {
     ])
     expect(added).toEqual([entries])
     expect(readdirSync(directory).sort()).toEqual(entries.map((entry) => `${entry.id}.png`))
+    // The same job reported again is not kept twice.
+    expect(
+      await history.add(doneJob('job-1', [solid(200, 20, 20), solid(20, 20, 200)], finishedAt)),
+    ).toEqual([])
+    expect(readdirSync(directory)).toHaveLength(2)
 
     const file = readFileSync(join(directory, `${entries[1]!.id}.png`))
     const parameters = JSON.parse(readPngTextChunks(file)['parameters']!)

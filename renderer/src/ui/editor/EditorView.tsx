@@ -87,13 +87,15 @@ export interface EditorViewProps {
   glide: GlideApi
   /** Jobs, models and settings, kept current by the app. */
   state: GlideState
+  /** Opens the Models dialog (the prompt panel's GLIDE-mini note links to it). */
+  onOpenModels(): void
 }
 
 /**
  * The layered canvas editor: the prompt panel docked on the left, the canvas with its frame and
- * staged results, layers and the session's gallery on the right; files and recovery.
+ * staged results, layers and the gallery on the right; files and recovery.
  */
-export function EditorView({ glide, state }: EditorViewProps) {
+export function EditorView({ glide, state, onOpenModels }: EditorViewProps) {
   const [editor, setEditor] = useState(() => Editor.blank(1024, 1024))
   const [message, setMessage] = useState<string | null>(null)
   const [helpOpen, setHelpOpen] = useState(false)
@@ -401,6 +403,7 @@ export function EditorView({ glide, state }: EditorViewProps) {
             queue={queue}
             onGenerate={generate}
             onCancel={cancelJob}
+            onOpenModels={onOpenModels}
           />
         </aside>
         <div className="editor-stage-area">

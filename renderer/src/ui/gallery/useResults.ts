@@ -3,59 +3,69 @@ import type { GlideApi } from '../../../../contract/ipc'
 import type { ResultEntry } from '../../../../contract/results'
 import { unwrap } from '../../bridge'
 
-export interface ResultsState {
+interface ResultsList {
   /** Newest first. */
-  results: readonly ResultEntry[]
+  readonly results: readonly ResultEntry[]
   /** How many results the folder holds (more than listed past the Gallery's limit). */
-  total: number
+  readonly total: number
   /** Where results are kept; null where nothing is kept. */
-  folder: string | null
+  readonly folder: string | null
+}
+
+export interface ResultsState extends ResultsList {
   /** Deletes results and their files; rejects with main's message. */
   remove(ids: readonly string[]): Promise<void>
 }
 
+const kept = (entries: readonly ResultEntry[]) =>
+  entries.filter((entry) => entry.notKept === null).length
+
+/** `added` in front of `list`, each result once. */
+function withAdded(list: ResultsList, added: readonly ResultEntry[]): ResultsList {
+  const known = new Set(list.results.map((entry) => entry.id))
+  const fresh = added.filter((entry) => !known.has(entry.id))
+  return { ...list, results: [...fresh, ...list.results], total: list.total + kept(fresh) }
+}
+
+function withRemoved(list: ResultsList, ids: readonly string[]): ResultsList {
+  const gone = new Set(ids)
+  const removed = list.results.filter((entry) => gone.has(entry.id))
+  return {
+    ...list,
+    results: list.results.filter((entry) => !gone.has(entry.id)),
+    total: Math.max(0, list.total - kept(removed)),
+  }
+}
+
 /** The Gallery's results, kept current from main's events (every page sees every result). */
 export function useResults(glide: GlideApi): ResultsState {
-  const [results, setResults] = useState<readonly ResultEntry[]>([])
-  const [total, setTotal] = useState(0)
-  const [folder, setFolder] = useState<string | null>(null)
+  const [list, setList] = useState<ResultsList>({ results: [], total: 0, folder: null })
 
   useEffect(() => {
-    let listed = false
-    const early: ResultEntry[][] = []
+    // Events that arrive before the first list are applied to it when it comes.
+    let pending: Array<(list: ResultsList) => ResultsList> | null = []
+    const apply = (change: (list: ResultsList) => ResultsList) => {
+      if (pending) pending.push(change)
+      else setList(change)
+    }
     const unsubscribers = [
-      glide.subscribe('results.added', ({ results: added }) => {
-        if (!listed) {
-          early.push(added)
-          return
-        }
-        setResults((current) => [...added, ...current.filter((entry) => !added.includes(entry))])
-        setTotal((current) => current + added.filter((entry) => entry.notKept === null).length)
-      }),
-      glide.subscribe('results.removed', ({ ids }) => {
-        const gone = new Set(ids)
-        setResults((current) => {
-          const kept = current.filter((entry) => !gone.has(entry.id))
-          const removedFiles = current.filter(
-            (entry) => gone.has(entry.id) && entry.notKept === null,
-          ).length
-          setTotal((count) => Math.max(0, count - removedFiles))
-          return kept
-        })
-      }),
+      glide.subscribe('results.added', ({ results }) =>
+        apply((current) => withAdded(current, results)),
+      ),
+      glide.subscribe('results.removed', ({ ids }) =>
+        apply((current) => withRemoved(current, ids)),
+      ),
     ]
     void unwrap(glide.results.list({}))
-      .then((list) => {
-        // Results that arrived while the list was on its way are in it already, or newer.
-        const ids = new Set(list.results.map((entry) => entry.id))
-        const newer = early.flat().filter((entry) => !ids.has(entry.id))
-        listed = true
-        setResults([...newer, ...list.results])
-        setTotal(list.total + newer.filter((entry) => entry.notKept === null).length)
-        setFolder(list.folder)
+      .then((first) => {
+        const changes = pending ?? []
+        pending = null
+        setList(changes.reduce<ResultsList>((current, change) => change(current), first))
       })
       .catch(() => {
-        listed = true
+        const changes = pending ?? []
+        pending = null
+        setList((current) => changes.reduce((next, change) => change(next), current))
       })
     return () => {
       for (const unsubscribe of unsubscribers) unsubscribe()
@@ -69,5 +79,5 @@ export function useResults(glide: GlideApi): ResultsState {
     [glide],
   )
 
-  return { results, total, folder, remove }
+  return { ...list, remove }
 }

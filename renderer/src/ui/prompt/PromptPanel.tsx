@@ -53,6 +53,16 @@ export interface PromptPanelProps {
   queue: readonly JobView[]
   onGenerate(): void
   onCancel(jobId: string): void
+  /** Opens the Models dialog (where the released GLIDE is downloaded). */
+  onOpenModels(): void
+}
+
+/**
+ * The built-in GLIDE-mini knows a procedural world only (native-models/glide-mini/MODEL_CARD.md):
+ * its prompts are about coloured shapes and where they are.
+ */
+function isGlideMini(modelId: string | null): boolean {
+  return modelId?.startsWith('glide-mini-') ?? false
 }
 
 /** "Best installed", naming the model it stands for now, or `none` where there is a choice of none. */
@@ -291,8 +301,10 @@ export function PromptPanel({
   queue,
   onGenerate,
   onCancel,
+  onOpenModels,
 }: PromptPanelProps) {
   const id = useId()
+  const shapesOnly = isGlideMini(values.modelId || preferredModels.base)
   const set = <K extends keyof PromptValues>(key: K, value: PromptValues[K]) =>
     onChange({ ...values, [key]: value })
   const baseModels = models.filter(
@@ -358,8 +370,10 @@ export function PromptPanel({
         rows={3}
         value={values.prompt}
         maxLength={limits.promptChars}
-        placeholder="a watercolour of a lighthouse at dusk"
-        aria-describedby={`${id}-action`}
+        placeholder={
+          shapesOnly ? 'a red circle above a blue square' : 'a watercolour of a lighthouse at dusk'
+        }
+        aria-describedby={shapesOnly ? `${id}-action ${id}-model-hint` : `${id}-action`}
         onKeyDown={(event) => {
           event.stopPropagation()
           if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
@@ -372,6 +386,16 @@ export function PromptPanel({
       <p className="prompt-action" id={`${id}-action`}>
         {action}
       </p>
+      {shapesOnly && (
+        <p className="prompt-model-hint" id={`${id}-model-hint`}>
+          GLIDE-mini, built in, draws coloured shapes (circle, square, triangle, star, heart) and
+          where they are. For any other subject,{' '}
+          <button type="button" className="link" onClick={onOpenModels}>
+            download GLIDE
+          </button>
+          .
+        </p>
+      )}
       <div className="prompt-buttons">
         <button type="submit" className="primary" title="Generate (Ctrl+Enter)">
           Generate
