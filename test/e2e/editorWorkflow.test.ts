@@ -380,6 +380,53 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     await expect(hint.count()).resolves.toBe(0)
   }, 420_000)
 
+  it('Extend → Right outpaints in one step: the canvas grows, the frame goes over the new room', async () => {
+    await freshPage()
+    const picture = circlePicture(256, 256, 100, 128, 40)
+    await openThroughPicker(await writePicture('circle-256-extend.png', picture))
+    await page.getByRole('combobox', { name: 'Extend' }).selectOption({ label: '→ Right' })
+    await expect
+      .poll(() => panel().getByText('Outpaints the transparent part of the frame.').count())
+      .toBe(1)
+    await expect(button('Undo').getAttribute('title')).resolves.toMatch(/^Undo Extend right/)
+    await generate('a red circle on a light blue background', 25, 1)
+    await page.screenshot({ path: join(shots, '04-extend-staged.png') })
+    // Extend shows the whole canvas; the staged fill meets the picture without a seam (drawn
+    // smoothed when zoomed in, its edge used to blend with the transparent pixels beside it).
+    await page.mouse.move(2, 2)
+    const canvas = page.getByTestId('editor.canvas')
+    const shot = await sharp(await canvas.screenshot())
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const at = (x: number, y: number) =>
+      [0, 1, 2].map((c) => shot.data[(y * shot.info.width + x) * 3 + c]!)
+    const surround = at(1, 1)
+    const middle = Math.round(shot.info.height / 2)
+    let left = 0
+    while (at(left, middle).every((value, c) => value === surround[c])) left++
+    let right = shot.info.width - 1
+    while (at(right, middle).every((value, c) => value === surround[c])) right--
+    const scale = (right - left + 1) / 384
+    expect(scale).toBeGreaterThan(1)
+    const seam = Math.round(left + 256 * scale)
+    const row = Math.round(middle + 110 * scale)
+    let worst = 0
+    for (let x = seam - 6; x <= seam + 6; x++) {
+      const deviation = Math.max(...at(x, row).map((value, c) => Math.abs(value - sky[c]!)))
+      worst = Math.max(worst, deviation)
+    }
+    process.stderr.write(
+      `extend seam: worst deviation from the sky ${worst} at ${scale.toFixed(2)}×\n`,
+    )
+    expect(worst).toBeLessThan(12)
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const exported = await exportPng('05-extend-exported')
+    expectPictureContinued(exported, picture, 'extend right')
+    expect(pageErrors).toEqual([])
+  }, 420_000)
+
   it('outpaints a 256×256 picture on a 384×256 canvas: no holes, the sky continued', async () => {
     await freshPage()
     const picture = circlePicture(256, 256, 100, 128, 40)
@@ -404,43 +451,7 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     await button('Accept').click()
     await expect.poll(() => layerItems().count()).toBe(2)
     const exported = await exportPng('05-outpaint-exported')
-    expect([exported.width, exported.height]).toEqual([384, 256])
-
-    let holes = 0
-    let black = 0
-    let changedPicture = 0
-    let newPixels = 0
-    let skyPixels = 0
-    const skyDistance = [0, 0, 0]
-    for (let y = 0; y < 256; y++) {
-      for (let x = 0; x < 384; x++) {
-        const i = (y * 384 + x) * 4
-        const pixel = [0, 1, 2].map((c) => exported.data[i + c]!)
-        if (exported.data[i + 3] !== 255) holes++
-        if (pixel.every((value) => value < 40)) black++
-        if (x < 256) {
-          const old = picture.data.subarray((y * 256 + x) * 3, (y * 256 + x) * 3 + 3)
-          if (pixel.some((value, c) => value !== old[c])) changedPicture++
-          continue
-        }
-        newPixels++
-        const distance = pixel.map((value, c) => Math.abs(value - sky[c]!))
-        if (Math.max(...distance) > 30) continue
-        distance.forEach((d, c) => (skyDistance[c]! += d))
-        skyPixels++
-      }
-    }
-    const skyMean = skyDistance.map((sum) => sum / skyPixels)
-    process.stderr.write(
-      `outpaint: holes ${holes}, black ${black}, sky share ${(skyPixels / newPixels).toFixed(3)}, ` +
-        `sky |d| ${skyMean.map((v) => v.toFixed(2))}\n`,
-    )
-    expect(holes).toBe(0)
-    expect(black).toBe(0)
-    expect(changedPicture).toBe(0)
-    // Most of the new part is sky, and that sky is the picture's.
-    expect(skyPixels / newPixels).toBeGreaterThan(0.6)
-    for (const value of skyMean) expect(value).toBeLessThan(6)
+    expectPictureContinued(exported, picture, 'outpaint')
     expect(pageErrors).toEqual([])
   }, 420_000)
 
@@ -612,3 +623,51 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     expect(pageErrors).toEqual([])
   }, 600_000)
 })
+
+/**
+ * An outpainted 384×256 export of a 256×256 picture at its left: no holes, nothing black, the
+ * picture's pixels unchanged, and most of the new part the picture's sky.
+ */
+function expectPictureContinued(
+  exported: Awaited<ReturnType<typeof exportPng>>,
+  picture: ReturnType<typeof circlePicture>,
+  name: string,
+): void {
+  expect([exported.width, exported.height]).toEqual([384, 256])
+
+  let holes = 0
+  let black = 0
+  let changedPicture = 0
+  let newPixels = 0
+  let skyPixels = 0
+  const skyDistance = [0, 0, 0]
+  for (let y = 0; y < 256; y++) {
+    for (let x = 0; x < 384; x++) {
+      const i = (y * 384 + x) * 4
+      const pixel = [0, 1, 2].map((c) => exported.data[i + c]!)
+      if (exported.data[i + 3] !== 255) holes++
+      if (pixel.every((value) => value < 40)) black++
+      if (x < 256) {
+        const old = picture.data.subarray((y * 256 + x) * 3, (y * 256 + x) * 3 + 3)
+        if (pixel.some((value, c) => value !== old[c])) changedPicture++
+        continue
+      }
+      newPixels++
+      const distance = pixel.map((value, c) => Math.abs(value - sky[c]!))
+      if (Math.max(...distance) > 30) continue
+      distance.forEach((d, c) => (skyDistance[c]! += d))
+      skyPixels++
+    }
+  }
+  const skyMean = skyDistance.map((sum) => sum / skyPixels)
+  process.stderr.write(
+    `${name}: holes ${holes}, black ${black}, sky share ${(skyPixels / newPixels).toFixed(3)}, ` +
+      `sky |d| ${skyMean.map((v) => v.toFixed(2))}\n`,
+  )
+  expect(holes).toBe(0)
+  expect(black).toBe(0)
+  expect(changedPicture).toBe(0)
+  // Most of the new part is sky, and that sky is the picture's.
+  expect(skyPixels / newPixels).toBeGreaterThan(0.6)
+  for (const value of skyMean) expect(value).toBeLessThan(6)
+}

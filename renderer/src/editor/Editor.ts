@@ -7,7 +7,7 @@ import { EditorDocument } from './EditorDocument'
 import { generationModeOf, type GenerationRequest, type GenerationSettings } from './generation'
 import type { Point, Rect } from './geometry'
 import type { BrushSettings, MaskPaintMode } from './maskBrush'
-import type { CanvasAnchor } from './parts/CanvasOperations'
+import type { CanvasAnchor, CanvasSide } from './parts/CanvasOperations'
 import { CanvasOperations } from './parts/CanvasOperations'
 import type { EditorListener } from './parts/ChangeNotifier'
 import { EditSession } from './parts/EditSession'
@@ -22,7 +22,7 @@ import type { ToolId, ToolPointerEvent } from './tools/Tool'
 
 export type { EditorChange, EditorListener } from './parts/ChangeNotifier'
 export type { StagedBatch, StagedCandidate } from './parts/Staging'
-export type { CanvasAnchor } from './parts/CanvasOperations'
+export type { CanvasAnchor, CanvasSide } from './parts/CanvasOperations'
 export { historyDepth, maxLayers } from './parts/EditSession'
 
 export interface KeyInput {
@@ -289,6 +289,15 @@ export class Editor {
   /** New canvas size with the picture placed at `anchor`; new space is transparent. */
   resizeCanvasAnchored(width: number, height: number, anchor?: CanvasAnchor): boolean {
     return this.canvasOps.resizeCanvasAnchored(width, height, anchor)
+  }
+
+  /** Room to outpaint on one side, the frame over it and the picture's edge (one undo step). */
+  extendCanvas(side: CanvasSide): boolean {
+    return this.canvasOps.extendCanvas(side)
+  }
+
+  canExtend(side: CanvasSide): boolean {
+    return this.canvasOps.canExtend(side)
   }
 
   cropTo(rect: Rect): boolean {

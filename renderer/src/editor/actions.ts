@@ -1,5 +1,6 @@
 import type { MenuCommand } from '../../../contract/ipc'
 import type { Editor, KeyInput } from './Editor'
+import { canvasSides } from './parts/CanvasOperations'
 import type { ToolId } from './tools/Tool'
 
 /** One key combination. `mod` is Ctrl on Windows and Linux, Cmd on macOS. */
@@ -274,6 +275,19 @@ const actionSpecs: readonly ActionSpec[] = [
     keys: [{ key: 'c', mod: true, alt: true }],
     description: 'Canvas size: enlarge to add room to outpaint, or shrink',
   },
+  ...canvasSides.map((side): ActionSpec => ({
+    id: `canvas.extend-${side}`,
+    label: `Extend ${side}`,
+    group: 'canvas',
+    description: `Extend ${side}: room for half the frame, with the frame over it and the picture's edge (Generate outpaints it)`,
+    enabled: (editor) => editor.canExtend(side),
+    run: (editor) => {
+      if (!editor.extendCanvas(side)) return false
+      // The new room and the frame over it are what comes next: show the whole canvas.
+      editor.zoomToFit()
+      return true
+    },
+  })),
   {
     id: 'canvas.crop-to-frame',
     label: 'Crop to frame',

@@ -27,6 +27,15 @@ export const canvasAnchors: readonly CanvasAnchor[] = [
   'bottom-right',
 ]
 
+/** A side of the canvas to add room on (Extend). */
+export type CanvasSide = 'left' | 'right' | 'up' | 'down'
+export const canvasSides: readonly CanvasSide[] = ['left', 'right', 'up', 'down']
+
+/** How much room Extend adds: half the frame across that side. */
+function extendRoom(frame: Rect, side: CanvasSide): number {
+  return Math.ceil((side === 'left' || side === 'right' ? frame.width : frame.height) / 2)
+}
+
 /** Where the old canvas's top-left corner lands on a `width`×`height` canvas at `anchor`. */
 export function anchorOffset(
   from: { width: number; height: number },
@@ -58,7 +67,14 @@ export class CanvasOperations {
    * Resizes the canvas to `width`×`height` with the old picture's top-left corner at `offset`
    * (may be negative: that part is cut off).
    */
-  resizeCanvas(width: number, height: number, offset: Point, label = 'Canvas size'): boolean {
+  resizeCanvas(
+    width: number,
+    height: number,
+    offset: Point,
+    label = 'Canvas size',
+    /** Where the frame goes instead of moving with the picture. */
+    frameAfter?: Rect,
+  ): boolean {
     const document = this.session.document
     if (!Number.isInteger(width) || !Number.isInteger(height))
       throw new RangeError('The canvas size must be whole pixels.')
@@ -72,7 +88,9 @@ export class CanvasOperations {
       ...layer,
       raster: layer.raster.translated(width, height, dx, dy),
     }))
-    const frame: Rect = { ...before.frame, x: before.frame.x + dx, y: before.frame.y + dy }
+    const frame: Rect = frameAfter
+      ? { ...frameAfter }
+      : { ...before.frame, x: before.frame.x + dx, y: before.frame.y + dy }
     const after: CanvasState = {
       width,
       height,
@@ -104,6 +122,47 @@ export class CanvasOperations {
   resizeCanvasAnchored(width: number, height: number, anchor: CanvasAnchor = 'centre'): boolean {
     const document = this.session.document
     return this.resizeCanvas(width, height, anchorOffset(document, { width, height }, anchor))
+  }
+
+  /** Whether {@link extendCanvas} fits within the largest canvas. */
+  canExtend(side: CanvasSide): boolean {
+    const { width, height, frame } = this.session.document
+    const sideways = side === 'left' || side === 'right'
+    return (sideways ? width : height) + extendRoom(frame, side) <= maxDocumentSide
+  }
+
+  /**
+   * Outpainting in one step: room on one side, half the frame's size (transparent), with the
+   * frame moved over it and the picture's edge, so half of what the models see is picture to
+   * continue. The frame keeps its size and its place along that side. False where the canvas
+   * would pass the largest size.
+   */
+  extendCanvas(side: CanvasSide): boolean {
+    if (!this.canExtend(side)) return false
+    const document = this.session.document
+    const frame = document.frame
+    const sideways = side === 'left' || side === 'right'
+    const room = extendRoom(frame, side)
+    const width = document.width + (sideways ? room : 0)
+    const height = document.height + (sideways ? 0 : room)
+    const offset = { x: side === 'left' ? room : 0, y: side === 'up' ? room : 0 }
+    // Along the side the frame stays over the same pixels, kept inside the canvas where it fits.
+    const along = (start: number, size: number, extent: number) =>
+      Math.max(0, Math.min(start, extent - size))
+    const frameAfter: Rect = {
+      ...frame,
+      x: sideways
+        ? side === 'left'
+          ? 0
+          : Math.max(0, width - frame.width)
+        : along(frame.x + offset.x, frame.width, width),
+      y: sideways
+        ? along(frame.y + offset.y, frame.height, height)
+        : side === 'up'
+          ? 0
+          : Math.max(0, height - frame.height),
+    }
+    return this.resizeCanvas(width, height, offset, `Extend ${side}`, frameAfter)
   }
 
   /** Crops the canvas to `rect` (clipped to the canvas). */

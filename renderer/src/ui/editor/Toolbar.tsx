@@ -113,6 +113,19 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
           ))}
       </div>
       <div className="tool-group">
+        <ActionButton
+          action={undo}
+          title={editor.history.nextUndoLabel ? `Undo ${editor.history.nextUndoLabel}` : 'Undo'}
+        />
+        <ActionButton
+          action={redo}
+          title={editor.history.nextRedoLabel ? `Redo ${editor.history.nextRedoLabel}` : 'Redo'}
+        />
+        {button('view.fit')}
+        {button('view.actual-size')}
+        {button('view.shortcuts', '?')}
+      </div>
+      <div className="tool-group">
         <label>
           <span>Size</span>
           <input
@@ -143,30 +156,43 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
         ))}
       </div>
       <div className="tool-group">
-        {group('canvas').map((action) => (
-          <ActionButton key={action.id} action={action}>
-            {action.id === 'canvas.size' ? 'Canvas size…' : undefined}
-          </ActionButton>
-        ))}
-      </div>
-      <div className="tool-group">
-        <ActionButton
-          action={undo}
-          title={editor.history.nextUndoLabel ? `Undo ${editor.history.nextUndoLabel}` : 'Undo'}
-        />
-        <ActionButton
-          action={redo}
-          title={editor.history.nextRedoLabel ? `Redo ${editor.history.nextRedoLabel}` : 'Redo'}
-        />
-        {button('view.fit')}
-        {button('view.actual-size')}
-        {button('view.shortcuts', '?')}
+        {group('canvas')
+          .filter((action) => !action.id.startsWith('canvas.extend-'))
+          .map((action) => (
+            <ActionButton key={action.id} action={action}>
+              {action.id === 'canvas.size' ? 'Canvas size…' : undefined}
+            </ActionButton>
+          ))}
+        <select
+          aria-label="Extend"
+          title="Extend the canvas on one side to outpaint: the frame goes over the new room"
+          value=""
+          onChange={(event) => {
+            if (event.target.value) actions.get(event.target.value).run()
+          }}
+        >
+          <option value="">Extend…</option>
+          {group('canvas')
+            .filter((action) => action.id.startsWith('canvas.extend-'))
+            .map((action) => (
+              <option key={action.id} value={action.id} disabled={!action.enabled()}>
+                {extendOptionText[action.id] ?? action.label}
+              </option>
+            ))}
+        </select>
       </div>
       {canvasFormOpen && (
         <CanvasSizeForm editor={editor} onClose={() => setCanvasFormOpen(false)} />
       )}
     </div>
   )
+}
+
+const extendOptionText: Record<string, string> = {
+  'canvas.extend-left': '← Left',
+  'canvas.extend-right': '→ Right',
+  'canvas.extend-up': '↑ Up',
+  'canvas.extend-down': '↓ Down',
 }
 
 const anchorLabels: Record<CanvasAnchor, string> = {

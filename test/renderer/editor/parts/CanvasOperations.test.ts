@@ -74,6 +74,53 @@ describe('canvas size and crop', () => {
     expect(regenerate[10 * 256 + 10]).toBe(0)
   })
 
+  it('Extend: room half the frame on one side, the frame over it and the edge, one undo step', () => {
+    const editor = testEditor(600, 400)
+    editor.setFrame({ x: 100, y: 50, width: 256, height: 256 })
+    const photo = editor.layers[0]!.raster.readRect(editor.document.bounds)
+
+    expect(editor.extendCanvas('right')).toBe(true)
+    expect([editor.document.width, editor.document.height]).toEqual([728, 400])
+    // The frame's right half is the new room, its left half the picture's last 128 columns.
+    expect(editor.document.frame).toEqual({ x: 472, y: 50, width: 256, height: 256 })
+    expect(editor.history.nextUndoLabel).toBe('Extend right')
+    const request = editor.captureGeneration(settings, 128)
+    expect(request.kind).toBe('inpaint')
+    expect(request.regenerate[10 * 256 + 200]).toBe(255)
+    expect(request.regenerate[10 * 256 + 100]).toBe(0)
+
+    editor.undo()
+    expect([editor.document.width, editor.document.height]).toEqual([600, 400])
+    expect(editor.document.frame).toEqual({ x: 100, y: 50, width: 256, height: 256 })
+
+    // Left and up move the picture; the frame stays over the same rows or columns along the side.
+    expect(editor.extendCanvas('left')).toBe(true)
+    expect(editor.document.width).toBe(728)
+    expect(
+      sameBytes(
+        editor.layers[0]!.raster.readRect({ x: 128, y: 0, width: 600, height: 400 }),
+        photo,
+      ),
+    ).toBe(true)
+    expect(editor.document.frame).toEqual({ x: 0, y: 50, width: 256, height: 256 })
+    expect(editor.extendCanvas('up')).toBe(true)
+    expect(editor.document.height).toBe(528)
+    expect(editor.document.frame).toEqual({ x: 0, y: 0, width: 256, height: 256 })
+    expect(editor.extendCanvas('down')).toBe(true)
+    expect(editor.document.height).toBe(656)
+    expect(editor.document.frame).toEqual({ x: 0, y: 400, width: 256, height: 256 })
+    expect(editor.actions.get('canvas.extend-down').label).toBe('Extend down')
+  })
+
+  it('Extend refuses to pass the largest canvas', () => {
+    const editor = testEditor(8190, 64)
+    editor.setFrame({ x: 0, y: 0, width: 256, height: 256 })
+    expect(editor.actions.get('canvas.extend-right').enabled()).toBe(false)
+    expect(editor.extendCanvas('right')).toBe(false)
+    expect(editor.document.width).toBe(8190)
+    expect(editor.canExtend('down')).toBe(true)
+  })
+
   it('crops to the frame and to a rectangle; sizes out of range are refused', () => {
     const editor = testEditor(300, 200)
     const pixel = editor.layers[0]!.raster.getPixel(120, 70)

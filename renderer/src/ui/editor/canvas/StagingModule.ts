@@ -4,7 +4,18 @@ import type { CanvasModule } from './CanvasModule'
 
 /** The staged generation being browsed, drawn over its frame until it is accepted or discarded. */
 export class StagingModule implements CanvasModule {
-  private readonly image = new Konva.Image({ image: undefined, listening: false, visible: false })
+  private bitmap: HTMLCanvasElement | null = null
+  private readonly image = new Konva.Shape({
+    listening: false,
+    visible: false,
+    sceneFunc: (context, shape) => {
+      if (!this.bitmap) return
+      // Drawn as the layer tiles are: square pixels when zoomed in. Smoothed, the candidate's
+      // edge blended with the transparent pixels beside it and showed a seam until accepted.
+      context.setAttr('imageSmoothingEnabled', this.editor.viewport.scale < 1)
+      context.drawImage(this.bitmap, 0, 0, shape.width(), shape.height())
+    },
+  })
   private shownCandidate: object | null = null
 
   constructor(private readonly editor: Editor) {}
@@ -25,15 +36,20 @@ export class StagingModule implements CanvasModule {
       canvas
         .getContext('2d')
         ?.putImageData(new ImageData(candidate.pixels.slice(), width, height), 0, 0)
-      this.image.setAttrs({ image: canvas, ...candidate.rect, visible: true })
+      this.bitmap = canvas
+      this.image.position(candidate.rect)
+      this.image.size(candidate.rect)
+      this.image.visible(true)
     } else {
-      this.image.setAttrs({ image: undefined, visible: false })
+      this.bitmap = null
+      this.image.visible(false)
     }
     return true
   }
 
   destroy(): void {
     this.image.destroy()
+    this.bitmap = null
     this.shownCandidate = null
   }
 }
