@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { JobSummary } from '../contract/jobs'
 import { maxListedResults } from '../contract/results'
 import { ResultHistory } from '../main/results/resultHistory'
+import { finishedJob } from '../test/helpers/finishedJobs'
 
 export async function runGalleryResults(): Promise<void> {
   console.log(`\ngallery results (${maxListedResults} results of 256², a fresh folder)`)
@@ -48,11 +49,8 @@ export async function runGalleryResults(): Promise<void> {
 }
 
 function resultJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): JobSummary {
-  const finishedAt = Date.UTC(2026, 11, 7) + n * 1000
-  return {
+  return finishedJob({
     id: `bench-${n}`,
-    state: 'done',
-    kind: 'generate',
     settings: {
       prompt: 'a red boat at dusk',
       guidanceScale: 3,
@@ -62,15 +60,7 @@ function resultJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): JobS
       seed: n,
       batchSize: 1,
     },
-    queuedAt: finishedAt - 1000,
-    startedAt: finishedAt - 1000,
-    finishedAt,
-    result: {
-      images: [{ width: side, height: side, rgba }],
-      provider: 'cpu',
-      modelIds: ['glide-mini-base'],
-      elapsedMs: 1000,
-    },
-    error: null,
-  }
+    images: [{ width: side, height: side, rgba }],
+    finishedAt: Date.UTC(2026, 11, 7) + n * 1000,
+  })
 }

@@ -16,6 +16,7 @@ import { readPngTextChunks } from '../../main/documents/pngText'
 import { ResultHistory } from '../../main/results/resultHistory'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { buildRenderer, launchChromium } from '../helpers/browser'
+import { finishedJob } from '../helpers/finishedJobs'
 import { referenceModelsDir } from './referenceModel'
 
 const shots = process.env.GLIDE_SHOTS_DIR ?? join(tmpdir(), 'glide-shots', 'galleryHistory')
@@ -276,11 +277,8 @@ describe('the Gallery between sessions', () => {
 
 /** A finished job of the crowd: its own prompt and seed, one picture. */
 function crowdedJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): JobSummary {
-  const finishedAt = Date.UTC(2026, 11, 1) + n * 60_000
-  return {
+  return finishedJob({
     id: `crowd-${n}`,
-    state: 'done',
-    kind: 'generate',
     settings: {
       prompt: `crowd ${n}`,
       guidanceScale: 3,
@@ -290,15 +288,8 @@ function crowdedJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): Job
       seed: n,
       batchSize: 1,
     },
-    queuedAt: finishedAt - 1000,
-    startedAt: finishedAt - 1000,
-    finishedAt,
-    result: {
-      images: [{ width: side, height: side, rgba }],
-      provider: 'cpu',
-      modelIds: ['reference-base'],
-      elapsedMs: 1000,
-    },
-    error: null,
-  }
+    images: [{ width: side, height: side, rgba }],
+    finishedAt: Date.UTC(2026, 11, 1) + n * 60_000,
+    modelIds: ['reference-base'],
+  })
 }

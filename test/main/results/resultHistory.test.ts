@@ -13,6 +13,7 @@ import type { JobImage, JobSummary, SamplingSettings } from '../../../contract/j
 import type { ResultEntry } from '../../../contract/results'
 import { readPngTextChunks } from '../../../main/documents/pngText'
 import { ResultHistory, resultStem } from '../../../main/results/resultHistory'
+import { finishedJob } from '../../helpers/finishedJobs'
 
 const settings: SamplingSettings = {
   prompt: 'a red boat, at dusk',
@@ -32,17 +33,7 @@ function solid(r: number, g: number, b: number, side = 256): JobImage {
 }
 
 function doneJob(id: string, images: JobImage[], finishedAt: number): JobSummary {
-  return {
-    id,
-    state: 'done',
-    kind: 'generate',
-    settings,
-    queuedAt: finishedAt - 5000,
-    startedAt: finishedAt - 4000,
-    finishedAt,
-    result: { images, provider: 'cpu', modelIds: ['glide-mini-base'], elapsedMs: 4000 },
-    error: null,
-  }
+  return finishedJob({ id, settings, images, finishedAt })
 }
 
 const folder = () => join(mkdtempSync(join(tmpdir(), 'glide-results-')), 'results')
