@@ -4,7 +4,7 @@
  * and the small reference model. Run with `npm run test:electron` where Electron's binary is
  * installed; CI here installs without it and drives the same renderer in browser mode instead.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,12 +15,13 @@ import { referenceModelsDir } from '../e2e/referenceModel'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 let app: ElectronApplication
 let page: Page
+const userData = mkdtempSync(join(tmpdir(), 'glide-electron-user-'))
 
 beforeAll(async () => {
   const electronBinary = (await import('electron')).default as unknown as string
   app = await _electron.launch({
     executablePath: electronBinary,
-    args: [root, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'glide-electron-user-'))}`],
+    args: [root, `--user-data-dir=${userData}`],
     env: { ...process.env, GLIDE_STUDIO_MODELS_DIR: await referenceModelsDir() },
   })
   page = await app.firstWindow()
@@ -52,6 +53,10 @@ describe('desktop app', () => {
       .getByRole('region', { name: 'Gallery' })
       .getByRole('img', { name: 'Result: a red cube (7)' })
       .waitFor()
+    // The Gallery keeps it in the user-data folder for the next session.
+    expect(readdirSync(join(userData, 'results')).filter((name) => name.endsWith('.png'))).toEqual([
+      expect.stringMatching(/-a-red-cube-7-1\.png$/),
+    ])
   })
 
   it('denies new windows', async () => {
