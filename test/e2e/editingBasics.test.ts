@@ -256,4 +256,18 @@ describe('editing basics, through the UI', () => {
     await expect.poll(() => dialog.count()).toBe(0)
     expect(pageErrors).toEqual([])
   })
+
+  it('renames a layer: a double-click selects the whole name, so typing replaces it', async () => {
+    const first = layerItems().first()
+    await first.locator('.layer-name').dblclick()
+    const input = page.getByRole('textbox', { name: 'Layer name' })
+    await input.waitFor()
+    await page.keyboard.type('sky and sea')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => first.getAttribute('aria-label')).toBe('sky and sea')
+    // Undo puts the old name back.
+    await button('Undo').click()
+    await expect.poll(() => first.getAttribute('aria-label')).not.toBe('sky and sea')
+    expect(pageErrors).toEqual([])
+  })
 })

@@ -119,6 +119,8 @@ export function LayersPanel({ editor, onRecall }: LayersPanelProps) {
                 aria-label="Layer name"
                 defaultValue={layer.name}
                 autoFocus
+                // The whole name, selected, so that typing replaces it (as in other editors).
+                onFocus={(event) => event.currentTarget.select()}
                 onBlur={(event) => {
                   editor.renameLayer(layer.id, event.target.value)
                   setRenaming(null)
