@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobSummary } from '../../contract/jobs'
+import { maxListedResults } from '../../contract/results'
 import { readPngTextChunks } from '../../main/documents/pngText'
 import { ResultHistory } from '../../main/results/resultHistory'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
@@ -218,12 +219,13 @@ describe('the Gallery between sessions', () => {
     }
   })
 
-  it('with many results the grid scrolls inside the Gallery and the Layers panel stays in view', async () => {
+  it('with many results the grid scrolls inside the Gallery, the Layers panel stays in view, and the results past the newest 300 are counted', async () => {
     const crowdedConfig = mkdtempSync(join(tmpdir(), 'glide-gallery-config-'))
-    // Forty kept results, written by the store as the app writes them.
-    const store = new ResultHistory({ directory: join(crowdedConfig, 'results') })
+    const resultsFolder = join(crowdedConfig, 'results')
+    // Two more than the Gallery lists, written by the store as the app writes them.
+    const store = new ResultHistory({ directory: resultsFolder })
     const side = 64
-    for (let n = 0; n < 40; n++) {
+    for (let n = 0; n < maxListedResults + 2; n++) {
       const rgba = new Uint8Array(side * side * 4).fill(255)
       for (let i = 0; i < rgba.length; i += 4) rgba[i + 1] = (n * 6) % 256
       await store.add(crowdedJob(n, rgba, side))
@@ -232,14 +234,21 @@ describe('the Gallery between sessions', () => {
     const { page } = current
     try {
       const grid = gallery(page).getByRole('list')
-      await expect.poll(() => grid.getByRole('img').count()).toBe(40)
+      await expect.poll(() => grid.getByRole('img').count()).toBe(maxListedResults)
+      await expect(
+        gallery(page).getByText(`2 older results are in ${resultsFolder}`).count(),
+      ).resolves.toBe(1)
+      // The newest first: the two oldest are the ones left out.
+      await expect(
+        gallery(page).getByRole('img', { name: 'Result: crowd 1 (1)' }).count(),
+      ).resolves.toBe(0)
       const [scrollHeight, clientHeight] = await grid.evaluate((node) => [
         node.scrollHeight,
         node.clientHeight,
       ])
       expect(scrollHeight).toBeGreaterThan(clientHeight)
       await grid.evaluate((node) => node.scrollTo(0, node.scrollHeight))
-      await gallery(page).getByRole('img', { name: 'Result: crowd 0 (0)' }).click()
+      await gallery(page).getByRole('img', { name: 'Result: crowd 2 (2)' }).click()
       const layersHeading = page.getByRole('heading', { name: 'Layers' })
       const box = (await layersHeading.boundingBox())!
       expect(box.y).toBeGreaterThanOrEqual(0)
