@@ -353,24 +353,57 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     for (const value of meanShift) expect(Math.abs(value)).toBeLessThan(4)
   }, 420_000)
 
-  it('says when a fill is off the picture’s colour at the mask edge, and not once Colour match is on', async () => {
+  it('says when a fill is off the picture’s colour at the mask edge; Match colours evens it without a new job; none with Colour match', async () => {
     // GLIDE-mini continues this darker sky lighter (about 30 levels in red): a patch the staged
     // result's hint points out, with the control that evens it.
     await freshPage()
     const picture = flatPicture(640, 448, [90, 140, 200])
     await openThroughPicker(await writePicture('dark-sky.png', picture))
     const origin = await documentOrigin(picture)
-    await maskRectangle(origin, { x: 220, y: 120, width: 160, height: 160 })
+    const square = { x: 220, y: 120, width: 160, height: 160 }
+    await maskRectangle(origin, square)
     await generate('a red circle', 20, 3)
     const hint = page.getByRole('note')
     await expect
       .poll(() => hint.textContent())
-      .toMatch(/^The fill is \d+ levels off the picture at the mask's edge: try Colour match$/)
+      .toMatch(/^The fill is \d+ levels off the picture at the mask's edge\. Match colours$/)
     const levels = Number(/\d+/.exec((await hint.textContent()) ?? '')?.[0])
     process.stderr.write(`colour mismatch hint: ${levels} levels\n`)
     expect(levels).toBeGreaterThanOrEqual(12)
     await page.screenshot({ path: join(shots, '05-colour-hint.png') })
-    // The results bar's Discard (the banners of recovered documents have one too).
+    const jobsBefore = await page.getByRole('region', { name: 'Gallery' }).getByRole('img').count()
+
+    // Match colours: the same results placed again, shifted to the sky around the mask.
+    await hint.getByRole('button', { name: 'Match colours' }).click()
+    await expect.poll(() => hint.count()).toBe(0)
+    await button('Accept').click()
+    await expect.poll(() => layerItems().count()).toBe(2)
+    const exported = await exportPng('05-colour-matched-exported')
+    // The fill's own background, just inside the mask's edge (a ring 4 to 12 px in): the sky's.
+    const ring: number[][] = [[], [], []]
+    for (let y = square.y + 4; y < square.y + square.height - 4; y++) {
+      for (let x = square.x + 4; x < square.x + square.width - 4; x++) {
+        const inner =
+          x >= square.x + 12 &&
+          x < square.x + square.width - 12 &&
+          y >= square.y + 12 &&
+          y < square.y + square.height - 12
+        if (inner) continue
+        const i = (y * exported.width + x) * 4
+        for (let c = 0; c < 3; c++) ring[c]!.push(exported.data[i + c]!)
+      }
+    }
+    const median = (values: number[]) => values.sort((p, q) => p - q)[values.length >> 1]!
+    const shift = ring.map((values, c) => median(values) - [90, 140, 200][c]!)
+    process.stderr.write(`match colours: edge ring off the sky by ${shift}\n`)
+    for (const value of shift) expect(Math.abs(value)).toBeLessThanOrEqual(4)
+    // No new job ran for it.
+    await expect(
+      page.getByRole('region', { name: 'Gallery' }).getByRole('img').count(),
+    ).resolves.toBe(jobsBefore)
+
+    await button('Undo').click()
+    await expect.poll(() => layerItems().count()).toBe(1)
     await page
       .getByRole('group', { name: 'Results' })
       .getByRole('button', { name: 'Discard' })

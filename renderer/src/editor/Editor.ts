@@ -518,4 +518,9 @@ export class Editor {
   discardStaged(): boolean {
     return this.stagingArea.discard()
   }
+
+  /** The shown results placed again with Colour match (no new generation). */
+  matchStagedColours(): boolean {
+    return this.stagingArea.matchColours()
+  }
 }

@@ -287,6 +287,52 @@ describe('staging', () => {
     )
   })
 
+  it('Match colours places the staged results again with Colour match, without a new job', () => {
+    const editor = testEditor(400, 400)
+    editor.fillMaskRect({ x: 100, y: 100, width: 80, height: 80 })
+    const request = editor.captureGeneration(settings)
+    // A fill 30 levels brighter than the picture everywhere: a patch.
+    const brighter = request.composite.data.map((value, i) => (i % 4 === 3 ? 255 : value + 30))
+    const fill: RgbaImage = { width: 256, height: 256, data: new Uint8ClampedArray(256 * 256 * 4) }
+    for (let y = 0; y < 256; y++) {
+      for (let x = 0; x < 256; x++) {
+        const from =
+          (Math.floor((y * request.frame.height) / 256) * request.frame.width +
+            Math.floor((x * request.frame.width) / 256)) *
+          4
+        fill.data.set(brighter.subarray(from, from + 4), (y * 256 + x) * 4)
+      }
+    }
+    editor.stageResults(request, [fill])
+    const before = editor.stagedCandidate!
+    expect(before.colourMismatch).toBeGreaterThanOrEqual(25)
+    expect(editor.matchStagedColours()).toBe(true)
+    const after = editor.stagedCandidate!
+    expect(after.colourMismatch).toBe(0)
+    // Inside the mask the fill came back to the picture's colour (its pattern is the model's).
+    const offInMask = (pixels: Uint8ClampedArray) => {
+      let sum = 0
+      let count = 0
+      for (let y = 105; y < 175; y++) {
+        for (let x = 105; x < 175; x++) {
+          const i = ((y - after.rect.y) * after.rect.width + (x - after.rect.x)) * 4
+          const picture = editor.layers[0]!.raster.getPixel(x, y)
+          for (let c = 0; c < 3; c++) sum += pixels[i + c]! - picture[c]!
+          count += 3
+        }
+      }
+      return sum / count
+    }
+    expect(offInMask(before.pixels)).toBeGreaterThan(25)
+    expect(Math.abs(offInMask(after.pixels))).toBeLessThan(3)
+    const centre = ((140 - after.rect.y) * after.rect.width + (140 - after.rect.x)) * 4
+    expect(editor.matchStagedColours()).toBe(false)
+    editor.acceptStaged()
+    const layer = editor.layers.at(-1)!
+    const accepted = layer.raster.getPixel(140, 140)
+    expect([...after.pixels.subarray(centre, centre + 4)]).toEqual(accepted)
+  })
+
   it('Esc discards; undo restores the staged batch; neither leaves unsaved changes', () => {
     const { editor } = stagedEditor()
     editor.markSaved()

@@ -1,3 +1,4 @@
+import { generationDefaults } from '../../../../contract/generation'
 import type { Layer, RgbaImage } from '../EditorDocument'
 import type { GenerationRequest } from '../generation'
 import {
@@ -21,6 +22,8 @@ export interface StagedCandidate {
 
 export interface StagedBatch {
   readonly request: GenerationRequest
+  /** The job's images as the models made them, to place again (Match colours). */
+  readonly images: readonly RgbaImage[]
   readonly candidates: readonly StagedCandidate[]
   /** The models the job ran, as it reported them; kept with each accepted layer. */
   readonly modelIds: readonly string[]
@@ -53,12 +56,33 @@ export class Staging {
     if (request.documentId !== this.session.document.id || images.length === 0) return
     const shift = this.shiftSince(request.id)
     const rect = { ...request.frame, x: request.frame.x + shift.x, y: request.frame.y + shift.y }
-    const candidates = images.map((image, batchIndex) => {
-      const pixels = resultLayerPixels(image, request)
-      return { rect, pixels, batchIndex, colourMismatch: resultColourMismatch(pixels, request) }
+    this.batches.push({
+      request,
+      images,
+      candidates: placed(request, images, rect),
+      modelIds,
+      index: 0,
     })
-    this.batches.push({ request, candidates, modelIds, index: 0 })
     this.session.changed('staging')
+  }
+
+  /**
+   * The shown batch placed again with Colour match: each fill shifted to the colour around the
+   * mask, as if the job had been queued with it. No new generation; false when nothing is staged
+   * or it was matched already.
+   */
+  matchColours(): boolean {
+    const batch = this.batches[0]
+    const region = batch?.request.settings.region ?? generationDefaults.region
+    if (!batch || region.colourMatch) return false
+    const request: GenerationRequest = {
+      ...batch.request,
+      settings: { ...batch.request.settings, region: { ...region, colourMatch: true } },
+    }
+    const rect = batch.candidates[0]?.rect ?? batch.request.frame
+    this.batches[0] = { ...batch, request, candidates: placed(request, batch.images, rect) }
+    this.session.changed('staging')
+    return true
   }
 
   /** The canvas moved by (dx, dy): staged results move with the picture. */
@@ -159,4 +183,16 @@ export class Staging {
     this.session.record(this.entry('Discard', batch, []), false)
     return true
   }
+}
+
+/** A job's images as would-be layers over `rect`, with how far each is off at the mask's edge. */
+function placed(
+  request: GenerationRequest,
+  images: readonly RgbaImage[],
+  rect: Rect,
+): StagedCandidate[] {
+  return images.map((image, batchIndex) => {
+    const pixels = resultLayerPixels(image, request)
+    return { rect, pixels, batchIndex, colourMismatch: resultColourMismatch(pixels, request) }
+  })
 }

@@ -42,7 +42,14 @@ export function StagingBar({ editor }: { editor: Editor }) {
       </button>
       {mismatch >= visibleColourMismatch && (
         <span className="staging-hint" role="note">
-          The fill is {mismatch} levels off the picture at the mask&apos;s edge: try Colour match
+          The fill is {mismatch} levels off the picture at the mask&apos;s edge.{' '}
+          <button
+            type="button"
+            title="Shift these results to the colour around the mask, as Colour match does (no new generation)"
+            onClick={() => editor.matchStagedColours()}
+          >
+            Match colours
+          </button>
         </span>
       )}
     </div>
