@@ -7,22 +7,13 @@ import {
   type SamplingSettings,
 } from '../../../../contract/generation'
 import type { GlideApi, ModelSummary } from '../../../../contract/ipc'
-import type { JobImage } from '../../../../contract/jobs'
-import type { ResultEntry } from '../../../../contract/results'
-import { resampleRgba } from '../../../../imaging/resample'
 import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
-import type { RgbaImage } from '../../editor/EditorDocument'
-import {
-  generationInfo,
-  generationInfoOf,
-  generatedLayerName,
-  resultLayerPixels,
-  type GenerationRequest,
-} from '../../editor/generation'
+import type { GenerationRequest } from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
 import { useDocumentFiles } from '../documents/useDocumentFiles'
-import { downloadBytes, Gallery, resultFileName } from '../gallery/Gallery'
+import { Gallery } from '../gallery/Gallery'
+import { useGalleryActions } from '../gallery/useGalleryActions'
 import { useResults } from '../gallery/useResults'
 import { PromptPanel } from '../prompt/PromptPanel'
 import {
@@ -35,6 +26,7 @@ import {
   type PromptValues,
 } from '../prompt/promptValues'
 import { canvasFromRgba } from '../rgbaCanvas'
+import { asRgba, resultImage } from '../rgbaImages'
 import type { GlideState, PreferredModels } from '../useGlideState'
 import type { StepPreview } from './CanvasRenderer'
 import { EditorCanvas } from './EditorCanvas'
@@ -44,19 +36,6 @@ import { StagingBar } from './StagingBar'
 import { Toolbar } from './Toolbar'
 import { useEditorSnapshot } from './useEditor'
 import './editor.css'
-
-function asRgba(image: { width: number; height: number; data: Uint8Array }): RgbaImage {
-  return {
-    width: image.width,
-    height: image.height,
-    data: new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength),
-  }
-}
-
-/** A job's result as the editor's pipelines take it (a view on the same bytes). */
-function resultImage(image: JobImage): RgbaImage {
-  return asRgba({ width: image.width, height: image.height, data: image.rgba })
-}
 
 /** What Generate does with the canvas as it is now. */
 function actionText(mode: GenerationMode, maskPainted: boolean): string {
@@ -216,84 +195,19 @@ export function EditorView({ glide, state, onOpenModels }: EditorViewProps) {
 
   const results = useResults(glide)
 
-  /**
-   * A gallery result becomes a new layer (undoable): over the frame its job was queued with when
-   * it was made from this document, else resized into the document's frame.
-   */
-  const placeResult = useCallback(
-    (entry: ResultEntry) => {
-      void (async () => {
-        try {
-          const { image } = await unwrap(glide.results.read({ id: entry.id }))
-          const request = requests.current.get(entry.jobId)
-          const name = generatedLayerName(entry.settings, entry.index)
-          if (request && request.documentId === editor.document.id) {
-            const { frame } = request
-            const pixels = resultLayerPixels(resultImage(image), request)
-            editor.addImageLayer(
-              { width: frame.width, height: frame.height, data: pixels },
-              name,
-              frame,
-              generationInfo(request, entry.index, entry.modelIds),
-            )
-          } else {
-            const frame = editor.document.frame
-            editor.addImageLayer(
-              resampleRgba(resultImage(image), frame.width, frame.height),
-              name,
-              frame,
-              generationInfoOf(entry.kind, entry.settings, frame, entry.index, entry.modelIds),
-            )
-          }
-        } catch (failure) {
-          setMessage((failure as Error).message)
-        }
-      })()
-    },
-    [editor, glide],
-  )
-
-  const saveResult = useCallback(
-    (entry: ResultEntry) => {
-      unwrap(glide.results.read({ id: entry.id }))
-        .then(({ png }) => downloadBytes(png, resultFileName(entry)))
-        .catch((failure: Error) => setMessage(failure.message))
-    },
-    [glide],
-  )
-
-  const { remove: removeResults } = results
-  const deleteResult = useCallback(
-    (entry: ResultEntry) => {
-      const where = entry.notKept === null ? ' Its file is deleted too.' : ''
-      if (
-        !window.confirm(
-          `Delete “${generatedLayerName(entry.settings, entry.index)}” from the Gallery?${where}`,
-        )
-      )
-        return
-      removeResults([entry.id]).catch((failure: Error) => setMessage(failure.message))
-    },
-    [removeResults],
-  )
-
   const recall = useCallback((generation: GenerationInfo) => {
     setValues((current) => recalledValues(current, generation))
   }, [])
 
-  const recallResult = useCallback(
-    (entry: ResultEntry) =>
-      recall(
-        generationInfoOf(
-          entry.kind,
-          entry.settings,
-          editor.document.frame,
-          entry.index,
-          entry.modelIds,
-        ),
-      ),
-    [editor, recall],
-  )
+  const reportMessage = useCallback((text: string) => setMessage(text), [])
+  const galleryActions = useGalleryActions({
+    glide,
+    editor,
+    requests,
+    remove: results.remove,
+    recall,
+    report: reportMessage,
+  })
 
   // Finished jobs become staged results on the document they were queued from.
   useEffect(() => {
@@ -422,10 +336,10 @@ export function EditorView({ glide, state, onOpenModels }: EditorViewProps) {
             results={results.results}
             total={results.total}
             folder={results.folder}
-            onPlace={placeResult}
-            onSave={saveResult}
-            onDelete={deleteResult}
-            onRecall={recallResult}
+            onPlace={galleryActions.place}
+            onSave={galleryActions.save}
+            onDelete={galleryActions.remove}
+            onRecall={galleryActions.recall}
           />
         </aside>
       </div>
