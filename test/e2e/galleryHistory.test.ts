@@ -200,6 +200,18 @@ describe('the Gallery between sessions', () => {
       await expect.poll(() => asked.length).toBe(1)
       expect(asked[0]).toBe(`Delete “${label}” from the Gallery? Its file is deleted too.`)
       expect(readdirSync(resultsDir)).toHaveLength(1)
+      // The Delete key on a focused result asks the same.
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message())
+        void dialog.dismiss()
+      })
+      await gallery(page)
+        .getByRole('img', { name: `Result: ${label}` })
+        .focus()
+      await page.keyboard.press('Delete')
+      await expect.poll(() => asked.length).toBe(2)
+      expect(asked[1]).toBe(asked[0])
+      expect(readdirSync(resultsDir)).toHaveLength(1)
 
       page.once('dialog', (dialog) => void dialog.accept())
       await deleteButton.click()

@@ -29,17 +29,23 @@ export function downloadBytes(bytes: Uint8Array<ArrayBuffer>, fileName: string):
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
-/** One thumbnail drawn at its own size (CSS scales it); a click or Enter shows its details. */
+/**
+ * One thumbnail drawn at its own size (CSS scales it); a click or Enter shows its details, Delete
+ * deletes it (after asking).
+ */
 function ResultThumbnail({
   image,
   label,
   selected,
   onSelect,
+  onDelete,
 }: {
   image: JobImage
   label: string
   selected: boolean
   onSelect(): void
+  /** Delete or Backspace on the focused thumbnail. */
+  onDelete(): void
 }) {
   const canvasRef = useRef<HTMLCanvasElement>(null)
   useEffect(() => {
@@ -61,11 +67,17 @@ function ResultThumbnail({
       tabIndex={0}
       onClick={onSelect}
       onKeyDown={(event) => {
-        if (event.key !== 'Enter' && event.key !== ' ') return
-        // The editor's keys (Enter accepts a staged result) are not meant here.
+        const action =
+          event.key === 'Enter' || event.key === ' '
+            ? onSelect
+            : event.key === 'Delete' || event.key === 'Backspace'
+              ? onDelete
+              : null
+        if (!action) return
+        // The editor's keys (Enter accepts a staged result, Delete…) are not meant here.
         event.preventDefault()
         event.stopPropagation()
-        onSelect()
+        action()
       }}
     />
   )
@@ -174,6 +186,7 @@ export function Gallery(props: GalleryProps) {
                   label={`Result: ${name}`}
                   selected={entry === selected}
                   onSelect={() => setSelectedId(entry === selected ? null : entry.id)}
+                  onDelete={() => onDelete(entry)}
                 />
                 {entry.notKept !== null && (
                   <span className="gallery-not-kept" aria-label={entry.notKept}>
