@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { JobSummary } from '../contract/jobs'
 import { maxListedResults } from '../contract/results'
 import { ResultHistory } from '../main/results/resultHistory'
-import { finishedJob } from '../test/helpers/finishedJobs'
+import { finishedJob, samplingSettings } from '../test/helpers/finishedJobs'
 
 export async function runGalleryResults(): Promise<void> {
   console.log(`\ngallery results (${maxListedResults} results of 256², a fresh folder)`)
@@ -51,15 +51,7 @@ export async function runGalleryResults(): Promise<void> {
 function resultJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): JobSummary {
   return finishedJob({
     id: `bench-${n}`,
-    settings: {
-      prompt: 'a red boat at dusk',
-      guidanceScale: 3,
-      baseRespacing: '100',
-      upsampleRespacing: 'fast27',
-      upsampleTemperature: 0.997,
-      seed: n,
-      batchSize: 1,
-    },
+    settings: samplingSettings({ prompt: 'a red boat at dusk', seed: n }),
     images: [{ width: side, height: side, rgba }],
     finishedAt: Date.UTC(2026, 11, 7) + n * 1000,
   })

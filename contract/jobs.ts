@@ -78,6 +78,7 @@ export const zRefineJobInput = z
 export const zJobInput = z.union([zGenerateJobInput, zInpaintJobInput, zRefineJobInput])
 export type JobInput = z.infer<typeof zJobInput>
 export type JobKind = JobInput['kind']
+export const zJobKind = z.enum(['generate', 'inpaint', 'refine']) satisfies z.ZodType<JobKind>
 
 export const jobStates = ['queued', 'running', 'done', 'failed', 'cancelled'] as const
 export const zJobState = z.enum(jobStates)
@@ -113,7 +114,7 @@ export const zJobId = z
 export const zJobSummary = z.strictObject({
   id: zJobId,
   state: zJobState,
-  kind: z.enum(['generate', 'inpaint', 'refine']),
+  kind: zJobKind,
   settings: zSamplingSettings,
   queuedAt: z.number(),
   startedAt: z.number().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { zJobId, zJobImage, zModelId, zSamplingSettings } from './jobs'
+import { zJobId, zJobImage, zJobKind, zModelId, zSamplingSettings } from './jobs'
 
 /**
  * The Gallery: every result the app has made, kept on disk as PNG files (one per image, with
@@ -20,13 +20,22 @@ export const resultThumbnailSide = 128
 /** At most this many results are listed (newest first); older ones stay in the folder. */
 export const maxListedResults = 300
 
+/** A prompt as file-name words: lower-case letters and digits joined by '-', at most `maxChars`. */
+export function promptWords(prompt: string, maxChars: number): string {
+  return prompt
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, maxChars)
+}
+
 export const zResultEntry = z.strictObject({
   id: zResultId,
   jobId: zJobId,
   /** Which image of its job (a batch has several) and how many the job made. */
   index: z.number().int().nonnegative(),
   count: z.number().int().positive(),
-  kind: z.enum(['generate', 'inpaint', 'refine']),
+  kind: zJobKind,
   settings: zSamplingSettings,
   modelIds: z.array(zModelId),
   finishedAt: z.number(),

@@ -78,11 +78,7 @@ async function start(): Promise<void> {
     modelsDir: () => settings.get().modelsDir ?? defaultModelsDir(),
     onProgress: (progress) => broadcast('models.installProgress', progress),
   })
-  const results = new ResultHistory({
-    directory: join(app.getPath('userData'), 'results'),
-    onAdded: (added) => broadcast('results.added', { results: added }),
-    onRemoved: (ids) => broadcast('results.removed', { ids }),
-  })
+  const results = ResultHistory.announcing(join(app.getPath('userData'), 'results'), broadcast)
   const services = createServices({
     mode: 'desktop',
     version: app.getVersion(),

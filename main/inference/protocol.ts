@@ -4,6 +4,7 @@ import {
   zExecutionProviderName,
   zGenerationStage,
   zJobId,
+  zJobKind,
   zModelId,
   zSamplingSettings,
 } from '../../contract/jobs'
@@ -30,7 +31,7 @@ export const zModelLocation = z.strictObject({
 })
 
 export const zHostJob = z.strictObject({
-  kind: z.enum(['generate', 'inpaint', 'refine']),
+  kind: zJobKind,
   settings: zSamplingSettings,
   /** Model folders are `<modelsDir>/<id>`; the host loads nothing from anywhere else. */
   baseModel: zModelLocation,

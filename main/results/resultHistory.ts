@@ -6,13 +6,21 @@ import { z } from 'zod'
 import { GlideError } from '../../contract/errors'
 import {
   zJobId,
+  zJobKind,
   zModelId,
   zSamplingSettings,
   type JobImage,
   type JobSummary,
 } from '../../contract/jobs'
-import { maxListedResults, resultThumbnailSide, type ResultEntry } from '../../contract/results'
+import {
+  maxListedResults,
+  promptWords,
+  resultThumbnailSide,
+  type ResultEntry,
+} from '../../contract/results'
 import { bytesOf, encodePng } from '../documents/imageCodec'
+import type { Emit } from '../ipc/services'
+import { pngDimensions } from '../documents/pixelBudget'
 import { addPngTextChunks, readPngTextChunks } from '../documents/pngText'
 import { isTempFileName, removeStaleTempFiles, writeFileAtomic } from '../storage/atomicWrite'
 
@@ -28,7 +36,7 @@ const zStoredResult = z.object({
   jobId: zJobId,
   index: z.number().int().nonnegative(),
   count: z.number().int().positive(),
-  kind: z.enum(['generate', 'inpaint', 'refine']),
+  kind: zJobKind,
   prompt: z.string(),
   seed: z.number(),
   settings: zSamplingSettings,
@@ -40,6 +48,7 @@ type StoredResult = z.infer<typeof zStoredResult>
 /** Results are the model's output (at most 256² today); a larger file is not one of ours. */
 const maxResultSide = 1024
 const maxResultFileBytes = 16 * 1024 * 1024
+const readOptions = { limitInputPixels: maxResultSide * maxResultSide, failOn: 'error' } as const
 /** Our files start with the moment they were made: 2026-12-07-110512-… */
 const resultNamePattern = /^\d{4}-\d{2}-\d{2}-\d{6}-[A-Za-z0-9-]*\.png$/
 
@@ -64,8 +73,13 @@ export class ResultHistory {
 
   constructor(private readonly options: ResultHistoryOptions) {}
 
-  get directory(): string {
-    return this.options.directory
+  /** The app's store (desktop and browser mode): `directory`, its changes sent as events. */
+  static announcing(directory: string, emit: Emit): ResultHistory {
+    return new ResultHistory({
+      directory,
+      onAdded: (results) => emit('results.added', { results }),
+      onRemoved: (ids) => emit('results.removed', { ids }),
+    })
   }
 
   /** The newest results first (at most maxListed) and how many the folder holds. */
@@ -229,12 +243,7 @@ export function resultStem(
   const stamp =
     `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}-` +
     `${two(at.getHours())}${two(at.getMinutes())}${two(at.getSeconds())}`
-  const words = stored.prompt
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 60)
-    .replace(/-$/, '')
+  const words = promptWords(stored.prompt, 60).replace(/-$/, '')
   return [stamp, words || 'untitled', String(stored.seed), String(stored.index + 1)].join('-')
 }
 
@@ -290,21 +299,15 @@ function storedResultOf(png: Uint8Array): StoredResult | null {
 
 /** The size IHDR states, checked before anything is decoded; null when not a result's size. */
 function pngSize(png: Uint8Array): { width: number; height: number } | null {
-  if (png.byteLength < 24) return null
-  const view = new DataView(png.buffer, png.byteOffset, png.byteLength)
-  const width = view.getUint32(16)
-  const height = view.getUint32(20)
+  const size = pngDimensions(png)
   const fits = (side: number) => side >= 1 && side <= maxResultSide
-  return fits(width) && fits(height) ? { width, height } : null
+  return size && fits(size.width) && fits(size.height) ? size : null
 }
 
 /** A result's RGBA pixels, or null when the file is not one of ours. */
 async function decodeResult(png: Uint8Array): Promise<JobImage | null> {
   if (!storedResultOf(png) || !pngSize(png)) return null
-  const { data, info } = await sharp(png, {
-    limitInputPixels: maxResultSide * maxResultSide,
-    failOn: 'error',
-  })
+  const { data, info } = await sharp(png, readOptions)
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true })
@@ -317,9 +320,7 @@ async function thumbnailOf(image: JobImage): Promise<JobImage> {
 }
 
 function thumbnailFromPng(png: Uint8Array): Promise<JobImage> {
-  return thumbnailWith(
-    sharp(png, { limitInputPixels: maxResultSide * maxResultSide, failOn: 'error' }),
-  )
+  return thumbnailWith(sharp(png, readOptions))
 }
 
 async function thumbnailWith(pipeline: Sharp): Promise<JobImage> {

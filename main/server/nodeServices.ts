@@ -74,11 +74,7 @@ export async function createNodeServices(options: NodeServicesOptions): Promise<
   // The CLI writes the files it is asked for; the Gallery's store is the app's.
   const results =
     options.mode === 'browser'
-      ? new ResultHistory({
-          directory: join(configDir, 'results'),
-          onAdded: (added) => options.emit('results.added', { results: added }),
-          onRemoved: (ids) => options.emit('results.removed', { ids }),
-        })
+      ? ResultHistory.announcing(join(configDir, 'results'), options.emit)
       : null
   const services = createServices({
     mode: options.mode,

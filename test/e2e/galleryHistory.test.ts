@@ -17,7 +17,7 @@ import { readPngTextChunks } from '../../main/documents/pngText'
 import { ResultHistory } from '../../main/results/resultHistory'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { buildRenderer, launchChromium } from '../helpers/browser'
-import { finishedJob } from '../helpers/finishedJobs'
+import { finishedJob, samplingSettings } from '../helpers/finishedJobs'
 import { referenceModelsDir } from './referenceModel'
 
 const shots = process.env.GLIDE_SHOTS_DIR ?? join(tmpdir(), 'glide-shots', 'galleryHistory')
@@ -300,15 +300,7 @@ describe('the Gallery between sessions', () => {
 function crowdedJob(n: number, rgba: Uint8Array<ArrayBuffer>, side: number): JobSummary {
   return finishedJob({
     id: `crowd-${n}`,
-    settings: {
-      prompt: `crowd ${n}`,
-      guidanceScale: 3,
-      baseRespacing: '6',
-      upsampleRespacing: 'fast27',
-      upsampleTemperature: 0.997,
-      seed: n,
-      batchSize: 1,
-    },
+    settings: samplingSettings({ prompt: `crowd ${n}`, seed: n, baseRespacing: '6' }),
     images: [{ width: side, height: side, rgba }],
     finishedAt: Date.UTC(2026, 11, 1) + n * 60_000,
     modelIds: ['reference-base'],

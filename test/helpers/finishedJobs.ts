@@ -1,5 +1,19 @@
 import type { JobImage, JobSummary, SamplingSettings } from '../../contract/jobs'
 
+/** The notebook's settings with a prompt and seed of one's own (and any other field changed). */
+export function samplingSettings(
+  fields: Pick<SamplingSettings, 'prompt' | 'seed'> & Partial<SamplingSettings>,
+): SamplingSettings {
+  return {
+    guidanceScale: 3,
+    baseRespacing: '100',
+    upsampleRespacing: 'fast27',
+    upsampleTemperature: 0.997,
+    batchSize: 1,
+    ...fields,
+  }
+}
+
 /** A job summary as the queue reports a finished text-to-image job (the results store's input). */
 export function finishedJob(options: {
   id: string

@@ -15,6 +15,16 @@ export function canvasFromRgba(
   regenerated?: { data: ArrayLike<number>; width: number; height: number },
 ): HTMLCanvasElement {
   const canvas = document.createElement('canvas')
+  drawRgba(canvas, image, regenerated)
+  return canvas
+}
+
+/** Sizes `canvas` to the image and draws it there (`regenerated` as for {@link canvasFromRgba}). */
+export function drawRgba(
+  canvas: HTMLCanvasElement,
+  image: RgbaBytes,
+  regenerated?: { data: ArrayLike<number>; width: number; height: number },
+): void {
   canvas.width = image.width
   canvas.height = image.height
   const pixels = new Uint8ClampedArray(image.width * image.height * 4)
@@ -31,5 +41,4 @@ export function canvasFromRgba(
     }
   }
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, image.width, image.height), 0, 0)
-  return canvas
 }

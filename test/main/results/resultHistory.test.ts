@@ -9,21 +9,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import type { JobImage, JobSummary, SamplingSettings } from '../../../contract/jobs'
+import type { JobImage, JobSummary } from '../../../contract/jobs'
 import type { ResultEntry } from '../../../contract/results'
 import { readPngTextChunks } from '../../../main/documents/pngText'
 import { ResultHistory, resultStem } from '../../../main/results/resultHistory'
-import { finishedJob } from '../../helpers/finishedJobs'
+import { finishedJob, samplingSettings } from '../../helpers/finishedJobs'
 
-const settings: SamplingSettings = {
+const settings = samplingSettings({
   prompt: 'a red boat, at dusk',
-  guidanceScale: 3,
-  baseRespacing: '10',
-  upsampleRespacing: 'fast27',
-  upsampleTemperature: 0.997,
   seed: 4242,
+  baseRespacing: '10',
   batchSize: 2,
-}
+})
 
 /** A 256² image of one colour. */
 function solid(r: number, g: number, b: number, side = 256): JobImage {

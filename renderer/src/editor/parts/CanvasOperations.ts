@@ -146,21 +146,14 @@ export class CanvasOperations {
     const width = document.width + (sideways ? room : 0)
     const height = document.height + (sideways ? 0 : room)
     const offset = { x: side === 'left' ? room : 0, y: side === 'up' ? room : 0 }
-    // Along the side the frame stays over the same pixels, kept inside the canvas where it fits.
-    const along = (start: number, size: number, extent: number) =>
+    // Against the new edge; along it the frame stays over the same pixels. Kept inside the canvas
+    // where it fits.
+    const inside = (start: number, size: number, extent: number) =>
       Math.max(0, Math.min(start, extent - size))
     const frameAfter: Rect = {
       ...frame,
-      x: sideways
-        ? side === 'left'
-          ? 0
-          : Math.max(0, width - frame.width)
-        : along(frame.x + offset.x, frame.width, width),
-      y: sideways
-        ? along(frame.y + offset.y, frame.height, height)
-        : side === 'up'
-          ? 0
-          : Math.max(0, height - frame.height),
+      x: side === 'left' ? 0 : inside(side === 'right' ? width : frame.x, frame.width, width),
+      y: side === 'up' ? 0 : inside(side === 'down' ? height : frame.y, frame.height, height),
     }
     return this.resizeCanvas(width, height, offset, `Extend ${side}`, frameAfter)
   }

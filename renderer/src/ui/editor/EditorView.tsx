@@ -199,14 +199,13 @@ export function EditorView({ glide, state, onOpenModels }: EditorViewProps) {
     setValues((current) => recalledValues(current, generation))
   }, [])
 
-  const reportMessage = useCallback((text: string) => setMessage(text), [])
   const galleryActions = useGalleryActions({
     glide,
     editor,
     requests,
     remove: results.remove,
     recall,
-    report: reportMessage,
+    report: setMessage,
   })
 
   // Finished jobs become staged results on the document they were queued from.

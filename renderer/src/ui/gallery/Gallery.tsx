@@ -1,21 +1,18 @@
 import { useEffect, useRef, useState } from 'react'
 import type { JobImage } from '../../../../contract/jobs'
-import type { ResultEntry } from '../../../../contract/results'
+import { promptWords, type ResultEntry } from '../../../../contract/results'
+import { settingsLabel } from '../prompt/QueueList'
+import { drawRgba } from '../rgbaCanvas'
 
 /** "a red boat (4242)", and ", 2 of 4" for one of a batch. */
 export function resultLabel(entry: ResultEntry): string {
-  const { prompt, seed } = entry.settings
-  const label = `${prompt.trim() || 'Untitled'} (${seed})`
+  const label = settingsLabel(entry.settings)
   return entry.count > 1 ? `${label}, ${entry.index + 1} of ${entry.count}` : label
 }
 
 /** A file name for a saved result: the prompt's words, the seed and the variation. */
 export function resultFileName(entry: ResultEntry): string {
-  const words = entry.settings.prompt
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 40)
+  const words = promptWords(entry.settings.prompt, 40)
   return `${words || 'glide'}-${entry.settings.seed}-${entry.index + 1}.png`
 }
 
@@ -49,13 +46,7 @@ function ResultThumbnail({
 }) {
   const canvasRef = useRef<HTMLCanvasElement>(null)
   useEffect(() => {
-    const canvas = canvasRef.current
-    if (!canvas) return
-    canvas.width = image.width
-    canvas.height = image.height
-    const pixels = new Uint8ClampedArray(image.width * image.height * 4)
-    pixels.set(image.rgba.subarray(0, pixels.length))
-    canvas.getContext('2d')?.putImageData(new ImageData(pixels, image.width, image.height), 0, 0)
+    if (canvasRef.current) drawRgba(canvasRef.current, image)
   }, [image])
   return (
     <canvas

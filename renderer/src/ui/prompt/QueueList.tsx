@@ -5,10 +5,13 @@ function formatSeconds(ms: number): string {
   return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`
 }
 
-/** How a job is named in the queue, the gallery and its layer: the prompt and the seed it used. */
-export function jobLabel(job: JobView): string {
-  const { prompt, seed } = job.summary.settings
+/** How a job is named in the queue and the gallery: the prompt and the seed it used. */
+export function settingsLabel({ prompt, seed }: { prompt: string; seed: number }): string {
   return `${prompt.trim() || 'Untitled'} (${seed})`
+}
+
+function jobLabel(job: JobView): string {
+  return settingsLabel(job.summary.settings)
 }
 
 function jobStatus(job: JobView): string {
