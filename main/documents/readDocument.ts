@@ -54,7 +54,8 @@ export async function readDocumentBytes(bytes: Uint8Array, fileName: string): Pr
       try {
         return extension === '.ora'
           ? await readOpenRaster(path, 'ora-opened', title)
-          : await readProjectFile(path, name)
+          : // The file's name is the document's, as the person sees it in their folder.
+            { ...(await readProjectFile(path, name)), title }
       } catch (error) {
         // A zip without a manifest may still be OpenRaster under another name.
         if (extension !== '.ora' && (error as GlideError).code === 'PROJECT_INVALID') {

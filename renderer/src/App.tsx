@@ -6,12 +6,14 @@ import { installWords, ModelsDialog } from './ui/models/ModelsDialog'
 import { useModelInstalls } from './ui/models/useModelInstalls'
 import { useGlideState } from './ui/useGlideState'
 
-/** The window: a slim header (models, execution provider) over the editor. */
+/** The window: a slim header (document name, models, execution provider) over the editor. */
 export function App() {
   const glide = getGlide()
   const state = useGlideState(glide)
   const { mode, settings, setSettings, reloadModels, setError, provider, hostState } = state
   const [modelsOpen, setModelsOpen] = useState(false)
+  /** Where the editor puts the document's name, in the header. */
+  const [documentSlot, setDocumentSlot] = useState<HTMLDivElement | null>(null)
   const closeModels = useCallback(() => setModelsOpen(false), [])
   const openModels = useCallback(() => setModelsOpen(true), [])
   const installs = useModelInstalls(glide, reloadModels, setError)
@@ -43,6 +45,7 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <h1>Glide Studio</h1>
+        <div className="header-document" ref={setDocumentSlot} />
         <div className="header-tools">
           <button
             type="button"
@@ -100,7 +103,12 @@ export function App() {
         </div>
       </header>
       <main className="workspace">
-        <EditorView glide={glide} state={state} onOpenModels={openModels} />
+        <EditorView
+          glide={glide}
+          state={state}
+          onOpenModels={openModels}
+          documentSlot={documentSlot}
+        />
       </main>
       {modelsOpen && (
         <ModelsDialog

@@ -404,4 +404,60 @@ describe('documents in browser mode', () => {
     await expect(page.getByRole('alert', { name: 'Recovery' }).count()).resolves.toBe(0)
     expect(await recoveryCopies()).toEqual([])
   })
+
+  it('the header and window title name the document, mark unsaved changes and show a running job', async () => {
+    const name = () => page.locator('.document-name')
+    const unsavedMark = () => page.getByRole('img', { name: 'Unsaved changes' })
+    await openThroughPicker(await flat(200, 150, '#336699', 'harbour.png'))
+    await expect.poll(() => name().textContent()).toBe('harbour')
+    await expect.poll(() => page.title()).toBe('harbour — Glide Studio')
+    expect(await unsavedMark().count()).toBe(0)
+
+    // A click renames: the old name is selected, so typing replaces it.
+    await name().click()
+    await page.keyboard.type('Harbour at dusk')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => name().textContent()).toBe('Harbour at dusk')
+    await expect.poll(() => page.title()).toBe('● Harbour at dusk — Glide Studio')
+    expect(await unsavedMark().isVisible()).toBe(true)
+    await page.screenshot({ path: join(shots, '8-renamed.png') })
+    // Esc keeps the name; so does an empty one.
+    await name().click()
+    await page.keyboard.type('not this')
+    await page.keyboard.press('Escape')
+    await name().click()
+    await page.getByRole('textbox', { name: 'Document name' }).fill('')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => name().textContent()).toBe('Harbour at dusk')
+
+    // Saves and exports are offered under the name; a save clears the mark.
+    const saved = await downloadOf(() => button('Save').click())
+    expect(saved.name).toBe('Harbour at dusk.glide')
+    await expect.poll(() => page.title()).toBe('Harbour at dusk — Glide Studio')
+    expect(await unsavedMark().count()).toBe(0)
+    expect((await downloadOf(() => button('Export PNG').click())).name).toBe('Harbour at dusk.png')
+    expect((await readProjectFile(saved.path, saved.name)).title).toBe('Harbour at dusk')
+
+    // A generation's progress leads the title while it runs, and goes when it ends.
+    const panel = page.getByRole('form', { name: 'Prompt panel' })
+    await panel.getByLabel('Prompt', { exact: true }).fill('a blue square')
+    await panel.getByLabel('Steps', { exact: true }).fill('40')
+    await panel.getByLabel('Variations', { exact: true }).fill('1')
+    await panel.getByRole('button', { name: 'Generate', exact: true }).click()
+    await page.waitForFunction(() =>
+      /^Sampling \d+% · Harbour at dusk — Glide Studio$/.test(document.title),
+    )
+    const results = page.getByRole('group', { name: 'Results' })
+    await results.waitFor({ timeout: 120_000 })
+    await expect.poll(() => page.title()).toBe('Harbour at dusk — Glide Studio')
+    await results.getByRole('button', { name: 'Discard', exact: true }).click()
+
+    // A project opens under its file's name, as the person sees it in their folder.
+    const renamedCopy = join(work, 'final version.glide')
+    await writeFile(renamedCopy, await readFile(saved.path))
+    await openThroughPicker(renamedCopy)
+    await expect.poll(() => name().textContent()).toBe('final version')
+    await expect.poll(() => page.title()).toBe('final version — Glide Studio')
+    expect(pageErrors).toEqual([])
+  })
 })

@@ -42,6 +42,12 @@ describe('desktop app', () => {
     expect(exposed).toEqual({ glide: 'object', require: 'undefined', process: 'undefined' })
   })
 
+  it('names the document in the window title', async () => {
+    const windowTitle = () =>
+      app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.getTitle())
+    await expect.poll(windowTitle).toBe('Untitled — Glide Studio')
+  })
+
   it('generates an image through the utility-process host', async () => {
     const panel = page.getByRole('form', { name: 'Prompt panel' })
     await panel.getByLabel('Prompt', { exact: true }).fill('a red cube')

@@ -25,6 +25,11 @@ export type { StagedBatch, StagedCandidate } from './parts/Staging'
 export type { CanvasAnchor, CanvasSide } from './parts/CanvasOperations'
 export { historyDepth, maxLayers } from './parts/EditSession'
 
+/** A document name as kept: trimmed, at most 200 characters (the project format's limit). */
+export function documentName(name: string): string {
+  return name.trim().slice(0, 200)
+}
+
 export interface KeyInput {
   readonly key: string
   readonly code?: string
@@ -131,9 +136,28 @@ export class Editor {
     return this.session.revision !== this.session.savedRevision
   }
 
-  /** Records that the document as of `revision` (default: now) is saved. */
-  markSaved(revision = this.session.revision): void {
+  /**
+   * Records that the document as of `revision` (default: now) is saved, under `savedAs` when the
+   * person chose a file name (the document takes that name).
+   */
+  markSaved(revision = this.session.revision, savedAs?: string): void {
     this.session.savedRevision = revision
+    const name = savedAs === undefined ? '' : documentName(savedAs)
+    if (name) this.document.title = name
+    this.session.changed('saved', ...(name ? (['title'] as const) : []))
+  }
+
+  /**
+   * Names the document (its files' suggested names). A change to save, but not an undo step: undo
+   * stays with the picture. Blank names are refused.
+   */
+  renameDocument(name: string): boolean {
+    const title = documentName(name)
+    if (!title || title === this.document.title) return false
+    this.document.title = title
+    this.session.revision += 1
+    this.session.changed('title')
+    return true
   }
 
   subscribe(listener: EditorListener): () => void {

@@ -191,6 +191,12 @@ describe('document services', () => {
         expect(sameBytes(layer.pixels.data, reopened.layers[index]!.pixels?.data)).toBe(true)
       }
     }
+    // A project takes the name its file has now (renamed in a folder since, say).
+    const renamed = await page['documents.openFile']({
+      fileName: 'Harbour final.glide',
+      bytes: saved!.download!,
+    })
+    expect([reopened.title, renamed.title]).toEqual(['_con', 'Harbour final'])
     const exported = await page['documents.export']({ format: 'png', project })
     expect(exported?.fileName).toBe('_con.png')
     const meta = await sharp(exported!.download!).metadata()

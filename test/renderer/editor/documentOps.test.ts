@@ -120,6 +120,37 @@ describe('document operations', () => {
   })
 })
 
+describe('document name', () => {
+  it('a rename is a change to save but not an undo step; blank names are refused', () => {
+    const editor = testEditor(32, 32)
+    const heard: string[] = []
+    editor.subscribe((changes) => heard.push(...changes))
+    expect(editor.renameDocument('  Harbour at dusk  ')).toBe(true)
+    expect(editor.document.title).toBe('Harbour at dusk')
+    expect(editor.isDirty).toBe(true)
+    expect(editor.history.canUndo).toBe(false)
+    expect(heard).toEqual(['title'])
+    expect(editor.renameDocument('   ')).toBe(false)
+    expect(editor.renameDocument('Harbour at dusk')).toBe(false)
+    expect(editor.document.title).toBe('Harbour at dusk')
+    editor.renameDocument('x'.repeat(300))
+    expect(editor.document.title).toHaveLength(200)
+    expect(editor.toProjectData().title).toBe('x'.repeat(200))
+  })
+
+  it('saving under a chosen file name names the document and leaves it saved', () => {
+    const editor = testEditor(32, 32)
+    editor.addLayer('A')
+    const heard: string[] = []
+    editor.subscribe((changes) => heard.push(...changes))
+    editor.markSaved(undefined, 'Beach day')
+    expect([editor.document.title, editor.isDirty]).toEqual(['Beach day', false])
+    expect(heard).toEqual(['saved', 'title'])
+    editor.markSaved()
+    expect(editor.document.title).toBe('Beach day')
+  })
+})
+
 describe('layer cap', () => {
   it('holds at most 256 layers, the most a project file may carry', () => {
     const editor = Editor.blank(8, 8)

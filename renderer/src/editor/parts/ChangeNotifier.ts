@@ -13,6 +13,10 @@ export type EditorChange =
   | 'canvas'
   /** a display setting (mask overlay shown or hidden) */
   | 'display'
+  /** the document's name */
+  | 'title'
+  /** the document was saved (its unsaved-changes state moved without a change to it) */
+  | 'saved'
 
 export type EditorListener = (changes: ReadonlySet<EditorChange>) => void
 

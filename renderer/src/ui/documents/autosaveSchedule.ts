@@ -1,7 +1,7 @@
 import type { EditorChange } from '../../editor/Editor'
 
 /** Changes that leave the document as it was. */
-const viewOnlyChanges: ReadonlySet<EditorChange> = new Set(['viewport', 'tool', 'display'])
+const viewOnlyChanges: ReadonlySet<EditorChange> = new Set(['viewport', 'tool', 'display', 'saved'])
 
 /**
  * When to autosave: `delayMs` after the last document change, at once (next tick) after an

@@ -32,3 +32,9 @@ export function downloadBytes(fileName: string, bytes: Uint8Array, doc: Document
 export function isDocumentFile(fileName: string): boolean {
   return /\.(glide|ora)$/i.test(fileName)
 }
+
+/** A file's name without its folder or extension ("C:\\art\\harbour.glide" → "harbour"). */
+export function fileStem(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? ''
+  return base.replace(/\.[^.]*$/, '')
+}

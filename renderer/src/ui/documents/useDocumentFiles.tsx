@@ -6,7 +6,7 @@ import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import { AutosaveSchedule } from './autosaveSchedule'
 import { NewDocumentForm, RecoveryBanners, UnsavedChangesDialog } from './DocumentBanners'
-import { downloadBytes, isDocumentFile } from './download'
+import { downloadBytes, fileStem, isDocumentFile } from './download'
 
 /** An autosave follows this long after the last change, and at least every minute while dirty. */
 const autosaveDelayMs = 5_000
@@ -106,7 +106,8 @@ export function useDocumentFiles({
       )
       if (!saved) return false
       if (saved.download) downloadBytes(saved.fileName, saved.download)
-      editor.markSaved(revision)
+      // A name the person chose in the save dialog names the document; a download is named after it.
+      editor.markSaved(revision, saved.download ? undefined : fileStem(saved.fileName))
       setMessage(
         saved.download ? `Saved ${saved.fileName} to your downloads` : `Saved ${saved.fileName}`,
       )

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { createPortal } from 'react-dom'
 import type { GenerationInfo } from '../../../../contract/documents'
 import {
   randomSeed,
@@ -11,6 +12,7 @@ import { unwrap } from '../../bridge'
 import { Editor } from '../../editor/Editor'
 import type { GenerationRequest } from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
+import { DocumentTitle } from '../documents/DocumentTitle'
 import { useDocumentFiles } from '../documents/useDocumentFiles'
 import { Gallery } from '../gallery/Gallery'
 import { useGalleryActions } from '../gallery/useGalleryActions'
@@ -68,13 +70,15 @@ export interface EditorViewProps {
   state: GlideState
   /** Opens the Models dialog (the prompt panel's GLIDE-mini note links to it). */
   onOpenModels(): void
+  /** The header's place for the document's name (null until it is mounted). */
+  documentSlot: HTMLElement | null
 }
 
 /**
  * The layered canvas editor: the prompt panel docked on the left, the canvas with its frame and
  * staged results, layers and the gallery on the right; files and recovery.
  */
-export function EditorView({ glide, state, onOpenModels }: EditorViewProps) {
+export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorViewProps) {
   const [editor, setEditor] = useState(() => Editor.blank(1024, 1024))
   const [message, setMessage] = useState<string | null>(null)
   const [helpOpen, setHelpOpen] = useState(false)
@@ -283,8 +287,12 @@ export function EditorView({ glide, state, onOpenModels }: EditorViewProps) {
     }
   }, [editor, glide, importFiles])
 
+  const runningProgress = queue.find((job) => job.summary.state === 'running')?.progress ?? null
+
   return (
     <div className="editor-view" data-testid="editor">
+      {documentSlot &&
+        createPortal(<DocumentTitle editor={editor} progress={runningProgress} />, documentSlot)}
       <Toolbar
         editor={editor}
         onNew={documentFiles.newDocument}

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { isDocumentFile, mimeTypeOf } from '../../../../renderer/src/ui/documents/download'
+import {
+  fileStem,
+  isDocumentFile,
+  mimeTypeOf,
+} from '../../../../renderer/src/ui/documents/download'
 
 describe('browser-mode downloads and opened files', () => {
   it('names the type of each file the app downloads', () => {
@@ -15,5 +19,12 @@ describe('browser-mode downloads and opened files', () => {
     expect(isDocumentFile('B.ORA')).toBe(true)
     expect(isDocumentFile('photo.png')).toBe(false)
     expect(isDocumentFile('glide.png')).toBe(false)
+  })
+
+  it('takes the name of a saved file without its folder or extension', () => {
+    expect(fileStem('harbour.glide')).toBe('harbour')
+    expect(fileStem('/home/ann/art/Beach day.v2.glide')).toBe('Beach day.v2')
+    expect(fileStem('C:\\art\\harbour.glide')).toBe('harbour')
+    expect(fileStem('noextension')).toBe('noextension')
   })
 })
