@@ -51,6 +51,7 @@ export const zMenuCommand = z.enum([
   'export',
   'undo',
   'redo',
+  'copyMerged',
   'zoomIn',
   'zoomOut',
   'zoomReset',

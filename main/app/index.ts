@@ -26,7 +26,7 @@ import { chooseDirectory, electronDialogs } from './electronDialogs'
 import { menuTemplate } from './menu'
 import { utilityChildLauncher, utilityHostLauncher } from './utilityHostLauncher'
 import {
-  denyAllPermissions,
+  restrictPermissions,
   hardenWebContents,
   rendererEntryUrl,
   windowOptions,
@@ -68,7 +68,7 @@ async function start(): Promise<void> {
   })
   await documents.start()
   const windowDocuments = pageScopedDocuments(documents)
-  denyAllPermissions(session.defaultSession)
+  restrictPermissions(session.defaultSession)
   protocol.handle(appScheme, createAppProtocolHandler(paths.renderer))
 
   const host = new InferenceHostClient(utilityHostLauncher(paths.host), {

@@ -39,6 +39,7 @@ export function menuTemplate(
         { type: 'separator' },
         { role: 'cut' },
         { role: 'copy' },
+        item('Copy merged', 'CmdOrCtrl+Shift+C', 'copyMerged'),
         { role: 'paste' },
         { role: 'selectAll' },
       ],

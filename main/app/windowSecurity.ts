@@ -49,9 +49,22 @@ export function hardenWebContents(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 }
 
-/** Every permission (camera, notifications, clipboard-read, HID, …) is refused, asked or checked. */
-export function denyAllPermissions(target: Session): void {
-  target.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
-  target.setPermissionCheckHandler(() => false)
+/**
+ * Every permission (camera, notifications, clipboard-read, HID, …) is refused, asked or checked,
+ * but one: the app's own page may write to the clipboard (Copy puts pictures there). Reading it
+ * stays refused; Paste arrives as the page's paste event.
+ */
+export function restrictPermissions(target: Session): void {
+  // The origin comes as "app://glide" or as a URL under it, depending on the request.
+  const fromApp = (url: string | undefined) =>
+    url !== undefined && (url === appOrigin || url.startsWith(`${appOrigin}/`))
+  const allowed = (permission: string, url: string | undefined) =>
+    permission === 'clipboard-sanitized-write' && fromApp(url)
+  target.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(allowed(permission, details.requestingUrl)),
+  )
+  target.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    allowed(permission, requestingOrigin),
+  )
   target.setDevicePermissionHandler(() => false)
 }

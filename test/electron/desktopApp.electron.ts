@@ -65,6 +65,18 @@ describe('desktop app', () => {
     ])
   })
 
+  it('Ctrl+C puts the staged result on the system clipboard as a picture', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    await page.keyboard.press('Control+c')
+    await expect
+      .poll(() =>
+        app.evaluate(async ({ clipboard }) =>
+          (await clipboard.read()).flatMap((item) => [...item.types]),
+        ),
+      )
+      .toContain('image/png')
+  })
+
   it('denies new windows', async () => {
     const before = app.windows().length
     await page.evaluate(() => window.open('https://example.com'))

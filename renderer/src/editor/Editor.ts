@@ -148,6 +148,21 @@ export class Editor {
   }
 
   /**
+   * What Copy puts on the clipboard: the staged result on view, else the active layer, or with
+   * `merged` the visible layers flattened; trimmed to what they hold. Null when that is nothing.
+   */
+  imageToCopy(merged: boolean): { image: RgbaImage; name: string } | null {
+    if (merged) {
+      const image = this.layerOps.visibleImage()
+      return image && { image, name: this.document.title }
+    }
+    if (this.stagingArea.currentCandidate) return this.stagingArea.currentImage
+    const layer = this.activeLayer
+    const image = layer ? this.layerOps.layerImage(layer.id) : null
+    return layer && image ? { image, name: layer.name } : null
+  }
+
+  /**
    * Names the document (its files' suggested names). A change to save, but not an undo step: undo
    * stays with the picture. Blank names are refused.
    */

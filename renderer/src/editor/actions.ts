@@ -130,6 +130,23 @@ const actionSpecs: readonly ActionSpec[] = [
     run: (editor) => editor.redo(),
   },
   {
+    id: 'edit.copy',
+    label: 'Copy',
+    group: 'edit',
+    app: true,
+    keys: [{ key: 'c', mod: true }],
+    description: 'Copy the layer, or the result on view, to the clipboard as a picture',
+  },
+  {
+    id: 'edit.copy-merged',
+    label: 'Copy merged',
+    group: 'edit',
+    app: true,
+    keys: [{ key: 'c', mod: true, shift: true }],
+    menuCommand: 'copyMerged',
+    description: 'Copy the visible layers, flattened, to the clipboard as a picture',
+  },
+  {
     id: 'edit.escape',
     label: 'Cancel',
     group: 'edit',

@@ -11,7 +11,7 @@ function flatten(items: MenuItemConstructorOptions[]): MenuItemConstructorOption
 }
 
 describe('application menu', () => {
-  it('has Open, Save, Export, Undo, Redo, Zoom and Quit with accelerators', () => {
+  it('has Open, Save, Export, Undo, Redo, Copy merged, Zoom and Quit with accelerators', () => {
     const items = flatten(menuTemplate(() => undefined, 'linux'))
     const byLabel = new Map(items.map((item) => [item.label, item]))
     for (const label of [
@@ -20,6 +20,7 @@ describe('application menu', () => {
       'Export…',
       'Undo',
       'Redo',
+      'Copy merged',
       'Zoom in',
       'Zoom out',
       'Actual size',
@@ -39,6 +40,7 @@ describe('application menu', () => {
       'export',
       'undo',
       'redo',
+      'copyMerged',
       'zoomIn',
       'zoomOut',
       'zoomReset',

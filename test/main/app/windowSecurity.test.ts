@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Session, WebContents } from 'electron'
 import { describe, expect, it } from 'vitest'
 import {
-  denyAllPermissions,
+  restrictPermissions,
   hardenWebContents,
   rendererEntryUrl,
   windowOptions,
@@ -76,14 +76,14 @@ describe('window security', () => {
     }
   })
 
-  it('refuses every permission request and check', () => {
+  it('refuses every permission request and check but clipboard writes from the app page', () => {
     const calls: Record<string, unknown> = {}
     const fakeSession = {
       setPermissionRequestHandler: (handler: unknown) => (calls.request = handler),
       setPermissionCheckHandler: (handler: unknown) => (calls.check = handler),
       setDevicePermissionHandler: (handler: unknown) => (calls.device = handler),
     }
-    denyAllPermissions(fakeSession as unknown as Session)
+    restrictPermissions(fakeSession as unknown as Session)
     const permissions = [
       'media',
       'geolocation',
@@ -95,15 +95,29 @@ describe('window security', () => {
       'usb',
       'fullscreen',
     ]
-    for (const permission of permissions) {
+    const request = (permission: string, requestingUrl: string) => {
       let granted: boolean | undefined
-      ;(calls.request as (c: unknown, p: string, cb: (ok: boolean) => void) => void)(
-        null,
-        permission,
-        (ok) => (granted = ok),
-      )
-      expect(granted).toBe(false)
-      expect((calls.check as (c: unknown, p: string) => boolean)(null, permission)).toBe(false)
+      ;(
+        calls.request as (
+          c: unknown,
+          p: string,
+          cb: (ok: boolean) => void,
+          details: { requestingUrl: string },
+        ) => void
+      )(null, permission, (ok) => (granted = ok), { requestingUrl })
+      return granted
+    }
+    const check = (permission: string, origin: string) =>
+      (calls.check as (c: unknown, p: string, o: string) => boolean)(null, permission, origin)
+    for (const permission of permissions) {
+      expect(request(permission, 'app://glide/index.html')).toBe(false)
+      expect(check(permission, 'app://glide')).toBe(false)
+    }
+    expect(request('clipboard-sanitized-write', 'app://glide/index.html')).toBe(true)
+    expect(check('clipboard-sanitized-write', 'app://glide')).toBe(true)
+    for (const elsewhere of ['https://example.com', 'app://glider', 'file:///tmp/x.html']) {
+      expect(request('clipboard-sanitized-write', elsewhere)).toBe(false)
+      expect(check('clipboard-sanitized-write', elsewhere)).toBe(false)
     }
     expect((calls.device as () => boolean)()).toBe(false)
   })

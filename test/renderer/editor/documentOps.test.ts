@@ -151,6 +151,36 @@ describe('document name', () => {
   })
 })
 
+describe('copy', () => {
+  it('copies the active layer trimmed to what it holds, or the visible layers flattened', () => {
+    const editor = Editor.blank(100, 80, 'Harbour')
+    expect(editor.imageToCopy(false)).toBeNull()
+    expect(editor.imageToCopy(true)).toBeNull()
+    editor.addImageLayer(solidImage(20, 10, [200, 0, 0, 255]), 'Red', { x: 5, y: 6 })
+    const red = editor.imageToCopy(false)!
+    expect([red.name, red.image.width, red.image.height]).toEqual(['Red', 20, 10])
+    expect([...red.image.data.subarray(0, 4)]).toEqual([200, 0, 0, 255])
+    const blue = editor.addImageLayer(solidImage(10, 10, [0, 0, 200, 255]), 'Blue', {
+      x: 60,
+      y: 50,
+    })
+    const merged = editor.imageToCopy(true)!
+    // From the red layer's corner to the blue one's: 65 × 54, transparent between them.
+    expect([merged.name, merged.image.width, merged.image.height]).toEqual(['Harbour', 65, 54])
+    const at = (x: number, y: number) => [
+      ...merged.image.data.subarray((y * 65 + x) * 4, (y * 65 + x) * 4 + 4),
+    ]
+    expect(at(0, 0)).toEqual([200, 0, 0, 255])
+    expect(at(64, 53)).toEqual([0, 0, 200, 255])
+    expect(at(30, 30)).toEqual([0, 0, 0, 0])
+    editor.setLayerVisible(blue.id, false)
+    expect(editor.imageToCopy(true)!.image.width).toBe(20)
+    // A layer past the canvas's edge is copied as far as the canvas goes.
+    editor.addImageLayer(solidImage(30, 30, [0, 90, 0, 255]), 'Edge', { x: 85, y: -10 })
+    expect(editor.imageToCopy(false)!.image).toMatchObject({ width: 15, height: 20 })
+  })
+})
+
 describe('layer cap', () => {
   it('holds at most 256 layers, the most a project file may carry', () => {
     const editor = Editor.blank(8, 8)

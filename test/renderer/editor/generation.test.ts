@@ -119,6 +119,27 @@ describe('what the models see (issue 15: no black "known" pixels, no soft mask v
   })
 })
 
+describe('copying a staged result', () => {
+  it('copies the fill on view, trimmed to the mask, named as its layer would be; then the layer', () => {
+    const editor = testEditor(600, 600)
+    editor.fillMaskRect({ x: 250, y: 250, width: 100, height: 60 })
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(3))
+    editor.browseStaged(1)
+    const staged = editor.imageToCopy(false)!
+    expect(staged.name).toBe('a red boat (42 #2)')
+    // The fill covers the mask (feathered inwards), nothing around it.
+    expect(staged.image.width).toBeLessThanOrEqual(100)
+    expect(staged.image.width).toBeGreaterThan(90)
+    expect(staged.image.height).toBeLessThanOrEqual(60)
+    const middle = ((staged.image.height >> 1) * staged.image.width + (staged.image.width >> 1)) * 4
+    expect([...staged.image.data.subarray(middle, middle + 4)]).toEqual([200, 40, 10, 255])
+    expect(editor.acceptStaged()).toBe(true)
+    const accepted = editor.imageToCopy(false)!
+    expect(accepted.name).toBe(staged.name)
+    expect(accepted.image).toEqual(staged.image)
+  })
+})
+
 describe('compositing a result inside the mask', () => {
   it('never changes a pixel outside the mask and leaves alpha 0 there', () => {
     const editor = testEditor(700, 500)

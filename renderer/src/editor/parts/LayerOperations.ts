@@ -1,5 +1,5 @@
 import type { GenerationInfo } from '../../../../contract/documents'
-import { compositeTile, isShown } from '../compositing'
+import { compositeRect, compositeTile, isShown, shownContentBounds } from '../compositing'
 import type { Layer, RgbaImage } from '../EditorDocument'
 import { newLayerId } from '../EditorDocument'
 import type { Point, Rect } from '../geometry'
@@ -127,6 +127,21 @@ export class LayerOperations {
       () => set(before),
     )
     return true
+  }
+
+  /** A layer's pixels on the canvas, trimmed to what it holds (null when it holds nothing). */
+  layerImage(id: string): RgbaImage | null {
+    const layer = this.document.getLayer(id)
+    const bounds = layer?.raster.contentBounds(this.document.bounds)
+    if (!layer || !bounds) return null
+    return { width: bounds.width, height: bounds.height, data: layer.raster.readRect(bounds) }
+  }
+
+  /** The visible layers flattened, trimmed to what they hold (null when nothing shows). */
+  visibleImage(): RgbaImage | null {
+    const { layers, bounds: canvas } = this.document
+    const bounds = shownContentBounds(layers, canvas)
+    return bounds ? compositeRect(layers, canvas, bounds) : null
   }
 
   renameLayer(id: string, name: string): boolean {

@@ -9,6 +9,7 @@ import {
 } from '../generation'
 import type { Point, Rect } from '../geometry'
 import type { HistoryEntry } from '../History'
+import { TiledRaster } from '../TiledRaster'
 import type { EditSession } from './EditSession'
 
 /** One candidate of a staged batch: the pixels of a would-be layer over the request's frame. */
@@ -105,6 +106,25 @@ export class Staging {
   get currentCandidate(): StagedCandidate | undefined {
     const batch = this.batches[0]
     return batch?.candidates[batch.index]
+  }
+
+  /**
+   * The candidate on view as the layer it would become: its name and pixels, trimmed to what it
+   * holds (an inpaint's fill is transparent outside the mask). Null when it holds nothing.
+   */
+  get currentImage(): { image: RgbaImage; name: string } | null {
+    const batch = this.batches[0]
+    const candidate = batch?.candidates[batch.index]
+    if (!batch || !candidate) return null
+    const { width, height } = candidate.rect
+    const raster = new TiledRaster(width, height, 4)
+    raster.writeRect({ x: 0, y: 0, width, height }, candidate.pixels)
+    const bounds = raster.contentBounds()
+    if (!bounds) return null
+    return {
+      image: { width: bounds.width, height: bounds.height, data: raster.readRect(bounds) },
+      name: generatedLayerName(batch.request.settings, candidate.batchIndex),
+    }
   }
 
   browse(step: number): boolean {

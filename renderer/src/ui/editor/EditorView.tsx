@@ -27,6 +27,7 @@ import {
   type PromptProblem,
   type PromptValues,
 } from '../prompt/promptValues'
+import { copyImageToClipboard, hasSelectedText } from '../clipboard'
 import { canvasFromRgba } from '../rgbaCanvas'
 import { asRgba, resultImage } from '../rgbaImages'
 import type { GlideState, PreferredModels } from '../useGlideState'
@@ -132,7 +133,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
   const { takeDocumentFiles } = documentFiles
 
   const importFiles = useCallback(
-    (files: File[], at?: { x: number; y: number }) => {
+    (files: File[], at?: { x: number; y: number }, layerName?: string) => {
       // .glide and .ora files open as documents; pictures become layers.
       const pictures = takeDocumentFiles(files)
       report(
@@ -142,7 +143,8 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
             const topLeft = at
               ? { x: at.x - image.width / 2, y: at.y - image.height / 2 }
               : undefined
-            editor.addImageLayer(image, file.name.replace(/\.[^.]+$/, '') || 'Image', topLeft)
+            const name = layerName ?? (file.name.replace(/\.[^.]+$/, '') || 'Image')
+            editor.addImageLayer(image, name, topLeft)
           }
         })(),
       )
@@ -255,11 +257,47 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
     })
   }, [editor, glide])
 
-  // Keyboard shortcuts, paste and menu commands.
+  const copyToClipboard = useCallback(
+    (merged: boolean) => {
+      const copy = editor.imageToCopy(merged)
+      if (!copy) {
+        setMessage(
+          merged
+            ? 'Nothing to copy: the visible layers are empty.'
+            : 'Nothing to copy: the layer is empty.',
+        )
+        return
+      }
+      const { width, height } = copy.image
+      report(
+        copyImageToClipboard(copy.image).then(() =>
+          setMessage(`Copied “${copy.name}” (${width}×${height}) to the clipboard`),
+        ),
+      )
+    },
+    [editor, report],
+  )
+  useEffect(
+    () =>
+      editor.actions.bind({
+        'edit.copy': () => copyToClipboard(false),
+        'edit.copy-merged': () => copyToClipboard(true),
+      }),
+    [editor, copyToClipboard],
+  )
+
+  // Keyboard shortcuts, copy, paste and menu commands.
   useEffect(() => {
     const keyDown = (event: KeyboardEvent) => {
       if (isTextInput(event.target)) return
+      // Selected text (a layer's prompt, say) is copied as text.
+      if (event.key.toLowerCase() === 'c' && hasSelectedText()) return
       if (editor.keyDown(event)) event.preventDefault()
+    }
+    // The desktop app's Edit → Copy reaches the page as a copy event, not as keys.
+    const copy = (event: ClipboardEvent) => {
+      if (event.defaultPrevented || isTextInput(event.target) || hasSelectedText()) return
+      if (editor.actions.run('edit.copy')) event.preventDefault()
     }
     const keyUp = (event: KeyboardEvent) => editor.keyUp(event)
     const paste = (event: ClipboardEvent) => {
@@ -269,7 +307,8 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
       )
       if (files.length > 0) {
         event.preventDefault()
-        importFiles(files)
+        // The clipboard names every picture "image.png"; say where it came from instead.
+        importFiles(files, undefined, 'Pasted image')
       }
     }
     // Menu commands run the same registry actions as the toolbar and the keyboard.
@@ -279,7 +318,9 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
     window.addEventListener('keydown', keyDown)
     window.addEventListener('keyup', keyUp)
     window.addEventListener('paste', paste)
+    window.addEventListener('copy', copy)
     return () => {
+      window.removeEventListener('copy', copy)
       unsubscribeMenu()
       window.removeEventListener('keydown', keyDown)
       window.removeEventListener('keyup', keyUp)
@@ -302,14 +343,6 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
         onToggleHelp={() => setHelpOpen((open) => !open)}
       />
       {documentFiles.elements}
-      {message && (
-        <div className="editor-banner" role="status">
-          <span>{message}</span>
-          <button type="button" aria-label="Dismiss" onClick={() => setMessage(null)}>
-            ×
-          </button>
-        </div>
-      )}
       <div className="editor-body">
         <aside className="editor-prompt" aria-label="Generation">
           <PromptPanel
@@ -335,6 +368,15 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
             progress={progress?.documentId === editor.document.id ? progress.preview : null}
           />
           <StagingBar editor={editor} />
+          {message && (
+            // Over the canvas, not above it: a message must not move the picture under the pointer.
+            <div className="editor-banner editor-message" role="status">
+              <span>{message}</span>
+              <button type="button" aria-label="Dismiss" onClick={() => setMessage(null)}>
+                ×
+              </button>
+            </div>
+          )}
           {helpOpen && <HelpPanel onClose={() => setHelpOpen(false)} />}
         </div>
         <aside className="editor-side">

@@ -89,7 +89,11 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
           aria-label="Export"
           value=""
           onChange={(event) => {
-            if (event.target.value) onExport(event.target.value as ExportFormat)
+            const choice = event.target.value
+            // A menu, not a field: the editor's keys work again at once.
+            event.target.blur()
+            if (choice === 'copy' || choice === 'copy-merged') actions.run(`edit.${choice}`)
+            else if (choice) onExport(choice as ExportFormat)
           }}
         >
           <option value="">Export…</option>
@@ -99,6 +103,8 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
           <option value="webp">WebP</option>
           <option value="ora">OpenRaster (.ora)</option>
           <option value="psd">Photoshop (.psd)</option>
+          <option value="copy-merged">Clipboard (composite)</option>
+          <option value="copy">Clipboard (layer)</option>
         </select>
       </div>
       <div className="tool-group">
@@ -168,6 +174,7 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
           title="Extend the canvas on one side to outpaint: the frame goes over the new room"
           value=""
           onChange={(event) => {
+            event.target.blur()
             if (event.target.value) actions.get(event.target.value).run()
           }}
         >
