@@ -213,12 +213,28 @@ describe('layered editor, end to end', () => {
     ]
     for (const [name, bytes, expected] of badFiles) {
       await dropImage(name, bytes, { x: 200, y: 200 })
-      const status = page.locator('.editor-banner[role="status"]').filter({ hasText: expected })
+      // A failure is an alert, and stays until dismissed.
+      const status = page.locator('.editor-banner[role="alert"]').filter({ hasText: expected })
       await status.first().waitFor()
       await status.first().getByRole('button', { name: 'Dismiss' }).click()
       await expect.poll(() => layerItems().count()).toBe(2)
     }
     expect(pageErrors).toEqual([])
+  })
+
+  it('news over the canvas goes after 8 s; a failure stays until dismissed', async () => {
+    await exportAs('png')
+    const news = page.locator('.editor-message[role="status"]')
+    expect(await news.count()).toBe(1)
+    await page.waitForTimeout(8_500)
+    expect(await news.count()).toBe(0)
+    await dropImage('broken.png', Buffer.from('not a picture'), { x: 200, y: 200 })
+    const failure = page.locator('.editor-message[role="alert"]')
+    await failure.waitFor()
+    await page.waitForTimeout(8_500)
+    expect(await failure.isVisible()).toBe(true)
+    await failure.getByRole('button', { name: 'Dismiss' }).click()
+    expect(await failure.count()).toBe(0)
   })
 
   it('masks, inpaints, accepts; inpaints again; undo and redo cover accept', async () => {

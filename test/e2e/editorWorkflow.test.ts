@@ -174,15 +174,28 @@ async function maskRectangle(
     .toBe(1)
 }
 
-/** Prompt, steps, one variation, a fixed seed; Generate; waits for the staged result. */
-async function generate(prompt: string, steps: number, seed: number): Promise<void> {
+/**
+ * Prompt, steps, one variation, a fixed seed; Generate (the button, or Ctrl+Enter with the focus
+ * out of the panel, as after working on the canvas); waits for the staged result.
+ */
+async function generate(
+  prompt: string,
+  steps: number,
+  seed: number,
+  by: 'button' | 'keys' = 'button',
+): Promise<void> {
   const form = panel()
   await form.getByLabel('Prompt', { exact: true }).fill(prompt)
   await form.getByLabel('Steps', { exact: true }).fill(String(steps))
   await form.getByLabel('Variations', { exact: true }).fill('1')
   await form.getByRole('checkbox', { name: 'New seed each run' }).uncheck()
   await form.getByLabel('Seed', { exact: true }).fill(String(seed))
-  await form.getByRole('button', { name: 'Generate', exact: true }).click()
+  if (by === 'button') {
+    await form.getByRole('button', { name: 'Generate', exact: true }).click()
+  } else {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    await page.keyboard.press('Control+Enter')
+  }
   await page.getByRole('group', { name: 'Results' }).waitFor({ timeout: 240_000 })
 }
 
@@ -422,7 +435,8 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
       .poll(() => panel().getByText('Outpaints the transparent part of the frame.').count())
       .toBe(1)
     await expect(button('Undo').getAttribute('title')).resolves.toMatch(/^Undo Extend right/)
-    await generate('a red circle on a light blue background', 25, 1)
+    // Ctrl+Enter generates from anywhere, not only from the prompt box.
+    await generate('a red circle on a light blue background', 25, 1, 'keys')
     await page.screenshot({ path: join(shots, '04-extend-staged.png') })
     // Extend shows the whole canvas; the staged fill meets the picture without a seam (drawn
     // smoothed when zoomed in, its edge used to blend with the transparent pixels beside it).

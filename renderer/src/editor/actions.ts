@@ -12,11 +12,12 @@ export interface KeyChord {
 }
 
 export type ActionGroup =
-  'file' | 'edit' | 'tools' | 'mask' | 'layers' | 'canvas' | 'results' | 'view'
+  'file' | 'edit' | 'generate' | 'tools' | 'mask' | 'layers' | 'canvas' | 'results' | 'view'
 
 export const actionGroupLabels: Record<ActionGroup, string> = {
   file: 'File',
   edit: 'Edit',
+  generate: 'Generate',
   tools: 'Tools',
   mask: 'Mask',
   layers: 'Layers',
@@ -145,6 +146,15 @@ const actionSpecs: readonly ActionSpec[] = [
     keys: [{ key: 'c', mod: true, shift: true }],
     menuCommand: 'copyMerged',
     description: 'Copy the visible layers, flattened, to the clipboard as a picture',
+  },
+  {
+    id: 'generate.run',
+    label: 'Generate',
+    group: 'generate',
+    app: true,
+    keys: [{ key: 'Enter', mod: true }],
+    description:
+      'Generate with the prompt panel as it is, from anywhere (after painting a mask, say)',
   },
   {
     id: 'edit.escape',

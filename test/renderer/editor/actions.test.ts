@@ -71,6 +71,29 @@ describe('the action registry', () => {
     expect(() => editor.actions.bind({ 'edit.undo': toggle })).toThrow(/not an app action/)
   })
 
+  it('Ctrl/Cmd+Enter generates (once bound), Enter alone accepts, Ctrl/Cmd+C copies', () => {
+    const editor = testEditor(16, 16)
+    const generate = vi.fn()
+    const copy = vi.fn()
+    const copyMerged = vi.fn()
+    editor.actions.bind({
+      'generate.run': generate,
+      'edit.copy': copy,
+      'edit.copy-merged': copyMerged,
+    })
+    expect(editor.keyDown({ key: 'Enter', ctrlKey: true })).toBe(true)
+    expect(editor.keyDown({ key: 'Enter', metaKey: true })).toBe(true)
+    expect(generate).toHaveBeenCalledTimes(2)
+    // Nothing staged: Enter alone has nothing to accept and is left to the page.
+    expect(editor.keyDown({ key: 'Enter' })).toBe(false)
+    expect(generate).toHaveBeenCalledTimes(2)
+    expect(editor.keyDown({ key: 'c', ctrlKey: true })).toBe(true)
+    expect(editor.keyDown({ key: 'C', ctrlKey: true, shiftKey: true })).toBe(true)
+    expect([copy.mock.calls.length, copyMerged.mock.calls.length]).toEqual([1, 1])
+    expect(editor.actions.runMenuCommand('copyMerged')).toBe(true)
+    expect(copyMerged).toHaveBeenCalledTimes(2)
+  })
+
   it('arrow keys browse results, except with the Move tool where they nudge', () => {
     const editor = testEditor(300, 300)
     editor.fillMaskRect({ x: 100, y: 100, width: 40, height: 40 })

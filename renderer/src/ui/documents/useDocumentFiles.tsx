@@ -20,7 +20,10 @@ export interface DocumentFilesOptions {
   mode: 'desktop' | 'browser' | 'cli' | null
   editor: Editor
   setEditor(editor: Editor): void
+  /** News for the person ("Saved …"). */
   setMessage(message: string | null): void
+  /** A failure, shown until dismissed. */
+  showFailure(message: string): void
 }
 
 export interface DocumentFiles {
@@ -53,6 +56,7 @@ export function useDocumentFiles({
   editor,
   setEditor,
   setMessage,
+  showFailure,
 }: DocumentFilesOptions): DocumentFiles {
   const [recoveries, setRecoveries] = useState<RecoveryEntry[]>([])
   const [pending, setPending] = useState<PendingReplace | null>(null)
@@ -63,9 +67,9 @@ export function useDocumentFiles({
 
   const report = useCallback(
     (work: Promise<unknown>) => {
-      work.catch((failure: Error) => setMessage(failure.message))
+      work.catch((failure: Error) => showFailure(failure.message))
     },
-    [setMessage],
+    [showFailure],
   )
 
   // Autosave: soon after changes, every minute while dirty, at once after an accepted result,

@@ -65,6 +65,15 @@ function isTextInput(target: EventTarget | null): boolean {
   )
 }
 
+/** What the editor tells the person over the canvas. */
+interface EditorMessage {
+  text: string
+  /** A failure stays until dismissed; news ("Saved …") goes after {@link newsShownMs}. */
+  failed: boolean
+}
+
+const newsShownMs = 8_000
+
 export interface EditorViewProps {
   glide: GlideApi
   /** Jobs, models and settings, kept current by the app. */
@@ -81,7 +90,20 @@ export interface EditorViewProps {
  */
 export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorViewProps) {
   const [editor, setEditor] = useState(() => Editor.blank(1024, 1024))
-  const [message, setMessage] = useState<string | null>(null)
+  const [message, setMessageState] = useState<EditorMessage | null>(null)
+  const setMessage = useCallback(
+    (text: string | null) => setMessageState(text === null ? null : { text, failed: false }),
+    [],
+  )
+  const showFailure = useCallback((text: string) => setMessageState({ text, failed: true }), [])
+  useEffect(() => {
+    if (!message || message.failed) return
+    const timer = setTimeout(
+      () => setMessageState((current) => (current === message ? null : current)),
+      newsShownMs,
+    )
+    return () => clearTimeout(timer)
+  }, [message])
   const [helpOpen, setHelpOpen] = useState(false)
   const [values, setValues] = useState<PromptValues>(() =>
     initialPromptValues(state.settings?.defaults ?? null, randomSeed()),
@@ -113,9 +135,12 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
     [jobs],
   )
 
-  const report = useCallback((pending: Promise<unknown>) => {
-    pending.catch((failure: Error) => setMessage(failure.message))
-  }, [])
+  const report = useCallback(
+    (pending: Promise<unknown>) => {
+      pending.catch((failure: Error) => showFailure(failure.message))
+    },
+    [showFailure],
+  )
 
   const decode = useCallback(
     async (fileName: string, bytes: Uint8Array<ArrayBuffer>) =>
@@ -129,6 +154,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
     editor,
     setEditor,
     setMessage,
+    showFailure,
   })
   const { takeDocumentFiles } = documentFiles
 
@@ -211,7 +237,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
     requests,
     remove: results.remove,
     recall,
-    report: setMessage,
+    report: showFailure,
   })
 
   // Finished jobs become staged results on the document they were queued from.
@@ -275,15 +301,16 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
         ),
       )
     },
-    [editor, report],
+    [editor, report, setMessage],
   )
   useEffect(
     () =>
       editor.actions.bind({
         'edit.copy': () => copyToClipboard(false),
         'edit.copy-merged': () => copyToClipboard(true),
+        'generate.run': generate,
       }),
-    [editor, copyToClipboard],
+    [editor, copyToClipboard, generate],
   )
 
   // Keyboard shortcuts, copy, paste and menu commands.
@@ -370,8 +397,11 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
           <StagingBar editor={editor} />
           {message && (
             // Over the canvas, not above it: a message must not move the picture under the pointer.
-            <div className="editor-banner editor-message" role="status">
-              <span>{message}</span>
+            <div
+              className={`editor-banner editor-message${message.failed ? ' failed' : ''}`}
+              role={message.failed ? 'alert' : 'status'}
+            >
+              <span>{message.text}</span>
               <button type="button" aria-label="Dismiss" onClick={() => setMessage(null)}>
                 ×
               </button>
