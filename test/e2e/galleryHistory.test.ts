@@ -181,6 +181,26 @@ describe('the Gallery between sessions', () => {
       const bytes = readFileSync((await saved.path())!)
       const [file] = readdirSync(resultsDir)
       expect(Buffer.compare(bytes, readFileSync(join(resultsDir, file!)))).toBe(0)
+
+      // Copy puts the kept picture on the clipboard, pixel for pixel.
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: new URL(current.mode.server.url).origin,
+      })
+      await resultDetails.getByRole('button', { name: 'Copy this result to the clipboard' }).click()
+      await expect
+        .poll(() => page.locator('.editor-message').textContent())
+        .toContain(`Copied “${label}” (64×64) to the clipboard`)
+      const copied = await page.evaluate(async () => {
+        const [item] = await navigator.clipboard.read()
+        return [...new Uint8Array(await (await item!.getType('image/png')).arrayBuffer())]
+      })
+      const pixels = (png: Buffer) => sharp(png).ensureAlpha().raw().toBuffer()
+      expect(
+        Buffer.compare(
+          await pixels(Buffer.from(copied)),
+          await pixels(readFileSync(join(resultsDir, file!))),
+        ),
+      ).toBe(0)
     } finally {
       await end(current)
     }
@@ -261,6 +281,25 @@ describe('the Gallery between sessions', () => {
       expect(scrollHeight).toBeGreaterThan(clientHeight)
       await grid.evaluate((node) => node.scrollTo(0, node.scrollHeight))
       await gallery(page).getByRole('img', { name: 'Result: crowd 2 (2)' }).click()
+
+      // A search narrows the grid to the prompts (or seed) typed; Esc shows every result again.
+      const search = gallery(page).getByRole('searchbox', { name: 'Search the Gallery' })
+      await search.fill('crowd 170')
+      await expect.poll(() => grid.getByRole('img').count()).toBe(1)
+      await expect(
+        gallery(page).getByRole('img', { name: 'Result: crowd 170 (170)' }).count(),
+      ).resolves.toBe(1)
+      await expect(gallery(page).getByText('1 of 300 results').count()).resolves.toBe(1)
+      await search.fill('nothing like it')
+      await expect.poll(() => grid.getByRole('img').count()).toBe(0)
+      await expect(
+        gallery(page).getByText('No result matches “nothing like it”.').count(),
+      ).resolves.toBe(1)
+      await search.press('Escape')
+      await expect.poll(() => grid.getByRole('img').count()).toBe(maxListedResults)
+      await expect(search.inputValue()).resolves.toBe('')
+      // The result chosen before the search is still the one whose details show.
+      await grid.evaluate((node) => node.scrollTo(0, node.scrollHeight))
       const layersHeading = page.getByRole('heading', { name: 'Layers' })
       const box = (await layersHeading.boundingBox())!
       expect(box.y).toBeGreaterThanOrEqual(0)

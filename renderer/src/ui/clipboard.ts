@@ -4,28 +4,36 @@ import { canvasFromRgba } from './rgbaCanvas'
  * Puts an image on the system clipboard as a PNG, where other apps paste it. Rejects with a
  * message that says why when the browser refuses (no clipboard access, an unsupported browser).
  */
-export async function copyImageToClipboard(image: {
+export function copyImageToClipboard(image: {
   width: number
   height: number
   data: Uint8ClampedArray | Uint8Array
 }): Promise<void> {
-  if (typeof ClipboardItem === 'undefined' || !navigator.clipboard?.write) {
-    throw new Error('Could not copy: this browser cannot put pictures on the clipboard.')
-  }
   const { width, height, data } = image
   const canvas = canvasFromRgba({
     width,
     height,
     rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   })
-  // The item takes the PNG as a promise, so the write starts while the key press still counts
-  // as the person's gesture.
-  const png = new Promise<Blob>((resolve, reject) =>
-    canvas.toBlob(
-      (blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded'))),
-      'image/png',
+  return copyPngToClipboard(
+    new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob(
+        (blob) => (blob ? resolve(blob) : reject(new Error('the picture could not be encoded'))),
+        'image/png',
+      ),
     ),
   )
+}
+
+/**
+ * Puts a PNG on the system clipboard. The item takes it as a promise, so the write starts while
+ * the click or key press still counts as the person's gesture, however long the PNG takes.
+ */
+export async function copyPngToClipboard(png: Promise<Blob>): Promise<void> {
+  if (typeof ClipboardItem === 'undefined' || !navigator.clipboard?.write) {
+    png.catch(() => undefined)
+    throw new Error('Could not copy: this browser cannot put pictures on the clipboard.')
+  }
   try {
     await navigator.clipboard.write([new ClipboardItem({ 'image/png': png })])
   } catch (error) {

@@ -238,6 +238,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
     remove: results.remove,
     recall,
     report: showFailure,
+    tell: setMessage,
   })
 
   // Finished jobs become staged results on the document they were queued from.
@@ -417,6 +418,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
             folder={results.folder}
             onPlace={galleryActions.place}
             onSave={galleryActions.save}
+            onCopy={galleryActions.copy}
             onDelete={galleryActions.remove}
             onRecall={galleryActions.recall}
           />

@@ -83,6 +83,8 @@ export interface GalleryProps {
   folder: string | null
   onPlace(entry: ResultEntry): void
   onSave(entry: ResultEntry): void
+  /** Puts the result's PNG on the system clipboard. */
+  onCopy(entry: ResultEntry): void
   onDelete(entry: ResultEntry): void
   /** Puts the result's prompt, seed and settings into the prompt panel. */
   onRecall(entry: ResultEntry): void
@@ -94,7 +96,7 @@ function ResultDetails({
   actions,
 }: {
   entry: ResultEntry
-  actions: Pick<GalleryProps, 'onPlace' | 'onSave' | 'onDelete' | 'onRecall'>
+  actions: Pick<GalleryProps, 'onPlace' | 'onSave' | 'onCopy' | 'onDelete' | 'onRecall'>
 }) {
   const { settings } = entry
   const guidance =
@@ -139,6 +141,13 @@ function ResultDetails({
         </button>
         <button
           type="button"
+          aria-label="Copy this result to the clipboard"
+          onClick={() => actions.onCopy(entry)}
+        >
+          Copy
+        </button>
+        <button
+          type="button"
           aria-label="Delete this result"
           onClick={() => actions.onDelete(entry)}
         >
@@ -149,22 +158,56 @@ function ResultDetails({
   )
 }
 
+/** Whether every word of `query` is in the result's prompt or is its seed (any case). */
+export function matchesSearch(entry: ResultEntry, query: string): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean)
+  const prompt = entry.settings.prompt.toLowerCase()
+  const seed = String(entry.settings.seed)
+  return words.every((word) => prompt.includes(word) || seed === word)
+}
+
 /** Every result the app has made, kept between sessions; any can go on the canvas as a layer. */
 export function Gallery(props: GalleryProps) {
   const { results, total, folder, onPlace, onSave, onDelete } = props
   const [selectedId, setSelectedId] = useState<string | null>(null)
-  const selected = results.find((entry) => entry.id === selectedId) ?? null
+  const [query, setQuery] = useState('')
+  const shown = query.trim() ? results.filter((entry) => matchesSearch(entry, query)) : results
+  const selected = shown.find((entry) => entry.id === selectedId) ?? null
   const hidden = total - results.filter((entry) => entry.notKept === null).length
   return (
     <section className="gallery" aria-label="Gallery">
-      <h2>Gallery</h2>
+      <header className="gallery-header">
+        <h2>Gallery</h2>
+        {results.length > 1 && (
+          <input
+            type="search"
+            className="gallery-search"
+            aria-label="Search the Gallery"
+            placeholder="Search prompts or a seed"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            onKeyDown={(event) => {
+              // Typing here is not for the editor's keys; Esc clears the search.
+              event.stopPropagation()
+              if (event.key === 'Escape') setQuery('')
+            }}
+          />
+        )}
+      </header>
+      {query.trim() && (
+        <p className="muted" role="status">
+          {shown.length === 0
+            ? `No result matches “${query.trim()}”.`
+            : `${shown.length} of ${results.length} ${results.length === 1 ? 'result' : 'results'}`}
+        </p>
+      )}
       {results.length === 0 ? (
         <p className="muted">
           Every result appears here{folder ? ' and is kept between sessions' : ''}.
         </p>
       ) : (
         <ul className="gallery-grid">
-          {results.map((entry) => {
+          {shown.map((entry) => {
             const name = resultLabel(entry)
             return (
               <li

@@ -12,6 +12,7 @@ import {
   resultLayerPixels,
   type GenerationRequest,
 } from '../../editor/generation'
+import { copyPngToClipboard } from '../clipboard'
 import { resultImage } from '../rgbaImages'
 import { downloadBytes, resultFileName, resultLabel } from './Gallery'
 
@@ -25,18 +26,29 @@ export interface GalleryActionsOptions {
   recall(generation: GenerationInfo): void
   /** Shows a failure to the person. */
   report(message: string): void
+  /** Tells the person what was done ("Copied …"). */
+  tell(message: string): void
 }
 
 export interface GalleryActions {
   place(entry: ResultEntry): void
   save(entry: ResultEntry): void
+  copy(entry: ResultEntry): void
   remove(entry: ResultEntry): void
   recall(entry: ResultEntry): void
 }
 
 /** What the Gallery's buttons do to the document, the prompt panel and the results folder. */
 export function useGalleryActions(options: GalleryActionsOptions): GalleryActions {
-  const { glide, editor, requests, remove: removeResults, recall: recallInfo, report } = options
+  const {
+    glide,
+    editor,
+    requests,
+    remove: removeResults,
+    recall: recallInfo,
+    report,
+    tell,
+  } = options
 
   /**
    * A result becomes a new layer (undoable): over the frame its job was queued with when it was
@@ -84,6 +96,21 @@ export function useGalleryActions(options: GalleryActionsOptions): GalleryAction
     [glide, report],
   )
 
+  /** The kept file itself goes to the clipboard (read from the results folder). */
+  const copy = useCallback(
+    (entry: ResultEntry) => {
+      const png = unwrap(glide.results.read({ id: entry.id })).then(
+        ({ png }) => new Blob([png], { type: 'image/png' }),
+      )
+      copyPngToClipboard(png)
+        .then(() =>
+          tell(`Copied “${resultLabel(entry)}” (${entry.width}×${entry.height}) to the clipboard`),
+        )
+        .catch((failure: Error) => report(failure.message))
+    },
+    [glide, report, tell],
+  )
+
   const remove = useCallback(
     (entry: ResultEntry) => {
       const file = entry.notKept === null ? ' Its file is deleted too.' : ''
@@ -107,5 +134,5 @@ export function useGalleryActions(options: GalleryActionsOptions): GalleryAction
     [editor, recallInfo],
   )
 
-  return { place, save, remove, recall }
+  return { place, save, copy, remove, recall }
 }
