@@ -5,14 +5,13 @@
  * staged result. What is checked is what another app would get: the PNG on the clipboard.
  */
 import { mkdtempSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, launchChromium, openThroughPicker, writeFlatPng } from '../helpers/browser'
 import { referenceModelsDir } from './referenceModel'
 
 const work = mkdtempSync(join(tmpdir(), 'glide-clipboard-e2e-'))
@@ -110,16 +109,7 @@ function pixelAt(picture: { width: number; rgba: Buffer }, x: number, y: number)
 }
 
 async function openPicture(width: number, height: number, colour: string, name: string) {
-  const path = join(work, name)
-  await writeFile(
-    path,
-    await sharp({ create: { width, height, channels: 4, background: colour } })
-      .png()
-      .toBuffer(),
-  )
-  const chooser = page.waitForEvent('filechooser')
-  await page.getByRole('button', { name: 'Open', exact: true }).click()
-  await (await chooser).setFiles(path)
+  await openThroughPicker(page, await writeFlatPng(join(work, name), width, height, colour))
   await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe(name.slice(0, -4))
 }
 

@@ -19,7 +19,12 @@ import { importCheckpoint } from '../../main/models/importer'
 import { flattenProject } from '../../main/documents/flatten'
 import { readProjectFile } from '../../main/documents/projectFile'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import {
+  buildRenderer,
+  launchChromium,
+  openThroughPicker as openPicked,
+  writeFlatPng,
+} from '../helpers/browser'
 
 const shots = '/tmp/shots/D'
 const work = mkdtempSync(join(tmpdir(), 'glide-documents-e2e-'))
@@ -79,23 +84,11 @@ const recoveryCopies = async () =>
 const status = () => page.locator('.editor-banner[role="status"]')
 const button = (name: string) => page.getByRole('button', { name, exact: true })
 
-async function flat(width: number, height: number, colour: string, name: string) {
-  const path = join(work, name)
-  await writeFile(
-    path,
-    await sharp({ create: { width, height, channels: 4, background: colour } })
-      .png()
-      .toBuffer(),
-  )
-  return path
-}
+const flat = (width: number, height: number, colour: string, name: string) =>
+  writeFlatPng(join(work, name), width, height, colour)
 
 /** Open through the toolbar: the page's file picker, as a user picks a file. */
-async function openThroughPicker(path: string): Promise<void> {
-  const chooser = page.waitForEvent('filechooser')
-  await button('Open').click()
-  await (await chooser).setFiles(path)
-}
+const openThroughPicker = (path: string) => openPicked(page, path)
 
 async function downloadOf(click: () => Promise<void>): Promise<{ name: string; path: string }> {
   const pending = page.waitForEvent('download')

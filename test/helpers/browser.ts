@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -50,4 +51,25 @@ export async function buildRenderer(): Promise<string> {
 export async function canvasPixels(page: Page): Promise<Buffer> {
   const png = await page.getByTestId('editor.canvas').screenshot()
   return sharp(png).removeAlpha().raw().toBuffer()
+}
+
+/** Writes a flat-coloured PNG of that size to `path` (a picture for the page to open). */
+export async function writeFlatPng(
+  path: string,
+  width: number,
+  height: number,
+  colour: string,
+): Promise<string> {
+  const png = await sharp({ create: { width, height, channels: 4, background: colour } })
+    .png()
+    .toBuffer()
+  await writeFile(path, png)
+  return path
+}
+
+/** Opens a file through the toolbar's Open, as a person picks it in the file chooser. */
+export async function openThroughPicker(page: Page, path: string): Promise<void> {
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByRole('button', { name: 'Open', exact: true }).click()
+  await (await chooser).setFiles(path)
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import type { JobProgress } from '../../../../contract/jobs'
+import type { GenerationStage, JobProgress } from '../../../../contract/jobs'
 import type { Editor } from '../../editor/Editor'
 import { useEditorSnapshot } from '../editor/useEditor'
 
@@ -9,9 +9,15 @@ import { useEditorSnapshot } from '../editor/useEditor'
  */
 export function windowTitle(name: string, unsaved: boolean, progress: JobProgress | null): string {
   const running = progress
-    ? `${progress.stage === 'upsample' ? 'Upsampling' : progress.stage === 'prepare' ? 'Preparing' : 'Sampling'} ${Math.floor((100 * progress.step) / progress.totalSteps)}% · `
+    ? `${stageWords[progress.stage]} ${Math.floor((100 * progress.step) / progress.totalSteps)}% · `
     : ''
   return `${running}${unsaved ? '● ' : ''}${name} — Glide Studio`
+}
+
+const stageWords: Record<GenerationStage, string> = {
+  prepare: 'Preparing',
+  base: 'Sampling',
+  upsample: 'Upsampling',
 }
 
 export interface DocumentTitleProps {

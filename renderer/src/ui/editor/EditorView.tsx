@@ -33,6 +33,7 @@ import { asRgba, resultImage } from '../rgbaImages'
 import type { GlideState, PreferredModels } from '../useGlideState'
 import type { StepPreview } from './CanvasRenderer'
 import { EditorCanvas } from './EditorCanvas'
+import { EditorMessage, useEditorMessage } from './EditorMessage'
 import { HelpPanel } from './HelpPanel'
 import { LayersPanel } from './LayersPanel'
 import { StagingBar } from './StagingBar'
@@ -65,15 +66,6 @@ function isTextInput(target: EventTarget | null): boolean {
   )
 }
 
-/** What the editor tells the person over the canvas. */
-interface EditorMessage {
-  text: string
-  /** A failure stays until dismissed; news ("Saved …") goes after {@link newsShownMs}. */
-  failed: boolean
-}
-
-const newsShownMs = 8_000
-
 export interface EditorViewProps {
   glide: GlideApi
   /** Jobs, models and settings, kept current by the app. */
@@ -90,20 +82,7 @@ export interface EditorViewProps {
  */
 export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorViewProps) {
   const [editor, setEditor] = useState(() => Editor.blank(1024, 1024))
-  const [message, setMessageState] = useState<EditorMessage | null>(null)
-  const setMessage = useCallback(
-    (text: string | null) => setMessageState(text === null ? null : { text, failed: false }),
-    [],
-  )
-  const showFailure = useCallback((text: string) => setMessageState({ text, failed: true }), [])
-  useEffect(() => {
-    if (!message || message.failed) return
-    const timer = setTimeout(
-      () => setMessageState((current) => (current === message ? null : current)),
-      newsShownMs,
-    )
-    return () => clearTimeout(timer)
-  }, [message])
+  const { message, tell: setMessage, fail: showFailure } = useEditorMessage()
   const [helpOpen, setHelpOpen] = useState(false)
   const [values, setValues] = useState<PromptValues>(() =>
     initialPromptValues(state.settings?.defaults ?? null, randomSeed()),
@@ -396,18 +375,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
             progress={progress?.documentId === editor.document.id ? progress.preview : null}
           />
           <StagingBar editor={editor} />
-          {message && (
-            // Over the canvas, not above it: a message must not move the picture under the pointer.
-            <div
-              className={`editor-banner editor-message${message.failed ? ' failed' : ''}`}
-              role={message.failed ? 'alert' : 'status'}
-            >
-              <span>{message.text}</span>
-              <button type="button" aria-label="Dismiss" onClick={() => setMessage(null)}>
-                ×
-              </button>
-            </div>
-          )}
+          <EditorMessage message={message} onDismiss={() => setMessage(null)} />
           {helpOpen && <HelpPanel onClose={() => setHelpOpen(false)} />}
         </div>
         <aside className="editor-side">
