@@ -48,6 +48,7 @@ const zEmpty = z.strictObject({})
 export const zMenuCommand = z.enum([
   'open',
   'save',
+  'saveAs',
   'export',
   'undo',
   'redo',

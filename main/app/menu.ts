@@ -26,6 +26,7 @@ export function menuTemplate(
       submenu: [
         item('Open…', 'CmdOrCtrl+O', 'open'),
         item('Save', 'CmdOrCtrl+S', 'save'),
+        item('Save As…', 'CmdOrCtrl+Shift+S', 'saveAs'),
         item('Export…', 'CmdOrCtrl+E', 'export'),
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'CmdOrCtrl+Q' },

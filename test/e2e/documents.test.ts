@@ -429,6 +429,11 @@ describe('documents in browser mode', () => {
     await expect.poll(() => page.title()).toBe('Harbour at dusk — Glide Studio')
     expect(await unsavedMark().count()).toBe(0)
     expect((await downloadOf(() => button('Export PNG').click())).name).toBe('Harbour at dusk.png')
+    // Save as (Ctrl/Cmd+Shift+S; desktop: a new file chosen in the dialog) downloads here too.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    expect((await downloadOf(() => page.keyboard.press('Control+Shift+S'))).name).toBe(
+      'Harbour at dusk.glide',
+    )
     expect((await readProjectFile(saved.path, saved.name)).title).toBe('Harbour at dusk')
 
     // A generation's progress leads the title while it runs, and goes when it ends.

@@ -108,6 +108,15 @@ const actionSpecs: readonly ActionSpec[] = [
     keys: [{ key: 's', mod: true }],
     menuCommand: 'save',
   },
+  {
+    id: 'file.save-as',
+    label: 'Save as…',
+    group: 'file',
+    app: true,
+    keys: [{ key: 's', mod: true, shift: true }],
+    menuCommand: 'saveAs',
+    description: 'Save to a new file (in browser mode: a download, as Save)',
+  },
   { id: 'file.export-png', label: 'Export PNG', group: 'file', app: true, menuCommand: 'export' },
   {
     id: 'edit.undo',

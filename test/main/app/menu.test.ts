@@ -11,12 +11,13 @@ function flatten(items: MenuItemConstructorOptions[]): MenuItemConstructorOption
 }
 
 describe('application menu', () => {
-  it('has Open, Save, Export, Undo, Redo, Copy merged, Zoom and Quit with accelerators', () => {
+  it('has Open, Save, Save As, Export, Undo, Redo, Copy merged, Zoom and Quit with accelerators', () => {
     const items = flatten(menuTemplate(() => undefined, 'linux'))
     const byLabel = new Map(items.map((item) => [item.label, item]))
     for (const label of [
       'Open…',
       'Save',
+      'Save As…',
       'Export…',
       'Undo',
       'Redo',
@@ -37,6 +38,7 @@ describe('application menu', () => {
     expect(sent).toEqual([
       'open',
       'save',
+      'saveAs',
       'export',
       'undo',
       'redo',

@@ -94,6 +94,17 @@ describe('the action registry', () => {
     expect(copyMerged).toHaveBeenCalledTimes(2)
   })
 
+  it('Ctrl/Cmd+S saves; Ctrl/Cmd+Shift+S and the menu Save As save to a new file', () => {
+    const editor = testEditor(16, 16)
+    const save = vi.fn()
+    const saveAs = vi.fn()
+    editor.actions.bind({ 'file.save': save, 'file.save-as': saveAs })
+    expect(editor.keyDown({ key: 's', ctrlKey: true })).toBe(true)
+    expect(editor.keyDown({ key: 'S', metaKey: true, shiftKey: true })).toBe(true)
+    expect(editor.actions.runMenuCommand('saveAs')).toBe(true)
+    expect([save.mock.calls.length, saveAs.mock.calls.length]).toEqual([1, 2])
+  })
+
   it('arrow keys browse results, except with the Move tool where they nudge', () => {
     const editor = testEditor(300, 300)
     editor.fillMaskRect({ x: 100, y: 100, width: 40, height: 40 })

@@ -346,6 +346,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
         onNew={documentFiles.newDocument}
         onOpen={documentFiles.open}
         onSave={() => documentFiles.save(false)}
+        onSaveAs={() => documentFiles.save(true)}
         onExport={documentFiles.exportAs}
         onToggleHelp={() => setHelpOpen((open) => !open)}
       />

@@ -14,6 +14,8 @@ export interface ToolbarProps {
   onNew(): void
   onOpen(): void
   onSave(): void
+  /** Save to a new file, even when the document has one. */
+  onSaveAs(): void
   onExport(format: ExportFormat): void
   onToggleHelp(): void
 }
@@ -52,12 +54,20 @@ export function ActionButton({
  * action registry. The toolbar also binds the app actions it was given (New, Open, Save, Export,
  * Shortcuts, Canvas size), so the keyboard and the app menu reach the same handlers.
  */
-export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp }: ToolbarProps) {
+export function Toolbar({
+  editor,
+  onNew,
+  onOpen,
+  onSave,
+  onSaveAs,
+  onExport,
+  onToggleHelp,
+}: ToolbarProps) {
   useEditorSnapshot(editor)
   const [canvasFormOpen, setCanvasFormOpen] = useState(false)
-  const handlers = useRef({ onNew, onOpen, onSave, onExport, onToggleHelp })
+  const handlers = useRef({ onNew, onOpen, onSave, onSaveAs, onExport, onToggleHelp })
   useEffect(() => {
-    handlers.current = { onNew, onOpen, onSave, onExport, onToggleHelp }
+    handlers.current = { onNew, onOpen, onSave, onSaveAs, onExport, onToggleHelp }
   })
   useEffect(
     () =>
@@ -65,6 +75,7 @@ export function Toolbar({ editor, onNew, onOpen, onSave, onExport, onToggleHelp 
         'file.new': () => handlers.current.onNew(),
         'file.open': () => handlers.current.onOpen(),
         'file.save': () => handlers.current.onSave(),
+        'file.save-as': () => handlers.current.onSaveAs(),
         'file.export-png': () => handlers.current.onExport('png'),
         'view.shortcuts': () => handlers.current.onToggleHelp(),
         'canvas.size': () => setCanvasFormOpen(true),
