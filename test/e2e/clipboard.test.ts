@@ -140,7 +140,7 @@ describe('clipboard in browser mode', () => {
     expect(pixelAt(copied, 39, 29)).toEqual([255, 128, 0, 255])
   })
 
-  it('Copy merged (Ctrl+Shift+C, or Export… → Clipboard) copies the picture as it shows', async () => {
+  it('Copy merged (Ctrl+Shift+C, or Export… → Copy (composite)) copies the picture as it shows', async () => {
     expect(await copyBy(pressed('Control+Shift+C'))).toBe('Copied “sky” (200×150) to the clipboard')
     let merged = await clipboardPicture()
     expect([merged.width, merged.height]).toEqual([200, 150])
@@ -160,7 +160,7 @@ describe('clipboard in browser mode', () => {
     await layerItems().first().getByRole('button', { name: /Show/ }).click()
   })
 
-  it('after Export… → Clipboard the editor has the keys again (the menu lets go of the focus)', async () => {
+  it('after Export… → Copy the editor has the keys again (the menu lets go of the focus)', async () => {
     const menu = page.getByRole('combobox', { name: 'Export' })
     await menu.focus()
     await menu.selectOption('copy')

@@ -110,6 +110,12 @@ function thumbnailRedCount(index: number): Promise<number> {
 
 let scale = 1
 let centre = { x: 0, y: 0 }
+
+/** The toolbar's zoom readout, in percent (within its rounding of the drawn zoom). */
+async function zoomShown(): Promise<number> {
+  const text = (await page.getByRole('status', { name: 'Zoom' }).textContent()) ?? ''
+  return Number.parseFloat(text)
+}
 let squareHalf = 0
 
 describe('editing basics, through the UI', () => {
@@ -119,6 +125,8 @@ describe('editing basics, through the UI', () => {
     const rect = documentRect(blank)
     scale = rect.width / documentSide
     expect(rect.height / rect.width).toBeCloseTo(1, 1)
+    // The zoom beside the view buttons is the one drawn.
+    expect(Math.abs((await zoomShown()) - scale * 100)).toBeLessThanOrEqual(0.5)
     centre = { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2 }
     const png = await sharp({
       create: { width: 200, height: 200, channels: 4, background: '#ff0000' },
@@ -269,5 +277,17 @@ describe('editing basics, through the UI', () => {
     await button('Undo').click()
     await expect.poll(() => first.getAttribute('aria-label')).not.toBe('sky and sea')
     expect(pageErrors).toEqual([])
+  })
+
+  it('the zoom readout follows the wheel, 100% and Fit', async () => {
+    const fitted = await zoomShown()
+    const canvas = (await page.getByTestId('editor.canvas').boundingBox())!
+    await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2)
+    await page.mouse.wheel(0, -300)
+    await expect.poll(zoomShown).toBeGreaterThan(fitted)
+    await button('100%').click()
+    await expect.poll(zoomShown).toBe(100)
+    await button('Fit').click()
+    await expect.poll(zoomShown).toBe(fitted)
   })
 })

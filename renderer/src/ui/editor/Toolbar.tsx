@@ -7,6 +7,7 @@ import { maxDocumentSide } from '../../editor/EditorDocument'
 import { canvasAnchors } from '../../editor/parts/CanvasOperations'
 import { PixelSideField } from '../PixelSideField'
 import { useEditorSnapshot } from './useEditor'
+import { ZoomReadout } from './ZoomReadout'
 import './editorActions.css'
 
 export interface ToolbarProps {
@@ -114,8 +115,8 @@ export function Toolbar({
           <option value="webp">WebP</option>
           <option value="ora">OpenRaster (.ora)</option>
           <option value="psd">Photoshop (.psd)</option>
-          <option value="copy-merged">Clipboard (composite)</option>
-          <option value="copy">Clipboard (layer)</option>
+          <option value="copy-merged">Copy (composite)</option>
+          <option value="copy">Copy (layer)</option>
         </select>
       </div>
       <div className="tool-group">
@@ -140,6 +141,7 @@ export function Toolbar({
         />
         {button('view.fit')}
         {button('view.actual-size')}
+        <ZoomReadout editor={editor} />
         {button('view.shortcuts', '?')}
       </div>
       <div className="tool-group">
