@@ -3,7 +3,7 @@ import type { GenerationMode } from '../../../contract/generation'
 import { defaultFrame } from '../../../imaging/region'
 import { ActionRegistry } from './actions'
 import type { Layer, RgbaImage } from './EditorDocument'
-import { EditorDocument } from './EditorDocument'
+import { EditorDocument, keptName } from './EditorDocument'
 import { generationModeOf, type GenerationRequest, type GenerationSettings } from './generation'
 import type { Point, Rect } from './geometry'
 import type { BrushSettings, MaskPaintMode } from './maskBrush'
@@ -24,11 +24,6 @@ export type { EditorChange, EditorListener } from './parts/ChangeNotifier'
 export type { StagedBatch, StagedCandidate } from './parts/Staging'
 export type { CanvasAnchor, CanvasSide } from './parts/CanvasOperations'
 export { historyDepth, maxLayers } from './parts/EditSession'
-
-/** A document name as kept: trimmed, at most 200 characters (the project format's limit). */
-export function documentName(name: string): string {
-  return name.trim().slice(0, 200)
-}
 
 export interface KeyInput {
   readonly key: string
@@ -142,7 +137,7 @@ export class Editor {
    */
   markSaved(revision = this.session.revision, savedAs?: string): void {
     this.session.savedRevision = revision
-    const name = savedAs === undefined ? '' : documentName(savedAs)
+    const name = savedAs === undefined ? '' : keptName(savedAs)
     if (name) this.document.title = name
     this.session.changed('saved', ...(name ? (['title'] as const) : []))
   }
@@ -167,7 +162,7 @@ export class Editor {
    * stays with the picture. Blank names are refused.
    */
   renameDocument(name: string): boolean {
-    const title = documentName(name)
+    const title = keptName(name)
     if (!title || title === this.document.title) return false
     this.document.title = title
     this.session.revision += 1

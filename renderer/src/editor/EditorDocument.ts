@@ -17,6 +17,11 @@ export interface Layer {
   generation?: GenerationInfo
 }
 
+/** A layer or document name as kept: trimmed, at most 200 characters (the project format's). */
+export function keptName(name: string): string {
+  return name.trim().slice(0, 200)
+}
+
 /** Plain RGBA image, straight alpha, row-major; the shape the pipelines take and return. */
 export interface RgbaImage {
   readonly width: number

@@ -48,3 +48,8 @@ export function hasSelectedText(): boolean {
   const selection = document.getSelection()
   return selection !== null && !selection.isCollapsed && selection.toString().trim() !== ''
 }
+
+/** What the person is told after a copy: "Copied “a red boat (42)” (256×256) to the clipboard". */
+export function copiedMessage(name: string, width: number, height: number): string {
+  return `Copied “${name}” (${width}×${height}) to the clipboard`
+}

@@ -1,7 +1,7 @@
 import type { GenerationInfo } from '../../../../contract/documents'
 import { compositeRect, compositeTile, isShown, shownContentBounds } from '../compositing'
 import type { Layer, RgbaImage } from '../EditorDocument'
-import { newLayerId } from '../EditorDocument'
+import { keptName, newLayerId } from '../EditorDocument'
 import type { Point, Rect } from '../geometry'
 import { TileEditRecorder, applyTiles, tileEditBytes } from '../History'
 import { maxLayers } from './EditSession'
@@ -145,7 +145,7 @@ export class LayerOperations {
   }
 
   renameLayer(id: string, name: string): boolean {
-    const trimmed = name.trim().slice(0, 200)
+    const trimmed = keptName(name)
     return trimmed.length > 0 && this.setLayerProperty(id, 'name', trimmed, 'Rename layer')
   }
 

@@ -13,6 +13,7 @@ import { Editor } from '../../editor/Editor'
 import type { GenerationRequest } from '../../editor/generation'
 import { jobInputFor } from '../../editor/jobInput'
 import { DocumentTitle } from '../documents/DocumentTitle'
+import { fileStem } from '../documents/download'
 import { useDocumentFiles } from '../documents/useDocumentFiles'
 import { Gallery } from '../gallery/Gallery'
 import { useGalleryActions } from '../gallery/useGalleryActions'
@@ -27,7 +28,7 @@ import {
   type PromptProblem,
   type PromptValues,
 } from '../prompt/promptValues'
-import { copyImageToClipboard, hasSelectedText } from '../clipboard'
+import { copiedMessage, copyImageToClipboard, hasSelectedText } from '../clipboard'
 import { canvasFromRgba } from '../rgbaCanvas'
 import { asRgba, resultImage } from '../rgbaImages'
 import type { GlideState, PreferredModels } from '../useGlideState'
@@ -148,7 +149,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
             const topLeft = at
               ? { x: at.x - image.width / 2, y: at.y - image.height / 2 }
               : undefined
-            const name = layerName ?? (file.name.replace(/\.[^.]+$/, '') || 'Image')
+            const name = layerName ?? (fileStem(file.name) || 'Image')
             editor.addImageLayer(image, name, topLeft)
           }
         })(),
@@ -277,7 +278,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
       const { width, height } = copy.image
       report(
         copyImageToClipboard(copy.image).then(() =>
-          setMessage(`Copied “${copy.name}” (${width}×${height}) to the clipboard`),
+          setMessage(copiedMessage(copy.name, width, height)),
         ),
       )
     },

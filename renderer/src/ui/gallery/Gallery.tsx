@@ -16,16 +16,6 @@ export function resultFileName(entry: ResultEntry): string {
   return `${words || 'glide'}-${entry.settings.seed}-${entry.index + 1}.png`
 }
 
-/** Hands bytes to the browser as a download of that name. */
-export function downloadBytes(bytes: Uint8Array<ArrayBuffer>, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }))
-  const link = document.createElement('a')
-  link.href = url
-  link.download = fileName
-  link.click()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
-
 /**
  * One thumbnail drawn at its own size (CSS scales it); a click or Enter shows its details, Delete
  * deletes it (after asking).

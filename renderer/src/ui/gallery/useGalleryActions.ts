@@ -12,9 +12,10 @@ import {
   resultLayerPixels,
   type GenerationRequest,
 } from '../../editor/generation'
-import { copyPngToClipboard } from '../clipboard'
+import { copiedMessage, copyPngToClipboard } from '../clipboard'
 import { resultImage } from '../rgbaImages'
-import { downloadBytes, resultFileName, resultLabel } from './Gallery'
+import { downloadBytes } from '../documents/download'
+import { resultFileName, resultLabel } from './Gallery'
 
 export interface GalleryActionsOptions {
   glide: GlideApi
@@ -90,7 +91,7 @@ export function useGalleryActions(options: GalleryActionsOptions): GalleryAction
   const save = useCallback(
     (entry: ResultEntry) => {
       unwrap(glide.results.read({ id: entry.id }))
-        .then(({ png }) => downloadBytes(png, resultFileName(entry)))
+        .then(({ png }) => downloadBytes(resultFileName(entry), png))
         .catch((failure: Error) => report(failure.message))
     },
     [glide, report],
@@ -103,9 +104,7 @@ export function useGalleryActions(options: GalleryActionsOptions): GalleryAction
         ({ png }) => new Blob([png], { type: 'image/png' }),
       )
       copyPngToClipboard(png)
-        .then(() =>
-          tell(`Copied “${resultLabel(entry)}” (${entry.width}×${entry.height}) to the clipboard`),
-        )
+        .then(() => tell(copiedMessage(resultLabel(entry), entry.width, entry.height)))
         .catch((failure: Error) => report(failure.message))
     },
     [glide, report, tell],
