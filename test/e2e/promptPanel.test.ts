@@ -385,6 +385,35 @@ describe('prompt panel, canvas preview and gallery', () => {
     expect(fits).toBe(true)
   })
 
+  it('Ctrl+Enter in any field generates with what was just typed; Ctrl+S there saves', async () => {
+    const newSeedEachRun = panel().getByLabel('New seed each run')
+    await newSeedEachRun.uncheck()
+    await panel().getByLabel('Prompt', { exact: true }).fill('typed seed')
+    await panel().getByLabel('Steps', { exact: true }).fill('2')
+    await panel().getByLabel('Variations', { exact: true }).fill('1')
+    const seed = panel().getByLabel('Seed', { exact: true })
+    await seed.fill('')
+    await seed.pressSequentially('4242')
+    await seed.press('Control+Enter')
+    const job = await waitForJob('typed seed', 'done')
+    expect([job.settings.seed, job.settings.baseRespacing]).toEqual([4242, '2'])
+    // One job for one key press, and the field keeps the focus and its text.
+    expect((await jobs()).filter((each) => each.settings.prompt === 'typed seed')).toHaveLength(1)
+    await expect(seed.inputValue()).resolves.toBe('4242')
+    expect(await seed.evaluate((input) => input === document.activeElement)).toBe(true)
+    await stagedResults().waitFor()
+    await page.getByRole('button', { name: 'Accept', exact: true }).click()
+    // Ctrl+S while typing the prompt saves the document (in browser mode: a download), rather
+    // than the browser offering to save the page.
+    const prompt = panel().getByLabel('Prompt', { exact: true })
+    await prompt.click()
+    const download = page.waitForEvent('download')
+    await prompt.press('Control+s')
+    expect((await download).suggestedFilename()).toBe('Untitled.glide')
+    await expect(prompt.inputValue()).resolves.toBe('typed seed')
+    await newSeedEachRun.check()
+  })
+
   it('cancels a queued job and the running one', async () => {
     await generate('long running', 400)
     await generate('waiting', 400)

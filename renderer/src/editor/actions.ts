@@ -42,6 +42,11 @@ export interface ActionDefinition {
    * binds what they do with {@link ActionRegistry.bind}. Unbound, they are disabled.
    */
   readonly app?: boolean
+  /**
+   * Its keys work while a text field has the focus too: they type nothing there, and someone who
+   * has just typed a prompt or a seed expects Ctrl+Enter to generate and Ctrl+S to save.
+   */
+  readonly inTextFields?: boolean
 }
 
 interface ActionSpec extends ActionDefinition {
@@ -94,6 +99,7 @@ const actionSpecs: readonly ActionSpec[] = [
   { id: 'file.new', label: 'New', group: 'file', app: true },
   {
     id: 'file.open',
+    inTextFields: true,
     label: 'Open',
     group: 'file',
     app: true,
@@ -102,6 +108,7 @@ const actionSpecs: readonly ActionSpec[] = [
   },
   {
     id: 'file.save',
+    inTextFields: true,
     label: 'Save',
     group: 'file',
     app: true,
@@ -110,6 +117,7 @@ const actionSpecs: readonly ActionSpec[] = [
   },
   {
     id: 'file.save-as',
+    inTextFields: true,
     label: 'Save as…',
     group: 'file',
     app: true,
@@ -158,6 +166,7 @@ const actionSpecs: readonly ActionSpec[] = [
   },
   {
     id: 'generate.run',
+    inTextFields: true,
     label: 'Generate',
     group: 'generate',
     app: true,
@@ -490,9 +499,13 @@ export class ActionRegistry {
     return this.get(id).run(input)
   }
 
-  /** The first enabled action whose key matches runs; true when one did. */
-  handleKey(input: KeyInput): boolean {
+  /**
+   * The first enabled action whose key matches runs; true when one did. With the focus in a text
+   * field only the actions marked {@link ActionDefinition.inTextFields} are candidates.
+   */
+  handleKey(input: KeyInput, inTextField = false): boolean {
     for (const action of this.actions) {
+      if (inTextField && !action.inTextFields) continue
       if (!action.keys?.some((chord) => chordMatches(chord, input))) continue
       if (action.enabled()) return action.run(input)
     }

@@ -105,6 +105,31 @@ describe('the action registry', () => {
     expect([save.mock.calls.length, saveAs.mock.calls.length]).toEqual([1, 2])
   })
 
+  it('in a text field only Generate, Save, Save as and Open take their keys', () => {
+    const editor = testEditor(16, 16)
+    const generate = vi.fn()
+    const save = vi.fn()
+    const copy = vi.fn()
+    editor.actions.bind({ 'generate.run': generate, 'file.save': save, 'edit.copy': copy })
+    const inField = (input: Parameters<typeof editor.keyDown>[0]) =>
+      editor.actions.handleKey(input, true)
+    expect(inField({ key: 'Enter', ctrlKey: true })).toBe(true)
+    expect(inField({ key: 's', metaKey: true })).toBe(true)
+    expect([generate.mock.calls.length, save.mock.calls.length]).toEqual([1, 1])
+    // Copy, undo, tools and Escape belong to the field there.
+    expect(inField({ key: 'c', ctrlKey: true })).toBe(false)
+    expect(inField({ key: 'z', ctrlKey: true })).toBe(false)
+    expect(inField({ key: 'b' })).toBe(false)
+    expect(inField({ key: 'Escape' })).toBe(false)
+    expect(copy).not.toHaveBeenCalled()
+    expect(editor.toolId).toBe('brush')
+    const inTextFields = editor.actions
+      .list()
+      .filter((action) => action.inTextFields)
+      .map((action) => action.id)
+    expect(inTextFields).toEqual(['file.open', 'file.save', 'file.save-as', 'generate.run'])
+  })
+
   it('arrow keys browse results, except with the Move tool where they nudge', () => {
     const editor = testEditor(300, 300)
     editor.fillMaskRect({ x: 100, y: 100, width: 40, height: 40 })

@@ -297,7 +297,11 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
   // Keyboard shortcuts, copy, paste and menu commands.
   useEffect(() => {
     const keyDown = (event: KeyboardEvent) => {
-      if (isTextInput(event.target)) return
+      // In a field the keys type; only Generate, Save and Open are meant from there too.
+      if (isTextInput(event.target)) {
+        if (editor.actions.handleKey(event, true)) event.preventDefault()
+        return
+      }
       // Selected text (a layer's prompt, say) is copied as text.
       if (event.key.toLowerCase() === 'c' && hasSelectedText()) return
       if (editor.keyDown(event)) event.preventDefault()

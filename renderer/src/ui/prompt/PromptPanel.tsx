@@ -2,7 +2,6 @@ import {
   useEffect,
   useId,
   type InputHTMLAttributes,
-  type KeyboardEvent,
   type ReactNode,
   type SelectHTMLAttributes,
 } from 'react'
@@ -82,12 +81,9 @@ const modeNames: Record<GenerationMode, string> = {
   refine: 'refining',
 }
 
-/** Keys typed in a field stay there: the canvas shortcuts (Enter, Esc, B…) must not fire. */
-const keepKeys = (event: KeyboardEvent) => event.stopPropagation()
-
 interface TextInputFieldProps extends Omit<
   InputHTMLAttributes<HTMLInputElement>,
-  'id' | 'value' | 'onChange' | 'onKeyDown'
+  'id' | 'value' | 'onChange'
 > {
   label: string
   id: string
@@ -95,18 +91,12 @@ interface TextInputFieldProps extends Omit<
   onValue(value: string): void
 }
 
-/** A labelled text or number field of the panel's grid; typed keys stay in it. */
+/** A labelled text or number field of the panel's grid. */
 function TextInputField({ label, id, value, onValue, ...input }: TextInputFieldProps) {
   return (
     <>
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        {...input}
-        value={value}
-        onKeyDown={keepKeys}
-        onChange={(event) => onValue(event.target.value)}
-      />
+      <input id={id} {...input} value={value} onChange={(event) => onValue(event.target.value)} />
     </>
   )
 }
@@ -252,7 +242,6 @@ function SpeedField({
         value={key}
         checked={selected}
         disabled={!choose}
-        onKeyDown={keepKeys}
         onChange={() => choose?.()}
       />
       {label}
@@ -374,13 +363,6 @@ export function PromptPanel({
           shapesOnly ? 'a red circle above a blue square' : 'a watercolour of a lighthouse at dusk'
         }
         aria-describedby={shapesOnly ? `${id}-action ${id}-model-hint` : `${id}-action`}
-        onKeyDown={(event) => {
-          event.stopPropagation()
-          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-            event.preventDefault()
-            onGenerate()
-          }
-        }}
         onChange={(event) => set('prompt', event.target.value)}
       />
       <p className="prompt-action" id={`${id}-action`}>
@@ -485,7 +467,6 @@ export function PromptPanel({
               step={0.5}
               value={shownGuidance(values, mode)}
               aria-describedby={`${id}-guidance-note`}
-              onKeyDown={keepKeys}
               onChange={(event) =>
                 onChange(
                   withGuidance(values, {
@@ -536,7 +517,6 @@ export function PromptPanel({
             size={11}
             value={values.seed}
             disabled={values.newSeedEachRun}
-            onKeyDown={keepKeys}
             onChange={(event) => set('seed', event.target.value.trim())}
           />
           <button
