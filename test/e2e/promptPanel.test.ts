@@ -385,7 +385,7 @@ describe('prompt panel, canvas preview and gallery', () => {
     expect(fits).toBe(true)
   })
 
-  it('Ctrl+Enter in any field generates with what was just typed; Ctrl+S there saves', async () => {
+  it('Ctrl+Enter in any field generates with what was just typed, Enter leaves the field, Ctrl+S saves', async () => {
     const newSeedEachRun = panel().getByLabel('New seed each run')
     await newSeedEachRun.uncheck()
     await panel().getByLabel('Prompt', { exact: true }).fill('typed seed')
@@ -402,7 +402,15 @@ describe('prompt panel, canvas preview and gallery', () => {
     await expect(seed.inputValue()).resolves.toBe('4242')
     expect(await seed.evaluate((input) => input === document.activeElement)).toBe(true)
     await stagedResults().waitFor()
-    await page.getByRole('button', { name: 'Accept', exact: true }).click()
+    // Enter in a field leaves it without generating again; the next Enter accepts the result.
+    const variations = panel().getByLabel('Variations', { exact: true })
+    await variations.press('Enter')
+    expect(await variations.evaluate((input) => input === document.activeElement)).toBe(false)
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => layerItems().first().getAttribute('aria-label'))
+      .toBe('typed seed (4242)')
+    expect((await jobs()).filter((each) => each.settings.prompt === 'typed seed')).toHaveLength(1)
     // Ctrl+S while typing the prompt saves the document (in browser mode: a download), rather
     // than the browser offering to save the page.
     const prompt = panel().getByLabel('Prompt', { exact: true })

@@ -349,6 +349,15 @@ export function PromptPanel({
         event.preventDefault()
         onGenerate()
       }}
+      onKeyDown={(event) => {
+        // Enter in a field keeps the value and gives the keys back to the canvas (where Enter
+        // accepts a staged result) instead of submitting: Ctrl/Cmd+Enter generates.
+        const { target } = event
+        if (event.key !== 'Enter' || event.ctrlKey || event.metaKey) return
+        if (!(target instanceof HTMLInputElement)) return
+        event.preventDefault()
+        target.blur()
+      }}
     >
       <label className="prompt-label" htmlFor={fieldId('prompt')}>
         Prompt
