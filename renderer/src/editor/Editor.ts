@@ -7,12 +7,14 @@ import { EditorDocument, keptName } from './EditorDocument'
 import { generationModeOf, type GenerationRequest, type GenerationSettings } from './generation'
 import type { Point, Rect } from './geometry'
 import type { BrushSettings, MaskPaintMode } from './maskBrush'
+import type { Rgb } from './paintBrush'
 import type { CanvasAnchor, CanvasSide } from './parts/CanvasOperations'
 import { CanvasOperations } from './parts/CanvasOperations'
 import type { EditorListener } from './parts/ChangeNotifier'
 import { EditSession } from './parts/EditSession'
 import { GenerationRequests } from './parts/GenerationRequests'
 import { LayerOperations } from './parts/LayerOperations'
+import { LayerPainting } from './parts/LayerPainting'
 import { MaskOperations } from './parts/MaskOperations'
 import type { StagedBatch, StagedCandidate } from './parts/Staging'
 import { Staging } from './parts/Staging'
@@ -38,7 +40,8 @@ export interface KeyInput {
 /**
  * The editor engine's one entry point for views. It only delegates: each part (parts/) has one
  * job: {@link EditSession} shared state and history recording, {@link LayerOperations},
- * {@link MaskOperations} (mask and frame), {@link CanvasOperations} (canvas size, crop),
+ * {@link LayerPainting} (the Paint tool's strokes), {@link MaskOperations} (mask and frame),
+ * {@link CanvasOperations} (canvas size, crop),
  * {@link Staging} (finished generations waiting on the canvas), {@link GenerationRequests},
  * {@link ToolInput} (tools, pointer, viewport) and the {@link ActionRegistry} (every command with
  * its label and keys). Plain TypeScript; React views subscribe and call methods.
@@ -48,6 +51,7 @@ export class Editor {
   private readonly session: EditSession
   private readonly layerOps: LayerOperations
   private readonly maskOps: MaskOperations
+  private readonly painting: LayerPainting
   private readonly canvasOps: CanvasOperations
   private readonly stagingArea: Staging
   private readonly requests: GenerationRequests
@@ -57,10 +61,11 @@ export class Editor {
     this.session = new EditSession(document)
     this.layerOps = new LayerOperations(this.session)
     this.maskOps = new MaskOperations(this.session)
+    this.painting = new LayerPainting(this.session, () => this.maskOps.brush)
     this.requests = new GenerationRequests(this.session)
     this.stagingArea = new Staging(this.session, (id) => this.requests.shiftSince(id))
     this.canvasOps = new CanvasOperations(this.session, (dx, dy) => this.stagingArea.shift(dx, dy))
-    this.input = new ToolInput(this.session, this.maskOps, this.layerOps)
+    this.input = new ToolInput(this.session, this.maskOps, this.layerOps, this.painting)
     this.actions = new ActionRegistry(this)
   }
 
@@ -340,6 +345,22 @@ export class Editor {
 
   cropToFrame(): boolean {
     return this.canvasOps.cropToFrame()
+  }
+
+  // ── painting on a layer ────────────────────────────────────────────────────
+
+  /** The Paint tool's colour. */
+  get paintColour(): Rgb {
+    return this.painting.colour
+  }
+
+  setPaintColour(colour: Rgb): void {
+    this.painting.setColour(colour)
+  }
+
+  /** Why the Paint tool would change nothing now, in words; null when it can paint. */
+  get paintRefusal(): string | null {
+    return this.painting.refusal
   }
 
   // ── mask and frame ─────────────────────────────────────────────────────────

@@ -108,6 +108,11 @@ export class TileEditRecorder {
     }
   }
 
+  /** A touched tile as it was before the edit (undefined: it was empty). */
+  original(key: number): TileData {
+    return this.before.get(key)
+  }
+
   get touchedKeys(): number[] {
     return [...this.before.keys()]
   }

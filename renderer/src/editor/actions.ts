@@ -187,6 +187,7 @@ const actionSpecs: readonly ActionSpec[] = [
   tool('eraser', 'Eraser', 'e', 'Eraser: erase the mask'),
   tool('rect-mask', 'Rectangle mask', 'r', 'Rectangle mask (Alt: erase)'),
   tool('frame', 'Generation frame', 'f', 'Generation frame: move, resize at corners'),
+  tool('paint', 'Paint', 'p', 'Paint on the active layer in the colour chosen (Alt: erase it)'),
   tool('move', 'Move', 'v', 'Move: drag the active layer (Shift: straight)'),
   tool('pan', 'Pan', 'h'),
   {

@@ -2,12 +2,14 @@ import type { Point } from '../geometry'
 import { FrameTool } from '../tools/FrameTool'
 import { MaskBrushTool } from '../tools/MaskBrushTool'
 import { MoveTool } from '../tools/MoveTool'
+import { PaintTool } from '../tools/PaintTool'
 import { PanTool } from '../tools/PanTool'
 import { RectMaskTool } from '../tools/RectMaskTool'
 import type { Tool, ToolId, ToolPointerEvent } from '../tools/Tool'
 import { Viewport } from '../Viewport'
 import type { EditSession } from './EditSession'
 import type { LayerOperations } from './LayerOperations'
+import type { LayerPainting } from './LayerPainting'
 import type { MaskOperations } from './MaskOperations'
 
 /**
@@ -25,6 +27,7 @@ export class ToolInput {
     private readonly session: EditSession,
     private readonly mask: MaskOperations,
     layers: LayerOperations,
+    painting: LayerPainting,
   ) {
     const notifyViewport = (): void => session.changed('viewport')
     const document = session.document
@@ -40,6 +43,7 @@ export class ToolInput {
         previewFrame: (frame) => mask.setFrameSilently(frame),
         commitFrame: (before, after) => mask.commitFrameDrag(before, after),
       }),
+      paint: new PaintTool(painting),
       move: new MoveTool(layers),
     }
     this.tool = this.tools.brush

@@ -1,6 +1,6 @@
 import type { Point } from '../geometry'
 
-export type ToolId = 'pan' | 'brush' | 'eraser' | 'rect-mask' | 'frame' | 'move'
+export type ToolId = 'pan' | 'brush' | 'eraser' | 'rect-mask' | 'frame' | 'paint' | 'move'
 
 /** A pointer event as tools see it: both screen (canvas element) and document coordinates. */
 export interface ToolPointerEvent {

@@ -8,10 +8,12 @@ export interface EditorCanvasProps {
   onDropFiles(files: File[], at: { x: number; y: number }): void
   /** The running job's preview, drawn over the frame it was queued with. */
   progress: StepPreview | null
+  /** A press the tool refused, with why (Paint on a locked layer, say). */
+  onRefused(message: string): void
 }
 
 /** The Konva canvas plus pointer, wheel and resize wiring; all state lives in the editor. */
-export function EditorCanvas({ editor, onDropFiles, progress }: EditorCanvasProps) {
+export function EditorCanvas({ editor, onDropFiles, progress, onRefused }: EditorCanvasProps) {
   const hostRef = useRef<HTMLDivElement>(null)
   const rendererRef = useRef<CanvasRenderer | null>(null)
   const stageRef = useRef<HTMLDivElement>(null)
@@ -94,6 +96,11 @@ export function EditorCanvas({ editor, onDropFiles, progress }: EditorCanvasProp
       aria-label="Canvas"
       tabIndex={0}
       onContextMenu={(event) => event.preventDefault()}
+      // After the tool had the press (the host's own listener runs first): say why it did nothing.
+      onPointerDown={(event) => {
+        const refusal = editor.paintRefusal
+        if (event.button === 0 && editor.toolState === 'paint.idle' && refusal) onRefused(refusal)
+      }}
       onDragOver={(event) => {
         if (event.dataTransfer.types.includes('Files')) event.preventDefault()
       }}

@@ -379,6 +379,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
             editor={editor}
             onDropFiles={importFiles}
             progress={progress?.documentId === editor.document.id ? progress.preview : null}
+            onRefused={setMessage}
           />
           <StagingBar editor={editor} />
           <EditorMessage message={message} onDismiss={() => setMessage(null)} />

@@ -4,6 +4,7 @@ import type { ExportFormat } from '../../../../contract/documents'
 import type { EditorAction } from '../../editor/actions'
 import type { CanvasAnchor, Editor } from '../../editor/Editor'
 import { maxDocumentSide } from '../../editor/EditorDocument'
+import { hexOfRgb, rgbOfHex } from '../../editor/paintBrush'
 import { canvasAnchors } from '../../editor/parts/CanvasOperations'
 import { PixelSideField } from '../PixelSideField'
 import { useEditorSnapshot } from './useEditor'
@@ -166,6 +167,18 @@ export function Toolbar({
             max={100}
             value={Math.round(editor.brush.hardness * 100)}
             onChange={(event) => editor.setBrushHardness(Number(event.target.value) / 100)}
+          />
+        </label>
+        <label title="The Paint tool's colour (P paints, Alt erases)">
+          <span>Colour</span>
+          <input
+            type="color"
+            aria-label="Paint colour"
+            value={hexOfRgb(editor.paintColour)}
+            onChange={(event) => {
+              const colour = rgbOfHex(event.target.value)
+              if (colour) editor.setPaintColour(colour)
+            }}
           />
         </label>
       </div>

@@ -2,7 +2,7 @@ import Konva from 'konva'
 import type { Editor } from '../../../editor/Editor'
 import type { CanvasModule } from './CanvasModule'
 
-/** The brush outline under the pointer, shown for the brush and eraser only. */
+/** The brush outline under the pointer, shown for the mask brush, eraser and Paint only. */
 export class CursorModule implements CanvasModule {
   private readonly outline = new Konva.Circle({
     stroke: '#ffffff',
@@ -22,7 +22,7 @@ export class CursorModule implements CanvasModule {
   /** Moves the outline to the pointer (screen coordinates; null hides it). */
   showAt(screen: { x: number; y: number } | null): void {
     const tool = this.editor.toolId
-    const visible = screen !== null && (tool === 'brush' || tool === 'eraser')
+    const visible = screen !== null && (tool === 'brush' || tool === 'eraser' || tool === 'paint')
     this.outline.visible(visible)
     if (visible) {
       this.outline.position(this.editor.viewport.toDocument(screen))

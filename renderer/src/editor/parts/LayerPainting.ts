@@ -1,0 +1,103 @@
+import type { Layer } from '../EditorDocument'
+import type { Point } from '../geometry'
+import { TileEditRecorder, applyTiles, tileEditBytes } from '../History'
+import type { BrushSettings } from '../maskBrush'
+import { dabCentresAlong } from '../maskBrush'
+import type { PaintMode, Rgb } from '../paintBrush'
+import { PaintStroke } from '../paintBrush'
+import type { EditSession } from './EditSession'
+
+/**
+ * The Paint tool's strokes on the active layer's pixels, in the colour chosen (or erasing them to
+ * transparent), each one undoable step. It shares the mask brush's size and hardness.
+ */
+export class LayerPainting {
+  colour: Rgb = [0, 0, 0]
+  private stroke: {
+    layer: Layer
+    paint: PaintStroke
+    recorder: TileEditRecorder
+    last: Point
+  } | null = null
+
+  constructor(
+    private readonly session: EditSession,
+    private readonly brush: () => BrushSettings,
+  ) {}
+
+  /** Why Paint would change nothing now, in words; null when it can paint the active layer. */
+  get refusal(): string | null {
+    const layer = this.session.activeLayer
+    if (!layer) return 'Choose a layer to paint on.'
+    if (layer.locked) return `“${layer.name}” is locked: unlock it to paint on it.`
+    if (!layer.visible) return `“${layer.name}” is hidden: show it to paint on it.`
+    return null
+  }
+
+  setColour(colour: Rgb): void {
+    this.colour = colour
+    this.session.changed('tool')
+  }
+
+  /** Starts a stroke at `point`; false (and nothing changes) when the active layer is refused. */
+  beginPaintStroke(point: Point, mode: PaintMode): boolean {
+    this.cancelPaintStroke()
+    const layer = this.session.activeLayer
+    if (!layer || this.refusal) return false
+    const recorder = new TileEditRecorder(layer.raster)
+    const paint = new PaintStroke(layer.raster, recorder, mode, this.colour, this.brush())
+    this.stroke = { layer, paint, recorder, last: point }
+    this.session.renderCache.invalidateLayerTiles(layer, paint.dab(point))
+    return true
+  }
+
+  continuePaintStroke(point: Point): void {
+    const stroke = this.stroke
+    if (!stroke) return
+    const touched = new Set<number>()
+    for (const centre of dabCentresAlong(stroke.last, point, stroke.paint.brush.size)) {
+      for (const key of stroke.paint.dab(centre)) touched.add(key)
+    }
+    stroke.last = point
+    this.session.renderCache.invalidateLayerTiles(stroke.layer, touched)
+  }
+
+  /** Ends the stroke as one undoable step ("Paint" or "Erase pixels"). */
+  endPaintStroke(): void {
+    const stroke = this.stroke
+    if (!stroke) return
+    this.stroke = null
+    const edit = stroke.recorder.finish()
+    const keys = stroke.recorder.touchedKeys
+    const apply = (tiles: typeof edit.before): void => {
+      applyTiles(edit.raster, tiles)
+      this.session.renderCache.invalidateLayerTiles(stroke.layer, keys)
+      this.session.changed('layers')
+    }
+    const label = stroke.paint.mode === 'paint' ? 'Paint' : 'Erase pixels'
+    this.session.revision += 1
+    this.session.record(
+      this.session.entry(
+        label,
+        () => apply(edit.after),
+        () => apply(edit.before),
+        tileEditBytes(edit),
+      ),
+      true,
+    )
+    // The layer's thumbnail follows.
+    this.session.changed('layers')
+  }
+
+  cancelPaintStroke(): void {
+    const stroke = this.stroke
+    if (!stroke) return
+    this.stroke = null
+    const keys = applyTiles(stroke.layer.raster, stroke.recorder.finish().before)
+    this.session.renderCache.invalidateLayerTiles(stroke.layer, keys)
+  }
+
+  get isStroking(): boolean {
+    return this.stroke !== null
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The Paint tool as a person uses it in browser mode (Chromium at 1440×900, the built renderer):
+ * choose Paint and a colour, paint a stroke on a blank document, erase part of it with Alt,
+ * undo, meet a locked layer, and export. Every check reads what the person sees or gets: the
+ * canvas's pixels from a screenshot, the layer's thumbnail, the message shown, the PNG downloaded.
+ * No model is needed.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
+import { buildRenderer, launchChromium } from '../helpers/browser'
+
+const shots = join(tmpdir(), 'glide-shots', 'paint')
+const documentSide = 1024
+const paintColour = [224, 16, 16] as const
+let mode: BrowserMode
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true })
+  mode = await startBrowserMode({
+    staticDir: await buildRenderer(),
+    modelsDir: mkdtempSync(join(tmpdir(), 'glide-paint-models-')),
+    configDir: mkdtempSync(join(tmpdir(), 'glide-paint-config-')),
+  })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(mode.server.url)
+  await page.getByTestId('editor.canvas').waitFor()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await mode?.close()
+})
+
+/** Where a document point is on the page: a blank document fits the canvas with 24 px around. */
+async function onScreen(x: number, y: number): Promise<{ x: number; y: number }> {
+  const box = (await page.getByTestId('editor.canvas').boundingBox())!
+  const scale = Math.min((box.width - 48) / documentSide, (box.height - 48) / documentSide)
+  return {
+    x: box.x + box.width / 2 + (x - documentSide / 2) * scale,
+    y: box.y + box.height / 2 + (y - documentSide / 2) * scale,
+  }
+}
+
+/** The colour the canvas shows at a document point (RGB), read from a screenshot. */
+async function shownAt(points: [number, number][], name: string): Promise<number[][]> {
+  await page.mouse.move(2, 2)
+  await page.evaluate(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+  )
+  const canvas = page.getByTestId('editor.canvas')
+  const box = (await canvas.boundingBox())!
+  const png = await canvas.screenshot({ path: join(shots, `${name}.png`) })
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+  const colours: number[][] = []
+  for (const [x, y] of points) {
+    const at = await onScreen(x, y)
+    const i = (Math.round(at.y - box.y) * info.width + Math.round(at.x - box.x)) * 3
+    colours.push([data[i]!, data[i + 1]!, data[i + 2]!])
+  }
+  return colours
+}
+
+async function stroke(points: [number, number][], modifiers: { alt?: boolean } = {}) {
+  if (modifiers.alt) await page.keyboard.down('Alt')
+  const [first, ...rest] = points
+  const start = await onScreen(...first!)
+  await page.mouse.move(start.x, start.y)
+  await page.mouse.down()
+  for (const point of rest) {
+    const next = await onScreen(...point)
+    await page.mouse.move(next.x, next.y, { steps: 8 })
+  }
+  await page.mouse.up()
+  if (modifiers.alt) await page.keyboard.up('Alt')
+}
+
+const isPaint = (colour: number[]) =>
+  colour.every((value, channel) => Math.abs(value - paintColour[channel]!) <= 3)
+
+function thumbnailPaintCount(): Promise<number> {
+  return page
+    .getByTestId('layers.thumbnail')
+    .first()
+    .evaluate((node) => {
+      const canvas = node as HTMLCanvasElement
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+      let count = 0
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 3]! > 200) count++
+      }
+      return count
+    })
+}
+
+describe('the Paint tool', () => {
+  it('paints a stroke in the colour chosen on the active layer, and the canvas shows it', async () => {
+    await page.getByTestId('tools.paint').click()
+    await page.getByLabel('Paint colour').fill('#e01010')
+    await page.getByRole('slider', { name: 'Brush size' }).fill('40')
+    expect(await thumbnailPaintCount()).toBe(0)
+    await stroke([
+      [300, 300],
+      [700, 300],
+    ])
+    const [onStroke, below, start] = await shownAt(
+      [
+        [500, 300],
+        [500, 400],
+        [300, 300],
+      ],
+      '1-painted',
+    )
+    expect(isPaint(onStroke!)).toBe(true)
+    expect(isPaint(start!)).toBe(true)
+    expect(isPaint(below!)).toBe(false)
+    await expect.poll(thumbnailPaintCount).toBeGreaterThan(0)
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Undo', exact: true }).getAttribute('title'))
+      .toBe('Undo Paint (Ctrl/Cmd+Z)')
+    // Painting is a change to save, and the mask was not painted: nothing to clear.
+    await expect.poll(() => page.title()).toBe('● Untitled — Glide Studio')
+    expect(await page.getByRole('button', { name: 'Clear mask' }).isDisabled()).toBe(true)
+  })
+
+  it('Alt erases it to transparent; Undo brings it back', async () => {
+    await stroke(
+      [
+        [420, 300],
+        [480, 300],
+      ],
+      { alt: true },
+    )
+    const [erased, kept] = await shownAt(
+      [
+        [450, 300],
+        [600, 300],
+      ],
+      '2-erased',
+    )
+    expect(isPaint(erased!)).toBe(false)
+    expect(isPaint(kept!)).toBe(true)
+    await page.keyboard.press('Control+z')
+    const [back] = await shownAt([[450, 300]], '3-undone')
+    expect(isPaint(back!)).toBe(true)
+  })
+
+  it('the exported PNG holds the stroke where it was painted', async () => {
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Export PNG', exact: true }).click()
+    const path = join(shots, 'exported.png')
+    await (await download).saveAs(path)
+    const { data, info } = await sharp(path)
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    expect([info.width, info.height]).toEqual([documentSide, documentSide])
+    const at = (x: number, y: number) => {
+      const i = (y * documentSide + x) * 4
+      return [...data.subarray(i, i + 4)]
+    }
+    expect(at(500, 300)).toEqual([...paintColour, 255])
+    // The brush is 40 px across: its edge is 20 px from the stroke's line.
+    expect(at(500, 285)).toEqual([...paintColour, 255])
+    expect(at(500, 321)[3]).toBe(0)
+    expect(at(500, 400)[3]).toBe(0)
+  })
+
+  it('says why it does nothing on a locked layer, and changes nothing', async () => {
+    await page.getByRole('button', { name: 'Lock Background' }).click()
+    await stroke([
+      [300, 600],
+      [700, 600],
+    ])
+    await expect
+      .poll(() => page.getByText('“Background” is locked: unlock it to paint on it.').count())
+      .toBe(1)
+    const [untouched] = await shownAt([[500, 600]], '4-locked')
+    expect(isPaint(untouched!)).toBe(false)
+    expect(pageErrors).toEqual([])
+  })
+})

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { Editor } from '../../../../renderer/src/editor/Editor'
+import { drag, maskSnapshot, sameBytes, testEditor } from '../helpers'
+
+describe('the Paint tool', () => {
+  it('paints the active layer in the colour chosen as one undoable step; the mask is untouched', () => {
+    const editor = testEditor(200, 200)
+    const before = editor.document.layers[0]!.raster.readRect(editor.document.bounds)
+    const mask = maskSnapshot(editor)
+    editor.setTool('paint')
+    editor.setPaintColour([10, 200, 30])
+    editor.setBrushSize(20)
+    editor.setBrushHardness(1)
+    expect(editor.toolState).toBe('paint.idle')
+    editor.pointerDown(editor.pointerEvent({ x: 50, y: 50 }, 0))
+    expect(editor.toolState).toBe('paint.painting')
+    editor.pointerMove(editor.pointerEvent({ x: 150, y: 50 }, 0))
+    editor.pointerUp(editor.pointerEvent({ x: 150, y: 50 }, 0))
+    expect(editor.toolState).toBe('paint.idle')
+    const raster = editor.document.layers[0]!.raster
+    expect(raster.getPixel(100, 50)).toEqual([10, 200, 30, 255])
+    expect(raster.getPixel(100, 70)).not.toEqual([10, 200, 30, 255])
+    // What the canvas draws shows it too.
+    expect(
+      editor.compositeTileAt(0)!.slice((50 * 256 + 100) * 4, (50 * 256 + 100) * 4 + 4),
+    ).toEqual(new Uint8ClampedArray([10, 200, 30, 255]))
+    expect(sameBytes(maskSnapshot(editor), mask)).toBe(true)
+    expect(editor.isDirty).toBe(true)
+    expect(editor.history.nextUndoLabel).toBe('Paint')
+    editor.undo()
+    expect(sameBytes(raster.readRect(editor.document.bounds), before)).toBe(true)
+    editor.redo()
+    expect(raster.getPixel(100, 50)).toEqual([10, 200, 30, 255])
+  })
+
+  it('Alt erases the layer to transparent ("Erase pixels"); Esc mid-stroke puts it back', () => {
+    const editor = testEditor(100, 100)
+    editor.setTool('paint')
+    editor.setBrushSize(10)
+    editor.setBrushHardness(1)
+    drag(editor, [[50, 50]], { altKey: true })
+    const raster = editor.document.layers[0]!.raster
+    expect(raster.getPixel(50, 50)[3]).toBe(0)
+    expect(editor.history.nextUndoLabel).toBe('Erase pixels')
+    const before = raster.readRect(editor.document.bounds)
+    editor.pointerDown(editor.pointerEvent({ x: 20, y: 20 }, 0))
+    editor.pointerMove(editor.pointerEvent({ x: 80, y: 20 }, 0))
+    expect(raster.getPixel(50, 20)).toEqual([0, 0, 0, 255])
+    expect(editor.keyDown({ key: 'Escape' })).toBe(true)
+    expect(editor.toolState).toBe('paint.idle')
+    expect(sameBytes(raster.readRect(editor.document.bounds), before)).toBe(true)
+    expect(editor.history.nextUndoLabel).toBe('Erase pixels')
+  })
+
+  it('refuses a locked or hidden layer, saying why, and changes nothing', () => {
+    const editor = Editor.blank(64, 64)
+    editor.viewport.setSize(64, 64)
+    const layer = editor.document.layers[0]!
+    editor.setTool('paint')
+    expect(editor.paintRefusal).toBeNull()
+    editor.setLayerLocked(layer.id, true)
+    expect(editor.paintRefusal).toBe('“Background” is locked: unlock it to paint on it.')
+    drag(editor, [[32, 32]])
+    expect(editor.toolState).toBe('paint.idle')
+    expect(layer.raster.allocatedTileKeys()).toEqual([])
+    editor.setLayerLocked(layer.id, false)
+    editor.setLayerVisible(layer.id, false)
+    expect(editor.paintRefusal).toBe('“Background” is hidden: show it to paint on it.')
+    drag(editor, [[32, 32]])
+    expect(layer.raster.allocatedTileKeys()).toEqual([])
+    expect(editor.history.nextUndoLabel).toBe('Hide layer')
+  })
+
+  it('P chooses it; it shares the brush size with the mask brush', () => {
+    const editor = testEditor(10, 10)
+    expect(editor.keyDown({ key: 'p' })).toBe(true)
+    expect(editor.toolId).toBe('paint')
+    editor.setBrushSize(50)
+    editor.keyDown({ key: ']' })
+    expect(editor.brush.size).toBe(60)
+  })
+})
