@@ -638,6 +638,53 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
     expect(pageErrors).toEqual([])
   }, 420_000)
 
+  it('refines a sketch painted with the Paint tool into the shape the prompt names (scene detector)', async () => {
+    const picture = flatPicture(128, 128, sky)
+    const path = await writePicture('sky-128.png', picture)
+    await freshPage()
+    await openThroughPicker(path)
+    // At 100 % the document is centred on whole pixels (documentOrigin reads it from the canvas,
+    // but here the frame's outline runs along the flat picture's top edge).
+    await button('100%').click()
+    const box = (await page.getByTestId('editor.canvas').boundingBox())!
+    const origin = {
+      x: box.x + Math.round((box.width - picture.width) / 2),
+      y: box.y + Math.round((box.height - picture.height) / 2),
+    }
+    // A person's quick sketch: a thick red stroke on the left, longer than it is high.
+    await page.getByLabel('Paint colour').fill('#dc2828')
+    await page.getByRole('slider', { name: 'Brush size' }).fill('24')
+    await dragOnDocument(origin, 'Paint', { x: 18, y: 64 }, { x: 46, y: 64 })
+    await exportPng('08-sketch')
+    await panel().getByRole('checkbox', { name: 'Refine the frame' }).check()
+    await panel().getByRole('slider', { name: 'Strength' }).fill('0.5')
+    const files = [join(shots, '08-sketch.png')]
+    for (const shape of ['circle', 'square']) {
+      await generate(`a red ${shape} on the left`, 25, 7)
+      await button('Accept').click()
+      await expect.poll(() => layerItems().count()).toBe(2)
+      const name = `09-sketch-refined-${shape}`
+      await exportPng(name)
+      files.push(join(shots, `${name}.png`))
+      // Undo the accept: the next prompt refines the same sketch.
+      await page.keyboard.press('Control+z')
+      await expect.poll(() => layerItems().count()).toBe(1)
+      await button('Discard').click()
+    }
+    const [sketch, circle, square] = detect(files)
+    process.stderr.write(
+      `sketch: ${JSON.stringify(sketch)}, refined: ${JSON.stringify(circle)}, ` +
+        `${JSON.stringify(square)}\n`,
+    )
+    // The sketch's colour and place stay; the prompt decides the shape (the stroke itself reads
+    // as neither: the detector calls it a heart).
+    expect(sketch).not.toEqual([['red', 'circle', 'left']])
+    expect(sketch).not.toEqual([['red', 'square', 'left']])
+    expect(circle).toEqual([['red', 'circle', 'left']])
+    expect(square).toEqual([['red', 'square', 'left']])
+    expect(pageErrors).toEqual([])
+  }, 300_000)
+
   it('refines: at strength 0.3 the layout stays, at 1.0 the prompt decides (scene detector)', async () => {
     const picture = circlePicture(128, 128, 32, 64, 23)
     const path = await writePicture('circle-128.png', picture)
