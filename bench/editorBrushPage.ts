@@ -1,6 +1,7 @@
 /**
- * Runs in Chromium (bundled by bench/editorBrush.ts): a 4096² document with 20 layers, a brush
- * stroke driven one animation frame at a time, timing each frame's input handling and drawing.
+ * Runs in Chromium (bundled by bench/editorBrush.ts): a 4096² document with 20 layers, a mask
+ * brush stroke (then a Paint stroke on the top layer) driven one animation frame at a time,
+ * timing each frame's input handling and drawing.
  */
 import { Editor } from '../renderer/src/editor/Editor'
 import { tileSize } from '../renderer/src/editor/TiledRaster'
@@ -53,6 +54,7 @@ async function strokeBench(
   renderer: CanvasRenderer,
   label: string,
   frames: number,
+  tool: 'brush' | 'paint' = 'brush',
 ): Promise<BrushBenchResult> {
   const viewport = editor.viewport
   const centre = { x: viewport.width / 2, y: viewport.height / 2 }
@@ -61,7 +63,7 @@ async function strokeBench(
   const firstDrawMs = performance.now() - start
   const work: number[] = []
   const stamps: number[] = []
-  editor.setTool('brush')
+  editor.setTool(tool)
   editor.pointerDown(editor.pointerEvent(centre, 0))
   for (let frame = 0; frame < frames; frame++) {
     stamps.push(await nextFrame())
@@ -133,6 +135,13 @@ async function run(): Promise<BrushBenchResult[]> {
   results.push(await strokeBench(editor, renderer, '100 % zoom', 240))
   editor.zoomAt({ x: size.width / 2, y: size.height / 2 }, 4)
   results.push(await strokeBench(editor, renderer, '400 % zoom', 240))
+  // The Paint tool on the top layer: every frame re-composites the tiles it touched.
+  editor.setBrushSize(96)
+  editor.zoomToFit()
+  results.push(await strokeBench(editor, renderer, 'Paint, fit', 240, 'paint'))
+  editor.zoomToActualSize()
+  editor.setBrushSize(64)
+  results.push(await strokeBench(editor, renderer, 'Paint, 100 % zoom', 240, 'paint'))
   renderer.destroy()
   return results
 }

@@ -11,13 +11,18 @@ export function isShown(layer: Layer): boolean {
   return layer.visible && layer.opacity > 0
 }
 
-/** Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA). */
+/**
+ * Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA). With
+ * `over` the layers go over what `out` already holds (the composite of the layers under them), so
+ * a composite can be resumed from a kept one, with the same result to the bit.
+ */
 export function compositeTile(
   layers: readonly Layer[],
   key: number,
   out: Uint8ClampedArray,
+  over = false,
 ): boolean {
-  let any = false
+  let any = over
   for (const layer of layers) {
     if (!isShown(layer)) continue
     const tile = layer.raster.getTile(key)

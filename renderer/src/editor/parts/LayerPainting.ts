@@ -47,6 +47,7 @@ export class LayerPainting {
     const recorder = new TileEditRecorder(layer.raster)
     const paint = new PaintStroke(layer.raster, recorder, mode, this.colour, this.brush())
     this.stroke = { layer, paint, recorder, last: point }
+    this.session.renderCache.beginLayerStroke(layer)
     this.session.renderCache.invalidateLayerTiles(layer, paint.dab(point))
     return true
   }
@@ -67,6 +68,7 @@ export class LayerPainting {
     const stroke = this.stroke
     if (!stroke) return
     this.stroke = null
+    this.session.renderCache.endLayerStroke()
     const edit = stroke.recorder.finish()
     const keys = stroke.recorder.touchedKeys
     const apply = (tiles: typeof edit.before): void => {
@@ -93,6 +95,7 @@ export class LayerPainting {
     const stroke = this.stroke
     if (!stroke) return
     this.stroke = null
+    this.session.renderCache.endLayerStroke()
     const keys = applyTiles(stroke.layer.raster, stroke.recorder.finish().before)
     this.session.renderCache.invalidateLayerTiles(stroke.layer, keys)
   }

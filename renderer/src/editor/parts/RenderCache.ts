@@ -14,6 +14,11 @@ export class RenderCache {
   private dirtyComposite = new Set<number>()
   private dirtyMask = new Set<number>()
   private allDirty = true
+  /**
+   * While a stroke paints one layer, each touched tile's composite of the layers under it, kept
+   * (null: they hold nothing there) so a frame composites only the painted layer and those above.
+   */
+  private stroke: { layer: Layer; under: Map<number, Uint8ClampedArray | null> } | null = null
 
   constructor(
     private readonly document: EditorDocument,
@@ -22,6 +27,7 @@ export class RenderCache {
 
   /** Layer pixels changed: in `keys` of `layer`, or anywhere (structure, visibility, size). */
   invalidateLayerTiles(layer: Layer | null, keys?: Iterable<number>): void {
+    if (layer !== this.stroke?.layer) this.stroke = null
     if (!layer || keys === undefined) {
       this.allDirty = true
       this.compositeCache.clear()
@@ -34,6 +40,15 @@ export class RenderCache {
       }
     }
     this.notifier.changed('pixels')
+  }
+
+  /** A stroke starts painting `layer`: until {@link endLayerStroke} only it changes. */
+  beginLayerStroke(layer: Layer): void {
+    this.stroke = { layer, under: new Map() }
+  }
+
+  endLayerStroke(): void {
+    this.stroke = null
   }
 
   invalidateMask(keys?: Iterable<number>): void {
@@ -69,10 +84,25 @@ export class RenderCache {
     const cached = this.compositeCache.get(key)
     if (cached !== undefined) return cached
     const out = options.into ?? new Uint8ClampedArray(tileSize * tileSize * 4)
-    const result = compositeTile(this.document.layers, key, out) ? out : null
+    const result = this.composite(key, out) ? out : null
     if (options.cache !== false)
       this.compositeCache.set(key, options.into && result ? result.slice() : result)
     return result
+  }
+
+  private composite(key: number, out: Uint8ClampedArray): boolean {
+    const layers = this.document.layers
+    const stroke = this.stroke
+    const index = stroke ? layers.indexOf(stroke.layer) : -1
+    if (!stroke || index < 0) return compositeTile(layers, key, out)
+    let under = stroke.under.get(key)
+    if (under === undefined) {
+      const pixels = new Uint8ClampedArray(tileSize * tileSize * 4)
+      under = compositeTile(layers.slice(0, index), key, pixels) ? pixels : null
+      stroke.under.set(key, under)
+    }
+    if (under) out.set(under)
+    return compositeTile(layers.slice(index), key, out, under !== null)
   }
 
   /**

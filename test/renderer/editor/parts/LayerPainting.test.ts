@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { compositeTile } from '../../../../renderer/src/editor/compositing'
 import { Editor } from '../../../../renderer/src/editor/Editor'
-import { drag, maskSnapshot, sameBytes, testEditor } from '../helpers'
+import { tileSize } from '../../../../renderer/src/editor/TiledRaster'
+import { drag, maskSnapshot, patternImage, sameBytes, testEditor } from '../helpers'
 
 describe('the Paint tool', () => {
   it('paints the active layer in the colour chosen as one undoable step; the mask is untouched', () => {
@@ -69,6 +71,36 @@ describe('the Paint tool', () => {
     drag(editor, [[32, 32]])
     expect(layer.raster.allocatedTileKeys()).toEqual([])
     expect(editor.history.nextUndoLabel).toBe('Hide layer')
+  })
+
+  it('draws each frame of a stroke from the layers under it kept: the same pixels as a full composite', () => {
+    const editor = testEditor(300, 300)
+    const middle = editor.addImageLayer(patternImage(300, 300, 120), 'middle', { x: 0, y: 0 })
+    editor.addImageLayer(patternImage(200, 200, 90), 'top', { x: 100, y: 100 })
+    editor.setLayerOpacity(middle.id, 0.6)
+    editor.selectLayer(middle.id)
+    editor.setTool('paint')
+    editor.setPaintColour([250, 120, 10])
+    editor.setBrushSize(60)
+    editor.setBrushHardness(0.3)
+    const full = (key: number) => {
+      const out = new Uint8ClampedArray(tileSize * tileSize * 4)
+      compositeTile(editor.document.layers, key, out)
+      return out
+    }
+    editor.pointerDown(editor.pointerEvent({ x: 230, y: 230 }, 0))
+    for (const [x, y] of [
+      [260, 250],
+      [280, 290],
+      [240, 270],
+    ] as const) {
+      editor.pointerMove(editor.pointerEvent({ x, y }, 0))
+      for (const key of editor.takeDirtyTiles().composite)
+        expect(sameBytes(editor.compositeTileAt(key, { cache: false })!, full(key))).toBe(true)
+    }
+    editor.pointerUp(editor.pointerEvent({ x: 240, y: 270 }, 0))
+    for (const key of [0, 1, 2, 3])
+      expect(sameBytes(editor.compositeTileAt(key)!, full(key))).toBe(true)
   })
 
   it('P chooses it; it shares the brush size with the mask brush', () => {
