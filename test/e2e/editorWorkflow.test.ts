@@ -669,7 +669,11 @@ describe('the editor workflow with GLIDE-mini (issue 15, Show)', () => {
       // Undo the accept: the next prompt refines the same sketch.
       await page.keyboard.press('Control+z')
       await expect.poll(() => layerItems().count()).toBe(1)
-      await button('Discard').click()
+      // (The results' Discard: earlier cases' recovery copies offer a Discard of their own.)
+      await page
+        .getByRole('group', { name: 'Results' })
+        .getByRole('button', { name: 'Discard', exact: true })
+        .click()
     }
     const [sketch, circle, square] = detect(files)
     process.stderr.write(
