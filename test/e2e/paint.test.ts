@@ -1,9 +1,9 @@
 /**
  * The Paint tool as a person uses it in browser mode (Chromium at 1440×900, the built renderer):
  * choose Paint and a colour, paint a stroke on a blank document, erase part of it with Alt,
- * undo, meet a locked layer, and export. Every check reads what the person sees or gets: the
- * canvas's pixels from a screenshot, the layer's thumbnail, the message shown, the PNG downloaded.
- * No model is needed.
+ * undo, pick a colour from the canvas, meet a locked layer, and export. Every check reads what
+ * the person sees or gets: the canvas's pixels from a screenshot, the layer's thumbnail, the
+ * colour field, the message shown, the PNG downloaded. No model is needed.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -175,6 +175,26 @@ describe('the Paint tool', () => {
     expect(at(500, 400)[3]).toBe(0)
   })
 
+  it('Ctrl+click picks the colour the canvas shows into the colour field', async () => {
+    const colour = page.getByLabel('Paint colour')
+    await colour.fill('#00ff00')
+    const pick = async (x: number, y: number) => {
+      const at = await onScreen(x, y)
+      await page.keyboard.down('Control')
+      await page.mouse.click(at.x, at.y)
+      await page.keyboard.up('Control')
+    }
+    await pick(500, 300)
+    await expect.poll(() => colour.inputValue()).toBe('#e01010')
+    // Nothing shows at (500, 600): the colour stays, and nothing was painted.
+    await colour.fill('#00ff00')
+    await pick(500, 600)
+    const [untouched] = await shownAt([[500, 600]], '4-picked')
+    expect(await colour.inputValue()).toBe('#00ff00')
+    expect(untouched).not.toEqual([0, 255, 0])
+    await colour.fill('#e01010')
+  })
+
   it('says why it does nothing on a locked layer, and changes nothing', async () => {
     await page.getByRole('button', { name: 'Lock Background' }).click()
     await stroke([
@@ -184,7 +204,7 @@ describe('the Paint tool', () => {
     await expect
       .poll(() => page.getByText('“Background” is locked: unlock it to paint on it.').count())
       .toBe(1)
-    const [untouched] = await shownAt([[500, 600]], '4-locked')
+    const [untouched] = await shownAt([[500, 600]], '5-locked')
     expect(isPaint(untouched!)).toBe(false)
     expect(pageErrors).toEqual([])
   })

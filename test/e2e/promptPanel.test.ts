@@ -523,10 +523,23 @@ describe('prompt panel, canvas preview and gallery', () => {
     const job = await waitForJob('an inpainted corner', 'done')
     expect(job.kind).toBe('inpaint')
     await page.screenshot({ path: join(shots, 'inpaint-staged.png') })
+    // \\ hides the result to compare with the picture under it; the bar's Original shows it again.
+    const withResult = await frameBlocks(8)
+    const showOriginal = page.getByRole('button', { name: 'Show original' })
+    await page.keyboard.press('\\')
+    await expect.poll(() => showOriginal.getAttribute('aria-pressed')).toBe('true')
+    const original = await frameBlocks(8)
+    await showOriginal.click()
+    await expect.poll(() => showOriginal.getAttribute('aria-pressed')).toBe('false')
+    expect(await frameBlocks(8)).toEqual(withResult)
     const layers = await layerItems().count()
     await page.getByRole('button', { name: 'Discard', exact: true }).click()
     await expect.poll(() => stagedResults().count()).toBe(0)
     expect(await layerItems().count()).toBe(layers)
+    // What the comparison showed is the canvas without the result.
+    const discarded = await frameBlocks(8)
+    expect(original).toEqual(discarded)
+    expect(withResult).not.toEqual(discarded)
     await page.getByRole('button', { name: 'Clear mask' }).click()
   })
 

@@ -358,6 +358,14 @@ export class Editor {
     this.painting.setColour(colour)
   }
 
+  /**
+   * Takes the Paint colour from the visible layers at `point` (what the canvas shows); false where
+   * they are transparent, which leaves the colour as it was.
+   */
+  pickPaintColour(point: Point): boolean {
+    return this.painting.pickPaintColour(point)
+  }
+
   /** Why the Paint tool would change nothing now, in words; null when it can paint. */
   get paintRefusal(): string | null {
     return this.painting.refusal
@@ -467,7 +475,7 @@ export class Editor {
   pointerEvent(
     screen: Point,
     button: number,
-    keys: { shiftKey?: boolean; altKey?: boolean } = {},
+    keys: { shiftKey?: boolean; altKey?: boolean; modKey?: boolean } = {},
   ): ToolPointerEvent {
     return this.input.pointerEvent(screen, button, keys)
   }
@@ -572,6 +580,16 @@ export class Editor {
 
   discardStaged(): boolean {
     return this.stagingArea.discard()
+  }
+
+  /** Whether the result on view is hidden, to compare with the picture under it. */
+  get stagedOriginalShown(): boolean {
+    return this.stagingArea.originalShown
+  }
+
+  /** Hides the result on view to show the picture under it, or shows it again (the \ key). */
+  toggleStagedOriginal(): boolean {
+    return this.stagingArea.toggleOriginal()
   }
 
   /** The shown results placed again with Colour match (no new generation). */

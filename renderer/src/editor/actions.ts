@@ -187,7 +187,12 @@ const actionSpecs: readonly ActionSpec[] = [
   tool('eraser', 'Eraser', 'e', 'Eraser: erase the mask'),
   tool('rect-mask', 'Rectangle mask', 'r', 'Rectangle mask (Alt: erase)'),
   tool('frame', 'Generation frame', 'f', 'Generation frame: move, resize at corners'),
-  tool('paint', 'Paint', 'p', 'Paint on the active layer in the colour chosen (Alt: erase it)'),
+  tool(
+    'paint',
+    'Paint',
+    'p',
+    'Paint on the active layer in the colour chosen (Alt: erase it; Ctrl/Cmd+click: pick a colour)',
+  ),
   tool('move', 'Move', 'v', 'Move: drag the active layer (Shift: straight)'),
   tool('pan', 'Pan', 'h'),
   {
@@ -223,6 +228,16 @@ const actionSpecs: readonly ActionSpec[] = [
     keys: [{ key: 'ArrowRight' }],
     enabled: (editor) => editor.stagedBatch !== undefined,
     run: (editor) => editor.browseStaged(1),
+  },
+  {
+    id: 'results.compare',
+    label: 'Show original',
+    group: 'results',
+    keys: [{ key: '\\' }],
+    description: 'Hide the result on view to see the picture under it; again to show it',
+    enabled: (editor) => editor.stagedBatch !== undefined,
+    checked: (editor) => editor.stagedOriginalShown,
+    run: (editor) => editor.toggleStagedOriginal(),
   },
   {
     id: 'results.accept',

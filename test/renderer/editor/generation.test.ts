@@ -140,6 +140,34 @@ describe('copying a staged result', () => {
   })
 })
 
+describe('comparing a staged result with the original', () => {
+  it('\\ hides the result on view and shows it again; browsing, accepting or undoing shows it', () => {
+    const editor = testEditor(600, 600)
+    expect(editor.keyDown({ key: '\\' })).toBe(false)
+    editor.fillMaskRect({ x: 250, y: 250, width: 100, height: 60 })
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(3))
+    expect(editor.stagedOriginalShown).toBe(false)
+    const revision = editor.revision
+    const undoLabel = editor.history.nextUndoLabel
+    expect(editor.keyDown({ key: '\\' })).toBe(true)
+    expect(editor.stagedOriginalShown).toBe(true)
+    expect(editor.actions.get('results.compare').checked()).toBe(true)
+    // Nothing in the document changed: no undo step, no unsaved change.
+    expect([editor.revision, editor.history.nextUndoLabel]).toEqual([revision, undoLabel])
+    expect(editor.keyDown({ key: '\\' })).toBe(true)
+    expect(editor.stagedOriginalShown).toBe(false)
+    editor.toggleStagedOriginal()
+    editor.browseStaged(1)
+    expect(editor.stagedOriginalShown).toBe(false)
+    editor.toggleStagedOriginal()
+    editor.acceptStaged()
+    expect(editor.stagedOriginalShown).toBe(false)
+    editor.undo()
+    expect(editor.stagedBatch).toBeDefined()
+    expect(editor.stagedOriginalShown).toBe(false)
+  })
+})
+
 describe('compositing a result inside the mask', () => {
   it('never changes a pixel outside the mask and leaves alpha 0 there', () => {
     const editor = testEditor(700, 500)

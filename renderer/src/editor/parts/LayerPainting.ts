@@ -5,6 +5,7 @@ import type { BrushSettings } from '../maskBrush'
 import { dabCentresAlong } from '../maskBrush'
 import type { PaintMode, Rgb } from '../paintBrush'
 import { PaintStroke } from '../paintBrush'
+import { tileSize } from '../TiledRaster'
 import type { EditSession } from './EditSession'
 
 /**
@@ -37,6 +38,21 @@ export class LayerPainting {
   setColour(colour: Rgb): void {
     this.colour = colour
     this.session.changed('tool')
+  }
+
+  /** Takes the colour of the visible layers at `point`; false where they are transparent. */
+  pickPaintColour(point: Point): boolean {
+    const { document, renderCache } = this.session
+    const x = Math.floor(point.x)
+    const y = Math.floor(point.y)
+    if (x < 0 || y < 0 || x >= document.width || y >= document.height) return false
+    // Every raster of the document shares the mask's tile grid.
+    const key = document.mask.tileKey(Math.floor(x / tileSize), Math.floor(y / tileSize))
+    const tile = renderCache.compositeTileAt(key)
+    const offset = ((y % tileSize) * tileSize + (x % tileSize)) * 4
+    if (!tile || (tile[offset + 3] ?? 0) === 0) return false
+    this.setColour([tile[offset] ?? 0, tile[offset + 1] ?? 0, tile[offset + 2] ?? 0])
+    return true
   }
 
   /** Starts a stroke at `point`; false (and nothing changes) when the active layer is refused. */

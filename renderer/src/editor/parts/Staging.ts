@@ -38,6 +38,8 @@ export interface StagedBatch {
  */
 export class Staging {
   readonly batches: StagedBatch[] = []
+  /** The result on view is hidden to compare with the picture under it (until the next change). */
+  originalShown = false
 
   constructor(
     private readonly session: EditSession,
@@ -82,6 +84,15 @@ export class Staging {
     }
     const rect = batch.candidates[0]?.rect ?? batch.request.frame
     this.batches[0] = { ...batch, request, candidates: placed(request, batch.images, rect) }
+    this.originalShown = false
+    this.session.changed('staging')
+    return true
+  }
+
+  /** Hides the result on view, or shows it again; false when nothing is staged. */
+  toggleOriginal(): boolean {
+    if (!this.batches[0]) return false
+    this.originalShown = !this.originalShown
     this.session.changed('staging')
     return true
   }
@@ -132,6 +143,7 @@ export class Staging {
     if (!batch) return false
     const count = batch.candidates.length
     batch.index = (((batch.index + step) % count) + count) % count
+    this.originalShown = false
     this.session.changed('staging')
     return true
   }
@@ -155,12 +167,14 @@ export class Staging {
       const position = this.batches.indexOf(batch)
       if (position >= 0) this.batches.splice(position, 1)
       layers.forEach((layer, offset) => session.insertLayer(layer, at + offset))
+      this.originalShown = false
       session.changed('staging', 'accepted')
     }
     const undo = () => {
       for (const layer of layers) session.removeLayer(layer.id)
       batch.index = index
       this.batches.unshift(batch)
+      this.originalShown = false
       session.activeLayerId = previousActive
       session.changed('staging')
     }

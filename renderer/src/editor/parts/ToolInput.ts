@@ -81,7 +81,7 @@ export class ToolInput {
   pointerEvent(
     screen: Point,
     button: number,
-    keys: { shiftKey?: boolean; altKey?: boolean } = {},
+    keys: { shiftKey?: boolean; altKey?: boolean; modKey?: boolean } = {},
   ): ToolPointerEvent {
     return {
       screen,
@@ -89,6 +89,7 @@ export class ToolInput {
       button,
       shiftKey: keys.shiftKey ?? false,
       altKey: keys.altKey ?? false,
+      modKey: keys.modKey ?? false,
     }
   }
 

@@ -8,29 +8,40 @@ export interface PaintStrokeTarget {
   continuePaintStroke(point: { x: number; y: number }): void
   endPaintStroke(): void
   cancelPaintStroke(): void
+  /** Takes the colour shown at `point` (Ctrl/Cmd+click) */
+  pickPaintColour(point: { x: number; y: number }): boolean
 }
 
-/** Paint on the active layer (Alt: erase it to transparent): idle → painting → idle. */
+/**
+ * Paint on the active layer (Alt: erase it to transparent; Ctrl/Cmd: pick the colour shown, as in
+ * Krita): idle → painting | picking → idle.
+ */
 export class PaintTool implements Tool {
   readonly id = 'paint'
-  state: 'idle' | 'painting' = 'idle'
+  state: 'idle' | 'painting' | 'picking' = 'idle'
 
   constructor(private readonly target: PaintStrokeTarget) {}
 
   pointerDown(event: ToolPointerEvent): void {
     if (event.button !== 0 || this.state !== 'idle') return
+    if (event.modKey) {
+      this.state = 'picking'
+      this.target.pickPaintColour(event.document)
+      return
+    }
     if (this.target.beginPaintStroke(event.document, event.altKey ? 'erase' : 'paint'))
       this.state = 'painting'
   }
 
   pointerMove(event: ToolPointerEvent): void {
     if (this.state === 'painting') this.target.continuePaintStroke(event.document)
+    else if (this.state === 'picking') this.target.pickPaintColour(event.document)
   }
 
   pointerUp(): void {
-    if (this.state !== 'painting') return
+    const painting = this.state === 'painting'
     this.state = 'idle'
-    this.target.endPaintStroke()
+    if (painting) this.target.endPaintStroke()
   }
 
   cancel(): void {

@@ -10,6 +10,8 @@ export interface ToolPointerEvent {
   readonly button: number
   readonly shiftKey: boolean
   readonly altKey: boolean
+  /** Ctrl (Cmd on macOS) */
+  readonly modKey: boolean
 }
 
 /**

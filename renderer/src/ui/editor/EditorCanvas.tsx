@@ -35,6 +35,7 @@ export function EditorCanvas({ editor, onDropFiles, progress, onRefused }: Edito
       editor.pointerEvent(local(event), event.button, {
         shiftKey: event.shiftKey,
         altKey: event.altKey,
+        modKey: event.ctrlKey || event.metaKey,
       })
     const down = (event: PointerEvent) => {
       host.setPointerCapture(event.pointerId)
@@ -99,7 +100,9 @@ export function EditorCanvas({ editor, onDropFiles, progress, onRefused }: Edito
       // After the tool had the press (the host's own listener runs first): say why it did nothing.
       onPointerDown={(event) => {
         const refusal = editor.paintRefusal
-        if (event.button === 0 && editor.toolState === 'paint.idle' && refusal) onRefused(refusal)
+        const picking = event.ctrlKey || event.metaKey
+        if (event.button === 0 && !picking && editor.toolState === 'paint.idle' && refusal)
+          onRefused(refusal)
       }}
       onDragOver={(event) => {
         if (event.dataTransfer.types.includes('Files')) event.preventDefault()

@@ -7,7 +7,10 @@ import { useEditorSnapshot } from './useEditor'
  */
 const visibleColourMismatch = 12
 
-/** Shown while results wait: browse (← →), accept one (Enter), accept all, discard (Esc). */
+/**
+ * Shown while results wait: browse (← →), compare with the original (\), accept one (Enter),
+ * accept all, discard (Esc).
+ */
 export function StagingBar({ editor }: { editor: Editor }) {
   useEditorSnapshot(editor)
   const batch = editor.stagedBatch
@@ -25,6 +28,15 @@ export function StagingBar({ editor }: { editor: Editor }) {
       </span>
       <button type="button" aria-label="Next result" onClick={() => editor.browseStaged(1)}>
         →
+      </button>
+      <button
+        type="button"
+        aria-label="Show original"
+        aria-pressed={editor.stagedOriginalShown}
+        title="Hide the result to see the picture under it (\)"
+        onClick={() => editor.toggleStagedOriginal()}
+      >
+        Original
       </button>
       <button
         type="button"

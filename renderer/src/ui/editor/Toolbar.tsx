@@ -169,7 +169,7 @@ export function Toolbar({
             onChange={(event) => editor.setBrushHardness(Number(event.target.value) / 100)}
           />
         </label>
-        <label title="The Paint tool's colour (P paints, Alt erases)">
+        <label title="The Paint tool's colour (P paints, Alt erases, Ctrl/Cmd+click picks a colour from the canvas)">
           <span>Colour</span>
           <input
             type="color"

@@ -103,6 +103,36 @@ describe('the Paint tool', () => {
       expect(sameBytes(editor.compositeTileAt(key)!, full(key))).toBe(true)
   })
 
+  it('Ctrl/Cmd+click picks the colour the canvas shows there (idle → picking → idle), painting nothing', () => {
+    const editor = testEditor(300, 300)
+    editor.addImageLayer(patternImage(50, 50, 255), 'patch', { x: 200, y: 200 })
+    editor.setTool('paint')
+    const before = editor.document.layers.map((layer) =>
+      layer.raster.readRect(editor.document.bounds),
+    )
+    const press = (x: number, y: number, modKey: boolean) =>
+      editor.pointerEvent({ x: x + 0.5, y: y + 0.5 }, 0, { modKey })
+    editor.pointerDown(press(10, 20, true))
+    expect(editor.toolState).toBe('paint.picking')
+    // testEditor's picture: red = x, green = y, blue = 7x + 13y (mod 256).
+    expect(editor.paintColour).toEqual([10, 20, (70 + 260) & 255])
+    // Dragging keeps picking; the patch on top is what shows at (210, 230).
+    editor.pointerMove(press(210, 230, true))
+    editor.pointerUp(press(210, 230, true))
+    expect(editor.toolState).toBe('paint.idle')
+    expect(editor.paintColour).toEqual([10, 30, (70 + 390) & 255])
+    editor.document.layers.forEach((layer, index) =>
+      expect(sameBytes(layer.raster.readRect(editor.document.bounds), before[index])).toBe(true),
+    )
+    expect(editor.history.nextUndoLabel).not.toBe('Paint')
+    // Where nothing shows, the colour stays.
+    const blank = Editor.blank(32, 32)
+    blank.viewport.setSize(32, 32)
+    blank.setPaintColour([1, 2, 3])
+    expect(blank.pickPaintColour({ x: 5, y: 5 })).toBe(false)
+    expect(blank.paintColour).toEqual([1, 2, 3])
+  })
+
   it('P chooses it; it shares the brush size with the mask brush', () => {
     const editor = testEditor(10, 10)
     expect(editor.keyDown({ key: 'p' })).toBe(true)

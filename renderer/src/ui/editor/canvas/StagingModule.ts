@@ -26,6 +26,8 @@ export class StagingModule implements CanvasModule {
 
   update(): boolean {
     const candidate = this.editor.stagedCandidate ?? null
+    // Shown again as it was after a look at the original underneath.
+    this.image.visible(candidate !== null && !this.editor.stagedOriginalShown)
     if (candidate === this.shownCandidate) return true
     this.shownCandidate = candidate
     if (candidate) {
@@ -39,10 +41,8 @@ export class StagingModule implements CanvasModule {
       this.bitmap = canvas
       this.image.position(candidate.rect)
       this.image.size(candidate.rect)
-      this.image.visible(true)
     } else {
       this.bitmap = null
-      this.image.visible(false)
     }
     return true
   }
