@@ -227,4 +227,49 @@ describe('clipboard in browser mode', () => {
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('Layers')
     expect(pageErrors).toEqual([])
   })
+  it('a picture larger than the canvas is pasted whole, scaled down to fit and centred, and says so', async () => {
+    // The earlier cases left unsaved changes: once the file is picked, Open asks about them.
+    const chooser = page.waitForEvent('filechooser')
+    await page.getByRole('button', { name: 'Open', exact: true }).click()
+    await (
+      await chooser
+    ).setFiles(await writeFlatPng(join(work, 'small sky.png'), 200, 150, '#87ceeb'))
+    await page
+      .getByRole('alertdialog', { name: 'Unsaved changes' })
+      .getByRole('button', { name: 'Discard changes' })
+      .click()
+    await expect.poll(() => layerItems().first().getAttribute('aria-label')).toBe('small sky')
+    // 800×300: red on its left half, blue on its right.
+    const wide = Buffer.alloc(800 * 300 * 4)
+    for (let i = 0; i < 800 * 300; i++)
+      wide.set(i % 800 < 400 ? [230, 20, 20, 255] : [20, 40, 230, 255], i * 4)
+    await clipboardHolds(
+      await sharp(wide, { raw: { width: 800, height: 300, channels: 4 } })
+        .png()
+        .toBuffer(),
+    )
+    await keysToThePage()
+    await page.keyboard.press('Control+v')
+    await expect.poll(() => layerItems().count()).toBe(2)
+    await expect
+      .poll(message)
+      .toBe(
+        '“Pasted image” (800×300) is larger than the canvas: placed at 25 % (200×75) to fit. ' +
+          'Canvas size… makes room, Open keeps every pixel.',
+      )
+    // The canvas shows the whole picture: both halves, across the canvas, in the middle.
+    // (The text the last case selected would be copied as text.)
+    await page.evaluate(() => getSelection()?.removeAllRanges())
+    const merged = await copyBy(pressed('Control+Shift+C'))
+    expect(merged).toContain('(200×150)')
+    const shown = await clipboardPicture()
+    expect(pixelAt(shown, 5, 75)).toEqual([230, 20, 20, 255])
+    expect(pixelAt(shown, 194, 75)).toEqual([20, 40, 230, 255])
+    // Centred: rows 38..112 hold it, the sky above and below.
+    expect(pixelAt(shown, 100, 30)).toEqual([135, 206, 235, 255])
+    expect(pixelAt(shown, 100, 120)).toEqual([135, 206, 235, 255])
+    expect(pixelAt(shown, 50, 40)).toEqual([230, 20, 20, 255])
+    expect(pixelAt(shown, 150, 110)).toEqual([20, 40, 230, 255])
+    expect(pageErrors).toEqual([])
+  })
 })

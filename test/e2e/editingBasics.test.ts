@@ -244,7 +244,7 @@ describe('editing basics, through the UI', () => {
     expect(restored.width / restored.height).toBeCloseTo(1, 1)
   })
 
-  it('the shortcuts open in view and list the Move tool and merge down', async () => {
+  it('the shortcuts open in view and list the Move tool, merge down, Paint and the comparison', async () => {
     await button('Shortcuts').click()
     const dialog = page.getByRole('dialog', { name: 'Shortcuts' })
     await dialog.waitFor()
@@ -256,6 +256,12 @@ describe('editing basics, through the UI', () => {
     await expect
       .poll(() => dialog.getByText('Move: drag the active layer (Shift: straight)').count())
       .toBe(1)
+    for (const text of [
+      'Paint on the active layer in the colour chosen (Alt: erase it; Ctrl/Cmd+click: pick a colour)',
+      'Paint: pick the colour the canvas shows',
+      'Hide the result on view to see the picture under it; again to show it',
+    ])
+      expect(await dialog.getByText(text, { exact: true }).count()).toBe(1)
     await page.screenshot({ path: join(shotsDir, '12-shortcuts.png') })
     await page
       .getByRole('region', { name: 'Layers' })
@@ -289,5 +295,44 @@ describe('editing basics, through the UI', () => {
     await expect.poll(zoomShown).toBe(100)
     await button('Fit').click()
     await expect.poll(zoomShown).toBe(fitted)
+  })
+
+  it('a dropped picture larger than the canvas is placed whole, scaled down to fit, and says so', async () => {
+    const layersBefore = await layerItems().count()
+    const png = await sharp({
+      create: { width: 4096, height: 512, channels: 4, background: '#0000ff' },
+    })
+      .png()
+      .toBuffer()
+    const transfer = await page.evaluateHandle(
+      (bytes) => {
+        const data = new DataTransfer()
+        data.items.add(new File([new Uint8Array(bytes)], 'banner.png', { type: 'image/png' }))
+        return data
+      },
+      [...png],
+    )
+    const box = (await page.getByTestId('editor.canvas').boundingBox())!
+    // Dropped near a corner: a fitted picture goes in the middle all the same.
+    await page.getByTestId('editor.canvas').dispatchEvent('drop', {
+      dataTransfer: transfer,
+      clientX: box.x + 40,
+      clientY: box.y + 40,
+    })
+    await expect.poll(() => layerItems().count()).toBe(layersBefore + 1)
+    await expect
+      .poll(() => page.locator('.editor-message[role="status"] span').first().textContent())
+      .toMatch(
+        /^“banner” \(4096×512\) is larger than the canvas: placed at \d+ % \(\d+×\d+\) to fit\./,
+      )
+    await page.getByRole('button', { name: 'Dismiss' }).click()
+    // Blue from the canvas's left edge to its right, in the middle row.
+    const shown = await canvasPixels('14-fitted-drop')
+    const rect = documentRect(shown)
+    const middle = rect.y + rect.height / 2
+    const isBlue = ([r, g, b]: number[]) => b! > 200 && r! < 40 && g! < 40
+    expect(isBlue(pixel(shown, rect.x + 2, middle))).toBe(true)
+    expect(isBlue(pixel(shown, rect.x + rect.width - 3, middle))).toBe(true)
+    expect(pageErrors).toEqual([])
   })
 })

@@ -430,6 +430,11 @@ export const actionDefinitions: readonly (ActionDefinition & { shortcut: string 
 export const gestures: readonly { keys: string; description: string }[] = [
   { keys: 'Space+drag, middle button', description: 'Pan with any tool' },
   { keys: 'Wheel', description: 'Zoom at the pointer' },
+  {
+    keys: 'Alt+drag',
+    description: 'Brush, Rectangle mask: erase the mask; Paint: erase the layer',
+  },
+  { keys: 'Ctrl/Cmd+click', description: 'Paint: pick the colour the canvas shows' },
 ]
 
 /** Letters compare with Shift; other printed characters carry Shift in the character itself. */

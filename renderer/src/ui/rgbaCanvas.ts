@@ -42,3 +42,32 @@ export function drawRgba(
   }
   canvas.getContext('2d')?.putImageData(new ImageData(pixels, image.width, image.height), 0, 0)
 }
+
+/**
+ * The picture scaled down, aspect kept, to fit within `maxWidth` × `maxHeight` (the browser's
+ * high-quality resampling); the picture itself when it fits already.
+ */
+export function scaledToFit(
+  image: { width: number; height: number; data: Uint8ClampedArray },
+  maxWidth: number,
+  maxHeight: number,
+): { width: number; height: number; data: Uint8ClampedArray } {
+  const scale = Math.min(1, maxWidth / image.width, maxHeight / image.height)
+  if (scale === 1) return image
+  const width = Math.min(maxWidth, Math.max(1, Math.round(image.width * scale)))
+  const height = Math.min(maxHeight, Math.max(1, Math.round(image.height * scale)))
+  const source = canvasFromRgba({
+    width: image.width,
+    height: image.height,
+    rgba: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+  })
+  const target = document.createElement('canvas')
+  target.width = width
+  target.height = height
+  const context = target.getContext('2d')
+  if (!context) return image
+  context.imageSmoothingEnabled = true
+  context.imageSmoothingQuality = 'high'
+  context.drawImage(source, 0, 0, width, height)
+  return { width, height, data: context.getImageData(0, 0, width, height).data }
+}

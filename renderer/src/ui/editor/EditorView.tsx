@@ -29,7 +29,7 @@ import {
   type PromptValues,
 } from '../prompt/promptValues'
 import { copiedMessage, copyImageToClipboard, hasSelectedText } from '../clipboard'
-import { canvasFromRgba } from '../rgbaCanvas'
+import { canvasFromRgba, scaledToFit } from '../rgbaCanvas'
 import { asRgba, resultImage } from '../rgbaImages'
 import type { GlideState, PreferredModels } from '../useGlideState'
 import type { StepPreview } from './CanvasRenderer'
@@ -56,6 +56,20 @@ function actionText(mode: GenerationMode, maskPainted: boolean): string {
     case 'text-to-image':
       return 'Fills the frame from the prompt (text to image).'
   }
+}
+
+/** What a person is told when a picture larger than the canvas was scaled down to fit it. */
+function fittedMessage(
+  name: string,
+  original: { width: number; height: number },
+  placed: { width: number; height: number },
+): string {
+  const percent = Math.round((placed.width / original.width) * 100)
+  return (
+    `“${name}” (${original.width}×${original.height}) is larger than the canvas: ` +
+    `placed at ${percent} % (${placed.width}×${placed.height}) to fit. Canvas size… makes room, ` +
+    `Open keeps every pixel.`
+  )
 }
 
 function isTextInput(target: EventTarget | null): boolean {
@@ -145,17 +159,26 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
       report(
         (async () => {
           for (const file of pictures) {
-            const image = await decode(file.name, new Uint8Array(await file.arrayBuffer()))
-            const topLeft = at
-              ? { x: at.x - image.width / 2, y: at.y - image.height / 2 }
-              : undefined
+            const decoded = await decode(file.name, new Uint8Array(await file.arrayBuffer()))
             const name = layerName ?? (fileStem(file.name) || 'Image')
+            // A layer holds only what is on the canvas: a larger picture is placed whole, scaled
+            // down to fit and centred, rather than cut to the canvas.
+            const { width, height } = editor.document
+            const image = scaledToFit(decoded, width, height)
+            const fitted = image !== decoded
+            const topLeft = fitted
+              ? {
+                  x: Math.round((width - image.width) / 2),
+                  y: Math.round((height - image.height) / 2),
+                }
+              : at && { x: at.x - image.width / 2, y: at.y - image.height / 2 }
             editor.addImageLayer(image, name, topLeft)
+            if (fitted) setMessage(fittedMessage(name, decoded, image))
           }
         })(),
       )
     },
-    [decode, editor, report, takeDocumentFiles],
+    [decode, editor, report, setMessage, takeDocumentFiles],
   )
 
   // The saved defaults (what was used last) arrive after the first render; what the person set
