@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, launchChromium, thumbnailRedCount } from '../helpers/browser'
 
 const shotsDir = process.env.GLIDE_SHOTS_DIR ?? join(tmpdir(), 'glide-shots', 'editingBasics')
 const documentSide = 1024
@@ -92,20 +92,21 @@ function documentRect(screen: Screen): { x: number; y: number; width: number; he
 const layerItems = () => page.getByTestId('layers.item')
 const button = (name: string) => page.getByRole('button', { name, exact: true })
 
-/** Red pixels in a layer's thumbnail, read back from its canvas. */
-function thumbnailRedCount(index: number): Promise<number> {
-  return page
-    .getByTestId('layers.thumbnail')
-    .nth(index)
-    .evaluate((node) => {
-      const canvas = node as HTMLCanvasElement
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
-      let red = 0
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 3]! > 200) red++
-      }
-      return red
-    })
+/** Drops a PNG file on the canvas at a page point, as a file dragged from the desktop. */
+async function dropPng(png: Buffer, name: string, clientX: number, clientY: number) {
+  const transfer = await page.evaluateHandle(
+    ([bytes, fileName]) => {
+      const data = new DataTransfer()
+      data.items.add(new File([new Uint8Array(bytes)], fileName, { type: 'image/png' }))
+      return data
+    },
+    [[...png], name] as const,
+  )
+  await page.getByTestId('editor.canvas').dispatchEvent('drop', {
+    dataTransfer: transfer,
+    clientX,
+    clientY,
+  })
 }
 
 let scale = 1
@@ -133,25 +134,13 @@ describe('editing basics, through the UI', () => {
     })
       .png()
       .toBuffer()
-    const transfer = await page.evaluateHandle(
-      (bytes) => {
-        const data = new DataTransfer()
-        data.items.add(new File([new Uint8Array(bytes)], 'red.png', { type: 'image/png' }))
-        return data
-      },
-      [...png],
-    )
-    await page.getByTestId('editor.canvas').dispatchEvent('drop', {
-      dataTransfer: transfer,
-      clientX: blank.origin.x + centre.x,
-      clientY: blank.origin.y + centre.y,
-    })
+    await dropPng(png, 'red.png', blank.origin.x + centre.x, blank.origin.y + centre.y)
     await expect.poll(() => layerItems().count()).toBe(2)
     squareHalf = 100 * scale
     const dropped = await canvasPixels('02-dropped')
     expect(isRed(pixel(dropped, centre.x, centre.y))).toBe(true)
     expect(isRed(pixel(dropped, centre.x + squareHalf + 20, centre.y))).toBe(false)
-    await expect.poll(() => thumbnailRedCount(0)).toBeGreaterThan(0)
+    await expect.poll(() => thumbnailRedCount(page, 0)).toBeGreaterThan(0)
   })
 
   it('the Move tool drags the active layer; arrow keys nudge it; Undo takes a nudge back', async () => {
@@ -192,7 +181,7 @@ describe('editing basics, through the UI', () => {
     await expect.poll(() => layerItems().count()).toBe(1)
     const after = await canvasPixels('07-merged')
     expect(Buffer.compare(before.data, after.data)).toBe(0)
-    await expect.poll(() => thumbnailRedCount(0)).toBeGreaterThan(0)
+    await expect.poll(() => thumbnailRedCount(page, 0)).toBeGreaterThan(0)
   })
 
   it('hides and shows the mask overlay', async () => {
@@ -304,21 +293,9 @@ describe('editing basics, through the UI', () => {
     })
       .png()
       .toBuffer()
-    const transfer = await page.evaluateHandle(
-      (bytes) => {
-        const data = new DataTransfer()
-        data.items.add(new File([new Uint8Array(bytes)], 'banner.png', { type: 'image/png' }))
-        return data
-      },
-      [...png],
-    )
     const box = (await page.getByTestId('editor.canvas').boundingBox())!
     // Dropped near a corner: a fitted picture goes in the middle all the same.
-    await page.getByTestId('editor.canvas').dispatchEvent('drop', {
-      dataTransfer: transfer,
-      clientX: box.x + 40,
-      clientY: box.y + 40,
-    })
+    await dropPng(png, 'banner.png', box.x + 40, box.y + 40)
     await expect.poll(() => layerItems().count()).toBe(layersBefore + 1)
     await expect
       .poll(() => page.locator('.editor-message[role="status"] span').first().textContent())

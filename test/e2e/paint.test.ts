@@ -1,9 +1,9 @@
 /**
  * The Paint tool as a person uses it in browser mode (Chromium at 1440×900, the built renderer):
  * choose Paint and a colour, paint a stroke on a blank document, erase part of it with Alt,
- * undo, pick a colour from the canvas, meet a locked layer, and export. Every check reads what
- * the person sees or gets: the canvas's pixels from a screenshot, the layer's thumbnail, the
- * colour field, the message shown, the PNG downloaded. No model is needed.
+ * undo, pick a colour from the canvas, fill a rectangle mask, meet a locked layer, and export.
+ * Every check reads what the person sees or gets: the canvas's pixels from a screenshot, the
+ * layer's thumbnail, the colour field, the message shown, the PNG downloaded. No model needed.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, launchChromium, thumbnailRedCount } from '../helpers/browser'
 
 const shots = join(tmpdir(), 'glide-shots', 'paint')
 const documentSide = 1024
@@ -87,27 +87,12 @@ async function stroke(points: [number, number][], modifiers: { alt?: boolean } =
 const isPaint = (colour: number[]) =>
   colour.every((value, channel) => Math.abs(value - paintColour[channel]!) <= 3)
 
-function thumbnailPaintCount(): Promise<number> {
-  return page
-    .getByTestId('layers.thumbnail')
-    .first()
-    .evaluate((node) => {
-      const canvas = node as HTMLCanvasElement
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
-      let count = 0
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 3]! > 200) count++
-      }
-      return count
-    })
-}
-
 describe('the Paint tool', () => {
   it('paints a stroke in the colour chosen on the active layer, and the canvas shows it', async () => {
     await page.getByTestId('tools.paint').click()
     await page.getByLabel('Paint colour').fill('#e01010')
     await page.getByRole('slider', { name: 'Brush size' }).fill('40')
-    expect(await thumbnailPaintCount()).toBe(0)
+    expect(await thumbnailRedCount(page, 0)).toBe(0)
     await stroke([
       [300, 300],
       [700, 300],
@@ -123,7 +108,7 @@ describe('the Paint tool', () => {
     expect(isPaint(onStroke!)).toBe(true)
     expect(isPaint(start!)).toBe(true)
     expect(isPaint(below!)).toBe(false)
-    await expect.poll(thumbnailPaintCount).toBeGreaterThan(0)
+    await expect.poll(() => thumbnailRedCount(page, 0)).toBeGreaterThan(0)
     await expect
       .poll(() => page.getByRole('button', { name: 'Undo', exact: true }).getAttribute('title'))
       .toBe('Undo Paint (Ctrl/Cmd+Z)')
@@ -195,6 +180,34 @@ describe('the Paint tool', () => {
     await colour.fill('#e01010')
   })
 
+  it('Fill with colour fills a rectangle mask with the colour: a clean shape to refine', async () => {
+    await page.getByRole('button', { name: 'Rectangle mask', exact: true }).click()
+    await stroke([
+      [300, 700],
+      [500, 800],
+    ])
+    await page.getByRole('button', { name: 'Fill with colour', exact: true }).click()
+    // The mask overlay off, to see the layer as it is.
+    await page.getByRole('button', { name: 'Show mask', exact: true }).click()
+    const [inside, corner, outside] = await shownAt(
+      [
+        [400, 750],
+        [302, 702],
+        [520, 750],
+      ],
+      '5-filled',
+    )
+    expect(isPaint(inside!)).toBe(true)
+    expect(isPaint(corner!)).toBe(true)
+    expect(isPaint(outside!)).toBe(false)
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Undo', exact: true }).getAttribute('title'))
+      .toBe('Undo Fill with colour (Ctrl/Cmd+Z)')
+    await page.getByRole('button', { name: 'Show mask', exact: true }).click()
+    await page.getByRole('button', { name: 'Clear mask', exact: true }).click()
+    await page.getByTestId('tools.paint').click()
+  })
+
   it('says why it does nothing on a locked layer, and changes nothing', async () => {
     await page.getByRole('button', { name: 'Lock Background' }).click()
     await stroke([
@@ -204,7 +217,7 @@ describe('the Paint tool', () => {
     await expect
       .poll(() => page.getByText('“Background” is locked: unlock it to paint on it.').count())
       .toBe(1)
-    const [untouched] = await shownAt([[500, 600]], '5-locked')
+    const [untouched] = await shownAt([[500, 600]], '6-locked')
     expect(isPaint(untouched!)).toBe(false)
     expect(pageErrors).toEqual([])
   })

@@ -73,3 +73,19 @@ export async function openThroughPicker(page: Page, path: string): Promise<void>
   await page.getByRole('button', { name: 'Open', exact: true }).click()
   await (await chooser).setFiles(path)
 }
+
+/** Red pixels in a layer's thumbnail in the Layers panel (`index`: top first), from its canvas. */
+export function thumbnailRedCount(page: Page, index: number): Promise<number> {
+  return page
+    .getByTestId('layers.thumbnail')
+    .nth(index)
+    .evaluate((node) => {
+      const canvas = node as HTMLCanvasElement
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+      let red = 0
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 3]! > 200) red++
+      }
+      return red
+    })
+}

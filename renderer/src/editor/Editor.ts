@@ -366,6 +366,11 @@ export class Editor {
     return this.painting.pickPaintColour(point)
   }
 
+  /** Fills the masked part of the active layer with the Paint colour (one undoable step). */
+  fillMaskWithColour(): boolean {
+    return this.painting.fillMask()
+  }
+
   /** Why the Paint tool would change nothing now, in words; null when it can paint. */
   get paintRefusal(): string | null {
     return this.painting.refusal

@@ -272,6 +272,17 @@ const actionSpecs: readonly ActionSpec[] = [
     run: (editor) => editor.clearMask(),
   },
   {
+    id: 'mask.fill-colour',
+    label: 'Fill with colour',
+    group: 'mask',
+    keys: [{ key: 'Backspace', alt: true }],
+    description:
+      'Fill the masked part of the active layer with the Paint colour (a clean shape to refine)',
+    enabled: (editor) =>
+      editor.document.mask.allocatedTileCount > 0 && editor.paintRefusal === null,
+    run: (editor) => editor.fillMaskWithColour(),
+  },
+  {
     id: 'mask.fit-frame',
     label: 'Fit frame',
     group: 'mask',

@@ -76,6 +76,24 @@ export class PaintStroke {
     return keys
   }
 
+  /**
+   * Lays the colour over one whole tile at a per-pixel coverage (a mask tile: 255 = all of it),
+   * as dabs do: only where it covers more than the stroke did so far.
+   */
+  cover(key: number, coverage: ArrayLike<number>): void {
+    this.recorder.touch([key])
+    const before = this.recorder.original(key)
+    if (!before && this.mode === 'erase') return
+    const pixels = this.layer.ensureTile(key)
+    const covered = this.coverage.ensureTile(key)
+    for (let index = 0; index < tileSize * tileSize; index++) {
+      const level = coverage[index] ?? 0
+      if (level <= (covered[index] ?? 0)) continue
+      covered[index] = level
+      this.writePixel(pixels, before, index * 4, level / 255)
+    }
+  }
+
   /** The pixel at `offset` as its value before the stroke with the colour laid over at `amount`. */
   private writePixel(pixels: Uint8ClampedArray, before: TileData, offset: number, amount: number) {
     const r = before?.[offset] ?? 0

@@ -55,6 +55,27 @@ export class LayerPainting {
     return true
   }
 
+  /**
+   * Fills the masked part of the active layer with the colour (a soft mask edge mixes it in), as
+   * one undoable step; false when the mask is empty or the layer refused.
+   */
+  fillMask(): boolean {
+    const layer = this.session.activeLayer
+    const mask = this.session.document.mask
+    if (!layer || this.refusal || mask.allocatedTileCount === 0) return false
+    this.cancelPaintStroke()
+    const recorder = new TileEditRecorder(layer.raster)
+    const fill = new PaintStroke(layer.raster, recorder, 'paint', this.colour, this.brush())
+    const keys = mask.allocatedTileKeys()
+    for (const key of keys) {
+      const coverage = mask.getTile(key)
+      if (coverage) fill.cover(key, coverage)
+    }
+    this.session.renderCache.invalidateLayerTiles(layer, keys)
+    this.record('Fill with colour', layer, recorder)
+    return true
+  }
+
   /** Starts a stroke at `point`; false (and nothing changes) when the active layer is refused. */
   beginPaintStroke(point: Point, mode: PaintMode): boolean {
     this.cancelPaintStroke()
@@ -85,14 +106,22 @@ export class LayerPainting {
     if (!stroke) return
     this.stroke = null
     this.session.renderCache.endLayerStroke()
-    const edit = stroke.recorder.finish()
-    const keys = stroke.recorder.touchedKeys
+    this.record(
+      stroke.paint.mode === 'paint' ? 'Paint' : 'Erase pixels',
+      stroke.layer,
+      stroke.recorder,
+    )
+  }
+
+  /** Records an edit already made to `layer`'s pixels as one undoable step. */
+  private record(label: string, layer: Layer, recorder: TileEditRecorder): void {
+    const edit = recorder.finish()
+    const keys = recorder.touchedKeys
     const apply = (tiles: typeof edit.before): void => {
       applyTiles(edit.raster, tiles)
-      this.session.renderCache.invalidateLayerTiles(stroke.layer, keys)
+      this.session.renderCache.invalidateLayerTiles(layer, keys)
       this.session.changed('layers')
     }
-    const label = stroke.paint.mode === 'paint' ? 'Paint' : 'Erase pixels'
     this.session.revision += 1
     this.session.record(
       this.session.entry(

@@ -133,6 +133,34 @@ describe('the Paint tool', () => {
     expect(blank.paintColour).toEqual([1, 2, 3])
   })
 
+  it('Fill with colour (Alt+Backspace) fills the masked part of the active layer, one undo step', () => {
+    const editor = testEditor(300, 300)
+    const raster = editor.document.layers[0]!.raster
+    const before = raster.readRect(editor.document.bounds)
+    expect(editor.actions.get('mask.fill-colour').enabled()).toBe(false)
+    editor.fillMaskRect({ x: 240, y: 240, width: 40, height: 30 })
+    editor.setPaintColour([200, 30, 90])
+    expect(editor.keyDown({ key: 'Backspace', altKey: true })).toBe(true)
+    expect(raster.getPixel(240, 240)).toEqual([200, 30, 90, 255])
+    expect(raster.getPixel(279, 269)).toEqual([200, 30, 90, 255])
+    expect(raster.getPixel(239, 240)).toEqual([239, 240, (239 * 7 + 240 * 13) & 255, 255])
+    expect(raster.getPixel(260, 270)).toEqual([
+      260 & 255,
+      270 & 255,
+      (260 * 7 + 270 * 13) & 255,
+      255,
+    ])
+    // The mask stays, to generate into.
+    expect(editor.document.mask.getPixel(250, 250)).toEqual([255])
+    expect(editor.history.nextUndoLabel).toBe('Fill with colour')
+    editor.undo()
+    expect(sameBytes(raster.readRect(editor.document.bounds), before)).toBe(true)
+    expect(editor.history.nextUndoLabel).toBe('Rectangle mask')
+    editor.setLayerLocked(editor.document.layers[0]!.id, true)
+    expect(editor.actions.get('mask.fill-colour').enabled()).toBe(false)
+    expect(editor.fillMaskWithColour()).toBe(false)
+  })
+
   it('P chooses it; it shares the brush size with the mask brush', () => {
     const editor = testEditor(10, 10)
     expect(editor.keyDown({ key: 'p' })).toBe(true)
