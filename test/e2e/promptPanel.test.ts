@@ -524,22 +524,33 @@ describe('prompt panel, canvas preview and gallery', () => {
     expect(job.kind).toBe('inpaint')
     await page.screenshot({ path: join(shots, 'inpaint-staged.png') })
     // \\ hides the result to compare with the picture under it; the bar's Original shows it again.
-    const withResult = await frameBlocks(8)
+    // The canvas draws on an animation frame after each change: read it once it holds still.
+    const settled = async () => {
+      let last = await frameBlocks(8)
+      for (;;) {
+        await page.evaluate(
+          () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+        )
+        const next = await frameBlocks(8)
+        if (JSON.stringify(next) === JSON.stringify(last)) return next
+        last = next
+      }
+    }
+    const withResult = await settled()
     const showOriginal = page.getByRole('button', { name: 'Show original' })
     await page.keyboard.press('\\')
     await expect.poll(() => showOriginal.getAttribute('aria-pressed')).toBe('true')
-    const original = await frameBlocks(8)
+    await expect.poll(() => frameBlocks(8)).not.toEqual(withResult)
+    const original = await settled()
     await showOriginal.click()
     await expect.poll(() => showOriginal.getAttribute('aria-pressed')).toBe('false')
-    expect(await frameBlocks(8)).toEqual(withResult)
+    await expect.poll(() => frameBlocks(8)).toEqual(withResult)
     const layers = await layerItems().count()
     await page.getByRole('button', { name: 'Discard', exact: true }).click()
     await expect.poll(() => stagedResults().count()).toBe(0)
     expect(await layerItems().count()).toBe(layers)
     // What the comparison showed is the canvas without the result.
-    const discarded = await frameBlocks(8)
-    expect(original).toEqual(discarded)
-    expect(withResult).not.toEqual(discarded)
+    await expect.poll(() => frameBlocks(8)).toEqual(original)
     await page.getByRole('button', { name: 'Clear mask' }).click()
   })
 
