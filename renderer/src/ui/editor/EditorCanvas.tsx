@@ -97,12 +97,11 @@ export function EditorCanvas({ editor, onDropFiles, progress, onRefused }: Edito
       aria-label="Canvas"
       tabIndex={0}
       onContextMenu={(event) => event.preventDefault()}
-      // After the tool had the press (the host's own listener runs first): say why it did nothing.
+      // After the tool had the press (the host's own listener runs first): a Paint tool still
+      // idle (not painting, not picking a colour) was refused; say why.
       onPointerDown={(event) => {
         const refusal = editor.paintRefusal
-        const picking = event.ctrlKey || event.metaKey
-        if (event.button === 0 && !picking && editor.toolState === 'paint.idle' && refusal)
-          onRefused(refusal)
+        if (event.button === 0 && editor.toolState === 'paint.idle' && refusal) onRefused(refusal)
       }}
       onDragOver={(event) => {
         if (event.dataTransfer.types.includes('Files')) event.preventDefault()

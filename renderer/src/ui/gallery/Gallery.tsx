@@ -80,6 +80,15 @@ export interface GalleryProps {
   onRecall(entry: ResultEntry): void
 }
 
+/** The selected result's buttons: text, accessible name, and the Gallery action each runs. */
+const detailActions = [
+  { label: 'Place', name: 'Put this result on the canvas', run: 'onPlace' },
+  { label: 'Use settings', name: "Use this result's settings", run: 'onRecall' },
+  { label: 'Save', name: 'Save this result', run: 'onSave' },
+  { label: 'Copy', name: 'Copy this result to the clipboard', run: 'onCopy' },
+  { label: 'Delete', name: 'Delete this result', run: 'onDelete' },
+] as const
+
 /** What made a result, under the grid when it is selected. */
 function ResultDetails({
   entry,
@@ -112,37 +121,11 @@ function ResultDetails({
         {entry.height} · {new Date(entry.finishedAt).toLocaleString()}
       </p>
       <div className="gallery-detail-actions">
-        <button
-          type="button"
-          aria-label="Put this result on the canvas"
-          onClick={() => actions.onPlace(entry)}
-        >
-          Place
-        </button>
-        <button
-          type="button"
-          aria-label="Use this result's settings"
-          onClick={() => actions.onRecall(entry)}
-        >
-          Use settings
-        </button>
-        <button type="button" aria-label="Save this result" onClick={() => actions.onSave(entry)}>
-          Save
-        </button>
-        <button
-          type="button"
-          aria-label="Copy this result to the clipboard"
-          onClick={() => actions.onCopy(entry)}
-        >
-          Copy
-        </button>
-        <button
-          type="button"
-          aria-label="Delete this result"
-          onClick={() => actions.onDelete(entry)}
-        >
-          Delete
-        </button>
+        {detailActions.map(({ label, name, run }) => (
+          <button key={label} type="button" aria-label={name} onClick={() => actions[run](entry)}>
+            {label}
+          </button>
+        ))}
       </div>
     </div>
   )
