@@ -29,6 +29,21 @@ export const zGenerationDefaults = zSamplingSettings
   })
 export type GenerationDefaults = z.infer<typeof zGenerationDefaults>
 
+/** The editor's tool options as last set: the brush (mask, eraser and Paint) and the Paint colour. */
+export const zToolSettings = z.strictObject({
+  brushSize: z.number().int().min(1).max(1024),
+  brushHardness: z.number().min(0).max(1),
+  /** "#rrggbb" */
+  paintColour: z.string().regex(/^#[0-9a-f]{6}$/i),
+})
+export type ToolSettings = z.infer<typeof zToolSettings>
+
+export const defaultToolSettings: ToolSettings = {
+  brushSize: 64,
+  brushHardness: 0.8,
+  paintColour: '#000000',
+}
+
 export const zWindowBounds = z.strictObject({
   x: z.number().int(),
   y: z.number().int(),
@@ -45,6 +60,8 @@ export const zSettings = z.strictObject({
   modelsDir: z.string().max(4096).nullable(),
   executionProvider: zExecutionProviderChoice,
   defaults: zGenerationDefaults,
+  /** Absent from files written before tools were remembered. */
+  tools: zToolSettings.default(defaultToolSettings),
   windowBounds: zWindowBounds.nullable(),
 })
 export type Settings = z.infer<typeof zSettings>
@@ -53,6 +70,7 @@ export type Settings = z.infer<typeof zSettings>
 export const zSettingsPatch = z.strictObject({
   executionProvider: zExecutionProviderChoice.optional(),
   defaults: zGenerationDefaults.partial().optional(),
+  tools: zToolSettings.partial().optional(),
 })
 export type SettingsPatch = z.infer<typeof zSettingsPatch>
 
@@ -61,5 +79,6 @@ export const defaultSettings: Settings = {
   modelsDir: null,
   executionProvider: 'auto',
   defaults: { ...generationDefaults.sampling },
+  tools: defaultToolSettings,
   windowBounds: null,
 }

@@ -66,6 +66,7 @@ export class SettingsStore {
     return this.set({
       ...(patch.executionProvider ? { executionProvider: patch.executionProvider } : {}),
       defaults: { ...this.current.defaults, ...patch.defaults },
+      tools: { ...this.current.tools, ...patch.tools },
     })
   }
 

@@ -1,5 +1,6 @@
 import type { GenerationInfo, ProjectData } from '../../../contract/documents'
 import type { GenerationMode } from '../../../contract/generation'
+import type { ToolSettings } from '../../../contract/settings'
 import { defaultFrame } from '../../../imaging/region'
 import { ActionRegistry } from './actions'
 import type { Layer, RgbaImage } from './EditorDocument'
@@ -7,7 +8,7 @@ import { EditorDocument, keptName } from './EditorDocument'
 import { generationModeOf, type GenerationRequest, type GenerationSettings } from './generation'
 import type { Point, Rect } from './geometry'
 import type { BrushSettings, MaskPaintMode } from './maskBrush'
-import type { Rgb } from './paintBrush'
+import { hexOfRgb, rgbOfHex, type Rgb } from './paintBrush'
 import type { CanvasAnchor, CanvasSide } from './parts/CanvasOperations'
 import { CanvasOperations } from './parts/CanvasOperations'
 import type { EditorListener } from './parts/ChangeNotifier'
@@ -475,6 +476,25 @@ export class Editor {
 
   setBrushHardness(hardness: number): void {
     this.input.setBrushHardness(hardness)
+  }
+
+  /** The tool options a person expects back next session: brush size, hardness, Paint colour. */
+  get toolSettings(): ToolSettings {
+    return {
+      brushSize: this.brush.size,
+      brushHardness: this.brush.hardness,
+      paintColour: hexOfRgb(this.paintColour),
+    }
+  }
+
+  /** Sets the tool options (remembered ones, say) through the same limits as the toolbar's. */
+  applyToolSettings(settings: Partial<ToolSettings>): void {
+    this.session.notifier.batch(() => {
+      if (settings.brushSize !== undefined) this.setBrushSize(settings.brushSize)
+      if (settings.brushHardness !== undefined) this.setBrushHardness(settings.brushHardness)
+      const colour = settings.paintColour === undefined ? null : rgbOfHex(settings.paintColour)
+      if (colour) this.setPaintColour(colour)
+    })
   }
 
   pointerEvent(

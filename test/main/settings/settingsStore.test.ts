@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { defaultSettings } from '../../../contract/settings'
+import { defaultSettings, defaultToolSettings, zSettingsPatch } from '../../../contract/settings'
 import { defaultConfigDir, SettingsStore } from '../../../main/settings/settingsStore'
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'glide-settings-'))
@@ -26,6 +26,41 @@ describe('SettingsStore', () => {
     })
     // Atomic writes leave no temp files behind.
     expect(readdirSync(dir)).toEqual(['settings.json'])
+  })
+
+  it('remembers the tool options, merging each change over what it holds', async () => {
+    const dir = freshDir()
+    const store = await SettingsStore.open(dir)
+    await store.applyPatch({ tools: { brushSize: 120, paintColour: '#2050e0' } })
+    await store.applyPatch({ tools: { brushHardness: 0.3 } })
+    expect((await SettingsStore.open(dir)).get().tools).toEqual({
+      brushSize: 120,
+      brushHardness: 0.3,
+      paintColour: '#2050e0',
+    })
+  })
+
+  it('reads a file written before tools were remembered, with the default tools', async () => {
+    const dir = freshDir()
+    const { tools: _absent, ...older } = { ...defaultSettings, executionProvider: 'cpu' }
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify(older))
+    const store = await SettingsStore.open(dir)
+    expect(store.get()).toMatchObject({ executionProvider: 'cpu', tools: defaultToolSettings })
+    expect(readdirSync(dir)).toEqual(['settings.json'])
+  })
+
+  it('refuses tool options outside their limits from the renderer', () => {
+    for (const tools of [
+      { brushSize: 0 },
+      { brushSize: 2000 },
+      { brushHardness: 1.5 },
+      { paintColour: 'red' },
+      { paintColour: '#12345' },
+      { opacity: 0.5 },
+    ]) {
+      expect(zSettingsPatch.safeParse({ tools }).success).toBe(false)
+    }
+    expect(zSettingsPatch.safeParse({ tools: { paintColour: '#A0b0C0' } }).success).toBe(true)
   })
 
   it('moves an invalid file aside and falls back to the defaults', async () => {

@@ -57,6 +57,37 @@ describe('tools as state machines', () => {
     expect(editor.brush.size).toBe(42)
   })
 
+  it('reads and sets the tool options a session remembers, within the toolbar limits', () => {
+    const editor = testEditor(200, 200)
+    expect(editor.toolSettings).toEqual({
+      brushSize: 64,
+      brushHardness: 0.8,
+      paintColour: '#000000',
+    })
+    let notified = 0
+    editor.subscribe((changes) => {
+      if (changes.has('tool')) notified += 1
+    })
+    editor.applyToolSettings({ brushSize: 120, brushHardness: 0.3, paintColour: '#2050E0' })
+    expect(notified).toBe(1)
+    expect(editor.brush).toEqual({ size: 120, hardness: 0.3 })
+    expect(editor.paintColour).toEqual([0x20, 0x50, 0xe0])
+    expect(editor.toolSettings).toEqual({
+      brushSize: 120,
+      brushHardness: 0.3,
+      paintColour: '#2050e0',
+    })
+    // Out of range or malformed: clamped, or the colour left as it was.
+    editor.applyToolSettings({ brushSize: 5000, brushHardness: -1, paintColour: 'blue' })
+    expect(editor.toolSettings).toEqual({
+      brushSize: 1024,
+      brushHardness: 0,
+      paintColour: '#2050e0',
+    })
+    editor.applyToolSettings({ brushHardness: 0.5 })
+    expect(editor.brush).toEqual({ size: 1024, hardness: 0.5 })
+  })
+
   it('rectangle mask: idle → dragging → idle, Alt erases', () => {
     const editor = testEditor(200, 200)
     editor.setTool('rect-mask')

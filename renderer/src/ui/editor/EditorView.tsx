@@ -40,6 +40,7 @@ import { LayersPanel } from './LayersPanel'
 import { StagingBar } from './StagingBar'
 import { Toolbar } from './Toolbar'
 import { useEditorSnapshot } from './useEditor'
+import { useToolSettings } from './useToolSettings'
 import './editor.css'
 
 /** What Generate does with the canvas as it is now. */
@@ -116,6 +117,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
   )
   const previewJob = useRef<string | null>(null)
   const changeCount = useEditorSnapshot(editor)
+  useToolSettings(editor, glide, state.settings?.tools)
   const maskPainted = editor.document.mask.allocatedTileCount > 0
   const mode = useMemo(
     () => editor.generationMode(values.refine),
