@@ -9,17 +9,15 @@ import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generationDefaults } from '../../contract/generation'
 import type { JobSummary } from '../../contract/jobs'
 import { parseClipConfigText } from '../../main/engine/clip/clipOptions'
 import { importClipCheckpoint } from '../../main/models/importer'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, canvasPixels, launchChromium } from '../helpers/browser'
+import { canvasPixels, openBrowserMode, type BrowserModeSession } from '../helpers/browser'
 
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
 
 declare global {
@@ -46,15 +44,8 @@ beforeAll(async () => {
       outDir: join(modelsDir, kind),
     })
   }
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir,
-    configDir: mkdtempSync(join(tmpdir(), 'glide-clip-panel-config-')),
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  session = await openBrowserMode({ modelsDir })
+  page = session.page
   await page.evaluate(() => {
     window.__clipJobs = []
     window.glide!.subscribe('job.updated', (job) => window.__clipJobs.push(job))
@@ -72,8 +63,7 @@ function pixelsDiffering(a: Buffer, b: Buffer): number {
 }
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 describe('prompt panel with a CLIP model installed', () => {

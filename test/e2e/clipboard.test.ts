@@ -7,39 +7,37 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium, openThroughPicker, writeFlatPng } from '../helpers/browser'
+import {
+  openBrowserMode,
+  openThroughPicker,
+  writeFlatPng,
+  type BrowserModeSession,
+} from '../helpers/browser'
 import { referenceModelsDir } from './referenceModel'
 
 const work = mkdtempSync(join(tmpdir(), 'glide-clipboard-e2e-'))
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[]
 
 beforeAll(async () => {
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
+  session = await openBrowserMode({
     modelsDir: await referenceModelsDir(),
     configDir: join(work, 'config'),
   })
-  browser = await launchChromium()
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-    origin: new URL(mode.server.url).origin,
+  page = session.page
+  pageErrors = session.pageErrors
+  // The page reads the clipboard only when asked to, so granting access after it loads is in time.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: new URL(session.mode.server.url).origin,
   })
-  page = await context.newPage()
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 const layerItems = () => page.getByTestId('layers.item')

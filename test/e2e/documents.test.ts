@@ -22,6 +22,7 @@ import { startBrowserMode, type BrowserMode } from '../../main/server/browserMod
 import {
   buildRenderer,
   launchChromium,
+  openPage,
   openThroughPicker as openPicked,
   writeFlatPng,
 } from '../helpers/browser'
@@ -37,14 +38,11 @@ const pageErrors: string[] = []
 const dialogs: string[] = []
 
 async function newPage(): Promise<void> {
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page = await openPage(browser, mode.server.url, { acceptDownloads: true, pageErrors })
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.type())
     void dialog.accept()
   })
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
 }
 
 let staticDir: string

@@ -4,40 +4,29 @@
  * canvas, open the shortcuts. Every check reads what the user sees: the canvas's pixels (from a
  * screenshot of the canvas element), the layer list and its thumbnails. No model is needed.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium, thumbnailRedCount } from '../helpers/browser'
+import { openBrowserMode, thumbnailRedCount, type BrowserModeSession } from '../helpers/browser'
 
 const shotsDir = process.env.GLIDE_SHOTS_DIR ?? join(tmpdir(), 'glide-shots', 'editingBasics')
 const documentSide = 1024
-let mode: BrowserMode | null = null
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[]
 
 beforeAll(async () => {
   mkdirSync(shotsDir, { recursive: true })
-  const rendererDir = await buildRenderer()
-  mode = await startBrowserMode({
-    staticDir: rendererDir,
-    modelsDir: mkdtempSync(join(tmpdir(), 'glide-basics-models-')),
-    configDir: mkdtempSync(join(tmpdir(), 'glide-basics-config-')),
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  session = await openBrowserMode()
+  page = session.page
+  pageErrors = session.pageErrors
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 interface Screen {

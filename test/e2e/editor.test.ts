@@ -17,7 +17,7 @@ import { readOpenRaster } from '../../main/documents/openRaster'
 import { readPngTextChunks } from '../../main/documents/pngText'
 import { importCheckpoint } from '../../main/models/importer'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, launchChromium, openPage } from '../helpers/browser'
 import { readPsd } from '../main/documents/psdReader'
 
 let rendererDir: string
@@ -47,12 +47,13 @@ async function importReference(
   })
 }
 
-async function openPage(): Promise<void> {
+async function openSession(): Promise<void> {
   mode = await startBrowserMode({ staticDir: rendererDir, modelsDir, configDir })
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  page = await openPage(browser, mode.server.url, {
+    viewport: { width: 1400, height: 900 },
+    acceptDownloads: true,
+    pageErrors,
+  })
 }
 
 beforeAll(async () => {
@@ -61,7 +62,7 @@ beforeAll(async () => {
   await importReference('base-inpaint', 'unet-base-inpaint', 'reference-base-inpaint')
   rendererDir = await buildRenderer()
   browser = await launchChromium()
-  await openPage()
+  await openSession()
 })
 
 afterAll(async () => {
@@ -331,7 +332,7 @@ describe('layered editor, end to end', () => {
     )
     mode = null
 
-    await openPage()
+    await openSession()
     const banner = page.getByRole('alert', { name: 'Recovery' })
     await expect.poll(() => banner.textContent()).toContain('has unsaved changes')
     await banner.getByRole('button', { name: 'Restore' }).click()

@@ -16,7 +16,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generationDefaults } from '../../contract/generation'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, launchChromium, openPage } from '../helpers/browser'
 
 const shots = '/tmp/shots/G'
 const work = mkdtempSync(join(tmpdir(), 'glide-workflow-e2e-'))
@@ -45,10 +45,7 @@ afterAll(async () => {
 /** A fresh page: a new blank document (each case opens its own picture). */
 async function freshPage(): Promise<void> {
   await page?.close()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  page = await openPage(browser, mode.server.url, { acceptDownloads: true, pageErrors })
 }
 
 const button = (name: string) => page.getByRole('button', { name, exact: true })

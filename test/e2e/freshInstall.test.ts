@@ -2,32 +2,21 @@
  * A fresh install with no models downloaded: browser mode opens with the bundled GLIDE-mini as
  * "Best installed" and generates with it (real ONNX sessions of the shipped model folders).
  */
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { openBrowserMode, type BrowserModeSession } from '../helpers/browser'
 
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
 
 beforeAll(async () => {
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir: mkdtempSync(join(tmpdir(), 'glide-empty-models-')),
-    configDir: mkdtempSync(join(tmpdir(), 'glide-fresh-config-')),
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  await page.goto(mode.server.url)
+  // Empty models and config folders: nothing installed, nothing used before.
+  session = await openBrowserMode()
+  page = session.page
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 describe('a fresh install', () => {

@@ -16,7 +16,7 @@ import { maxListedResults } from '../../contract/results'
 import { readPngTextChunks } from '../../main/documents/pngText'
 import { ResultHistory } from '../../main/results/resultHistory'
 import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { buildRenderer, launchChromium, openPage } from '../helpers/browser'
 import { finishedJob, samplingSettings } from '../helpers/finishedJobs'
 import { referenceModelsDir } from './referenceModel'
 
@@ -41,12 +41,7 @@ afterAll(async () => {
 /** One server session on `configDir` with one page open on it. */
 async function session(configDir: string): Promise<{ mode: BrowserMode; page: Page }> {
   const mode = await startBrowserMode({ staticDir, modelsDir, configDir })
-  const page = await browser.newPage({
-    viewport: { width: 1440, height: 900 },
-    acceptDownloads: true,
-  })
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  const page = await openPage(browser, mode.server.url, { acceptDownloads: true })
   return { mode, page }
 }
 

@@ -10,14 +10,13 @@ import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { generationPresets, stagePrecision } from '../../contract/generation'
 import type { JobSummary } from '../../contract/jobs'
 import { calibrationCaptions, int8Files } from '../../main/inference/host/int8UNet'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { openBrowserMode, type BrowserModeSession } from '../helpers/browser'
 import { finishedJob, progressOf, progressTexts, recordJobs } from '../helpers/jobRecorder'
 
 const shots = '/tmp/shots/ui'
@@ -33,10 +32,9 @@ const int8Models = (
   .map(([id]): string => id)
 const miniDir = fileURLToPath(new URL('../../native-models/glide-mini/', import.meta.url))
 let modelsDir: string
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[]
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
@@ -47,22 +45,14 @@ beforeAll(async () => {
       filter: (source) => !source.includes('unet.int8') && !source.includes('.ort-cache'),
     })
   }
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir,
-    configDir: await mkdtemp(join(tmpdir(), 'glide-int8-config-')),
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  session = await openBrowserMode({ modelsDir })
+  page = session.page
+  pageErrors = session.pageErrors
   await recordJobs(page)
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 const panel = () => page.getByRole('form', { name: 'Prompt panel' })

@@ -13,12 +13,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GlideOptions } from '../../main/engine/glideOptions'
 import { modelBaseUrlEnv } from '../../main/models/officialModels'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { openBrowserMode, type BrowserModeSession } from '../helpers/browser'
 
 const reference = join(import.meta.dirname, '../fixtures/glide-reference/unet-base')
 const checkpoint = readFileSync(join(reference, 'checkpoint.pt'))
@@ -65,27 +64,21 @@ function serve(request: IncomingMessage, response: ServerResponse): void {
 const mirror = createServer(serve)
 const savedBaseUrl = process.env[modelBaseUrlEnv]
 const modelsDir = mkdtempSync(join(tmpdir(), 'glide-dialog-models-'))
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve))
   process.env[modelBaseUrlEnv] = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/`
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
+  session = await openBrowserMode({
     modelsDir,
-    configDir: mkdtempSync(join(tmpdir(), 'glide-dialog-config-')),
     installOptionsFor: (key) => (key === 'base' ? referenceOptions : undefined),
   })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  await page.goto(mode.server.url)
+  page = session.page
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
   await new Promise<void>((resolve) => mirror.close(() => resolve()))
   if (savedBaseUrl === undefined) delete process.env[modelBaseUrlEnv]
   else process.env[modelBaseUrlEnv] = savedBaseUrl

@@ -5,40 +5,30 @@
  * Every check reads what the person sees or gets: the canvas's pixels from a screenshot, the
  * layer's thumbnail, the colour field, the message shown, the PNG downloaded. No model needed.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium, thumbnailRedCount } from '../helpers/browser'
+import { openBrowserMode, thumbnailRedCount, type BrowserModeSession } from '../helpers/browser'
 
 const shots = join(tmpdir(), 'glide-shots', 'paint')
 const documentSide = 1024
 const paintColour = [224, 16, 16] as const
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[]
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir: mkdtempSync(join(tmpdir(), 'glide-paint-models-')),
-    configDir: mkdtempSync(join(tmpdir(), 'glide-paint-config-')),
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  session = await openBrowserMode({}, { acceptDownloads: true })
+  page = session.page
+  pageErrors = session.pageErrors
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 /** Where a document point is on the page: a blank document fits the canvas with 24 px around. */

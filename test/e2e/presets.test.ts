@@ -8,10 +8,9 @@
  * Expected words and numbers come from contract/generation's presets, so the test holds when Fast
  * is retuned.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   generationDefaults,
@@ -19,36 +18,31 @@ import {
   respacingStepCount,
 } from '../../contract/generation'
 import type { JobSummary } from '../../contract/jobs'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
 import { describePreset } from '../../renderer/src/ui/prompt/speedDescription'
-import { buildRenderer, canvasPixels, launchChromium } from '../helpers/browser'
+import {
+  canvasPixels,
+  openBrowserMode,
+  openPage,
+  type BrowserModeSession,
+} from '../helpers/browser'
 import { finishedJob, progressOf, progressTexts, recordJobs } from '../helpers/jobRecorder'
 
 const shots = '/tmp/shots/ui'
 const fast = generationPresets.fast.settings
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[]
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir: mkdtempSync(join(tmpdir(), 'glide-presets-models-')),
-    configDir: mkdtempSync(join(tmpdir(), 'glide-presets-config-')),
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  session = await openBrowserMode()
+  page = session.page
+  pageErrors = session.pageErrors
   await recordJobs(page)
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 const panel = () => page.getByRole('form', { name: 'Prompt panel' })
@@ -251,9 +245,8 @@ describe('speed presets in the prompt panel (GLIDE-mini)', () => {
   })
 
   it('starts a new page (a reload) at the speed used last', async () => {
-    const next = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const next = await openPage(session.browser, session.mode.server.url)
     try {
-      await next.goto(mode.server.url)
       const group = next
         .getByRole('form', { name: 'Prompt panel' })
         .getByRole('radiogroup', { name: 'Speed' })

@@ -8,20 +8,18 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generationDefaults } from '../../contract/generation'
 import type { JobSummary } from '../../contract/jobs'
 import type { GlideOptions } from '../../main/engine/glideOptions'
 import { importCheckpoint } from '../../main/models/importer'
-import { startBrowserMode, type BrowserMode } from '../../main/server/browserMode'
-import { buildRenderer, launchChromium } from '../helpers/browser'
+import { openBrowserMode, openPage, type BrowserModeSession } from '../helpers/browser'
 
 const shots = '/tmp/shots/B'
-let mode: BrowserMode
-let browser: Browser
+let session: BrowserModeSession
 let page: Page
-const pageErrors: string[] = []
+let pageErrors: string[]
 
 declare global {
   interface Window {
@@ -47,17 +45,9 @@ beforeAll(async () => {
   const modelsDir = mkdtempSync(join(tmpdir(), 'glide-panel-models-'))
   await importReference(modelsDir, 'base', 'unet-base')
   await importReference(modelsDir, 'base-inpaint', 'unet-base-inpaint')
-  mode = await startBrowserMode({
-    staticDir: await buildRenderer(),
-    modelsDir,
-    configDir: mkdtempSync(join(tmpdir(), 'glide-panel-config-')),
-    previewIntervalMs: 0,
-  })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(mode.server.url)
-  await page.getByTestId('editor.canvas').waitFor()
+  session = await openBrowserMode({ modelsDir, previewIntervalMs: 0 })
+  page = session.page
+  pageErrors = session.pageErrors
   await page.evaluate(() => {
     window.__jobs = new Map()
     window.glide!.subscribe('job.updated', (job) => window.__jobs.set(job.id, job))
@@ -65,8 +55,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await mode?.close()
+  await session?.close()
 })
 
 const panel = () => page.getByRole('form', { name: 'Prompt panel' })
@@ -578,9 +567,8 @@ describe('prompt panel, canvas preview and gallery', () => {
   })
 
   it('starts the next session from the settings used last', async () => {
-    const next = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    const next = await openPage(session.browser, session.mode.server.url)
     try {
-      await next.goto(mode.server.url)
       const form = next.getByRole('form', { name: 'Prompt panel' })
       // The last Generate ran 40 steps with one variation at guidance 3.
       await expect.poll(() => form.getByLabel('Steps', { exact: true }).inputValue()).toBe('40')

@@ -5,6 +5,11 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import sharp from 'sharp'
 import { build } from 'vite'
+import {
+  startBrowserMode,
+  type BrowserMode,
+  type BrowserModeOptions,
+} from '../../main/server/browserMode'
 
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -45,6 +50,72 @@ export async function buildRenderer(): Promise<string> {
     process.env.NODE_ENV = nodeEnv
   }
   return outDir
+}
+
+/** How an e2e page is opened. */
+export interface PageOptions {
+  /** 1440×900 unless given. */
+  viewport?: { width: number; height: number }
+  acceptDownloads?: boolean
+  /** Collects the page's uncaught errors (their messages). */
+  pageErrors?: string[]
+}
+
+/** Opens `url` in a new page (its own context) and waits until the editor's canvas shows. */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  { viewport = { width: 1440, height: 900 }, acceptDownloads, pageErrors }: PageOptions = {},
+): Promise<Page> {
+  const page = await browser.newPage({
+    viewport,
+    ...(acceptDownloads !== undefined ? { acceptDownloads } : {}),
+  })
+  if (pageErrors) page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(url)
+  await page.getByTestId('editor.canvas').waitFor()
+  return page
+}
+
+/** Browser mode with Chromium and one editor page on it; `close()` ends both. */
+export interface BrowserModeSession {
+  readonly mode: BrowserMode
+  readonly browser: Browser
+  readonly page: Page
+  /** The page's uncaught errors. */
+  readonly pageErrors: string[]
+  close(): Promise<void>
+}
+
+/**
+ * The setup most e2e files share: browser mode on a newly built renderer (unless `staticDir` is
+ * given) and new empty models and config folders (unless given), Chromium, and a page showing the
+ * editor. What it started is closed again if a later step fails.
+ */
+export async function openBrowserMode(
+  options: BrowserModeOptions = {},
+  pageOptions: Omit<PageOptions, 'pageErrors'> = {},
+): Promise<BrowserModeSession> {
+  const mode = await startBrowserMode({
+    ...options,
+    staticDir: options.staticDir ?? (await buildRenderer()),
+    modelsDir: options.modelsDir ?? mkdtempSync(join(tmpdir(), 'glide-e2e-models-')),
+    configDir: options.configDir ?? mkdtempSync(join(tmpdir(), 'glide-e2e-config-')),
+  })
+  let browser: Browser | undefined
+  const close = async () => {
+    await browser?.close()
+    await mode.close()
+  }
+  try {
+    browser = await launchChromium()
+    const pageErrors: string[] = []
+    const page = await openPage(browser, mode.server.url, { ...pageOptions, pageErrors })
+    return { mode, browser, page, pageErrors, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
 }
 
 /** The editor's canvas as shown on `page`, RGB bytes. */
