@@ -135,6 +135,22 @@ async function frameBlocks(blocks: number): Promise<number[]> {
   }, blocks)
 }
 
+/**
+ * {@link frameBlocks} once the canvas holds still: it draws on an animation frame after each
+ * change, so two reads an animation frame apart must agree.
+ */
+async function settledFrameBlocks(): Promise<number[]> {
+  let last = await frameBlocks(8)
+  for (;;) {
+    await page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+    )
+    const next = await frameBlocks(8)
+    if (JSON.stringify(next) === JSON.stringify(last)) return next
+    last = next
+  }
+}
+
 /** A part of the generation frame, in fractions of its side. */
 interface FramePart {
   x0: number
@@ -411,6 +427,50 @@ describe('prompt panel, canvas preview and gallery', () => {
     await newSeedEachRun.check()
   })
 
+  it('shows each of several results by a click on its thumbnail, as browsing does', async () => {
+    await panel().getByLabel('Prompt', { exact: true }).fill('three ways')
+    await panel().getByLabel('Steps', { exact: true }).fill('2')
+    await panel().getByLabel('Variations', { exact: true }).fill('3')
+    await panel().getByRole('button', { name: 'Generate', exact: true }).click()
+    await waitForJob('three ways', 'done')
+    await stagedResults().waitFor()
+    const thumbnail = (n: number) =>
+      stagedResults().getByRole('button', { name: `Result ${n}`, exact: true })
+    expect(
+      await stagedResults()
+        .getByRole('button', { name: /^Result \d$/ })
+        .count(),
+    ).toBe(3)
+    expect(await thumbnail(1).getAttribute('aria-pressed')).toBe('true')
+    // Each thumbnail shows its own picture.
+    const pictures = await stagedResults()
+      .locator('canvas')
+      .evaluateAll((canvases) =>
+        canvases.map((canvas) => (canvas as HTMLCanvasElement).toDataURL()),
+      )
+    expect(new Set(pictures).size).toBe(3)
+    const first = await settledFrameBlocks()
+    await page.getByRole('button', { name: 'Next result' }).click()
+    await page.getByRole('button', { name: 'Next result' }).click()
+    await expect.poll(() => stagedResults().textContent()).toContain('3 / 3')
+    const third = await settledFrameBlocks()
+    expect(third).not.toEqual(first)
+    await thumbnail(1).click()
+    await expect.poll(() => thumbnail(1).getAttribute('aria-pressed')).toBe('true')
+    expect(await stagedResults().textContent()).toContain('1 / 3')
+    await expect.poll(() => frameBlocks(8)).toEqual(first)
+    await thumbnail(3).click()
+    await expect.poll(() => thumbnail(3).getAttribute('aria-pressed')).toBe('true')
+    expect(await thumbnail(1).getAttribute('aria-pressed')).toBe('false')
+    await expect.poll(() => frameBlocks(8)).toEqual(third)
+    // Enter accepts the one chosen, though the click left the focus on its thumbnail.
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => layerItems().first().getAttribute('aria-label'))
+      .toMatch(/^three ways \(\d+ #3\)$/)
+    await expect.poll(() => stagedResults().count()).toBe(0)
+  })
+
   it('cancels a queued job and the running one', async () => {
     await generate('long running', 400)
     await generate('waiting', 400)
@@ -513,24 +573,12 @@ describe('prompt panel, canvas preview and gallery', () => {
     expect(job.kind).toBe('inpaint')
     await page.screenshot({ path: join(shots, 'inpaint-staged.png') })
     // \\ hides the result to compare with the picture under it; the bar's Original shows it again.
-    // The canvas draws on an animation frame after each change: read it once it holds still.
-    const settled = async () => {
-      let last = await frameBlocks(8)
-      for (;;) {
-        await page.evaluate(
-          () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
-        )
-        const next = await frameBlocks(8)
-        if (JSON.stringify(next) === JSON.stringify(last)) return next
-        last = next
-      }
-    }
-    const withResult = await settled()
+    const withResult = await settledFrameBlocks()
     const showOriginal = page.getByRole('button', { name: 'Show original' })
     await page.keyboard.press('\\')
     await expect.poll(() => showOriginal.getAttribute('aria-pressed')).toBe('true')
     await expect.poll(() => frameBlocks(8)).not.toEqual(withResult)
-    const original = await settled()
+    const original = await settledFrameBlocks()
     await showOriginal.click()
     await expect.poll(() => showOriginal.getAttribute('aria-pressed')).toBe('false')
     await expect.poll(() => frameBlocks(8)).toEqual(withResult)

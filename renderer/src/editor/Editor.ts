@@ -595,6 +595,11 @@ export class Editor {
     return this.stagingArea.browse(step)
   }
 
+  /** Shows the staged batch's candidate `index` (0-based), as a click on its thumbnail does. */
+  showStaged(index: number): boolean {
+    return this.stagingArea.show(index)
+  }
+
   acceptStaged(): boolean {
     return this.stagingArea.accept()
   }

@@ -140,6 +140,27 @@ describe('copying a staged result', () => {
   })
 })
 
+describe('choosing a staged result by its thumbnail', () => {
+  it('shows the candidate asked for, leaves the batch alone for one that does not exist', () => {
+    const editor = testEditor(600, 600)
+    expect(editor.showStaged(0)).toBe(false)
+    editor.fillMaskRect({ x: 250, y: 250, width: 100, height: 60 })
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(3))
+    const revision = editor.revision
+    editor.toggleStagedOriginal()
+    expect(editor.showStaged(2)).toBe(true)
+    expect(editor.stagedBatch!.index).toBe(2)
+    expect(editor.stagedOriginalShown).toBe(false)
+    expect(editor.imageToCopy(false)!.name).toBe('a red boat (42 #3)')
+    for (const index of [3, -1, 1.5]) expect(editor.showStaged(index)).toBe(false)
+    expect(editor.stagedBatch!.index).toBe(2)
+    // Choosing is not an edit: no undo step, no unsaved change.
+    expect(editor.revision).toBe(revision)
+    expect(editor.acceptStaged()).toBe(true)
+    expect(editor.document.layers.at(-1)!.name).toBe('a red boat (42 #3)')
+  })
+})
+
 describe('comparing a staged result with the original', () => {
   it('\\ hides the result on view and shows it again; browsing, accepting or undoing shows it', () => {
     const editor = testEditor(600, 600)

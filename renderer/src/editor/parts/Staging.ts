@@ -142,7 +142,16 @@ export class Staging {
     const batch = this.batches[0]
     if (!batch) return false
     const count = batch.candidates.length
-    batch.index = (((batch.index + step) % count) + count) % count
+    return this.show((((batch.index + step) % count) + count) % count)
+  }
+
+  /** Puts candidate `index` of the shown batch on view; false when there is no such candidate. */
+  show(index: number): boolean {
+    const batch = this.batches[0]
+    if (!batch || !Number.isInteger(index) || index < 0 || index >= batch.candidates.length) {
+      return false
+    }
+    batch.index = index
     this.originalShown = false
     this.session.changed('staging')
     return true

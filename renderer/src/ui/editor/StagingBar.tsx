@@ -1,4 +1,6 @@
+import { useEffect, useRef } from 'react'
 import type { Editor } from '../../editor/Editor'
+import type { RgbaImage } from '../../editor/EditorDocument'
 import { useEditorSnapshot } from './useEditor'
 
 /**
@@ -7,8 +9,19 @@ import { useEditorSnapshot } from './useEditor'
  */
 const visibleColourMismatch = 12
 
+/** A staged image, small: the whole frame as the model made it. */
+function ResultThumbnail({ image }: { image: RgbaImage }) {
+  const canvas = useRef<HTMLCanvasElement>(null)
+  useEffect(() => {
+    const context = canvas.current?.getContext('2d')
+    if (!context) return
+    context.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width), 0, 0)
+  }, [image])
+  return <canvas ref={canvas} width={image.width} height={image.height} aria-hidden="true" />
+}
+
 /**
- * Shown while results wait: browse (← →), compare with the original (\), accept one (Enter),
+ * Shown while results wait: browse (← →, or a click on a result's thumbnail), compare with the original (\), accept one (Enter),
  * accept all, discard (Esc).
  */
 export function StagingBar({ editor }: { editor: Editor }) {
@@ -29,6 +42,27 @@ export function StagingBar({ editor }: { editor: Editor }) {
       <button type="button" aria-label="Next result" onClick={() => editor.browseStaged(1)}>
         →
       </button>
+      {batch.candidates.length > 1 && (
+        <span className="staging-thumbnails">
+          {batch.candidates.map((candidate, index) => {
+            const image = batch.images[candidate.batchIndex]
+            return (
+              image && (
+                <button
+                  key={candidate.batchIndex}
+                  type="button"
+                  aria-label={`Result ${index + 1}`}
+                  aria-pressed={index === batch.index}
+                  title={`Show result ${index + 1} of ${batch.candidates.length}`}
+                  onClick={() => editor.showStaged(index)}
+                >
+                  <ResultThumbnail image={image} />
+                </button>
+              )
+            )
+          })}
+        </span>
+      )}
       <button
         type="button"
         aria-label="Show original"
