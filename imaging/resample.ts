@@ -165,6 +165,45 @@ export function resampleRgba(
   if (width === targetWidth && height === targetHeight) {
     return { width, height, data: new Uint8ClampedArray(data) }
   }
+  return resampleRgbaWindow(image, targetWidth, targetHeight, {
+    x: 0,
+    y: 0,
+    width: targetWidth,
+    height: targetHeight,
+  })
+}
+
+/**
+ * The part `window` (inside the target) of `image` resized to targetWidth×targetHeight, as
+ * {@link resampleRgba} gives it, without computing or holding the rest: a picture enlarged far
+ * past the canvas costs only the canvas.
+ */
+export function resampleRgbaWindow(
+  image: RgbaPixels,
+  targetWidth: number,
+  targetHeight: number,
+  window: { x: number; y: number; width: number; height: number },
+): { width: number; height: number; data: Uint8ClampedArray } {
+  const { width, height, data } = image
+  if (!(targetWidth >= 1 && targetHeight >= 1)) throw new RangeError('empty target size')
+  const { x: left, y: top, width: windowWidth, height: windowHeight } = window
+  if (
+    !(windowWidth >= 1 && windowHeight >= 1) ||
+    left < 0 ||
+    top < 0 ||
+    left + windowWidth > targetWidth ||
+    top + windowHeight > targetHeight
+  ) {
+    throw new RangeError('the window must lie inside the target')
+  }
+  if (width === targetWidth && height === targetHeight) {
+    const out = new Uint8ClampedArray(windowWidth * windowHeight * 4)
+    for (let y = 0; y < windowHeight; y++) {
+      const start = ((top + y) * width + left) * 4
+      out.set(data.subarray(start, start + windowWidth * 4), y * windowWidth * 4)
+    }
+    return { width: windowWidth, height: windowHeight, data: out }
+  }
   const plane = width * height
   const planes = new Float32Array(4 * plane)
   for (let i = 0; i < plane; i++) {
@@ -174,15 +213,53 @@ export function resampleRgba(
     planes[2 * plane + i] = (data[i * 4 + 2] ?? 0) * alpha
     planes[3 * plane + i] = alpha
   }
-  const resized = resamplePlanes(planes, 4, width, height, targetWidth, targetHeight)
-  const targetPlane = targetWidth * targetHeight
-  const out = new Uint8ClampedArray(targetPlane * 4)
-  for (let i = 0; i < targetPlane; i++) {
-    const alpha = Math.min(resized[3 * targetPlane + i] ?? 0, 1)
+  const columns = axisTaps(width, targetWidth, 'lanczos3')
+  const rows = axisTaps(height, targetHeight, 'lanczos3')
+  // Every source row, the window's columns.
+  const horizontal = new Float64Array(4 * height * windowWidth)
+  for (let line = 0; line < 4 * height; line++) {
+    const source = line * width
+    const target = line * windowWidth
+    for (let x = 0; x < windowWidth; x++) {
+      const taps = columns?.[left + x]
+      if (!taps) {
+        horizontal[target + x] = planes[source + left + x] ?? 0
+        continue
+      }
+      let sum = 0
+      for (let k = 0; k < taps.indices.length; k++) {
+        sum += (planes[source + (taps.indices[k] ?? 0)] ?? 0) * (taps.weights[k] ?? 0)
+      }
+      horizontal[target + x] = sum
+    }
+  }
+  const windowPlane = windowWidth * windowHeight
+  const resized = new Float32Array(4 * windowPlane)
+  for (let c = 0; c < 4; c++) {
+    for (let y = 0; y < windowHeight; y++) {
+      const target = (c * windowHeight + y) * windowWidth
+      const taps = rows?.[top + y]
+      for (let x = 0; x < windowWidth; x++) {
+        if (!taps) {
+          resized[target + x] = horizontal[(c * height + top + y) * windowWidth + x] ?? 0
+          continue
+        }
+        let sum = 0
+        for (let k = 0; k < taps.indices.length; k++) {
+          const source = (c * height + (taps.indices[k] ?? 0)) * windowWidth + x
+          sum += (horizontal[source] ?? 0) * (taps.weights[k] ?? 0)
+        }
+        resized[target + x] = sum
+      }
+    }
+  }
+  const out = new Uint8ClampedArray(windowPlane * 4)
+  for (let i = 0; i < windowPlane; i++) {
+    const alpha = Math.min(resized[3 * windowPlane + i] ?? 0, 1)
     const alphaByte = toByte(alpha * 255)
     out[i * 4 + 3] = alphaByte
     if (alphaByte === 0) continue
-    for (let c = 0; c < 3; c++) out[i * 4 + c] = toByte((resized[c * targetPlane + i] ?? 0) / alpha)
+    for (let c = 0; c < 3; c++) out[i * 4 + c] = toByte((resized[c * windowPlane + i] ?? 0) / alpha)
   }
-  return { width: targetWidth, height: targetHeight, data: out }
+  return { width: windowWidth, height: windowHeight, data: out }
 }

@@ -164,6 +164,48 @@ describe('editing basics, through the UI', () => {
     expect(await redAt('05-nudge-undone', right, centre.y)).toBe(true)
   })
 
+  it('a corner of the layer’s box scales it about the opposite corner, proportions kept; Undo takes it back', async () => {
+    const canvas = page.getByTestId('editor.canvas')
+    const origin = (await canvas.boundingBox())!
+    // Where the Move case left the square (canvas coordinates).
+    const dragBy = 120
+    const left = centre.x - squareHalf + dragBy
+    const top = centre.y - squareHalf
+    const right = centre.x + squareHalf + dragBy
+    const bottom = centre.y + squareHalf
+    const shown = await canvasPixels('05b-box')
+    // The bottom-right handle: a light square over the corner, lighter than the checkerboard.
+    expect(Math.min(...pixel(shown, right + 2, bottom + 2))).toBeGreaterThan(235)
+    await page.mouse.move(origin.x + right + 3, origin.y + bottom + 3)
+    await expect.poll(() => canvas.evaluate((host) => host.style.cursor)).toBe('nwse-resize')
+    await page.mouse.move(origin.x + centre.x + dragBy, origin.y + centre.y)
+    await expect.poll(() => canvas.evaluate((host) => host.style.cursor)).toBe('')
+
+    const grow = 60
+    await page.mouse.move(origin.x + right + 3, origin.y + bottom + 3)
+    await page.mouse.down()
+    await page.mouse.move(origin.x + right + 3 + grow, origin.y + bottom + 3, { steps: 6 })
+    await page.mouse.up()
+    const redAt = async (name: string, x: number, y: number) =>
+      isRed(pixel(await canvasPixels(name), x, y))
+    const patiently = { timeout: 10_000 }
+    // Wider by 60 screen pixels and, proportions kept, as much taller; the top-left stays.
+    await expect
+      .poll(() => redAt('05c-scaled', right + grow / 2, bottom + grow / 2), patiently)
+      .toBe(true)
+    expect(await redAt('05c-scaled', left + 10, top + 10)).toBe(true)
+    expect(await redAt('05c-scaled', left - 10, top + 10)).toBe(false)
+    expect(await redAt('05c-scaled', right + grow + 10, bottom)).toBe(false)
+    await expect
+      .poll(() => button('Undo').getAttribute('title'))
+      .toBe('Undo Scale layer (Ctrl/Cmd+Z)')
+    await page.keyboard.press('Control+z')
+    await expect
+      .poll(() => redAt('05d-unscaled', right + grow / 2, bottom + grow / 2), patiently)
+      .toBe(false)
+    expect(await redAt('05d-unscaled', right - 40, centre.y)).toBe(true)
+  })
+
   it('merge down leaves one layer and the same picture', async () => {
     const before = await canvasPixels('06-before-merge')
     await button('Merge down').click()
@@ -232,7 +274,13 @@ describe('editing basics, through the UI', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(1440)
     await expect.poll(() => dialog.getByText('Ctrl/Cmd+E', { exact: true }).count()).toBe(1)
     await expect
-      .poll(() => dialog.getByText('Move: drag the active layer (Shift: straight)').count())
+      .poll(() =>
+        dialog
+          .getByText(
+            'Move: drag the active layer (Shift: straight); drag a corner of its box to scale it (Shift: free)',
+          )
+          .count(),
+      )
       .toBe(1)
     for (const text of [
       'Paint on the active layer in the colour chosen (Alt: erase it; Ctrl/Cmd+click: pick a colour)',

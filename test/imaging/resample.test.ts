@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lanczos3, resamplePlanes, resampleRgba } from '../../imaging/resample'
+import { lanczos3, resamplePlanes, resampleRgba, resampleRgbaWindow } from '../../imaging/resample'
 
 const meanAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let sum = 0
@@ -95,5 +95,41 @@ describe('RGBA', () => {
         expect(Array.from(out.data.subarray(i * 4, i * 4 + 4))).toEqual([168, 208, 240, 255])
       }
     }
+  })
+})
+
+describe('resampleRgbaWindow', () => {
+  it('gives exactly the part of the full resize inside the window', () => {
+    let seed = 7
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    for (const [width, height, targetWidth, targetHeight] of [
+      [64, 48, 256, 200],
+      [300, 200, 97, 413],
+      [64, 48, 64, 48],
+    ] as const) {
+      const data = new Uint8ClampedArray(width * height * 4).map(() => Math.floor(random() * 256))
+      for (let i = 3; i < data.length; i += 16) data[i] = 0
+      const image = { width, height, data }
+      const full = resampleRgba(image, targetWidth, targetHeight)
+      const window = { x: 11, y: 17, width: targetWidth >> 1, height: targetHeight >> 1 }
+      const part = resampleRgbaWindow(image, targetWidth, targetHeight, window)
+      expect([part.width, part.height]).toEqual([window.width, window.height])
+      for (let y = 0; y < window.height; y++) {
+        const start = ((window.y + y) * targetWidth + window.x) * 4
+        expect(part.data.subarray(y * window.width * 4, (y + 1) * window.width * 4)).toEqual(
+          full.data.subarray(start, start + window.width * 4),
+        )
+      }
+    }
+  })
+
+  it('refuses a window outside the target', () => {
+    const image = { width: 2, height: 2, data: new Uint8ClampedArray(16) }
+    expect(() => resampleRgbaWindow(image, 4, 4, { x: 2, y: 0, width: 3, height: 1 })).toThrow(
+      RangeError,
+    )
+    expect(() => resampleRgbaWindow(image, 4, 4, { x: 0, y: 0, width: 0, height: 1 })).toThrow(
+      RangeError,
+    )
   })
 })

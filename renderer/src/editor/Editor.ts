@@ -314,6 +314,11 @@ export class Editor {
     return this.layerOps.movableLayer
   }
 
+  /** Where the Move tool's scale handles sit: the active layer's content, or the box it is dragged to. */
+  get layerTransformBox(): Rect | null {
+    return this.layerOps.transformBox
+  }
+
   /** Moves the active layer's pixels by whole pixels, as one undoable step. */
   nudgeLayer(dx: number, dy: number): boolean {
     return this.layerOps.nudgeLayer(dx, dy)
@@ -468,6 +473,11 @@ export class Editor {
 
   setTool(id: ToolId): void {
     this.input.setTool(id)
+  }
+
+  /** The CSS cursor the tool asks for over a screen point (a scale handle, say); null: default. */
+  cursorAt(screen: Point): string | null {
+    return this.input.cursorAt(screen)
   }
 
   setBrushSize(size: number): void {

@@ -193,7 +193,12 @@ const actionSpecs: readonly ActionSpec[] = [
     'p',
     'Paint on the active layer in the colour chosen (Alt: erase it; Ctrl/Cmd+click: pick a colour)',
   ),
-  tool('move', 'Move', 'v', 'Move: drag the active layer (Shift: straight)'),
+  tool(
+    'move',
+    'Move',
+    'v',
+    'Move: drag the active layer (Shift: straight); drag a corner of its box to scale it (Shift: free)',
+  ),
   tool('pan', 'Pan', 'h'),
   {
     id: 'brush.smaller',

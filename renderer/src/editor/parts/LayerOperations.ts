@@ -2,26 +2,31 @@ import type { GenerationInfo } from '../../../../contract/documents'
 import { compositeRect, compositeTile, isShown, shownContentBounds } from '../compositing'
 import type { Layer, RgbaImage } from '../EditorDocument'
 import { keptName, newLayerId } from '../EditorDocument'
-import type { Point, Rect } from '../geometry'
+import { intersectRects, type Point, type Rect } from '../geometry'
+import { resampleRgbaWindow } from '../../../../imaging/resample'
 import { TileEditRecorder, applyTiles, tileEditBytes } from '../History'
 import { maxLayers } from './EditSession'
 import type { EditSession } from './EditSession'
 
-/** A layer move in progress: the pixels as they were, and the tiles it has touched so far. */
-interface LayerMove {
+/**
+ * A move or scale of a layer in progress: its pixels as they were, the tiles touched so far, and
+ * the box they are shown in now (the content's bounds moved, or scaled).
+ */
+interface LayerTransform {
   readonly layer: Layer
   readonly bounds: Rect
   readonly pixels: Uint8ClampedArray
   readonly recorder: TileEditRecorder
-  offset: Point
+  box: Rect
 }
 
 /**
  * Undoable changes to the layer stack: add, import, delete, duplicate, properties, reorder,
- * merge down, flatten, and moving a layer's pixels (the Move tool and arrow-key nudges).
+ * merge down, flatten, and moving or scaling a layer's pixels (the Move tool, arrow-key nudges).
  */
 export class LayerOperations {
-  private move: LayerMove | null = null
+  private move: LayerTransform | null = null
+  private contentBox: { layer: Layer; changeCount: number; box: Rect | null } | null = null
 
   constructor(private readonly session: EditSession) {}
 
@@ -248,7 +253,7 @@ export class LayerOperations {
     return result
   }
 
-  // ── moving a layer's pixels ────────────────────────────────────────────────
+  // ── moving and scaling a layer's pixels ────────────────────────────────────
 
   /** The layer the Move tool and the nudge keys would move: the active one, unless locked. */
   get movableLayer(): Layer | undefined {
@@ -260,6 +265,23 @@ export class LayerOperations {
     return this.move !== null
   }
 
+  /**
+   * Where the Move tool's scale handles sit: the box of a move or scale under way, else the
+   * movable layer's content bounds; null when there is nothing to scale.
+   */
+  get transformBox(): Rect | null {
+    if (this.move) return this.move.box
+    const layer = this.movableLayer
+    if (!layer) return null
+    // Finding the content reads the layer's pixels: once per change, not per pointer move.
+    const changeCount = this.session.notifier.changeCount
+    const cached = this.contentBox
+    if (cached?.layer === layer && cached.changeCount === changeCount) return cached.box
+    const box = layer.raster.contentBounds()
+    this.contentBox = { layer, changeCount, box }
+    return box
+  }
+
   /** Starts moving the active layer; false when there is none to move. */
   beginLayerMove(): boolean {
     this.cancelLayerMove()
@@ -269,7 +291,7 @@ export class LayerOperations {
     const recorder = new TileEditRecorder(layer.raster)
     recorder.touch(layer.raster.allocatedTileKeys())
     const pixels = bounds.width > 0 ? layer.raster.readRect(bounds) : new Uint8ClampedArray()
-    this.move = { layer, bounds, pixels, recorder, offset: { x: 0, y: 0 } }
+    this.move = { layer, bounds, pixels, recorder, box: bounds }
     return true
   }
 
@@ -277,52 +299,57 @@ export class LayerOperations {
   previewLayerMove(offset: Point): void {
     const move = this.move
     if (!move) return
-    const dx = Math.round(offset.x)
-    const dy = Math.round(offset.y)
-    if (dx === move.offset.x && dy === move.offset.y) return
-    const raster = move.layer.raster
-    const shifted = (offset: Point): Rect => ({
+    const box = {
       ...move.bounds,
-      x: move.bounds.x + offset.x,
-      y: move.bounds.y + offset.y,
-    })
-    const previous = shifted(move.offset)
-    move.offset = { x: dx, y: dy }
-    const target = shifted(move.offset)
-    move.recorder.touch(raster.tileKeysIn(target))
-    raster.clear()
-    if (target.width > 0) raster.writeRect(target, move.pixels)
-    // Only the tiles under the old and new place change; panels hear about it at the end.
-    const keys = new Set([...raster.tileKeysIn(previous), ...raster.tileKeysIn(target)])
-    this.session.renderCache.invalidateLayerTiles(move.layer, keys)
+      x: move.bounds.x + Math.round(offset.x),
+      y: move.bounds.y + Math.round(offset.y),
+    }
+    this.showTransformed(move, box, () => move.pixels)
   }
 
   /** Ends the move at its current offset as one undoable step ("Move layer"). */
   commitLayerMove(): boolean {
-    const move = this.move
-    if (!move) return false
-    this.move = null
-    if (move.offset.x === 0 && move.offset.y === 0) return false
-    const edit = move.recorder.finish()
-    const apply = (tiles: typeof edit.before): void => {
-      applyTiles(edit.raster, tiles)
-      this.session.renderCache.invalidateLayerTiles(null)
-      this.session.changed('layers')
-    }
-    this.session.revision += 1
-    this.session.record(
-      this.session.entry(
-        'Move layer',
-        () => apply(edit.after),
-        () => apply(edit.before),
-        tileEditBytes(edit),
-      ),
-      true,
-    )
-    return true
+    return this.commitTransform('Move layer')
   }
 
-  /** Puts the layer back where the move started. */
+  /** Starts scaling the active layer; false when it has no pixels to scale or is locked. */
+  beginLayerScale(): boolean {
+    return this.beginLayerMove() && (this.move?.bounds.width ?? 0) > 0
+  }
+
+  /**
+   * Shows the layer's pixels stretched over `box` (document pixels, rounded), nearest neighbour
+   * while the pointer moves; only the part on the canvas is computed.
+   */
+  previewLayerScale(box: Rect): void {
+    const move = this.move
+    if (!move || move.bounds.width === 0) return
+    this.showTransformed(move, roundedBox(box), (visible, shown) =>
+      nearestScaled(move.pixels, move.bounds, shown, visible),
+    )
+  }
+
+  /** Ends the scale as one undoable step ("Scale layer"), resampled as the Lanczos/area filter. */
+  commitLayerScale(): boolean {
+    const move = this.move
+    if (!move) return false
+    const { box, bounds } = move
+    if (box.width !== bounds.width || box.height !== bounds.height) {
+      const visible = intersectRects(box, this.document.bounds)
+      const raster = move.layer.raster
+      raster.clear()
+      if (visible) {
+        const window = { ...visible, x: visible.x - box.x, y: visible.y - box.y }
+        const source = { width: bounds.width, height: bounds.height, data: move.pixels }
+        move.recorder.touch(raster.tileKeysIn(visible))
+        raster.writeRect(visible, resampleRgbaWindow(source, box.width, box.height, window).data)
+      }
+      this.session.renderCache.invalidateLayerTiles(move.layer)
+    }
+    return this.commitTransform('Scale layer')
+  }
+
+  /** Puts the layer back where the move or scale started. */
   cancelLayerMove(): void {
     const move = this.move
     if (!move) return
@@ -332,10 +359,102 @@ export class LayerOperations {
     this.session.changed('layers')
   }
 
+  /** Draws the transform's pixels (as `draw` gives the part of `box` on the canvas) at `box`. */
+  private showTransformed(
+    move: LayerTransform,
+    box: Rect,
+    draw: (visible: Rect, box: Rect) => Uint8ClampedArray,
+  ): void {
+    const previous = move.box
+    if (sameRect(box, previous)) return
+    move.box = box
+    const raster = move.layer.raster
+    const visible = intersectRects(box, this.document.bounds)
+    raster.clear()
+    if (visible) {
+      move.recorder.touch(raster.tileKeysIn(visible))
+      raster.writeRect(visible, draw(visible, box))
+    }
+    // Only the tiles under the old and new place change; panels hear about it at the end.
+    const keys = new Set([...raster.tileKeysIn(previous), ...raster.tileKeysIn(box)])
+    this.session.renderCache.invalidateLayerTiles(move.layer, keys)
+  }
+
+  private commitTransform(label: 'Move layer' | 'Scale layer'): boolean {
+    const move = this.move
+    if (!move) return false
+    this.move = null
+    if (sameRect(move.box, move.bounds)) {
+      applyTiles(move.layer.raster, move.recorder.finish().before)
+      this.session.renderCache.invalidateLayerTiles(null)
+      return false
+    }
+    const edit = move.recorder.finish()
+    const apply = (tiles: typeof edit.before): void => {
+      applyTiles(edit.raster, tiles)
+      this.session.renderCache.invalidateLayerTiles(null)
+      this.session.changed('layers')
+    }
+    this.session.revision += 1
+    this.session.record(
+      this.session.entry(
+        label,
+        () => apply(edit.after),
+        () => apply(edit.before),
+        tileEditBytes(edit),
+      ),
+      true,
+    )
+    return true
+  }
+
   /** Moves the active layer by (dx, dy) pixels at once (arrow keys). */
   nudgeLayer(dx: number, dy: number): boolean {
     if (!this.beginLayerMove()) return false
     this.previewLayerMove({ x: dx, y: dy })
     return this.commitLayerMove()
   }
+}
+
+function sameRect(a: Rect, b: Rect): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
+}
+
+function roundedBox(box: Rect): Rect {
+  const x = Math.round(box.x)
+  const y = Math.round(box.y)
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.round(box.x + box.width) - x),
+    height: Math.max(1, Math.round(box.y + box.height) - y),
+  }
+}
+
+/** The part `visible` of `pixels` (a `source`-sized RGBA picture) stretched over `box`. */
+function nearestScaled(
+  pixels: Uint8ClampedArray,
+  source: Rect,
+  box: Rect,
+  visible: Rect,
+): Uint8ClampedArray {
+  const from = new Uint32Array(pixels.buffer, pixels.byteOffset, source.width * source.height)
+  const out = new Uint8ClampedArray(visible.width * visible.height * 4)
+  const to = new Uint32Array(out.buffer)
+  const columns = Int32Array.from({ length: visible.width }, (_, x) =>
+    Math.min(
+      source.width - 1,
+      Math.floor(((visible.x - box.x + x + 0.5) * source.width) / box.width),
+    ),
+  )
+  for (let y = 0; y < visible.height; y++) {
+    const row = Math.min(
+      source.height - 1,
+      Math.floor(((visible.y - box.y + y + 0.5) * source.height) / box.height),
+    )
+    const start = row * source.width
+    const target = y * visible.width
+    for (let x = 0; x < visible.width; x++) to[target + x] = from[start + (columns[x] ?? 0)] ?? 0
+  }
+  return out
 }

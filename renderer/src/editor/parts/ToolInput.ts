@@ -44,7 +44,18 @@ export class ToolInput {
         commitFrame: (before, after) => mask.commitFrameDrag(before, after),
       }),
       paint: new PaintTool(painting),
-      move: new MoveTool(layers),
+      move: new MoveTool({
+        beginLayerMove: () => layers.beginLayerMove(),
+        previewLayerMove: (offset) => layers.previewLayerMove(offset),
+        commitLayerMove: () => layers.commitLayerMove(),
+        cancelLayerMove: () => layers.cancelLayerMove(),
+        transformBox: () => layers.transformBox,
+        zoom: () => this.viewport.scale,
+        maxScaledSide: () => 2 * Math.max(document.width, document.height),
+        beginLayerScale: () => layers.beginLayerScale(),
+        previewLayerScale: (box) => layers.previewLayerScale(box),
+        commitLayerScale: () => layers.commitLayerScale(),
+      }),
     }
     this.tool = this.tools.brush
   }
@@ -57,6 +68,12 @@ export class ToolInput {
     return this.temporaryPan
       ? `pan.${this.temporaryPan.state}`
       : `${this.tool.id}.${this.tool.state}`
+  }
+
+  /** The cursor the current tool asks for over `screen`; null for the default. */
+  cursorAt(screen: Point): string | null {
+    if (this.temporaryPan) return null
+    return this.tool.cursorAt?.(this.viewport.toDocument(screen)) ?? null
   }
 
   setTool(id: ToolId): void {

@@ -25,4 +25,6 @@ export interface Tool {
   pointerMove(event: ToolPointerEvent): void
   pointerUp(event: ToolPointerEvent): void
   cancel(): void
+  /** The CSS cursor over `point` (document pixels) where it says what a press does there. */
+  cursorAt?(point: Point): string | null
 }

@@ -4,6 +4,7 @@ import type { CanvasModule } from './canvas/CanvasModule'
 import { CheckerboardModule } from './canvas/CheckerboardModule'
 import { CursorModule } from './canvas/CursorModule'
 import { FrameModule } from './canvas/FrameModule'
+import { LayerBoxModule } from './canvas/LayerBoxModule'
 import { LayerTilesModule } from './canvas/LayerTilesModule'
 import { MaskOverlayModule } from './canvas/MaskOverlayModule'
 import { ProgressPreviewModule, type StepPreview } from './canvas/ProgressPreviewModule'
@@ -63,6 +64,7 @@ export class CanvasRenderer {
           new StagingModule(editor),
           this.progress,
           new FrameModule(editor),
+          new LayerBoxModule(editor),
           new RectPreviewModule(editor),
           this.cursor,
         ],

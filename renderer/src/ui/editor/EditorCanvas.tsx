@@ -49,6 +49,7 @@ export function EditorCanvas({ editor, onDropFiles, progress, onRefused }: Edito
         editor.pointerMove({ ...toolEvent(coalesced), button: event.button })
       }
       renderer.showCursor(local(event))
+      host.style.cursor = editor.cursorAt(local(event)) ?? ''
     }
     const up = (event: PointerEvent) => {
       if (host.hasPointerCapture(event.pointerId)) host.releasePointerCapture(event.pointerId)

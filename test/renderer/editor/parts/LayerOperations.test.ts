@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Editor } from '../../../../renderer/src/editor/Editor'
+import { resampleRgba } from '../../../../imaging/resample'
+import { cornerAt, scaledBox } from '../../../../renderer/src/editor/tools/MoveTool'
 import { drag, patternImage, sameBytes, solidImage, testEditor } from '../helpers'
 
 const all = (editor: Editor) => editor.document.bounds
@@ -134,6 +136,176 @@ describe('Move tool', () => {
     editor.setTool('brush')
     expect(editor.keyDown({ key: 'ArrowRight' })).toBe(false)
     expect(square.raster.contentBounds()).toEqual({ x: 21, y: 50, width: 20, height: 10 })
+  })
+})
+
+describe('Move tool: scaling by the corners', () => {
+  const box = (editor: Editor, index = 1) => editor.layers[index]!.raster.contentBounds()
+
+  it('a corner dragged scales the layer about the opposite one, keeping proportions, one undo step', () => {
+    const editor = squareEditor()
+    const before = pixels(editor, 1)
+    editor.setTool('move')
+    expect(editor.layerTransformBox).toEqual({ x: 30, y: 40, width: 20, height: 10 })
+    // Pressed just outside the bottom-right corner, dragged 20 px right: twice the width, and
+    // twice the height with it.
+    drag(editor, [
+      [52, 52],
+      [62, 52],
+      [72, 52],
+    ])
+    expect(editor.toolState).toBe('move.idle')
+    expect(box(editor)).toEqual({ x: 30, y: 40, width: 40, height: 20 })
+    expect(editor.layers[1]!.raster.getPixel(69, 59)).toEqual([255, 0, 0, 255])
+    expect(editor.history.nextUndoLabel).toBe('Scale layer')
+    expect(editor.isDirty).toBe(true)
+    editor.undo()
+    expect(sameBytes(pixels(editor, 1), before)).toBe(true)
+    editor.redo()
+    expect(box(editor)).toEqual({ x: 30, y: 40, width: 40, height: 20 })
+  })
+
+  it('Shift frees the proportions; the top-left corner keeps the bottom-right in place', () => {
+    const editor = squareEditor()
+    editor.setTool('move')
+    const event = (x: number, y: number) => editor.pointerEvent({ x, y }, 0, { shiftKey: true })
+    editor.pointerDown(event(29, 39))
+    expect(editor.toolState).toBe('move.scaling')
+    editor.pointerUp(event(19, 39))
+    expect(box(editor)).toEqual({ x: 20, y: 40, width: 30, height: 10 })
+  })
+
+  it('the canvas follows the drag; Esc puts the pixels back exactly, with no undo step', () => {
+    const editor = squareEditor()
+    const before = pixels(editor, 1)
+    const depth = editor.history.undoDepth
+    editor.setTool('move')
+    editor.pointerDown(editor.pointerEvent({ x: 51, y: 51 }, 0))
+    editor.pointerMove(editor.pointerEvent({ x: 61, y: 51 }, 0))
+    expect(box(editor)).toEqual({ x: 30, y: 40, width: 30, height: 15 })
+    expect(editor.layerTransformBox).toEqual({ x: 30, y: 40, width: 30, height: 15 })
+    const shown = composite(editor)
+    const at = (x: number, y: number) => [
+      ...shown.subarray((y * 100 + x) * 4, (y * 100 + x) * 4 + 4),
+    ]
+    expect(at(58, 53)).toEqual([255, 0, 0, 255])
+    expect(editor.keyDown({ key: 'Escape' })).toBe(true)
+    expect(sameBytes(pixels(editor, 1), before)).toBe(true)
+    expect(editor.history.undoDepth).toBe(depth)
+  })
+
+  it('the scaled pixels are resampled (Lanczos up, area average down), not the preview', () => {
+    const editor = testEditor(100, 100)
+    const pattern = patternImage(20, 10)
+    editor.addImageLayer(pattern, 'Pattern', { x: 30, y: 40 })
+    editor.setTool('move')
+    drag(editor, [
+      [51, 51],
+      [71, 51],
+    ])
+    const scaled = editor.layers[1]!.raster.readRect({ x: 30, y: 40, width: 40, height: 20 })
+    expect(sameBytes(scaled, resampleRgba(pattern, 40, 20).data)).toBe(true)
+    drag(editor, [
+      [71, 61],
+      [51, 61],
+    ])
+    const back = editor.layers[1]!.raster.readRect({ x: 30, y: 40, width: 20, height: 10 })
+    expect(sameBytes(back, resampleRgba(resampleRgba(pattern, 40, 20), 20, 10).data)).toBe(true)
+  })
+
+  it('enlarged past the canvas, the part on it is kept; undo brings the whole layer back', () => {
+    const editor = squareEditor()
+    editor.setTool('move')
+    drag(editor, [
+      [51, 51],
+      [171, 51],
+    ])
+    expect(box(editor)).toEqual({ x: 30, y: 40, width: 70, height: 60 })
+    editor.undo()
+    expect(box(editor)).toEqual({ x: 30, y: 40, width: 20, height: 10 })
+  })
+
+  it('the cursor over a corner handle says which way it scales; elsewhere, and with other tools, none', () => {
+    const editor = squareEditor()
+    editor.setTool('move')
+    expect(editor.cursorAt({ x: 52, y: 52 })).toBe('nwse-resize')
+    expect(editor.cursorAt({ x: 28, y: 52 })).toBe('nesw-resize')
+    expect(editor.cursorAt({ x: 40, y: 45 })).toBeNull()
+    editor.pointerDown(editor.pointerEvent({ x: 52, y: 52 }, 0))
+    editor.pointerMove(editor.pointerEvent({ x: 90, y: 90 }, 0))
+    expect(editor.cursorAt({ x: 10, y: 10 })).toBe('nwse-resize')
+    editor.pointerUp(editor.pointerEvent({ x: 90, y: 90 }, 0))
+    editor.setTool('brush')
+    expect(editor.cursorAt({ x: 52, y: 52 })).toBeNull()
+  })
+
+  it('a locked layer or an empty one shows no box and is not scaled', () => {
+    const editor = squareEditor()
+    editor.setTool('move')
+    editor.setLayerLocked(editor.layers[1]!.id, true)
+    expect(editor.layerTransformBox).toBeNull()
+    editor.addLayer()
+    expect(editor.layerTransformBox).toBeNull()
+    drag(editor, [
+      [51, 51],
+      [71, 51],
+    ])
+    expect(editor.history.nextUndoLabel).not.toBe('Scale layer')
+  })
+})
+
+describe('scaledBox', () => {
+  const box = { x: 10, y: 10, width: 40, height: 20 }
+  it('keeps proportions by the axis dragged further, frees them on request, never below 1 px', () => {
+    const keep = { keepProportions: true, maxSide: 1000 }
+    expect(scaledBox(box, 'se', { x: 40, y: 0 }, keep)).toEqual({
+      x: 10,
+      y: 10,
+      width: 80,
+      height: 40,
+    })
+    expect(scaledBox(box, 'se', { x: 0, y: 20 }, keep)).toEqual({
+      x: 10,
+      y: 10,
+      width: 80,
+      height: 40,
+    })
+    expect(scaledBox(box, 'ne', { x: -20, y: 0 }, keep)).toEqual({
+      x: 10,
+      y: 20,
+      width: 20,
+      height: 10,
+    })
+    const free = { keepProportions: false, maxSide: 1000 }
+    expect(scaledBox(box, 'sw', { x: 10, y: 5 }, free)).toEqual({
+      x: 20,
+      y: 10,
+      width: 30,
+      height: 25,
+    })
+    expect(scaledBox(box, 'se', { x: -500, y: -500 }, free)).toEqual({
+      x: 10,
+      y: 10,
+      width: 1,
+      height: 1,
+    })
+  })
+
+  it('stops at the largest side allowed, proportions kept', () => {
+    const scaled = scaledBox(box, 'se', { x: 4000, y: 0 }, { keepProportions: true, maxSide: 200 })
+    expect(scaled).toEqual({ x: 10, y: 10, width: 200, height: 100 })
+  })
+})
+
+describe('cornerAt', () => {
+  it('grabs a corner within the radius outside the box, within a quarter of a side inside it', () => {
+    const box = { x: 0, y: 0, width: 100, height: 100 }
+    expect(cornerAt(box, { x: -8, y: -8 }, 10)).toBe('nw')
+    expect(cornerAt(box, { x: 104, y: 96 }, 10)).toBe('se')
+    expect(cornerAt(box, { x: 4, y: 96 }, 10)).toBe('sw')
+    expect(cornerAt(box, { x: 8, y: 8 }, 10)).toBeNull()
+    expect(cornerAt(box, { x: 50, y: 50 }, 10)).toBeNull()
+    expect(cornerAt({ x: 0, y: 0, width: 8, height: 8 }, { x: 3, y: 3 }, 10)).toBeNull()
   })
 })
 
