@@ -11,7 +11,20 @@ export type { FrameFitOptions } from '../../../imaging/region'
  */
 export const autoFitFrame = fitFrameAroundMask
 
-export type FrameHandle = 'move' | 'nw' | 'ne' | 'sw' | 'se'
+export type FrameHandle = 'move' | Corner
+
+/** A rectangle's corners, named by compass point. */
+export type Corner = 'nw' | 'ne' | 'sw' | 'se'
+
+/** The corners of `rect` with where each is: top-left, top-right, bottom-left, bottom-right. */
+export function rectCorners(rect: Rect): readonly (readonly [Corner, number, number])[] {
+  return [
+    ['nw', rect.x, rect.y],
+    ['ne', rect.x + rect.width, rect.y],
+    ['sw', rect.x, rect.y + rect.height],
+    ['se', rect.x + rect.width, rect.y + rect.height],
+  ]
+}
 
 /**
  * The frame after dragging `handle` by (dx, dy). Resizing keeps it square (the larger of the two

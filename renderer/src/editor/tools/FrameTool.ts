@@ -1,5 +1,5 @@
 import type { FrameHandle } from '../frame'
-import { dragFrame } from '../frame'
+import { dragFrame, rectCorners } from '../frame'
 import type { Point, Rect } from '../geometry'
 import type { Tool, ToolId, ToolPointerEvent } from './Tool'
 
@@ -69,13 +69,7 @@ export class FrameTool implements Tool {
 
 /** Which part of the frame a point is on: a corner handle, the inside, or nothing. */
 export function hitFrame(frame: Rect, point: Point, tolerance: number): FrameHandle | null {
-  const corners: [FrameHandle, number, number][] = [
-    ['nw', frame.x, frame.y],
-    ['ne', frame.x + frame.width, frame.y],
-    ['sw', frame.x, frame.y + frame.height],
-    ['se', frame.x + frame.width, frame.y + frame.height],
-  ]
-  for (const [handle, x, y] of corners) {
+  for (const [handle, x, y] of rectCorners(frame)) {
     if (Math.abs(point.x - x) <= tolerance && Math.abs(point.y - y) <= tolerance) return handle
   }
   const inside =

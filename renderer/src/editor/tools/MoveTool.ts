@@ -1,4 +1,4 @@
-import type { FrameHandle } from '../frame'
+import { rectCorners, type Corner } from '../frame'
 import type { Point, Rect } from '../geometry'
 import type { Tool, ToolId, ToolPointerEvent } from './Tool'
 
@@ -19,8 +19,6 @@ export interface LayerMoveTarget {
   previewLayerScale(box: Rect): void
   commitLayerScale(): boolean
 }
-
-type Corner = Exclude<FrameHandle, 'move'>
 
 /** Screen pixels around a corner that grab its handle. */
 const handleRadius = 10
@@ -115,13 +113,7 @@ export function cornerAt(box: Rect, point: Point, radius: number): Corner | null
     point.x < box.x + box.width &&
     point.y < box.y + box.height
   const reach = inside ? Math.min(radius / 2, box.width / 4, box.height / 4) : radius
-  const corners: [Corner, number, number][] = [
-    ['nw', box.x, box.y],
-    ['ne', box.x + box.width, box.y],
-    ['sw', box.x, box.y + box.height],
-    ['se', box.x + box.width, box.y + box.height],
-  ]
-  for (const [corner, x, y] of corners) {
+  for (const [corner, x, y] of rectCorners(box)) {
     if (Math.abs(point.x - x) <= reach && Math.abs(point.y - y) <= reach) return corner
   }
   return null

@@ -1,6 +1,7 @@
 import Konva from 'konva'
 import type { Editor } from '../../../editor/Editor'
 import type { CanvasModule } from './CanvasModule'
+import { placeCornerHandles } from './cornerHandles'
 
 const frameColour = '#4cc2ff'
 /** Corner handle size in screen pixels (kept constant at every zoom). */
@@ -29,24 +30,9 @@ export class FrameModule implements CanvasModule {
   update(): boolean {
     const frame = this.editor.document.frame
     this.outline.setAttrs({ x: frame.x, y: frame.y, width: frame.width, height: frame.height })
-    const handle = handleScreenSize / this.editor.viewport.scale
-    const corners = [
-      [frame.x, frame.y],
-      [frame.x + frame.width, frame.y],
-      [frame.x, frame.y + frame.height],
-      [frame.x + frame.width, frame.y + frame.height],
-    ] as const
+    placeCornerHandles(this.handles, frame, handleScreenSize / this.editor.viewport.scale)
     const visible = this.editor.toolId === 'frame'
-    this.handles.forEach((node, index) => {
-      const [x, y] = corners[index] ?? [0, 0]
-      node.setAttrs({
-        x: x - handle / 2,
-        y: y - handle / 2,
-        width: handle,
-        height: handle,
-        visible,
-      })
-    })
+    for (const handle of this.handles) handle.visible(visible)
     return true
   }
 

@@ -2,6 +2,7 @@ import Konva from 'konva'
 import type { Rect } from '../../../editor/geometry'
 import type { Editor, EditorChange } from '../../../editor/Editor'
 import type { CanvasChanges, CanvasModule } from './CanvasModule'
+import { placeCornerHandles } from './cornerHandles'
 
 const boxColour = '#f5f5f5'
 const shadowColour = '#202020'
@@ -67,17 +68,7 @@ export class LayerBoxModule implements CanvasModule {
     for (const handle of this.handles) handle.visible(box !== null)
     if (!box) return
     this.outline.setAttrs({ x: box.x, y: box.y, width: box.width, height: box.height })
-    const side = handleScreenSize / this.editor.viewport.scale
-    const corners = [
-      [box.x, box.y],
-      [box.x + box.width, box.y],
-      [box.x, box.y + box.height],
-      [box.x + box.width, box.y + box.height],
-    ] as const
-    this.handles.forEach((handle, index) => {
-      const [x, y] = corners[index] ?? [0, 0]
-      handle.setAttrs({ x: x - side / 2, y: y - side / 2, width: side, height: side })
-    })
+    placeCornerHandles(this.handles, box, handleScreenSize / this.editor.viewport.scale)
   }
 
   destroy(): void {
