@@ -135,7 +135,7 @@ async function run(): Promise<BrushBenchResult[]> {
   results.push(await strokeBench(editor, renderer, '100 % zoom', 240))
   editor.zoomAt({ x: size.width / 2, y: size.height / 2 }, 4)
   results.push(await strokeBench(editor, renderer, '400 % zoom', 240))
-  // The Paint tool on the top layer: every frame re-composites the tiles it touched.
+  // The Paint tool on the top layer: each frame composites and redraws only what its dabs touched.
   editor.setBrushSize(96)
   editor.zoomToFit()
   results.push(await strokeBench(editor, renderer, 'Paint, fit', 240, 'paint'))

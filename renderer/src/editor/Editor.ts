@@ -19,6 +19,7 @@ import { LayerPainting } from './parts/LayerPainting'
 import { MaskOperations } from './parts/MaskOperations'
 import type { StagedBatch, StagedCandidate } from './parts/Staging'
 import { Staging } from './parts/Staging'
+import type { DirtyTiles, TileCompositeRequest } from './parts/RenderCache'
 import { ToolInput } from './parts/ToolInput'
 import { documentFromProjectData, documentToProjectData } from './projectData'
 import type { ToolId, ToolPointerEvent } from './tools/Tool'
@@ -206,14 +207,11 @@ export class Editor {
 
   // ── what views draw ─────────────────────────────────────────────────────────
 
-  takeDirtyTiles(): { all: boolean; composite: number[]; mask: number[] } {
+  takeDirtyTiles(): DirtyTiles {
     return this.session.renderCache.takeDirtyTiles()
   }
 
-  compositeTileAt(
-    key: number,
-    options: { cache?: boolean; into?: Uint8ClampedArray } = {},
-  ): Uint8ClampedArray | null {
+  compositeTileAt(key: number, options: TileCompositeRequest = {}): Uint8ClampedArray | null {
     return this.session.renderCache.compositeTileAt(key, options)
   }
 

@@ -11,32 +11,59 @@ export function isShown(layer: Layer): boolean {
   return layer.visible && layer.opacity > 0
 }
 
+/** All of a tile, in the tile's own pixel coordinates. */
+export const wholeTile: Rect = { x: 0, y: 0, width: tileSize, height: tileSize }
+
 /**
- * Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA). With
- * `over` the layers go over what `out` already holds (the composite of the layers under them), so
- * a composite can be resumed from a kept one, with the same result to the bit.
+ * The byte ranges [start, end) of a tile-sized RGBA array that `region` (tile coordinates) covers:
+ * one per row, or a single one when the region spans the tile's whole width.
+ */
+export function tileRowRanges(region: Rect): [number, number][] {
+  const rowBytes = tileSize * 4
+  if (region.x === 0 && region.width === tileSize)
+    return [[region.y * rowBytes, (region.y + region.height) * rowBytes]]
+  const ranges: [number, number][] = []
+  for (let y = region.y; y < region.y + region.height; y++) {
+    const start = y * rowBytes + region.x * 4
+    ranges.push([start, start + region.width * 4])
+  }
+  return ranges
+}
+
+/**
+ * Composites one tile of the visible layers (bottom to top) into `out` (tile-sized RGBA), only
+ * inside `within` (tile coordinates; the whole tile by default): the rest of `out` is left as it
+ * is. With `over` the layers go over what `out` already holds (the composite of the layers under
+ * them), so a composite can be resumed from a kept one, with the same result to the bit. False
+ * when no visible layer holds pixels in this tile.
  */
 export function compositeTile(
   layers: readonly Layer[],
   key: number,
   out: Uint8ClampedArray,
-  over = false,
+  options: { over?: boolean; within?: Rect } = {},
 ): boolean {
-  let any = over
+  const over = options.over ?? false
+  const sources: { tile: Uint8ClampedArray; opacity: number }[] = []
   for (const layer of layers) {
-    if (!isShown(layer)) continue
-    const tile = layer.raster.getTile(key)
-    if (!tile) continue
-    // The lowest contributing layer at full opacity composites over nothing: a copy.
-    if (!any && layer.opacity === 1) out.set(tile)
-    else {
-      if (!any) out.fill(0)
-      blendOver(out, tile, layer.opacity)
-    }
-    any = true
+    const tile = isShown(layer) ? layer.raster.getTile(key) : undefined
+    if (tile) sources.push({ tile, opacity: layer.opacity })
   }
-  if (!any) out.fill(0)
-  return any
+  for (const [start, end] of tileRowRanges(options.within ?? wholeTile)) {
+    const target = out.subarray(start, end)
+    if (!over && sources.length === 0) target.fill(0)
+    sources.forEach(({ tile, opacity }, index) => {
+      const source = tile.subarray(start, end)
+      const lowest = index === 0 && !over
+      // The lowest contributing layer at full opacity composites over nothing: a copy.
+      if (lowest && opacity === 1) target.set(source)
+      else {
+        if (lowest) target.fill(0)
+        blendOver(target, source, opacity)
+      }
+    })
+  }
+  return over || sources.length > 0
 }
 
 /**

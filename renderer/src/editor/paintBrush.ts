@@ -1,4 +1,4 @@
-import type { Point } from './geometry'
+import type { Point, Rect } from './geometry'
 import { intersectRects, outerIntegerRect } from './geometry'
 import type { TileEditRecorder } from './History'
 import type { BrushSettings } from './maskBrush'
@@ -43,13 +43,13 @@ export class PaintStroke {
     this.coverage = new TiledRaster(layer.width, layer.height, 1)
   }
 
-  /** Stamps one round dab at `centre`; returns the keys of the tiles it touched. */
-  dab(centre: Point): number[] {
+  /** Stamps one round dab at `centre`; returns the part of the layer it may have changed. */
+  dab(centre: Point): Rect | null {
     const radius = Math.max(0.5, this.brush.size / 2)
     const square = outerIntegerRect(centre.x - radius, centre.y - radius, radius * 2, radius * 2)
     const bounds = { x: 0, y: 0, width: this.layer.width, height: this.layer.height }
     const area = intersectRects(square, bounds)
-    if (!area) return []
+    if (!area) return null
     const keys = this.layer.tileKeysIn(area)
     this.recorder.touch(keys)
     for (const key of keys) {
@@ -73,7 +73,7 @@ export class PaintStroke {
         }
       }
     }
-    return keys
+    return area
   }
 
   /**

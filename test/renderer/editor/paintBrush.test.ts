@@ -76,7 +76,12 @@ describe('a paint stroke on a layer', () => {
 
   it('paints across tile borders without a seam', () => {
     const raster = layerOf(600, 300)
-    stroke(raster, 'paint', 40, 1).dab({ x: 256, y: 256 })
+    expect(stroke(raster, 'paint', 40, 1).dab({ x: 256, y: 256 })).toEqual({
+      x: 236,
+      y: 236,
+      width: 40,
+      height: 40,
+    })
     for (const [x, y] of [
       [255, 255],
       [256, 255],
@@ -85,5 +90,11 @@ describe('a paint stroke on a layer', () => {
     ] as const)
       expect(raster.getPixel(x, y)).toEqual([255, 0, 0, 255])
     expect(raster.allocatedTileKeys().length).toBe(4)
+  })
+
+  it('says which part of the layer a dab may have changed: its square, cut to the layer', () => {
+    const paint = stroke(layerOf(100, 80), 'paint', 30, 0.5)
+    expect(paint.dab({ x: 5.5, y: 70 })).toEqual({ x: 0, y: 55, width: 21, height: 25 })
+    expect(paint.dab({ x: 300, y: 40 })).toBeNull()
   })
 })

@@ -1,5 +1,5 @@
 import type { Layer } from '../EditorDocument'
-import type { Point } from '../geometry'
+import type { Point, Rect } from '../geometry'
 import { TileEditRecorder, applyTiles, tileEditBytes } from '../History'
 import type { BrushSettings } from '../maskBrush'
 import { dabCentresAlong } from '../maskBrush'
@@ -85,19 +85,21 @@ export class LayerPainting {
     const paint = new PaintStroke(layer.raster, recorder, mode, this.colour, this.brush())
     this.stroke = { layer, paint, recorder, last: point }
     this.session.renderCache.beginLayerStroke(layer)
-    this.session.renderCache.invalidateLayerTiles(layer, paint.dab(point))
+    const painted = paint.dab(point)
+    this.session.renderCache.invalidateLayerRects(layer, painted ? [painted] : [])
     return true
   }
 
   continuePaintStroke(point: Point): void {
     const stroke = this.stroke
     if (!stroke) return
-    const touched = new Set<number>()
+    const painted: Rect[] = []
     for (const centre of dabCentresAlong(stroke.last, point, stroke.paint.brush.size)) {
-      for (const key of stroke.paint.dab(centre)) touched.add(key)
+      const area = stroke.paint.dab(centre)
+      if (area) painted.push(area)
     }
     stroke.last = point
-    this.session.renderCache.invalidateLayerTiles(stroke.layer, touched)
+    this.session.renderCache.invalidateLayerRects(stroke.layer, painted)
   }
 
   /** Ends the stroke as one undoable step ("Paint" or "Erase pixels"). */

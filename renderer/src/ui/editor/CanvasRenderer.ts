@@ -1,5 +1,6 @@
 import Konva from 'konva'
 import type { Editor, EditorChange } from '../../editor/Editor'
+import type { Rect } from '../../editor/geometry'
 import type { CanvasModule } from './canvas/CanvasModule'
 import { CheckerboardModule } from './canvas/CheckerboardModule'
 import { CursorModule } from './canvas/CursorModule'
@@ -23,7 +24,8 @@ interface LayerGroup {
  * Draws an {@link Editor} with Konva. The renderer owns the stage and three layers (document
  * tiles, mask overlay, overlays) and the canvas modules in them (`canvas/`), each owning its own
  * nodes and bitmaps. Editor changes are collected and applied once per animation frame: the stage
- * follows the viewport, every module updates, and only layers whose modules changed are redrawn.
+ * follows the viewport, every module updates, and only layers whose modules changed are redrawn;
+ * where only some document tiles changed (a brush stroke), only their part of the view.
  * `destroy()` destroys the modules, then the stage, and drops the editor subscription.
  */
 export class CanvasRenderer {
@@ -116,9 +118,16 @@ export class CanvasRenderer {
     }
     for (const { layer, modules } of this.groups) {
       let redraw = false
-      for (const module of modules) redraw = module.update({ changes, dirty }) || redraw
+      let onlyTilesChanged = true
+      for (const module of modules) {
+        if (!module.update({ changes, dirty })) continue
+        redraw = true
+        if (module !== this.layerTiles) onlyTilesChanged = false
+      }
       if (!redraw) continue
-      if (this.options.synchronousDraw) layer.draw()
+      const area = onlyTilesChanged ? this.layerTiles.changedArea : null
+      if (area) redrawArea(layer, area)
+      else if (this.options.synchronousDraw) layer.draw()
       else layer.batchDraw()
     }
     this.framesDrawn += 1
@@ -136,6 +145,35 @@ export class CanvasRenderer {
     for (const { modules } of this.groups) for (const module of modules) module.destroy()
     this.stage.destroy()
   }
+}
+
+/**
+ * Redraws, now, only the device pixels of `layer` that `area` (document coordinates) covers,
+ * rounded out to whole pixels. The clip is pixel-aligned and every node still draws, so inside it
+ * the pixels are those a full redraw gives, and outside them nothing changes.
+ */
+function redrawArea(layer: Konva.Layer, area: Rect): void {
+  const canvas = layer.getCanvas()
+  const ratio = canvas.getPixelRatio()
+  const toScreen = layer.getAbsoluteTransform()
+  const topLeft = toScreen.point({ x: area.x, y: area.y })
+  const bottomRight = toScreen.point({ x: area.x + area.width, y: area.y + area.height })
+  const left = Math.max(0, Math.floor(topLeft.x * ratio))
+  const top = Math.max(0, Math.floor(topLeft.y * ratio))
+  const right = Math.min(canvas.width, Math.ceil(bottomRight.x * ratio))
+  const bottom = Math.min(canvas.height, Math.ceil(bottomRight.y * ratio))
+  if (right <= left || bottom <= top) return
+  const context = canvas.getContext()._context
+  context.save()
+  const pixelRatioTransform = context.getTransform()
+  context.setTransform(1, 0, 0, 1, 0, 0)
+  context.beginPath()
+  context.rect(left, top, right - left, bottom - top)
+  context.clip()
+  context.setTransform(pixelRatioTransform)
+  // Clears (inside the clip) and draws every node, as draw() does.
+  layer.drawScene()
+  context.restore()
 }
 
 function newLayer(): Konva.Layer {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { compositeTile } from '../../../../renderer/src/editor/compositing'
+import { compositeTile, wholeTile } from '../../../../renderer/src/editor/compositing'
 import { Editor } from '../../../../renderer/src/editor/Editor'
+import type { RgbaImage } from '../../../../renderer/src/editor/EditorDocument'
+import { EditorDocument } from '../../../../renderer/src/editor/EditorDocument'
+import type { Point } from '../../../../renderer/src/editor/geometry'
+import { EditSession } from '../../../../renderer/src/editor/parts/EditSession'
+import { LayerPainting } from '../../../../renderer/src/editor/parts/LayerPainting'
+import type { DirtyTiles, RenderCache } from '../../../../renderer/src/editor/parts/RenderCache'
 import { tileSize } from '../../../../renderer/src/editor/TiledRaster'
 import { drag, maskSnapshot, patternImage, sameBytes, testEditor } from '../helpers'
 
@@ -73,36 +79,6 @@ describe('the Paint tool', () => {
     expect(editor.history.nextUndoLabel).toBe('Hide layer')
   })
 
-  it('draws each frame of a stroke from the layers under it kept: the same pixels as a full composite', () => {
-    const editor = testEditor(300, 300)
-    const middle = editor.addImageLayer(patternImage(300, 300, 120), 'middle', { x: 0, y: 0 })
-    editor.addImageLayer(patternImage(200, 200, 90), 'top', { x: 100, y: 100 })
-    editor.setLayerOpacity(middle.id, 0.6)
-    editor.selectLayer(middle.id)
-    editor.setTool('paint')
-    editor.setPaintColour([250, 120, 10])
-    editor.setBrushSize(60)
-    editor.setBrushHardness(0.3)
-    const full = (key: number) => {
-      const out = new Uint8ClampedArray(tileSize * tileSize * 4)
-      compositeTile(editor.document.layers, key, out)
-      return out
-    }
-    editor.pointerDown(editor.pointerEvent({ x: 230, y: 230 }, 0))
-    for (const [x, y] of [
-      [260, 250],
-      [280, 290],
-      [240, 270],
-    ] as const) {
-      editor.pointerMove(editor.pointerEvent({ x, y }, 0))
-      for (const key of editor.takeDirtyTiles().composite)
-        expect(sameBytes(editor.compositeTileAt(key, { cache: false })!, full(key))).toBe(true)
-    }
-    editor.pointerUp(editor.pointerEvent({ x: 240, y: 270 }, 0))
-    for (const key of [0, 1, 2, 3])
-      expect(sameBytes(editor.compositeTileAt(key)!, full(key))).toBe(true)
-  })
-
   it('Ctrl/Cmd+click picks the colour the canvas shows there (idle → picking → idle), painting nothing', () => {
     const editor = testEditor(300, 300)
     editor.addImageLayer(patternImage(50, 50, 255), 'patch', { x: 200, y: 200 })
@@ -168,5 +144,168 @@ describe('the Paint tool', () => {
     editor.setBrushSize(50)
     editor.keyDown({ key: ']' })
     expect(editor.brush.size).toBe(60)
+  })
+})
+
+/**
+ * What the canvas does with the render cache: it keeps every tile's composite and, each frame,
+ * composites again only the part of each dirty tile that the cache reports changed.
+ */
+class KeptTiles {
+  private readonly tiles = new Map<number, Uint8ClampedArray>()
+
+  constructor(
+    private readonly cache: RenderCache,
+    private readonly document: EditorDocument,
+  ) {
+    cache.takeDirtyTiles()
+    for (const key of this.keys()) {
+      const tile = new Uint8ClampedArray(tileSize * tileSize * 4)
+      compositeTile(document.layers, key, tile)
+      this.tiles.set(key, tile)
+    }
+  }
+
+  /** One frame: takes the dirty tiles and redraws the parts that changed; returns what it took. */
+  frame(): DirtyTiles {
+    const dirty = this.cache.takeDirtyTiles()
+    for (const key of dirty.composite) {
+      const kept = this.tiles.get(key)!
+      const within = dirty.compositeRegions.get(key)
+      if (!this.cache.compositeTileAt(key, { cache: false, into: kept, within })) kept.fill(0)
+    }
+    return dirty
+  }
+
+  /** Keys of the kept tiles that differ from a full composite of the visible layers. */
+  tilesUnlikeFullComposite(): number[] {
+    return this.keys().filter((key) => {
+      const full = new Uint8ClampedArray(tileSize * tileSize * 4)
+      compositeTile(this.document.layers, key, full)
+      return !sameBytes(this.tiles.get(key)!, full)
+    })
+  }
+
+  snapshot(): Uint8ClampedArray[] {
+    return this.keys().map((key) => this.tiles.get(key)!.slice())
+  }
+
+  private keys(): number[] {
+    return this.document.mask.tileKeysIn(this.document.bounds)
+  }
+}
+
+/**
+ * A 600×400 document (3×2 tiles): an opaque picture, the translucent layer painted and a
+ * translucent one over part of it; Paint through LayerPainting, seen by {@link KeptTiles}.
+ */
+function paintingScene() {
+  const document = new EditorDocument(600, 400)
+  const addLayer = (name: string, image: RgbaImage, at: Point, opacity: number) => {
+    const layer = document.createLayer(name)
+    layer.raster.writeRect({ ...at, width: image.width, height: image.height }, image.data)
+    layer.opacity = opacity
+    document.layers.push(layer)
+    return layer
+  }
+  addLayer('picture', patternImage(600, 400), { x: 0, y: 0 }, 1)
+  const middle = addLayer('middle', patternImage(500, 300, 120), { x: 50, y: 50 }, 0.6)
+  const top = addLayer('top', patternImage(300, 200, 90), { x: 200, y: 150 }, 1)
+  const session = new EditSession(document)
+  session.activeLayerId = middle.id
+  const painting = new LayerPainting(session, () => ({ size: 60, hardness: 0.3 }))
+  painting.colour = [250, 120, 10]
+  const view = new KeptTiles(session.renderCache, document)
+  return { session, painting, view, middle, top }
+}
+
+describe('a Paint stroke on the canvas, frame by frame', () => {
+  it('composites each frame from the layers under it kept, only where the dabs landed: the same pixels as a full composite', () => {
+    const { session, painting, view } = paintingScene()
+    const path: Point[] = [
+      { x: 230, y: 230 },
+      { x: 260, y: 250 },
+      { x: 280, y: 290 },
+      { x: 400, y: 300 },
+      { x: 520, y: 200 },
+      { x: 240, y: 270 },
+      { x: 100, y: 120 },
+    ]
+    painting.beginPaintStroke(path[0]!, 'paint')
+    let partial = 0
+    for (const point of path.slice(1)) {
+      painting.continuePaintStroke(point)
+      const dirty = view.frame()
+      expect(dirty.all).toBe(false)
+      expect(dirty.composite.length).toBeGreaterThan(0)
+      for (const region of dirty.compositeRegions.values())
+        if (region.width * region.height < tileSize * tileSize) partial += 1
+      expect(view.tilesUnlikeFullComposite()).toEqual([])
+    }
+    expect(partial).toBeGreaterThan(4)
+    painting.endPaintStroke()
+    view.frame()
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    // Cached composites (the colour picker's) are full ones too.
+    for (const key of [0, 1, 3, 4]) {
+      const full = new Uint8ClampedArray(tileSize * tileSize * 4)
+      compositeTile(session.document.layers, key, full)
+      expect(sameBytes(session.renderCache.compositeTileAt(key)!, full)).toBe(true)
+    }
+  })
+
+  it('reports a dab across tile borders as its part of each tile', () => {
+    const { session, painting, view } = paintingScene()
+    session.activeLayerId = session.document.layers[0]!.id
+    painting.beginPaintStroke({ x: 256, y: 256 }, 'paint')
+    const dirty = view.frame()
+    // Radius 30 around the corner of tiles 0, 1, 3 and 4 (three tiles a row).
+    expect([...dirty.compositeRegions].sort(([a], [b]) => a - b)).toEqual([
+      [0, { x: 226, y: 226, width: 30, height: 30 }],
+      [1, { x: 0, y: 226, width: 30, height: 30 }],
+      [3, { x: 226, y: 0, width: 30, height: 30 }],
+      [4, { x: 0, y: 0, width: 30, height: 30 }],
+    ])
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    // Along the border between tiles 1 and 2, and off the canvas's edge.
+    painting.continuePaintStroke({ x: 512, y: 40 })
+    painting.continuePaintStroke({ x: 590, y: 5 })
+    view.frame()
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    painting.endPaintStroke()
+  })
+
+  it('leaves every tile as a full composite when a stroke is cancelled (Esc) or ended mid-way, and after undo', () => {
+    const { session, painting, view, top } = paintingScene()
+    const before = view.snapshot()
+    painting.beginPaintStroke({ x: 100, y: 100 }, 'paint')
+    painting.continuePaintStroke({ x: 350, y: 120 })
+    view.frame()
+    // Dabs the view has not drawn yet, then Esc.
+    painting.continuePaintStroke({ x: 400, y: 300 })
+    painting.cancelPaintStroke()
+    const cancelled = view.frame()
+    for (const key of cancelled.composite)
+      expect(cancelled.compositeRegions.get(key)).toEqual(wholeTile)
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    view.snapshot().forEach((tile, index) => expect(sameBytes(tile, before[index])).toBe(true))
+
+    painting.beginPaintStroke({ x: 500, y: 350 }, 'erase')
+    painting.continuePaintStroke({ x: 300, y: 200 })
+    painting.endPaintStroke()
+    view.frame()
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    // The next stroke paints another layer: what lies under it is composited anew.
+    session.activeLayerId = top.id
+    painting.beginPaintStroke({ x: 250, y: 250 }, 'paint')
+    painting.continuePaintStroke({ x: 450, y: 260 })
+    view.frame()
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    painting.endPaintStroke()
+    session.history.undo()
+    session.history.undo()
+    view.frame()
+    expect(view.tilesUnlikeFullComposite()).toEqual([])
+    view.snapshot().forEach((tile, index) => expect(sameBytes(tile, before[index])).toBe(true))
   })
 })

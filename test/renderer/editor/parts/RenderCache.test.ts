@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { solidImage, testEditor } from '../helpers'
+import { compositeTile } from '../../../../renderer/src/editor/compositing'
+import { EditorDocument } from '../../../../renderer/src/editor/EditorDocument'
+import { ChangeNotifier } from '../../../../renderer/src/editor/parts/ChangeNotifier'
+import { RenderCache } from '../../../../renderer/src/editor/parts/RenderCache'
+import { tileSize } from '../../../../renderer/src/editor/TiledRaster'
+import { patternImage, sameBytes, solidImage, testEditor } from '../helpers'
 
 describe('layer thumbnails', () => {
   it('are small RGBA pictures of each layer, in the canvas aspect', () => {
@@ -52,5 +57,66 @@ describe('mask overlay', () => {
     expect(editor.revision).toBe(revision)
     expect(editor.history.undoDepth).toBe(depth)
     expect(editor.document.mask.contentBounds()).toEqual({ x: 0, y: 0, width: 10, height: 10 })
+  })
+})
+
+/** A 600×400 document of two translucent pattern layers and its render cache, nothing dirty. */
+function cachedDocument() {
+  const document = new EditorDocument(600, 400)
+  for (const alpha of [255, 100]) {
+    const layer = document.createLayer(`alpha ${alpha}`)
+    layer.raster.writeRect(document.bounds, patternImage(600, 400, alpha).data)
+    document.layers.push(layer)
+  }
+  const cache = new RenderCache(document, new ChangeNotifier())
+  cache.takeDirtyTiles()
+  return { document, cache, layer: document.layers[1]! }
+}
+
+describe('dirty composite tiles', () => {
+  it('carry the part of each tile that changed: the union of the rectangles, or the whole tile', () => {
+    const { cache, layer } = cachedDocument()
+    cache.invalidateLayerRects(layer, [
+      { x: 10, y: 20, width: 5, height: 5 },
+      { x: 250, y: 30, width: 20, height: 10 },
+    ])
+    cache.invalidateLayerRects(layer, [{ x: 40, y: 60, width: 10, height: 10 }])
+    const dirty = cache.takeDirtyTiles()
+    expect(dirty.all).toBe(false)
+    expect(dirty.composite).toEqual([0, 1])
+    expect(dirty.compositeRegions.get(0)).toEqual({ x: 10, y: 20, width: 246, height: 50 })
+    expect(dirty.compositeRegions.get(1)).toEqual({ x: 0, y: 30, width: 14, height: 10 })
+    // A change to a whole tile covers any part changed before or after it.
+    cache.invalidateLayerRects(layer, [{ x: 0, y: 0, width: 1, height: 1 }])
+    cache.invalidateLayerTiles(layer, [0])
+    cache.invalidateLayerRects(layer, [{ x: 5, y: 5, width: 1, height: 1 }])
+    expect(cache.takeDirtyTiles().compositeRegions).toEqual(
+      new Map([[0, { x: 0, y: 0, width: tileSize, height: tileSize }]]),
+    )
+    expect(cache.takeDirtyTiles().composite).toEqual([])
+  })
+
+  it('can be composited only where they changed, into the tile a view keeps; such composites are not cached', () => {
+    const { document, cache, layer } = cachedDocument()
+    const kept = new Uint8ClampedArray(tileSize * tileSize * 4)
+    compositeTile(document.layers, 1, kept)
+    const full = () => {
+      const out = new Uint8ClampedArray(tileSize * tileSize * 4)
+      compositeTile(document.layers, 1, out)
+      return out
+    }
+    expect(sameBytes(cache.compositeTileAt(1)!, kept)).toBe(true)
+    layer.raster.ensureTile(1).fill(200, 0, 4 * 8)
+    cache.invalidateLayerRects(layer, [{ x: 256, y: 0, width: 8, height: 1 }])
+    const within = cache.takeDirtyTiles().compositeRegions.get(1)
+    expect(within).toEqual({ x: 0, y: 0, width: 8, height: 1 })
+    const into = kept.slice()
+    into[4 * 8] = 1
+    expect(cache.compositeTileAt(1, { into, within })).toBe(into)
+    // The 9th pixel lies outside: left as it was (and not the composite, so not cached).
+    expect(into[4 * 8]).toBe(1)
+    expect(sameBytes(cache.compositeTileAt(1)!, full())).toBe(true)
+    into[4 * 8] = kept[4 * 8]!
+    expect(sameBytes(into, full())).toBe(true)
   })
 })

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../../helpers/browser'
 import type { RendererLifecycle } from './canvasLifecyclePage'
+import type { PaintRedrawResult } from './paintRedrawPage'
 
 // Konva needs a DOM and a canvas, so the modules run in headless Chromium (bundled with esbuild).
 let browser: Browser
@@ -10,19 +11,22 @@ let page: Page
 
 beforeAll(async () => {
   const bundle = await build({
-    entryPoints: [new URL('./canvasLifecyclePage.ts', import.meta.url).pathname],
+    entryPoints: ['./canvasLifecyclePage.ts', './paintRedrawPage.ts'].map(
+      (page) => new URL(page, import.meta.url).pathname,
+    ),
     bundle: true,
     write: false,
     format: 'iife',
     target: 'es2022',
     logLevel: 'warning',
+    outdir: 'pages',
   })
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 400, height: 400 } })
   await page.setContent(
     '<!doctype html><body style="margin:0"><div id="host" style="width:400px;height:400px"></div></body>',
   )
-  await page.addScriptTag({ content: bundle.outputFiles[0]?.text ?? '' })
+  for (const script of bundle.outputFiles) await page.addScriptTag({ content: script.text })
 })
 
 afterAll(async () => {
@@ -49,5 +53,27 @@ describe('canvas renderer modules', () => {
     // An editor change draws a frame while mounted, and none once destroyed (unsubscribed).
     expect(result.framesForChangeWhileMounted).toBe(1)
     expect(result.framesForChangeAfterDestroy).toBe(0)
+  })
+
+  it('draws a Paint stroke only where it changed tiles, uploading only what changed: each frame the canvas a full redraw of fresh composites gives', async () => {
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    for (const [view, pixelRatio] of [
+      ['fit', 1],
+      ['zoomed', 1],
+      ['fit', 2],
+      ['zoomed', 1.5],
+    ] as const) {
+      const result = (await page.evaluate(
+        `window.runPaintRedraw(${JSON.stringify(view)}, ${pixelRatio})`,
+      )) as PaintRedrawResult
+      const label = `${view} at pixel ratio ${pixelRatio} (scale ${result.scale})`
+      expect(result.frames, label).toBe(23)
+      if (view === 'fit') expect(result.drewOnlyChangedArea, label).toBe(true)
+      else expect(result.scale, label).toBeGreaterThan(1)
+      expect(result.framesUnlikeFullRedraw, label).toEqual([])
+      expect(result.bitmapsLikeFreshComposites, label).toBe(true)
+    }
+    expect(errors).toEqual([])
   })
 })

@@ -77,7 +77,7 @@ async function run(): Promise<RendererLifecycle> {
     const nodesMounted = layer.getChildren().length
     module.update({
       changes: new Set(['viewport', 'pixels', 'mask', 'frame', 'staging', 'tool', 'canvas']),
-      dirty: { all: true, composite: [], mask: [] },
+      dirty: { all: true, composite: [], compositeRegions: new Map(), mask: [] },
     })
     layer.draw()
     module.destroy()

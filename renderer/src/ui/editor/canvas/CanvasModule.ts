@@ -1,10 +1,13 @@
 import type Konva from 'konva'
 import type { EditorChange } from '../../../editor/Editor'
+import type { Rect } from '../../../editor/geometry'
 
 /** Tiles the engine marked stale since the last frame (taken once per frame by the renderer). */
 export interface DirtyTiles {
   readonly all: boolean
   readonly composite: readonly number[]
+  /** For each tile of `composite`, the part of it that changed (tile coordinates). */
+  readonly compositeRegions: ReadonlyMap<number, Rect>
   readonly mask: readonly number[]
 }
 

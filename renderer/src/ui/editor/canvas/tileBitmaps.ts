@@ -52,10 +52,16 @@ export class TileBitmapStore {
     return this.bitmaps.get(key)
   }
 
-  /** Copies `pixels` into the tile's bitmap (made on first use) and returns it. */
-  upload(key: number): HTMLCanvasElement {
+  /**
+   * Copies `pixels` into the tile's bitmap (made on first use) and returns it: all of them, or
+   * only those inside `region` (tile coordinates) of a bitmap that holds the rest already.
+   */
+  upload(key: number, region?: Rect): HTMLCanvasElement {
     const bitmap = this.bitmaps.get(key) ?? newTileCanvas()
-    bitmap.getContext('2d')?.putImageData(this.image, 0, 0)
+    const context = bitmap.getContext('2d')
+    if (region)
+      context?.putImageData(this.image, 0, 0, region.x, region.y, region.width, region.height)
+    else context?.putImageData(this.image, 0, 0)
     this.bitmaps.set(key, bitmap)
     return bitmap
   }
