@@ -204,62 +204,77 @@ export function resampleRgbaWindow(
     }
     return { width: windowWidth, height: windowHeight, data: out }
   }
-  const plane = width * height
-  const planes = new Float32Array(4 * plane)
-  for (let i = 0; i < plane; i++) {
-    const alpha = (data[i * 4 + 3] ?? 0) / 255
-    planes[i] = (data[i * 4] ?? 0) * alpha
-    planes[plane + i] = (data[i * 4 + 1] ?? 0) * alpha
-    planes[2 * plane + i] = (data[i * 4 + 2] ?? 0) * alpha
-    planes[3 * plane + i] = alpha
-  }
   const columns = axisTaps(width, targetWidth, 'lanczos3')
   const rows = axisTaps(height, targetHeight, 'lanczos3')
-  // Every source row, the window's columns.
-  const horizontal = new Float64Array(4 * height * windowWidth)
-  for (let line = 0; line < 4 * height; line++) {
-    const source = line * width
-    const target = line * windowWidth
-    for (let x = 0; x < windowWidth; x++) {
-      const taps = columns?.[left + x]
-      if (!taps) {
-        horizontal[target + x] = planes[source + left + x] ?? 0
-        continue
+  // The source rows the window's rows read.
+  let firstRow = top
+  let lastRow = top + windowHeight - 1
+  if (rows) {
+    firstRow = height
+    lastRow = 0
+    for (let y = top; y < top + windowHeight; y++) {
+      for (const index of rows[y]?.indices ?? []) {
+        firstRow = Math.min(firstRow, index)
+        lastRow = Math.max(lastRow, index)
       }
-      let sum = 0
-      for (let k = 0; k < taps.indices.length; k++) {
-        sum += (planes[source + (taps.indices[k] ?? 0)] ?? 0) * (taps.weights[k] ?? 0)
-      }
-      horizontal[target + x] = sum
     }
   }
+  const rowCount = lastRow - firstRow + 1
   const windowPlane = windowWidth * windowHeight
-  const resized = new Float32Array(4 * windowPlane)
-  for (let c = 0; c < 4; c++) {
-    for (let y = 0; y < windowHeight; y++) {
-      const target = (c * windowHeight + y) * windowWidth
-      const taps = rows?.[top + y]
+  const out = new Uint8ClampedArray(windowPlane * 4)
+  const alphas = new Float32Array(windowPlane)
+  const resized = new Float32Array(windowPlane)
+  // A channel at a time, alpha first (the colours are divided by it), so a large picture holds
+  // one plane of each stage.
+  const plane = new Float32Array(rowCount * width)
+  const horizontal = new Float64Array(rowCount * windowWidth)
+  for (const c of [3, 0, 1, 2]) {
+    for (let row = 0; row < rowCount; row++) {
+      for (let x = 0; x < width; x++) {
+        const i = (firstRow + row) * width + x
+        const alpha = (data[i * 4 + 3] ?? 0) / 255
+        plane[row * width + x] = c === 3 ? alpha : (data[i * 4 + c] ?? 0) * alpha
+      }
+    }
+    for (let row = 0; row < rowCount; row++) {
+      const source = row * width
+      const target = row * windowWidth
       for (let x = 0; x < windowWidth; x++) {
+        const taps = columns?.[left + x]
         if (!taps) {
-          resized[target + x] = horizontal[(c * height + top + y) * windowWidth + x] ?? 0
+          horizontal[target + x] = plane[source + left + x] ?? 0
           continue
         }
         let sum = 0
         for (let k = 0; k < taps.indices.length; k++) {
-          const source = (c * height + (taps.indices[k] ?? 0)) * windowWidth + x
-          sum += (horizontal[source] ?? 0) * (taps.weights[k] ?? 0)
+          sum += (plane[source + (taps.indices[k] ?? 0)] ?? 0) * (taps.weights[k] ?? 0)
         }
-        resized[target + x] = sum
+        horizontal[target + x] = sum
       }
     }
-  }
-  const out = new Uint8ClampedArray(windowPlane * 4)
-  for (let i = 0; i < windowPlane; i++) {
-    const alpha = Math.min(resized[3 * windowPlane + i] ?? 0, 1)
-    const alphaByte = toByte(alpha * 255)
-    out[i * 4 + 3] = alphaByte
-    if (alphaByte === 0) continue
-    for (let c = 0; c < 3; c++) out[i * 4 + c] = toByte((resized[c * windowPlane + i] ?? 0) / alpha)
+    const target = c === 3 ? alphas : resized
+    for (let y = 0; y < windowHeight; y++) {
+      const start = y * windowWidth
+      const taps = rows?.[top + y]
+      for (let x = 0; x < windowWidth; x++) {
+        if (!taps) {
+          target[start + x] = horizontal[(top + y - firstRow) * windowWidth + x] ?? 0
+          continue
+        }
+        let sum = 0
+        for (let k = 0; k < taps.indices.length; k++) {
+          const source = ((taps.indices[k] ?? 0) - firstRow) * windowWidth + x
+          sum += (horizontal[source] ?? 0) * (taps.weights[k] ?? 0)
+        }
+        target[start + x] = sum
+      }
+    }
+    for (let i = 0; i < windowPlane; i++) {
+      const alpha = Math.min(alphas[i] ?? 0, 1)
+      const alphaByte = toByte(alpha * 255)
+      if (c === 3) out[i * 4 + 3] = alphaByte
+      else if (alphaByte !== 0) out[i * 4 + c] = toByte((resized[i] ?? 0) / alpha)
+    }
   }
   return { width: windowWidth, height: windowHeight, data: out }
 }
