@@ -236,6 +236,21 @@ describe('editing basics, through the UI', () => {
     await button('Clear mask').click()
   })
 
+  it('an inverted mask undone is no mask: Clear mask is off and Generate will not inpaint', async () => {
+    await expect.poll(() => button('Clear mask').isDisabled()).toBe(true)
+    const action = page.locator('.prompt-action')
+    const before = await action.textContent()
+    expect(before).not.toContain('painted mask')
+    await page.getByTestId('editor.canvas').focus()
+    await page.keyboard.press('Control+i')
+    await expect.poll(() => button('Clear mask').isDisabled()).toBe(false)
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => button('Clear mask').isDisabled()).toBe(true)
+    // What Generate will do is what it was before the invert, not an inpaint of an empty mask.
+    await expect.poll(() => action.textContent()).toBe(before)
+    expect(pageErrors).toEqual([])
+  })
+
   it('canvas size adds transparent room on the right; the layer list shows the new shape', async () => {
     await button('Canvas size').click()
     const form = page.getByRole('form', { name: 'Canvas size' })

@@ -118,6 +118,7 @@ export class TileEditRecorder {
   }
 
   finish(): TileEdit {
+    this.raster.dropEmptyTiles(this.before.keys())
     const after = new Map<number, TileData>()
     for (const key of this.before.keys()) after.set(key, this.raster.copyTile(key))
     return { raster: this.raster, before: new Map(this.before), after }

@@ -84,6 +84,18 @@ export class TiledRaster {
     return tile ? tile.slice() : undefined
   }
 
+  /**
+   * Frees the tiles among `keys` (all by default) whose bytes are all 0: an absent tile reads the
+   * same, and "anything allocated" then means "anything painted" (a mask erased to nothing is no
+   * mask).
+   */
+  dropEmptyTiles(keys: Iterable<number> = this.tiles.keys()): void {
+    for (const key of [...keys]) {
+      const tile = this.tiles.get(key)
+      if (tile && isAllZero(tile)) this.tiles.delete(key)
+    }
+  }
+
   allocatedTileKeys(): number[] {
     return [...this.tiles.keys()]
   }
@@ -206,6 +218,14 @@ export class TiledRaster {
     if (x1 < x0) return null
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
   }
+}
+
+function isAllZero(bytes: Uint8ClampedArray): boolean {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes.byteLength >> 2 : 0
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, aligned)
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false
+  for (let i = aligned * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false
+  return true
 }
 
 function isZeroIn(source: Uint8ClampedArray, rect: Rect, part: Rect, channels: number): boolean {

@@ -122,4 +122,5 @@ export function invertMask(mask: TiledRaster): void {
       for (let i = 0; i < tile.length; i++) tile[i] = 255 - (tile[i] ?? 0)
     }
   }
+  mask.dropEmptyTiles()
 }

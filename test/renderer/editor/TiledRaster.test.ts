@@ -28,6 +28,18 @@ describe('TiledRaster', () => {
     })
   })
 
+  it('frees tiles that hold only zeros, and only those', () => {
+    const raster = new TiledRaster(600, 300, 4)
+    raster.writeRect({ x: 10, y: 10, width: 4, height: 4 }, new Uint8ClampedArray(64).fill(9))
+    raster.writeRect({ x: 300, y: 10, width: 4, height: 4 }, new Uint8ClampedArray(64).fill(9))
+    expect(raster.allocatedTileCount).toBe(2)
+    raster.writeRect({ x: 300, y: 10, width: 4, height: 4 }, new Uint8ClampedArray(64))
+    raster.dropEmptyTiles()
+    expect(raster.allocatedTileCount).toBe(1)
+    expect(raster.getPixel(10, 10)).toEqual([9, 9, 9, 9])
+    expect(raster.getPixel(300, 10)).toEqual([0, 0, 0, 0])
+  })
+
   it('clips writes and reads that extend past the canvas', () => {
     const raster = new TiledRaster(100, 100, 4)
     const image = patternImage(50, 50)

@@ -35,6 +35,41 @@ describe('tools as state machines', () => {
     expect(editor.history.nextUndoLabel).toBe('Rectangle mask')
   })
 
+  it('a mask erased to nothing, or inverted and undone, is no mask: Clear mask is off, the tiles freed', () => {
+    const editor = testEditor(600, 400)
+    editor.invertMask()
+    expect(editor.actions.get('mask.clear').enabled()).toBe(true)
+    editor.undo()
+    expect(editor.document.mask.allocatedTileCount).toBe(0)
+    expect(editor.actions.get('mask.clear').enabled()).toBe(false)
+    editor.redo()
+    editor.undo()
+    expect(editor.document.mask.allocatedTileCount).toBe(0)
+
+    editor.setBrushSize(20)
+    editor.setBrushHardness(1)
+    editor.setTool('brush')
+    drag(editor, [
+      [100, 100],
+      [300, 100],
+    ])
+    expect(editor.document.mask.allocatedTileCount).toBeGreaterThan(0)
+    editor.setBrushSize(80)
+    editor.setTool('eraser')
+    drag(editor, [
+      [60, 100],
+      [340, 100],
+    ])
+    expect(editor.document.mask.contentBounds()).toBeNull()
+    expect(editor.document.mask.allocatedTileCount).toBe(0)
+    expect(editor.actions.get('mask.clear').enabled()).toBe(false)
+    // Undo brings the stroke back, redo erases it again.
+    editor.undo()
+    expect(editor.document.mask.getPixel(200, 100)).toEqual([255])
+    editor.redo()
+    expect(editor.document.mask.allocatedTileCount).toBe(0)
+  })
+
   it('soft brushes fade towards the edge', () => {
     const editor = testEditor(100, 100)
     editor.setBrushSize(40)
