@@ -198,6 +198,46 @@ describe('the Paint tool', () => {
     await page.getByTestId('tools.paint').click()
   })
 
+  it('the History list goes back to any step and forward again, as the canvas shows', async () => {
+    const rows = [880, 920, 960]
+    for (const y of rows) {
+      await stroke([
+        [100, y],
+        [250, y],
+      ])
+    }
+    await page.locator('summary', { hasText: 'History' }).click()
+    const steps = page.getByRole('list', { name: 'History' }).getByRole('button')
+    const count = await steps.count()
+    expect(await steps.first().textContent()).toBe('Start')
+    expect(
+      await steps.evaluateAll((buttons) => buttons.slice(-3).map((b) => b.textContent)),
+    ).toEqual(['Paint', 'Paint', 'Paint'])
+    await expect.poll(() => steps.last().getAttribute('aria-current')).toBe('step')
+    const painted = async (name: string) =>
+      (
+        await shownAt(
+          rows.map((y) => [175, y] as [number, number]),
+          name,
+        )
+      ).map(isPaint)
+
+    // Just after the first of the three strokes: the other two are gone from the canvas.
+    await steps.nth(count - 3).click()
+    await expect.poll(() => steps.nth(count - 3).getAttribute('aria-current')).toBe('step')
+    expect(await painted('7-history-first')).toEqual([true, false, false])
+    // The start: nothing painted at all, not even the first stroke of this file.
+    await steps.first().click()
+    const [firstStroke] = await shownAt([[500, 300]], '8-history-start')
+    expect(isPaint(firstStroke!)).toBe(false)
+    expect(await painted('8-history-start')).toEqual([false, false, false])
+    // Forward to the newest step: everything back.
+    await steps.last().click()
+    await expect.poll(() => steps.last().getAttribute('aria-current')).toBe('step')
+    expect(await painted('9-history-last')).toEqual([true, true, true])
+    await page.locator('summary', { hasText: 'History' }).click()
+  })
+
   it('says why it does nothing on a locked layer, and changes nothing', async () => {
     await page.getByRole('button', { name: 'Lock Background' }).click()
     await stroke([

@@ -205,6 +205,33 @@ export class Editor {
     return entry !== undefined
   }
 
+  /** The history's steps, oldest first (see History.steps), and whether the oldest were dropped. */
+  get historySteps(): {
+    readonly done: readonly string[]
+    readonly undone: readonly string[]
+    readonly droppedOldest: boolean
+  } {
+    const history = this.session.history
+    return { ...history.steps, droppedOldest: history.droppedOldest }
+  }
+
+  /**
+   * Undoes or redoes until `done` steps are done (0: as far back as the history reaches), as one
+   * change for views; false for a step that does not exist.
+   */
+  goToHistoryStep(done: number): boolean {
+    const history = this.session.history
+    const steps = history.undoDepth + history.redoDepth
+    if (!Number.isInteger(done) || done < 0 || done > steps) return false
+    this.cancelInteraction()
+    this.batch(() => {
+      while (history.undoDepth > done) history.undo()
+      while (history.undoDepth < done) history.redo()
+      this.session.changed('history')
+    })
+    return true
+  }
+
   // ── what views draw ─────────────────────────────────────────────────────────
 
   takeDirtyTiles(): DirtyTiles {

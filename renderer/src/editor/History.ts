@@ -22,8 +22,22 @@ export class History {
   /** Records an already-applied change; clears the redo stack. */
   push(entry: HistoryEntry): void {
     this.undoStack.push(entry)
-    if (this.undoStack.length > this.limit) this.undoStack.shift()
+    if (this.undoStack.length > this.limit) {
+      this.undoStack.shift()
+      this.droppedOldest = true
+    }
     this.redoStack = []
+  }
+
+  /** True once the oldest steps were dropped for the limit: undo no longer reaches the start. */
+  droppedOldest = false
+
+  /** The steps' labels, oldest first: those done (undo goes back through them), then those undone. */
+  get steps(): { readonly done: readonly string[]; readonly undone: readonly string[] } {
+    return {
+      done: this.undoStack.map((entry) => entry.label),
+      undone: this.redoStack.map((entry) => entry.label).reverse(),
+    }
   }
 
   /** Applies `entry.redo()` then records it. */

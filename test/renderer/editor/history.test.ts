@@ -74,4 +74,56 @@ describe('history', () => {
     editor.fillMaskRect({ x: 0, y: 0, width: 10, height: 10 })
     expect(editor.isDirty).toBe(true)
   })
+
+  it('goes to any step of the list at once, back or forward, as one change; lists done and undone', () => {
+    const editor = testEditor(300, 200)
+    editor.setBrushSize(12)
+    const snapshots = [maskSnapshot(editor)]
+    for (let i = 0; i < 4; i++) {
+      drag(editor, [
+        [20 + i * 60, 50],
+        [60 + i * 60, 60],
+      ])
+      snapshots.push(maskSnapshot(editor))
+    }
+    editor.invertMask()
+    snapshots.push(maskSnapshot(editor))
+    expect(editor.historySteps).toEqual({
+      done: ['Brush', 'Brush', 'Brush', 'Brush', 'Invert mask'],
+      undone: [],
+      droppedOldest: false,
+    })
+    let notified = 0
+    editor.subscribe(() => (notified += 1))
+    expect(editor.goToHistoryStep(1)).toBe(true)
+    expect(notified).toBe(1)
+    expect(sameBytes(maskSnapshot(editor), snapshots[1])).toBe(true)
+    expect(editor.historySteps).toMatchObject({
+      done: ['Brush'],
+      undone: ['Brush', 'Brush', 'Brush', 'Invert mask'],
+    })
+    expect(editor.goToHistoryStep(4)).toBe(true)
+    expect(sameBytes(maskSnapshot(editor), snapshots[4])).toBe(true)
+    expect(editor.goToHistoryStep(0)).toBe(true)
+    expect(sameBytes(maskSnapshot(editor), snapshots[0])).toBe(true)
+    for (const missing of [6, -1, 2.5]) expect(editor.goToHistoryStep(missing)).toBe(false)
+    expect(editor.goToHistoryStep(5)).toBe(true)
+    expect(sameBytes(maskSnapshot(editor), snapshots[5])).toBe(true)
+    // A new step from the middle drops the undone ones, as undo then an edit does.
+    editor.goToHistoryStep(2)
+    editor.clearMask()
+    expect(editor.historySteps).toMatchObject({
+      done: ['Brush', 'Brush', 'Clear mask'],
+      undone: [],
+    })
+  })
+
+  it('says when the oldest steps were dropped for the limit', () => {
+    const editor = testEditor(100, 100)
+    for (let i = 0; i < editor.history.limit; i++) editor.invertMask()
+    expect(editor.historySteps.droppedOldest).toBe(false)
+    editor.invertMask()
+    expect(editor.historySteps.droppedOldest).toBe(true)
+    expect(editor.historySteps.done).toHaveLength(editor.history.limit)
+  })
 })

@@ -36,6 +36,7 @@ import type { StepPreview } from './CanvasRenderer'
 import { EditorCanvas } from './EditorCanvas'
 import { EditorMessage, useEditorMessage } from './EditorMessage'
 import { HelpPanel } from './HelpPanel'
+import { HistoryPanel } from './HistoryPanel'
 import { LayersPanel } from './LayersPanel'
 import { StagingBar } from './StagingBar'
 import { Toolbar } from './Toolbar'
@@ -412,6 +413,7 @@ export function EditorView({ glide, state, onOpenModels, documentSlot }: EditorV
         </div>
         <aside className="editor-side">
           <LayersPanel editor={editor} onRecall={recall} />
+          <HistoryPanel editor={editor} />
           <Gallery
             results={results.results}
             total={results.total}
