@@ -21,8 +21,8 @@ function ResultThumbnail({ image }: { image: RgbaImage }) {
 }
 
 /**
- * Shown while results wait: browse (← →, or a click on a result's thumbnail), compare with the original (\), accept one (Enter),
- * accept all, discard (Esc).
+ * Shown while results wait: browse (← →, or a click on a result's thumbnail), compare with the
+ * original (\), accept one (Enter), accept all, discard (Esc).
  */
 export function StagingBar({ editor }: { editor: Editor }) {
   useEditorSnapshot(editor)
