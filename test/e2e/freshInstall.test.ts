@@ -32,6 +32,26 @@ describe('a fresh install', () => {
     ).resolves.toMatch(/^Best installed: GLIDE-mini upsampler/)
   })
 
+  it('keeps the toolbar to two rows on a 1366×768 laptop screen, every tool button in view', async () => {
+    await page.setViewportSize({ width: 1366, height: 768 })
+    const toolbar = page.getByRole('toolbar', { name: 'Tools' })
+    const rowTops = await toolbar.evaluate((bar) => {
+      const tops = [...bar.querySelectorAll('button, select, input')].map(
+        (control) => Math.round(control.getBoundingClientRect().top / 8) * 8,
+      )
+      return [...new Set(tops)].length
+    })
+    expect(rowTops).toBeLessThanOrEqual(2)
+    for (const name of ['Undo', 'Fit', 'Extend', 'Canvas size']) {
+      const control = page.getByRole(name === 'Extend' ? 'combobox' : 'button', {
+        name,
+        exact: true,
+      })
+      expect(await control.isVisible()).toBe(true)
+    }
+    await page.setViewportSize({ width: 1440, height: 900 })
+  })
+
   it('says what GLIDE-mini can draw, and links to the Models dialog for the released GLIDE', async () => {
     const prompt = panel().getByLabel('Prompt', { exact: true })
     await expect(prompt.getAttribute('placeholder')).resolves.toBe(
