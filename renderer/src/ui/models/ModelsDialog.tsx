@@ -154,8 +154,12 @@ export function ModelsDialog({
     }
     setRemoval(null)
     installs.remove(model.id).then(
-      (freed) =>
-        setRemoval({ text: `Removed ${model.name}: ${formatBytes(freed)} freed.`, failed: false }),
+      (freed) => {
+        // The list is read again once main's folders change; until then it must not offer the
+        // model the message says is gone.
+        setInstalled((list) => list?.filter((each) => each.id !== model.id) ?? list)
+        setRemoval({ text: `Removed ${model.name}: ${formatBytes(freed)} freed.`, failed: false })
+      },
       (failure: Error) => setRemoval({ text: failure.message, failed: true }),
     )
   }
