@@ -459,6 +459,11 @@ describe('prompt panel, canvas preview and gallery', () => {
     await expect.poll(() => thumbnail(1).getAttribute('aria-pressed')).toBe('true')
     expect(await stagedResults().textContent()).toContain('1 / 3')
     await expect.poll(() => frameBlocks(8)).toEqual(first)
+    // Its number key does the same.
+    await page.getByTestId('editor.canvas').focus()
+    await page.keyboard.press('2')
+    await expect.poll(() => thumbnail(2).getAttribute('aria-pressed')).toBe('true')
+    expect(await stagedResults().textContent()).toContain('2 / 3')
     await thumbnail(3).click()
     await expect.poll(() => thumbnail(3).getAttribute('aria-pressed')).toBe('true')
     expect(await thumbnail(1).getAttribute('aria-pressed')).toBe('false')

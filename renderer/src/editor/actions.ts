@@ -33,6 +33,8 @@ export interface ActionDefinition {
   readonly label: string
   readonly group: ActionGroup
   readonly keys?: readonly KeyChord[]
+  /** how the shortcuts panel writes its keys, where the first chord alone would mislead ("1–8") */
+  readonly keysText?: string
   /** the app menu command (`menu.command` event) that runs it */
   readonly menuCommand?: MenuCommand
   /** longer text for the shortcuts panel, when the label is not enough */
@@ -235,6 +237,16 @@ const actionSpecs: readonly ActionSpec[] = [
     run: (editor) => editor.browseStaged(1),
   },
   {
+    id: 'results.show-number',
+    label: 'Show result by number',
+    group: 'results',
+    keys: ['1', '2', '3', '4', '5', '6', '7', '8'].map((key) => ({ key })),
+    keysText: '1–8',
+    description: 'Show that result of the batch (as a click on its thumbnail)',
+    enabled: (editor) => (editor.stagedBatch?.candidates.length ?? 0) > 1,
+    run: (editor, input) => editor.showStaged(Number(input?.key) - 1),
+  },
+  {
     id: 'results.compare',
     label: 'Show original',
     group: 'results',
@@ -435,11 +447,16 @@ export function describeChord(chord: KeyChord): string {
     .join('+')
 }
 
+function shortcutOf(definition: ActionDefinition): string | null {
+  if (definition.keysText) return definition.keysText
+  return definition.keys?.[0] ? describeChord(definition.keys[0]) : null
+}
+
 /** Every action as the shortcuts panel lists it. */
 export const actionDefinitions: readonly (ActionDefinition & { shortcut: string | null })[] =
   actionSpecs.map(({ enabled: _enabled, checked: _checked, run: _run, ...definition }) => ({
     ...definition,
-    shortcut: definition.keys?.[0] ? describeChord(definition.keys[0]) : null,
+    shortcut: shortcutOf(definition),
   }))
 
 /** Pointer gestures the shortcuts panel lists beside the actions. */
@@ -487,7 +504,7 @@ export class ActionRegistry {
       spec.app ? this.handlers[spec.id] !== undefined : (enabled?.(editor) ?? true)
     return {
       ...definition,
-      shortcut: definition.keys?.[0] ? describeChord(definition.keys[0]) : null,
+      shortcut: shortcutOf(definition),
       enabled: isEnabled,
       checked: () => checked?.(editor),
       run: (input) => {

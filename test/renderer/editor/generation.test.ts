@@ -156,8 +156,18 @@ describe('choosing a staged result by its thumbnail', () => {
     expect(editor.stagedBatch!.index).toBe(2)
     // Choosing is not an edit: no undo step, no unsaved change.
     expect(editor.revision).toBe(revision)
+    // The number keys do the same: 1 shows the first, 9 is no result of three.
+    expect(editor.keyDown({ key: '1' })).toBe(true)
+    expect(editor.stagedBatch!.index).toBe(0)
+    expect(editor.keyDown({ key: '9' })).toBe(false)
+    expect(editor.keyDown({ key: '3' })).toBe(true)
+    expect(editor.stagedBatch!.index).toBe(2)
+    expect(editor.actions.get('results.show-number').shortcut).toBe('1–8')
     expect(editor.acceptStaged()).toBe(true)
     expect(editor.document.layers.at(-1)!.name).toBe('a red boat (42 #3)')
+    // One result: nothing to choose, and the keys stay free.
+    editor.stageResults(editor.captureGeneration(settings), fakeInpaint(1))
+    expect(editor.keyDown({ key: '1' })).toBe(false)
   })
 })
 
