@@ -16,6 +16,10 @@ export interface Size {
   readonly height: number
 }
 
+export function sameRect(a: Rect, b: Rect): boolean {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
+}
+
 export function intersectRects(a: Rect, b: Rect): Rect | null {
   const x0 = Math.max(a.x, b.x)
   const y0 = Math.max(a.y, b.y)

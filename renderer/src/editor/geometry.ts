@@ -6,6 +6,7 @@ export {
   outerIntegerRect,
   rectContains,
   rectFromCorners,
+  sameRect,
   unionRects,
   type Point,
   type Rect,

@@ -2,7 +2,7 @@ import type { GenerationInfo } from '../../../../contract/documents'
 import { compositeRect, compositeTile, isShown, shownContentBounds } from '../compositing'
 import type { Layer, RgbaImage } from '../EditorDocument'
 import { keptName, newLayerId } from '../EditorDocument'
-import { intersectRects, type Point, type Rect } from '../geometry'
+import { intersectRects, sameRect, type Point, type Rect } from '../geometry'
 import { resampleRgbaWindow } from '../../../../imaging/resample'
 import { TileEditRecorder, applyTiles, tileEditBytes } from '../History'
 import { maxLayers } from './EditSession'
@@ -384,11 +384,8 @@ export class LayerOperations {
     const move = this.move
     if (!move) return false
     this.move = null
-    if (sameRect(move.box, move.bounds)) {
-      applyTiles(move.layer.raster, move.recorder.finish().before)
-      this.session.renderCache.invalidateLayerTiles(null)
-      return false
-    }
+    // Back where it started (or a click without a drag): the pixels are the original ones.
+    if (sameRect(move.box, move.bounds)) return false
     const edit = move.recorder.finish()
     const apply = (tiles: typeof edit.before): void => {
       applyTiles(edit.raster, tiles)
@@ -414,10 +411,6 @@ export class LayerOperations {
     this.previewLayerMove({ x: dx, y: dy })
     return this.commitLayerMove()
   }
-}
-
-function sameRect(a: Rect, b: Rect): boolean {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
 }
 
 function roundedBox(box: Rect): Rect {

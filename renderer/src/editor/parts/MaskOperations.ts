@@ -1,6 +1,6 @@
 import { shownContentBounds } from '../compositing'
 import { autoFitFrame } from '../frame'
-import type { Point, Rect } from '../geometry'
+import { sameRect, type Point, type Rect } from '../geometry'
 import type { HistoryEntry, TileEdit } from '../History'
 import { TileEditRecorder, applyTiles, tileEditBytes } from '../History'
 import type { BrushSettings, MaskPaintMode } from '../maskBrush'
@@ -210,8 +210,4 @@ export class MaskOperations {
     this.frameFollowsMask = false
     this.setFrame(after, 'Move frame')
   }
-}
-
-function sameRect(a: Rect, b: Rect): boolean {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
 }
